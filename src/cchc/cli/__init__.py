@@ -1,0 +1,51 @@
+"""The `cchc` command line (Typer). Each domain package contributes its own sub-commands."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from cchc.errors import CchcError
+
+app = typer.Typer(
+    help="cchc — hệ thống một cửa điện tử và báo cáo cải cách hành chính.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _register() -> None:
+    from cchc.calendar.cli import app as calendar_app
+    from cchc.cli.db import app as db_app
+
+    app.add_typer(db_app, name="db", help="Cơ sở dữ liệu: nâng cấp lược đồ.")
+    app.add_typer(calendar_app, name="calendar", help="Lịch làm việc, ngày nghỉ và tính hạn.")
+
+
+_register()
+
+
+def main() -> None:
+    """Entry point: Vietnamese errors on stderr with exit status 2, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except CchcError as exc:
+        err_console.print(f"[bold red]Lỗi:[/] {exc.message}")
+        sys.exit(2)
+    except typer.Abort:
+        err_console.print("Đã hủy.")
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors carry their own message
+        from click.exceptions import ClickException
+
+        if isinstance(exc, ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

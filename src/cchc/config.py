@@ -1,0 +1,54 @@
+"""Settings read from the environment (CCHC_*), with the embedded defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The repository root when running from a checkout (src/cchc/config.py → ../../).
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = PACKAGE_DIR / "data"
+
+
+def _default_var_dir() -> Path:
+    return Path(os.environ.get("CCHC_VAR_DIR", Path.cwd() / "var"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    var_dir: Path
+    files_dir: Path
+    vendor_dir: Path
+    secret_key: str
+    timezone: str = "Asia/Ho_Chi_Minh"
+    upload_max_bytes: int = 10 * 1024 * 1024
+    upload_types: tuple[str, ...] = field(
+        default=("application/pdf", "image/jpeg", "image/png", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    )
+
+
+def load_settings() -> Settings:
+    var_dir = _default_var_dir()
+    url = os.environ.get("CCHC_DATABASE_URL") or f"sqlite:///{var_dir / 'cchc.db'}"
+    return Settings(
+        database_url=normalise_database_url(url),
+        var_dir=var_dir,
+        files_dir=Path(os.environ.get("CCHC_FILES_DIR", var_dir / "files")),
+        vendor_dir=Path(os.environ.get("CCHC_VENDOR_DIR", REPO_ROOT / "node_modules")),
+        secret_key=os.environ.get("CCHC_SECRET_KEY", "cchc-dev-secret-change-me"),
+    )
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain postgresql:// URLs and use psycopg 3 for them."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+settings = load_settings()

@@ -1,0 +1,14 @@
+"""Every table of cchc, imported in one place so Alembic and tests see the whole schema."""
+
+from cchc.auth.models import User  # noqa: F401
+from cchc.calendar.models import CalendarOverride, OfficeHours  # noqa: F401
+from cchc.dossiers.models import (  # noqa: F401
+    Dossier,
+    DossierComponent,
+    DossierCounter,
+    DossierEvent,
+    DossierFile,
+    DossierStep,
+)
+from cchc.procedures.models import Component, FeeLine, Field, ProcessStep, Procedure, Publication  # noqa: F401
+from cchc.units.models import Unit, UnitSuccession  # noqa: F401

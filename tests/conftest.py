@@ -1,0 +1,91 @@
+"""Test harness: every test runs on the database named by CCHC_TEST_DATABASE_URL.
+
+`make test` runs the suite twice: on SQLite (CCHC_TEST_DATABASE_URL=sqlite, a fresh file) and on
+the local PostgreSQL. On PostgreSQL each test run gets its own schema, so parallel runs on one
+machine never see each other's tables.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from cchc import db as cchc_db
+from cchc.db import Base, import_all_models, make_engine
+
+import_all_models()
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def _test_url(tmp_dir: Path) -> tuple[str, str | None]:
+    url = os.environ.get("CCHC_TEST_DATABASE_URL", "sqlite")
+    if url == "sqlite":
+        return f"sqlite:///{tmp_dir / 'test.db'}", None
+    return url, f"cchc_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+
+
+def make_test_engine(url: str, schema: str | None):
+    if schema is None:
+        return make_engine(url)
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    return make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory):
+    url, schema = _test_url(tmp_path_factory.mktemp("db"))
+    eng = make_test_engine(url, schema)
+    Base.metadata.create_all(eng)
+    cchc_db.set_engine(eng)
+    yield eng
+    cchc_db.set_engine(None)
+    eng.dispose()
+    if schema is not None:
+        admin = make_engine(url)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db(engine):
+    """A session whose commits are savepoints inside one transaction rolled back after the test."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def committed(engine):
+    """For tests that need real commits (CLI, web server, concurrency): tables emptied afterwards."""
+    yield engine
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    return SHARED
