@@ -1,6 +1,6 @@
 """Every table of cchc, imported in one place so Alembic and tests see the whole schema."""
 
-from cchc.auth.models import User  # noqa: F401
+from cchc.auth.models import LoginAttempt, User  # noqa: F401
 from cchc.calendar.models import CalendarOverride, OfficeHours  # noqa: F401
 from cchc.dossiers.models import (  # noqa: F401
     Dossier,

@@ -28,3 +28,14 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     unit: Mapped[Unit | None] = relationship()
+
+
+class LoginAttempt(Base):
+    """Failed logins, counted per username and per client address to throttle guessing."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    client: Mapped[str] = mapped_column(String(64), default="", index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -25,6 +25,9 @@ def _register() -> None:
 
     app.add_typer(db_app, name="db", help="Cơ sở dữ liệu: nâng cấp lược đồ.")
     app.add_typer(calendar_app, name="calendar", help="Lịch làm việc, ngày nghỉ và tính hạn.")
+    from cchc.auth.cli import app as users_app
+
+    app.add_typer(users_app, name="users", help="Tài khoản người dùng.")
 
 
 _register()
