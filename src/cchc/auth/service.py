@@ -17,7 +17,7 @@ from cchc.errors import PermissionDenied, ValidationError
 # Throttling: at most this many failures per username (or per client address) in the window.
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 
 
 def validate_password(password: str) -> None:
@@ -46,7 +46,7 @@ def create_user(
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
         raise ValidationError(
-            "Tên đăng nhập chỉ gồm chữ thường không dấu, số, dấu chấm, gạch ngang, gạch dưới (3–80 ký tự).",
+            "Tên đăng nhập chỉ gồm chữ thường không dấu, số, dấu chấm, gạch ngang, gạch dưới (2–80 ký tự).",
             field="username",
         )
     if not full_name.strip():

@@ -28,6 +28,9 @@ def _register() -> None:
     from cchc.auth.cli import app as users_app
 
     app.add_typer(users_app, name="users", help="Tài khoản người dùng.")
+    from cchc.web.cli import serve
+
+    app.command("serve")(serve)
 
 
 _register()

@@ -1,0 +1,95 @@
+"""Pages: log in, log out, register as a citizen."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from cchc.auth.enums import Role
+from cchc.auth.service import authenticate, create_user
+from cchc.errors import CchcError, ValidationError
+from cchc.web.deps import check_csrf, get_db, login, logout, optional_user
+from cchc.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only local paths: never redirect to another site after login.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+def home_for(user) -> str:
+    if user.role == Role.CITIZEN:
+        return "/ca-nhan"
+    return "/can-bo"
+
+
+@router.get("/dang-nhap")
+def login_page(request: Request, next: str | None = None, user=Depends(optional_user)):
+    if user is not None:
+        return RedirectResponse(_safe_next(next) or home_for(user), status_code=303)
+    return render(request, "auth/login.html", {"next": next})
+
+
+@router.post("/dang-nhap", dependencies=[Depends(check_csrf)])
+def login_submit(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    next: str = Form(""),
+    db: Session = Depends(get_db),
+):
+    client = request.client.host if request.client else ""
+    try:
+        user = authenticate(db, username, password, client=client)
+    except CchcError as exc:
+        db.commit()  # keep the failed attempt for throttling
+        return render(
+            request,
+            "auth/login.html",
+            {"error": exc.message, "error_field": exc.field, "username": username, "next": next},
+            status_code=exc.http_status,
+        )
+    login(request, user)
+    return RedirectResponse(_safe_next(next) or home_for(user), status_code=303)
+
+
+@router.post("/dang-xuat", dependencies=[Depends(check_csrf)])
+def logout_submit(request: Request):
+    logout(request)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/dang-ky")
+def register_page(request: Request):
+    return render(request, "auth/register.html", {"form": {}})
+
+
+@router.post("/dang-ky", dependencies=[Depends(check_csrf)])
+async def register_submit(request: Request, db: Session = Depends(get_db)):
+    form = dict(await request.form())
+    id_number = str(form.get("id_number", "")).strip()
+    try:
+        if not (id_number.isdigit() and len(id_number) == 12):
+            raise ValidationError("Số định danh cá nhân phải gồm đúng 12 chữ số.", field="id_number")
+        user = create_user(
+            db,
+            None,
+            username=str(form.get("username", "")),
+            full_name=str(form.get("full_name", "")),
+            password=str(form.get("password", "")),
+            role=Role.CITIZEN.value,
+            email=str(form.get("email", "")),
+            phone=str(form.get("phone", "")),
+            id_number=id_number,
+        )
+    except CchcError as exc:
+        return render(
+            request, "auth/register.html", {"form": form, "error": exc.message, "error_field": exc.field}, status_code=exc.http_status
+        )
+    login(request, user)
+    return RedirectResponse("/ca-nhan", status_code=303)

@@ -1,0 +1,132 @@
+"""The FastAPI application: JSON API under /api/v1 and server-rendered pages (Jinja2 + htmx)."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from cchc import config
+from cchc.errors import CchcError
+from cchc.web.deps import LoginRequired
+from cchc.web.templating import render
+
+log = logging.getLogger("cchc.web")
+STATIC_DIR = __import__("pathlib").Path(__file__).resolve().parent / "static"
+
+# Vietnamese names of request fields for validation messages.
+FIELD_NAMES = {
+    "username": "tên đăng nhập",
+    "password": "mật khẩu",
+    "full_name": "họ và tên",
+    "q": "từ khóa",
+}
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/open311/")) or "application/json" in request.headers.get("accept", "")
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="cchc — Hệ thống một cửa điện tử",
+        description="API của hệ thống thông tin giải quyết thủ tục hành chính và báo cáo cải cách hành chính.",
+        version="1",
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=config.settings.secret_key,
+        session_cookie="cchc_session",
+        same_site="lax",
+        max_age=8 * 3600,
+    )
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    vendor = config.settings.vendor_dir / "htmx.org" / "dist"
+    if vendor.is_dir():
+        app.mount("/vendor/htmx", StaticFiles(directory=str(vendor)), name="htmx")
+    else:
+        log.warning("Không tìm thấy htmx tại %s — hãy chạy `make install`.", vendor)
+
+    _install_error_handlers(app)
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from cchc.web import routes
+
+    for router in routes.ROUTERS:
+        app.include_router(router)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CchcError)
+    async def cchc_error(request: Request, exc: CchcError):
+        if isinstance(exc, LoginRequired) and not wants_json(request):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/dang-nhap?next={quote(target)}", status_code=303)
+        if wants_json(request):
+            return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=exc.http_status)
+        if request.headers.get("hx-request"):
+            return render(request, "partials/error_inline.html", {"message": exc.message}, status_code=exc.http_status)
+        return render(request, "error.html", {"message": exc.message, "status": exc.http_status}, status_code=exc.http_status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        messages = [_vietnamese_validation(e) for e in exc.errors()]
+        if wants_json(request):
+            return JSONResponse({"detail": "; ".join(messages), "errors": messages}, status_code=422)
+        return render(request, "error.html", {"message": "; ".join(messages), "status": 422}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        message = {
+            404: "Không tìm thấy trang hoặc dữ liệu được yêu cầu.",
+            405: "Phương thức không được hỗ trợ cho địa chỉ này.",
+        }.get(exc.status_code, str(exc.detail) if exc.detail else "Yêu cầu không hợp lệ.")
+        if wants_json(request):
+            return JSONResponse({"detail": message}, status_code=exc.status_code)
+        return render(request, "error.html", {"message": message, "status": exc.status_code}, status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.exception("Lỗi không mong đợi khi xử lý %s", request.url.path)
+        message = "Hệ thống gặp lỗi không mong đợi. Thao tác chưa được thực hiện; vui lòng thử lại hoặc báo quản trị."
+        if wants_json(request):
+            return JSONResponse({"detail": message}, status_code=500)
+        return render(request, "error.html", {"message": message, "status": 500}, status_code=500)
+
+
+def _vietnamese_validation(error: dict) -> str:
+    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form")]
+    field = FIELD_NAMES.get(loc[-1], loc[-1]) if loc else "dữ liệu"
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return f"Thiếu {field}."
+    if kind in ("int_parsing", "int_type"):
+        return f"{field.capitalize()} phải là số nguyên."
+    if kind in ("float_parsing", "decimal_parsing"):
+        return f"{field.capitalize()} phải là số."
+    if kind.startswith(("date", "datetime")):
+        return f"{field.capitalize()} không phải ngày hợp lệ (dùng dạng 2025-04-25)."
+    if kind == "string_too_short":
+        return f"{field.capitalize()} quá ngắn (ít nhất {ctx.get('min_length')} ký tự)."
+    if kind == "string_too_long":
+        return f"{field.capitalize()} quá dài (tối đa {ctx.get('max_length')} ký tự)."
+    if kind in ("enum", "literal_error"):
+        return f"{field.capitalize()} không hợp lệ (chọn một trong: {ctx.get('expected', '')})."
+    if kind == "value_error":
+        return f"{field.capitalize()}: {str(ctx.get('error', error.get('msg', '')))}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"{field.capitalize()} phải lớn hơn hoặc bằng {ctx.get('ge', ctx.get('gt'))}."
+    return f"{field.capitalize()} không hợp lệ."

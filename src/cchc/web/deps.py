@@ -1,0 +1,100 @@
+"""Request dependencies: the database session, the signed-in user, CSRF and role checks."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from cchc.auth.enums import Role
+from cchc.auth.models import User
+from cchc.db import session_factory
+from cchc.errors import CchcError, PermissionDenied
+
+SESSION_USER = "uid"
+SESSION_CSRF = "csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+
+
+class LoginRequired(CchcError):
+    http_status = 401
+
+
+def get_db() -> Iterator[Session]:
+    """One session per request: committed when the handler succeeds, rolled back on any error."""
+    session = session_factory()()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get(SESSION_CSRF)
+    if not token:
+        token = request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """Every state-changing request carries the session's token (form field or X-CSRF-Token header)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    expected = request.session.get(SESSION_CSRF)
+    sent = request.headers.get(CSRF_HEADER)
+    if not sent and request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        sent = form.get(CSRF_FIELD)
+    if not expected or not sent or not secrets.compare_digest(str(expected), str(sent)):
+        raise PermissionDenied("Phiên làm việc đã hết hạn hoặc yêu cầu không hợp lệ (thiếu mã CSRF). Vui lòng tải lại trang và thử lại.")
+
+
+def optional_user(request: Request, db: Session = Depends(get_db)) -> User | None:
+    uid = request.session.get(SESSION_USER)
+    user = db.get(User, uid) if uid is not None else None
+    if user is not None and not user.active:
+        request.session.pop(SESSION_USER, None)
+        user = None
+    request.state.user = user  # for the layout's navigation
+    return user
+
+
+def current_user(user: User | None = Depends(optional_user)) -> User:
+    if user is None:
+        raise LoginRequired("Vui lòng đăng nhập để tiếp tục.")
+    return user
+
+
+def officer(user: User = Depends(current_user)) -> User:
+    if user.role == Role.CITIZEN:
+        raise PermissionDenied("Trang này chỉ dành cho cán bộ.")
+    return user
+
+
+def require_roles(*roles: Role):
+    allowed = {r.value for r in roles}
+
+    def dependency(user: User = Depends(current_user)) -> User:
+        if user.role not in allowed:
+            names = ", ".join(Role(r).label for r in roles)
+            raise PermissionDenied(f"Chức năng này chỉ dành cho: {names}.")
+        return user
+
+    return dependency
+
+
+def login(request: Request, user: User) -> None:
+    request.session.clear()
+    request.session[SESSION_USER] = user.id
+    request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
+
+
+def logout(request: Request) -> None:
+    request.session.clear()

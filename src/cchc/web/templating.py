@@ -1,0 +1,63 @@
+"""Jinja2 templates with the Vietnamese formatting filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from cchc import vn
+from cchc.auth.enums import Role
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+env = templates.env
+env.filters["so"] = vn.fmt_int
+env.filters["thapphan"] = vn.fmt_decimal
+env.filters["phantram"] = vn.fmt_percent
+env.filters["ngay"] = vn.fmt_date
+env.filters["ngaygio"] = vn.fmt_datetime
+env.filters["ngaydai"] = vn.fmt_long_date
+env.globals["Role"] = Role
+
+
+def role_label(value: str | None) -> str:
+    try:
+        return Role(value).label
+    except ValueError:
+        return value or ""
+
+
+env.filters["vaitro"] = role_label
+
+
+def render(request: Request, name: str, context: dict | None = None, status_code: int = 200):
+    from cchc.web.deps import csrf_token
+
+    ctx = dict(context or {})
+    ctx.setdefault("user", getattr(request.state, "user", None))
+    ctx["csrf_token"] = csrf_token(request)
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def nav_links(user) -> list[tuple[str, str]]:
+    """The navigation for this user: the public portal, then what their role works with."""
+    links = [("/", "Trang chủ"), ("/thu-tuc", "Thủ tục hành chính"), ("/tra-cuu", "Tra cứu hồ sơ"), ("/phan-anh", "Phản ánh, kiến nghị")]
+    if user is None:
+        return links
+    role = user.role
+    if role == Role.CITIZEN:
+        return links + [("/ca-nhan", "Hồ sơ của tôi")]
+    officer = [("/can-bo", "Hồ sơ cần xử lý")]
+    if role in (Role.RECEIVING, Role.UNIT_ADMIN):
+        officer.append(("/can-bo/tiep-nhan", "Tiếp nhận hồ sơ"))
+    officer += [("/can-bo/tim-kiem", "Tìm kiếm"), ("/thong-ke", "Thống kê")]
+    if role in (Role.REPORTING, Role.LEADER, Role.UNIT_ADMIN, Role.SYSTEM_ADMIN):
+        officer.append(("/bao-cao", "Báo cáo"))
+    if role in (Role.UNIT_ADMIN, Role.SYSTEM_ADMIN):
+        officer.append(("/quan-tri", "Quản trị"))
+    return [("/", "Cổng dịch vụ công")] + officer
+
+
+env.globals["nav_links"] = nav_links
