@@ -1,0 +1,302 @@
+"""Dossier figures of a unit and window (seed 000 "Tổng số hồ sơ …", seed 004 Biểu mẫu 3 mục 3).
+
+Every figure is a conditional aggregate over the dossier table joined to the units under the
+chosen unit; no dossier is loaded into Python. Each bucket's condition is written once
+(`bucket_conditions`) and used both to count (`dossier_figures`) and to list (`explain`).
+
+The buckets of a window [start 00:00, end 23:59:59] — a dossier is *received* unless it is still
+only submitted (moi_dang_ky) or was not accepted at the counter (khong_tiep_nhan); it has *ended*
+when its state is terminal (finished, returned, refused, withdrawn, stopped) and it has ended_at:
+
+    received_total  = carried_over (received before start, not ended before start)
+                    + new_total (received in the window) = new_online + new_direct + new_postal
+    received_total  = resolved_total + refused + withdrawn + stopped + in_progress_total
+    resolved_total  = resolved_early + resolved_on_time + resolved_late (Dossier.timeliness)
+    in_progress_total = in_progress_within + in_progress_overdue
+
+A dossier still open at the window's end is overdue when its due date is before the window's
+last instant — a dossier waiting for a supplement at that instant is judged at its request date,
+and time already supplemented (supplemented − requested) is added to its due date.
+Resolved dossiers that carry no classification count as đúng hạn (as rules.classify does for a
+dossier without due date); ended dossiers in a channel other than 2 (trực tuyến) or 3 (bưu chính)
+count as trực tiếp (766: "KenhThucHien = 1 or null").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import and_, case, func, literal, not_, or_, select
+from sqlalchemy.orm import Session
+
+from cchc.dossiers.enums import Channel, State, Timeliness
+from cchc.dossiers.models import Dossier
+from cchc.errors import CchcError, ValidationError
+from cchc.stats.scope import LEVELS, Window, rate, resolve_unit, subtree_condition, window
+from cchc.units.models import Unit
+
+NOT_RECEIVED = (State.SUBMITTED.value, State.NOT_ACCEPTED.value)
+TERMINAL = (
+    State.FINISHED.value,
+    State.RETURNED.value,
+    State.REFUSED.value,
+    State.WITHDRAWN.value,
+    State.STOPPED.value,
+)
+RESOLVED = (State.FINISHED.value, State.RETURNED.value)
+
+COUNT_KEYS = (
+    "received_total",
+    "carried_over",
+    "new_total",
+    "new_online",
+    "new_direct",
+    "new_postal",
+    "resolved_total",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "resolved_in_time",
+    "refused",
+    "withdrawn",
+    "stopped",
+    "in_progress_total",
+    "in_progress_within",
+    "in_progress_overdue",
+)
+KEYS = COUNT_KEYS[:11] + ("on_time_rate",) + COUNT_KEYS[11:]
+
+BUCKET_LABELS = {
+    "received_total": "Tổng số hồ sơ tiếp nhận",
+    "carried_over": "Số từ kỳ trước chuyển qua",
+    "new_total": "Số mới tiếp nhận trong kỳ",
+    "new_online": "Tiếp nhận trực tuyến",
+    "new_direct": "Tiếp nhận trực tiếp",
+    "new_postal": "Tiếp nhận qua dịch vụ bưu chính công ích",
+    "resolved_total": "Số hồ sơ đã giải quyết",
+    "resolved_early": "Giải quyết trước hạn",
+    "resolved_on_time": "Giải quyết đúng hạn",
+    "resolved_late": "Giải quyết quá hạn (trễ hạn)",
+    "resolved_in_time": "Giải quyết trước hạn và đúng hạn",
+    "refused": "Từ chối giải quyết",
+    "withdrawn": "Công dân rút hồ sơ",
+    "stopped": "Dừng xử lý",
+    "in_progress_total": "Số hồ sơ đang giải quyết",
+    "in_progress_within": "Đang giải quyết trong hạn",
+    "in_progress_overdue": "Đang giải quyết quá hạn",
+}
+
+
+class FiguresInconsistent(CchcError):
+    """The buckets do not add up: a defect in the conditions or impossible data (ended before received)."""
+
+    http_status = 500
+
+
+# --------------------------------------------------------------------------------------------
+# Conditions, written once
+# --------------------------------------------------------------------------------------------
+
+def received_condition():
+    """A dossier that was received (not only submitted, not refused at the counter)."""
+    return and_(Dossier.received_at.is_not(None), Dossier.state.not_in(NOT_RECEIVED))
+
+
+def relevance_condition(w: Window):
+    """Dossiers that can fall in a bucket of the window (index-friendly: received_at / ended_at ranges)."""
+    return and_(
+        Dossier.received_at < w.stop,
+        or_(Dossier.received_at >= w.begin, Dossier.ended_at.is_(None), Dossier.ended_at >= w.begin),
+    )
+
+
+def scope_conditions(unit: Unit, w: Window) -> list:
+    """The WHERE of every dossier query: in the unit's subtree, received, relevant to the window."""
+    return [subtree_condition(unit), received_condition(), relevance_condition(w)]
+
+
+def _ended():
+    return and_(Dossier.state.in_(TERMINAL), Dossier.ended_at.is_not(None))
+
+
+def _not_ended_before(moment):
+    return or_(Dossier.state.not_in(TERMINAL), Dossier.ended_at.is_(None), Dossier.ended_at >= moment)
+
+
+def _overdue_at_end(w: Window, dialect: str):
+    """Due date passed at the window's last instant, with the supplement rule (see module doc)."""
+    requested = Dossier.supplement_requested_at
+    supplemented = Dossier.supplemented_at
+    waiting = and_(requested.is_not(None), requested < w.stop, or_(supplemented.is_(None), supplemented >= w.stop))
+    resumed = and_(requested.is_not(None), supplemented.is_not(None), supplemented < w.stop, supplemented >= requested)
+    last = literal(w.last_instant)
+    if dialect == "sqlite":
+        shifted = func.julianday(Dossier.due_at) + func.julianday(supplemented) - func.julianday(requested) < func.julianday(last)
+    else:
+        shifted = Dossier.due_at + (supplemented - requested) < last
+    return and_(
+        Dossier.due_at.is_not(None),
+        case(
+            (waiting, case((Dossier.due_at < requested, 1), else_=0)),
+            (resumed, case((shifted, 1), else_=0)),
+            else_=case((Dossier.due_at < last, 1), else_=0),
+        )
+        == 1,
+    )
+
+
+def bucket_conditions(w: Window, dialect: str) -> dict[str, object]:
+    """Every bucket's condition (on top of `scope_conditions`), keyed as in the figures."""
+    ended = _ended()
+    new = and_(Dossier.received_at >= w.begin, Dossier.received_at < w.stop)
+    ended_in = and_(ended, Dossier.ended_at >= w.begin, Dossier.ended_at < w.stop)
+    resolved = and_(ended_in, Dossier.state.in_(RESOLVED))
+    unclassified = or_(
+        Dossier.timeliness.is_(None),
+        Dossier.timeliness.not_in((Timeliness.EARLY.value, Timeliness.LATE.value)),
+    )
+    in_progress = and_(Dossier.received_at < w.stop, _not_ended_before(w.stop))
+    overdue = _overdue_at_end(w, dialect)
+    online, postal = int(Channel.ONLINE), int(Channel.POSTAL)
+    return {
+        "received_total": and_(Dossier.received_at < w.stop, or_(new, _not_ended_before(w.begin))),
+        "carried_over": and_(Dossier.received_at < w.begin, _not_ended_before(w.begin)),
+        "new_total": new,
+        "new_online": and_(new, Dossier.channel == online),
+        "new_direct": and_(new, or_(Dossier.channel.is_(None), Dossier.channel.not_in((online, postal)))),
+        "new_postal": and_(new, Dossier.channel == postal),
+        "resolved_total": resolved,
+        "resolved_early": and_(resolved, Dossier.timeliness == Timeliness.EARLY.value),
+        "resolved_on_time": and_(resolved, unclassified),
+        "resolved_late": and_(resolved, Dossier.timeliness == Timeliness.LATE.value),
+        "resolved_in_time": and_(resolved, or_(Dossier.timeliness.is_(None), Dossier.timeliness != Timeliness.LATE.value)),
+        "refused": and_(ended_in, Dossier.state == State.REFUSED.value),
+        "withdrawn": and_(ended_in, Dossier.state == State.WITHDRAWN.value),
+        "stopped": and_(ended_in, Dossier.state == State.STOPPED.value),
+        "in_progress_total": in_progress,
+        "in_progress_within": and_(in_progress, not_(overdue)),
+        "in_progress_overdue": and_(in_progress, overdue),
+    }
+
+
+def _count(cond):
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+
+# --------------------------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------------------------
+
+def empty_counts() -> dict:
+    out = {k: 0 for k in COUNT_KEYS}
+    out["on_time_rate"] = None
+    return {k: out[k] for k in KEYS}
+
+
+def _finish(counts: dict) -> dict:
+    counts["on_time_rate"] = rate(counts["resolved_in_time"], counts["resolved_total"])
+    return {k: counts[k] for k in KEYS}
+
+
+def check_identity(counts: dict, where: str = "") -> None:
+    """Raise FiguresInconsistent when the buckets do not add up (a defect, or impossible data)."""
+    c = counts
+    rules = [
+        ("received_total = carried_over + new_total", c["received_total"], c["carried_over"] + c["new_total"]),
+        ("new_total = new_online + new_direct + new_postal", c["new_total"], c["new_online"] + c["new_direct"] + c["new_postal"]),
+        ("resolved_total = resolved_early + resolved_on_time + resolved_late", c["resolved_total"],
+         c["resolved_early"] + c["resolved_on_time"] + c["resolved_late"]),
+        ("resolved_in_time = resolved_early + resolved_on_time", c["resolved_in_time"], c["resolved_early"] + c["resolved_on_time"]),
+        ("received_total = resolved_total + refused + withdrawn + stopped + in_progress_total", c["received_total"],
+         c["resolved_total"] + c["refused"] + c["withdrawn"] + c["stopped"] + c["in_progress_total"]),
+        ("in_progress_total = in_progress_within + in_progress_overdue", c["in_progress_total"],
+         c["in_progress_within"] + c["in_progress_overdue"]),
+    ]
+    for text, left, right in rules:
+        if left != right:
+            raise FiguresInconsistent(
+                f"Số liệu hồ sơ{(' của ' + where) if where else ''} không cân: {text} ({left} ≠ {right}). "
+                "Kiểm tra các hồ sơ có thời điểm kết thúc trước thời điểm tiếp nhận hoặc trạng thái không khớp thời điểm."
+            )
+
+
+def dossier_figures(session: Session, unit: Unit | str | int, start: date, end: date) -> dict:
+    """The dossier figures of `unit` and every unit under it, for the window [start, end].
+
+    Returns the totals (keys of KEYS), `by_level` {"tinh","huyen","xa" → same keys} by the level the
+    dossier was received at, and `by_unit` [{unit_code, unit_name, level, …}] by receiving unit, only
+    units with data, ordered by level then code.
+    """
+    w = window(start, end)
+    u = resolve_unit(session, unit, on=w.end)
+    conds = bucket_conditions(w, session.get_bind().dialect.name)
+    stmt = (
+        select(Dossier.unit_id, Dossier.level, *[_count(conds[k]).label(k) for k in COUNT_KEYS])
+        .join(Unit, Unit.id == Dossier.unit_id)
+        .where(*scope_conditions(u, w))
+        .group_by(Dossier.unit_id, Dossier.level)
+    )
+    rows = session.execute(stmt).all()
+
+    totals = {k: 0 for k in COUNT_KEYS}
+    by_level: dict[str, dict] = {lv: {k: 0 for k in COUNT_KEYS} for lv in LEVELS}
+    by_unit_counts: dict[int, dict] = {}
+    for row in rows:
+        m = row._mapping
+        level = m["level"] or ""
+        lv = by_level.setdefault(level, {k: 0 for k in COUNT_KEYS})
+        per_unit = by_unit_counts.setdefault(m["unit_id"], {k: 0 for k in COUNT_KEYS})
+        for k in COUNT_KEYS:
+            v = int(m[k] or 0)
+            totals[k] += v
+            lv[k] += v
+            per_unit[k] += v
+
+    units = {}
+    if by_unit_counts:
+        units = {x.id: x for x in session.scalars(select(Unit).where(Unit.id.in_(list(by_unit_counts))))}
+    level_order = {lv: i for i, lv in enumerate(LEVELS)}
+    by_unit = []
+    for unit_id, counts in by_unit_counts.items():
+        if not any(counts.values()):
+            continue
+        x = units[unit_id]
+        check_identity(counts, f"đơn vị {x.code}")
+        by_unit.append({"unit_code": x.code, "unit_name": x.name, "level": x.level, **_finish(dict(counts))})
+    by_unit.sort(key=lambda r: (level_order.get(r["level"], len(LEVELS)), r["unit_code"]))
+
+    check_identity(totals, u.code)
+    result = _finish(totals)
+    result["by_level"] = {lv: _finish(c) for lv, c in by_level.items()}
+    result["by_unit"] = by_unit
+    return result
+
+
+def explain(
+    session: Session,
+    unit: Unit | str | int,
+    start: date,
+    end: date,
+    bucket: str,
+    limit: int = 200,
+) -> list[str]:
+    """The codes (MaHoSo) of the dossiers behind `bucket`, ordered by code, at most `limit`."""
+    w = window(start, end)
+    conds = bucket_conditions(w, session.get_bind().dialect.name)
+    if bucket not in conds:
+        names = ", ".join(conds)
+        raise ValidationError(f"Không có nhóm số liệu «{bucket}» (các nhóm: {names}).")
+    u = resolve_unit(session, unit, on=w.end)
+    return list(explain_query(u, w, conds[bucket], limit, session))
+
+
+def explain_query(u: Unit, w: Window, cond, limit: int, session: Session) -> Iterable[str]:
+    stmt = (
+        select(Dossier.code)
+        .join(Unit, Unit.id == Dossier.unit_id)
+        .where(*scope_conditions(u, w), cond)
+        .order_by(Dossier.code)
+        .limit(max(0, int(limit)))
+    )
+    return session.scalars(stmt)
