@@ -49,13 +49,25 @@ class Procedure(Base):
     legal_basis: Mapped[str] = mapped_column(Text, default="")
     result_name: Mapped[str] = mapped_column(String(500), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    inactive_from: Mapped[date | None] = mapped_column(Date)  # bãi bỏ / thay thế takes effect on this day
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id", ondelete="SET NULL"))
     published_on: Mapped[date | None] = mapped_column(Date)  # công khai on the national database
 
     field: Mapped[Field | None] = relationship()
     fees: Mapped[list[FeeLine]] = relationship(back_populates="procedure", cascade="all, delete-orphan", order_by="FeeLine.id")
     components: Mapped[list[Component]] = relationship(back_populates="procedure", cascade="all, delete-orphan", order_by="Component.seq")
     steps: Mapped[list[ProcessStep]] = relationship(back_populates="procedure", cascade="all, delete-orphan", order_by="ProcessStep.seq")
-    publications: Mapped[list[Publication]] = relationship(back_populates="procedure", cascade="all, delete-orphan", order_by="Publication.decision_date")
+    publications: Mapped[list[Publication]] = relationship(
+        back_populates="procedure",
+        cascade="all, delete-orphan",
+        order_by="Publication.decision_date",
+        foreign_keys="Publication.procedure_id",
+    )
+    replaced_by: Mapped[Procedure | None] = relationship(remote_side=[id], foreign_keys=[replaced_by_id])
+
+    def active_on(self, day: date) -> bool:
+        """In force on `day`: not abolished or replaced with effect on or before that day."""
+        return self.inactive_from is None or day < self.inactive_from
 
     @property
     def level_list(self) -> list[str]:
@@ -122,5 +134,10 @@ class Publication(Base):
     effective_date: Mapped[date | None] = mapped_column(Date)
     legal_effective_date: Mapped[date | None] = mapped_column(Date)  # of the legal basis, for 766 indicator 1.1
     published_on: Mapped[date | None] = mapped_column(Date)  # công khai on CSDL QG, for 766 indicator 1.2
+    # kind thay_the: the procedure that replaces this one (its code is kept even if it is not in the catalogue)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id", ondelete="SET NULL"))
+    replaced_by_code: Mapped[str] = mapped_column(String(40), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
 
-    procedure: Mapped[Procedure] = relationship(back_populates="publications")
+    procedure: Mapped[Procedure] = relationship(back_populates="publications", foreign_keys=[procedure_id])
+    replaced_by: Mapped[Procedure | None] = relationship(foreign_keys=[replaced_by_id])
