@@ -1,16 +1,31 @@
-"""`cchc calendar …`: deadlines and the working-day calendar."""
+"""`cchc calendar …`: deadlines, the year's days off, overrides and office hours.
+
+The command line is the operator's tool: its edits act as the system administrator, and the
+service still checks that role.
+"""
 
 from __future__ import annotations
 
 from datetime import time
 
 import typer
+from rich.table import Table
 
 from cchc import vn
 from cchc.db import session_scope
-from cchc.errors import ValidationError
+from cchc.errors import NotFound, ValidationError
 
 app = typer.Typer(no_args_is_help=True)
+override_app = typer.Typer(no_args_is_help=True)
+app.add_typer(override_app, name="override", help="Ngày điều chỉnh: thêm ngày nghỉ hoặc ngày làm việc bù.")
+
+
+def _operator():
+    """The CLI's actor: the system administrator (not stored; the service checks its role)."""
+    from cchc.auth.enums import Role
+    from cchc.auth.models import User
+
+    return User(username="cli", full_name="Quản trị hệ thống (dòng lệnh)", role=Role.SYSTEM_ADMIN)
 
 
 def _calendar():
@@ -19,13 +34,14 @@ def _calendar():
     try:
         with session_scope() as session:
             return load_calendar(session)
-    except Exception as exc:  # no database yet: the package calendar alone is still right
+    except Exception as exc:  # no database yet: the package calendar and the seed file are still right
         from sqlalchemy.exc import OperationalError, ProgrammingError
 
         if isinstance(exc, (OperationalError, ProgrammingError)):
             from cchc.calendar.core import WorkCalendar
+            from cchc.calendar.service import seed_file_overrides
 
-            return WorkCalendar()
+            return WorkCalendar(overrides={s.day: (s.kind, s.name) for s in seed_file_overrides()})
         raise
 
 
@@ -36,18 +52,38 @@ def due(
     working_hours: float | None = typer.Option(None, "--working-hours", help="Thời hạn theo giờ làm việc."),
     days: float | None = typer.Option(None, "--days", help="Thời hạn theo ngày (lịch)."),
     cutoff: str | None = typer.Option(None, "--cutoff", help="Giờ chốt nhận trong ngày, ví dụ 15:00."),
+    procedure: str | None = typer.Option(None, "--procedure", help="Mã TTHC: lấy thời hạn và giờ chốt của thủ tục."),
 ) -> None:
     """Tính ngày hẹn trả kết quả."""
     from cchc.cli import console
 
     given = [(v, u) for v, u in ((working_days, "ngay_lam_viec"), (working_hours, "gio_lam_viec"), (days, "ngay")) if v is not None]
+    cut = _parse_time(cutoff) if cutoff else None
+    if procedure:
+        proc = _procedure(procedure)
+        if not given:
+            given = [(proc.time_amount, proc.time_unit)]
+        if cut is None:
+            cut = proc.cutoff_time
     if len(given) != 1:
-        raise ValidationError("Cần đúng một trong các tùy chọn --working-days, --working-hours hoặc --days.")
+        raise ValidationError("Cần đúng một trong các tùy chọn --working-days, --working-hours hoặc --days (hoặc --procedure).")
     amount, unit = given[0]
     moment = vn.parse_datetime(start, what="thời điểm tiếp nhận (--from)")
-    cut = _parse_time(cutoff) if cutoff else None
     result = _calendar().due(moment, amount, unit, cut)
     console.print(f"Hạn trả kết quả: {vn.fmt_datetime(result)}")
+
+
+def _procedure(code: str):
+    from sqlalchemy import select
+
+    from cchc.procedures.models import Procedure
+
+    with session_scope() as session:
+        proc = session.scalar(select(Procedure).where(Procedure.code == code.strip()))
+        if proc is None:
+            raise NotFound(f"Không có thủ tục hành chính mã «{code}».")
+        session.expunge(proc)
+        return proc
 
 
 def _parse_time(text: str) -> time:
@@ -56,3 +92,93 @@ def _parse_time(text: str) -> time:
         return time(int(hh), int(mm or 0))
     except ValueError:
         raise ValidationError(f"Giờ chốt không hợp lệ: «{text}» (dùng dạng 15:00).") from None
+
+
+@app.command("year")
+def year(year: int = typer.Argument(..., help="Năm, ví dụ 2026.")) -> None:
+    """Các ngày nghỉ rơi vào ngày thường và các ngày làm việc bù của một năm."""
+    from cchc.calendar.service import seed_overrides, year_calendar
+    from cchc.cli import console
+
+    if not 1995 <= year <= 2100:
+        raise ValidationError(f"Năm {year} nằm ngoài khoảng 1995–2100.")
+    with session_scope() as session:
+        seed_overrides(session)
+        days = year_calendar(session, year)
+    table = Table(title=f"Lịch nghỉ, làm bù năm {year} (cơ quan hành chính)")
+    table.add_column("Ngày")
+    table.add_column("Thứ")
+    table.add_column("Nghỉ/làm bù")
+    table.add_column("Lý do")
+    for d in days:
+        table.add_row(vn.fmt_date(d.day), d.weekday, d.kind_label, d.reason)
+    console.print(table)
+    off = sum(not d.working for d in days)
+    console.print(f"{vn.fmt_int(off)} ngày nghỉ vào ngày thường, {vn.fmt_int(len(days) - off)} ngày làm việc bù.")
+
+
+@override_app.command("add")
+def override_add(
+    day: str = typer.Option(..., "--day", help="Ngày, ví dụ 2026-12-31."),
+    kind: str = typer.Option(..., "--kind", help="off = ngày nghỉ, work = ngày làm việc."),
+    name: str = typer.Option(..., "--name", help="Tên hoặc lý do."),
+    legal_ref: str = typer.Option(..., "--legal-ref", help="Căn cứ: số, ngày văn bản."),
+) -> None:
+    """Thêm một ngày nghỉ hoặc một ngày làm việc bù."""
+    from cchc.calendar.service import KINDS, add_override, seed_overrides
+    from cchc.cli import console
+
+    the_day = vn.parse_date(day, what="ngày (--day)")
+    with session_scope() as session:
+        seed_overrides(session)
+        row = add_override(session, _operator(), the_day, kind, name, legal_ref)
+        console.print(f"Đã thêm: {vn.fmt_date(row.day)} — {KINDS[row.kind].lower()} — {row.name} ({row.legal_ref}).")
+
+
+@override_app.command("list")
+def override_list(year: int | None = typer.Option(None, "--year", help="Chỉ liệt kê một năm.")) -> None:
+    """Liệt kê các ngày điều chỉnh đang có hiệu lực."""
+    from cchc.calendar.service import KINDS, list_overrides, seed_overrides, weekday_name
+    from cchc.cli import console
+
+    with session_scope() as session:
+        seed_overrides(session)
+        rows = list_overrides(session, year)
+        table = Table(title="Ngày điều chỉnh lịch làm việc" + (f" năm {year}" if year else ""))
+        for col in ("Ngày", "Thứ", "Loại", "Tên, lý do", "Căn cứ", "Người nhập"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(vn.fmt_date(r.day), weekday_name(r.day), KINDS[r.kind], r.name, r.legal_ref, r.created_by)
+    if rows:
+        console.print(table)
+    console.print(f"Có {vn.fmt_int(len(rows))} ngày điều chỉnh.")
+
+
+@override_app.command("remove")
+def override_remove(day: str = typer.Option(..., "--day", help="Ngày cần bỏ điều chỉnh.")) -> None:
+    """Bỏ điều chỉnh của một ngày (ngày đó trở lại theo lịch chuẩn)."""
+    from cchc.calendar.service import package_calendar, remove_override
+    from cchc.cli import console
+
+    the_day = vn.parse_date(day, what="ngày (--day)")
+    with session_scope() as session:
+        remove_override(session, _operator(), the_day)
+    working, reason = package_calendar().day_info(the_day)
+    state = "ngày làm việc" if working else "ngày nghỉ" + (f" ({reason})" if reason else "")
+    console.print(f"Đã bỏ điều chỉnh ngày {vn.fmt_date(the_day)}; theo lịch chuẩn đây là {state}.")
+
+
+@app.command("hours")
+def hours(
+    set_: str | None = typer.Option(None, "--set", help='Các buổi làm việc, ví dụ "07:30-11:30,13:30-17:00".'),
+) -> None:
+    """Xem hoặc đặt giờ làm việc trong ngày."""
+    from cchc.calendar.service import format_sessions, office_hours, parse_sessions, set_office_hours
+    from cchc.cli import console
+
+    with session_scope() as session:
+        if set_ is not None:
+            sessions = set_office_hours(session, _operator(), parse_sessions(set_))
+            console.print(f"Đã đặt giờ làm việc: {format_sessions(sessions)}.")
+        else:
+            console.print(f"Giờ làm việc: {format_sessions(office_hours(session))}.")

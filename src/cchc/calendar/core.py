@@ -22,12 +22,30 @@ DEFAULT_SESSIONS: tuple[tuple[time, time], ...] = ((time(7, 30), time(11, 30)), 
 
 
 @lru_cache(maxsize=64)
-def _package_year(year: int) -> tuple[dict[date, str], frozenset[date]]:
-    """Holidays (with Vietnamese names) and swapped working Saturdays/Sundays known to `holidays`."""
-    vn = holidays_pkg.country_holidays("VN", years=year, language="vi")
-    days = {d: name for d, name in vn.items() if d.year == year}
-    workdays = frozenset(d for d in getattr(vn, "weekend_workdays", set()) if d.year == year)
-    return days, workdays
+def _package_year(year: int) -> tuple[dict[date, str], dict[date, str]]:
+    """Holidays and swapped working weekend days known to `holidays`, with Vietnamese names.
+
+    The package files a swap under the year of the day off (27/12/2014 worked for 2/1/2015
+    off), so the working days are collected from the neighbouring years too.
+    """
+    nearby: dict[date, str] = {}
+    workdays: set[date] = set()
+    for y in (year - 1, year, year + 1):
+        vn_year = holidays_pkg.country_holidays("VN", years=y, language="vi")
+        nearby.update(vn_year.items())
+        workdays.update(d for d in getattr(vn_year, "weekend_workdays", set()) if d.year == year)
+    days = {d: name for d, name in nearby.items() if d.year == year}
+    work_names = {d: _swap_name(d, nearby) for d in sorted(workdays)}
+    return days, work_names
+
+
+def _swap_name(workday: date, days: Mapping[date, str]) -> str:
+    """'Ngày làm việc bù (hoán đổi với ngày nghỉ 29/4/2024)' for the Saturday worked instead."""
+    label = workday.strftime("%d/%m/%Y")
+    for off, name in days.items():
+        if label in name:
+            return f"Ngày làm việc bù (hoán đổi với ngày nghỉ {off.day}/{off.month}/{off.year})"
+    return "Ngày làm việc bù (theo quyết định hoán đổi ngày làm việc)"
 
 
 @dataclass
@@ -56,7 +74,7 @@ class WorkCalendar:
         if day in holidays_of_year:
             return False, holidays_of_year[day]
         if day in swapped:
-            return True, "Ngày làm việc bù (theo quyết định hoán đổi ngày làm việc)"
+            return True, swapped[day]
         if day.weekday() >= 5:
             return False, "Thứ Bảy" if day.weekday() == 5 else "Chủ nhật"
         return True, ""

@@ -11,7 +11,11 @@ from cchc.db import Base, utcnow
 
 
 class CalendarOverride(Base):
-    """A day the administrator declares off (`off`) or working (`work`); wins over the `holidays` package."""
+    """A day the administrator declares off (`off`) or working (`work`); wins over the `holidays` package.
+
+    Removing an override keeps the row with `removed_at` set (the history of who changed the
+    calendar stays, and a removed day of the seed file is not seeded again).
+    """
 
     __tablename__ = "calendar_overrides"
 
@@ -22,6 +26,12 @@ class CalendarOverride(Base):
     legal_ref: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    removed_by: Mapped[str] = mapped_column(String(120), default="")
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    @property
+    def active(self) -> bool:
+        return self.removed_at is None
 
 
 class OfficeHours(Base):
