@@ -31,6 +31,9 @@ def _register() -> None:
     from cchc.web.cli import serve
 
     app.command("serve")(serve)
+    from cchc.procedures.cli import app as procedures_app
+
+    app.add_typer(procedures_app, name="procedures", help="Danh mục thủ tục hành chính (TTHC).")
 
 
 _register()
