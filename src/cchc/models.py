@@ -11,4 +11,5 @@ from cchc.dossiers.models import (  # noqa: F401
     DossierStep,
 )
 from cchc.procedures.models import Component, FeeLine, Field, ProcessStep, Procedure, Publication  # noqa: F401
+from cchc.reform.models import ManualFigure, ReportNarrative  # noqa: F401
 from cchc.units.models import Unit, UnitSuccession  # noqa: F401
