@@ -89,3 +89,6 @@ def artifacts() -> Path:
 @pytest.fixture
 def shared_dir() -> Path:
     return SHARED
+
+
+from tests.webclient import app, client, make_user  # noqa: E402,F401 — web fixtures for every package

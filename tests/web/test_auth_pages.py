@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.web.conftest import csrf_from, login_api, login_page
+from tests.webclient import csrf_from, login_api, login_page
 
 
 def test_home_page_is_vietnamese_and_serves_htmx(client):

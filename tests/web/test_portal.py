@@ -7,7 +7,7 @@ from cchc.db import session_factory
 from cchc.dossiers.models import Dossier, DossierStep
 from cchc.procedures.models import Procedure
 from cchc.units.models import Unit
-from tests.web.conftest import login_page
+from tests.webclient import login_page
 
 
 def _dossier(owner_id=None) -> str:

@@ -1,4 +1,4 @@
-"""A TestClient on the committed test database, with helpers to log in as any user."""
+"""Web test helpers: a TestClient on the committed test database and log-in helpers (fixtures in tests/conftest.py)."""
 
 from __future__ import annotations
 
