@@ -35,6 +35,10 @@ def _register() -> None:
 
     app.add_typer(procedures_app, name="procedures", help="Danh mục thủ tục hành chính (TTHC).")
 
+    from cchc.units.cli import app as units_app
+
+    app.add_typer(units_app, name="units", help="Đơn vị hành chính và cơ quan.")
+
 
 _register()
 

@@ -4,10 +4,26 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    event,
+    func,
+    inspect,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cchc.db import Base
+from cchc.vn import search_key
 
 
 class Unit(Base):
@@ -58,3 +74,50 @@ class UnitSuccession(Base):
     new_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
     effective: Mapped[date] = mapped_column(Date)
     partial: Mapped[bool] = mapped_column(Boolean, default=False)  # only part of the old unit went here
+
+
+# --- kept right on every ORM write: the accent-free search key and the materialised path ----------------
+
+
+@event.listens_for(Unit, "before_insert")
+@event.listens_for(Unit, "before_update")
+def _keep_name_key(_mapper, _connection, target: Unit) -> None:
+    target.name_key = search_key(target.name)
+
+
+@event.listens_for(Unit, "after_insert")
+def _path_on_insert(_mapper, connection, target: Unit) -> None:
+    table = Unit.__table__
+    prefix = "/"
+    if target.parent_id is not None:
+        prefix = connection.execute(select(table.c.path).where(table.c.id == target.parent_id)).scalar_one()
+    path = f"{prefix}{target.id}/" if prefix else ""
+    if path != target.path:
+        connection.execute(update(table).where(table.c.id == target.id).values(path=path))
+        set_committed_value(target, "path", path)
+
+
+@event.listens_for(Unit, "after_update")
+def _path_on_move(_mapper, connection, target: Unit) -> None:
+    history = inspect(target).attrs.parent_id.history
+    if not history.has_changes():
+        return
+    table = Unit.__table__
+    old = connection.execute(select(table.c.path).where(table.c.id == target.id)).scalar_one()
+    prefix = "/"
+    if target.parent_id is not None:
+        prefix = connection.execute(select(table.c.path).where(table.c.id == target.parent_id)).scalar_one()
+    new = f"{prefix}{target.id}/"
+    if old and new != old:
+        connection.execute(
+            update(table)
+            .where(table.c.path.like(old + "%"))
+            .values(path=literal(new) + func.substr(table.c.path, len(old) + 1))
+        )
+        session = object_session(target)
+        for obj in list(session.identity_map.values()) if session is not None else ():
+            if isinstance(obj, Unit) and obj is not target and (obj.__dict__.get("path") or "").startswith(old):
+                set_committed_value(obj, "path", new + obj.__dict__["path"][len(old):])
+    elif not old:
+        connection.execute(update(table).where(table.c.id == target.id).values(path=new))
+    set_committed_value(target, "path", new)
