@@ -1,0 +1,615 @@
+"""The QĐ 766 index (Bộ chỉ số chỉ đạo, điều hành và đánh giá chất lượng phục vụ): scores per unit and window.
+
+Groups, indicators, maxima, thresholds, rank bands and the rule for an empty denominator are data
+(`definitions/index766.yaml`); this module holds the computations (`metric:` in that file), each
+written as SQL conditions that serve both to count and to list what is behind a figure
+(`explain_indicator`). The formulas follow research/766.md (VPCP "Mô tả công thức tính chỉ số 766"):
+
+  1.1 procedures published on time: decision ≥ N working days before the legal basis takes effect
+  1.2 procedures publicised on the national database ≤ N working days after the decision
+  1.3 procedures published with every part (name, process steps, way of submitting, components,
+      time limit, subject, resolving agency)
+  1.4 dossiers received in the window synced to DVCQG
+  2.1 dossiers ended in time or still within time / dossiers received (received_total of the figures)
+  3.1 procedures with an online service (toàn trình or một phần) / procedures in competence
+  3.3 online dossiers (with an electronic result when the procedure issues a paper) / dossiers
+      received, × the sync rate of 1.4
+  3.5 procedures with fees having synced dossiers with a fee / procedures with fees;
+  3.5b the same with a dossier paid online; 3.6 dossiers paid online / dossiers with a fee
+  4.1 resolved dossiers with an electronic result / resolved dossiers of procedures issuing a paper
+  4.2 resolved dossiers with digitised components (and an electronic result when one is issued)
+  4.3 dossiers reusing digitised data; 4.4 dossiers with files from the personal data store;
+  4.5a procedures with dossiers using population data / procedures for citizens; 4.5b such dossiers
+  5.2 PAKN handled within the deadlines; 5.3 PAKN not disliked and not overdue;
+  5.4 100% − (late dossiers + dossiers disliked or complained about) / dossiers received.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, case, exists, func, literal, not_, or_, select
+from sqlalchemy.orm import Session
+
+from cchc.dossiers.enums import Channel, Timeliness
+from cchc.dossiers.models import Dossier
+from cchc.errors import ValidationError
+from cchc.procedures.enums import OnlineLevel
+from cchc.procedures.models import Component, Procedure, ProcessStep, Publication
+from cchc.stats.catalogue import competence_condition
+from cchc.stats.dossiers import bucket_conditions, scope_conditions
+from cchc.stats.loader import load_definition
+from cchc.stats.online import FEEDBACK_RESOLVED_STATES, PAID_ONLINE, feedback_model
+from cchc.stats.scope import Window, rate, resolve_unit, subtree_condition, window
+from cchc.units.models import Unit
+
+STATUS_SCORED = "scored"
+STATUS_NO_DATA = "no_data"  # denominator 0 in the window
+STATUS_NOT_COMPUTABLE = "not_computable"
+STATUS_MONITORING = "monitoring"  # maximum 0: shown, never scored
+
+STATUS_LABELS = {
+    STATUS_SCORED: "Đã chấm điểm",
+    STATUS_NO_DATA: "Không phát sinh",
+    STATUS_NOT_COMPUTABLE: "Không tính được từ dữ liệu của hệ thống",
+    STATUS_MONITORING: "Chỉ số theo dõi",
+}
+
+
+class NotComputable(Exception):
+    """The system's data cannot give this indicator (the message says why, in Vietnamese)."""
+
+
+# ---- results ------------------------------------------------------------------------------------
+
+@dataclass
+class IndicatorResult:
+    id: str
+    name: str
+    group: str
+    maximum: float
+    threshold: float | None
+    numerator: int | None
+    denominator: int | None
+    rate: float | None
+    score: float | None
+    status: str
+    note: str = ""
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass
+class GroupResult:
+    id: str
+    name: str
+    maximum: float
+    score: float
+    scored_maximum: float
+    indicators: list[IndicatorResult] = field(default_factory=list)
+
+
+@dataclass
+class IndexResult:
+    unit_code: str
+    unit_name: str
+    start: date
+    end: date
+    groups: list[GroupResult]
+    total: float
+    total_maximum: float
+    scored_maximum: float
+    band: str
+
+    @property
+    def indicators(self) -> list[IndicatorResult]:
+        return [i for g in self.groups for i in g.indicators]
+
+    @property
+    def not_computable(self) -> list[IndicatorResult]:
+        return [i for i in self.indicators if i.status == STATUS_NOT_COMPUTABLE]
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        out["start"], out["end"] = self.start.isoformat(), self.end.isoformat()
+        for g in out["groups"]:
+            for i in g["indicators"]:
+                i["status_label"] = STATUS_LABELS[i["status"]]
+        out["not_computable"] = [i.id for i in self.not_computable]
+        return out
+
+
+# ---- scoring (pure) -------------------------------------------------------------------------------
+
+def score(rate_value: float, maximum: float, threshold: float | None) -> float:
+    """Maximum if rate ≥ threshold, else rate × maximum / threshold; without threshold rate × maximum / 100."""
+    if rate_value < 0:
+        raise ValidationError("Tỷ lệ không được âm.")
+    if threshold:
+        value = maximum if rate_value >= threshold else rate_value * maximum / threshold
+    else:
+        value = min(rate_value, 100.0) * maximum / 100.0
+    return round(value, 2)
+
+
+def band(total: float, bands: list[dict] | None = None) -> str:
+    """The rank of a total (Xuất sắc ≥ 90, Tốt ≥ 80, Khá ≥ 70, Trung bình ≥ 50, Yếu below, by default)."""
+    bands = bands if bands is not None else definition()["bands"]
+    for b in sorted(bands, key=lambda b: float(b["min"]), reverse=True):
+        if total >= float(b["min"]):
+            return str(b["label"])
+    return str(sorted(bands, key=lambda b: float(b["min"]))[0]["label"])
+
+
+def definition() -> dict:
+    data = load_definition("index766.yaml")
+    if not data.get("groups") or not data.get("bands"):
+        raise ValidationError("Tệp index766.yaml phải có các mục groups và bands.")
+    for g in data["groups"]:
+        total = sum(float(i.get("maximum", 0)) for i in g.get("indicators", []))
+        if abs(total - float(g["maximum"])) > 1e-9:
+            raise ValidationError(
+                f"Tệp index766.yaml: nhóm {g['id']} ({g['name']}) có điểm tối đa {g['maximum']} "
+                f"nhưng tổng điểm các chỉ số là {total:g}."
+            )
+    return data
+
+
+# ---- metrics ------------------------------------------------------------------------------------
+
+@dataclass
+class Spec:
+    """How an indicator is counted: over dossiers or procedures with SQL conditions, or as lists."""
+
+    kind: str  # dossier | procedure | listed
+    denominator: object = None
+    numerator: object = None
+    factor: float | None = None  # multiplies the rate (3.3: the sync rate)
+    note: str = ""
+    num_codes: list[str] | None = None
+    den_codes: list[str] | None = None
+
+
+@dataclass
+class Context:
+    session: Session
+    unit: Unit
+    w: Window
+    params: dict
+
+    def __post_init__(self) -> None:
+        self.dialect = self.session.get_bind().dialect.name
+        self.conds = bucket_conditions(self.w, self.dialect)
+        self.scope = scope_conditions(self.unit, self.w)
+        self.competent, self.levels = competence_condition(self.session, self.unit, self.w)
+        self._calendar = None
+
+    @property
+    def calendar(self):
+        if self._calendar is None:
+            from cchc.calendar.service import load_calendar
+
+            self._calendar = load_calendar(self.session)
+        return self._calendar
+
+    def ended_in_window(self):
+        c = self.conds
+        return or_(c["resolved_total"], c["refused"], c["withdrawn"], c["stopped"])
+
+    def new_in_scope_exists(self, *extra):
+        """EXISTS a dossier of this procedure received in the window in the unit's subtree."""
+        return exists(
+            select(Dossier.id)
+            .join(Unit, Unit.id == Dossier.unit_id)
+            .where(Dossier.procedure_id == Procedure.id, *self.scope, self.conds["new_total"], *extra)
+        )
+
+
+METRICS: dict[str, Callable[[Context], Spec]] = {}
+
+
+def metric(name: str):
+    def register(fn):
+        METRICS[name] = fn
+        return fn
+
+    return register
+
+
+def _late():
+    return Dossier.timeliness == Timeliness.LATE.value
+
+
+def _publications_in_window(ctx: Context):
+    published, _ = competence_condition(ctx.session, ctx.unit, ctx.w, active_only=False)
+    return ctx.session.execute(
+        select(Procedure.code, Publication.decision_date, Publication.legal_effective_date, Publication.published_on)
+        .join(Procedure, Procedure.id == Publication.procedure_id)
+        .where(published, Publication.decision_date >= ctx.w.start, Publication.decision_date <= ctx.w.end)
+        .order_by(Procedure.code, Publication.decision_date)
+    ).all()
+
+
+@metric("publish_on_time")
+def _publish_on_time(ctx: Context) -> Spec:
+    days = int(ctx.params.get("working_days_before_effect", 5))
+    by_proc: dict[str, bool] = {}
+    unknown: set[str] = set()
+    for code, decided, effective, _pub in _publications_in_window(ctx):
+        if effective is None:
+            unknown.add(code)
+            continue
+        ok = ctx.calendar.working_days_between(decided, effective) >= days
+        by_proc[code] = by_proc.get(code, True) and ok
+    for code in unknown:
+        by_proc.pop(code, None)
+    note = f"Đúng hạn khi quyết định công bố trước ngày văn bản có hiệu lực ít nhất {days} ngày làm việc."
+    if unknown:
+        note += f" {len(unknown)} TTHC không có ngày hiệu lực của văn bản cơ sở nên không xét."
+    return Spec("listed", note=note, den_codes=sorted(by_proc), num_codes=sorted(c for c, ok in by_proc.items() if ok))
+
+
+@metric("publicise_on_time")
+def _publicise_on_time(ctx: Context) -> Spec:
+    days = int(ctx.params.get("working_days_after_decision", 5))
+    by_proc: dict[str, bool] = {}
+    for code, decided, _effective, published_on in _publications_in_window(ctx):
+        ok = published_on is not None and ctx.calendar.working_days_between(decided, published_on) <= days
+        by_proc[code] = by_proc.get(code, True) and ok
+    note = f"Đúng hạn khi công khai trên CSDL quốc gia chậm nhất {days} ngày làm việc sau quyết định công bố."
+    return Spec("listed", note=note, den_codes=sorted(by_proc), num_codes=sorted(c for c, ok in by_proc.items() if ok))
+
+
+@metric("content_complete")
+def _content_complete(ctx: Context) -> Spec:
+    complete = and_(
+        Procedure.name != "",
+        exists(select(ProcessStep.id).where(ProcessStep.procedure_id == Procedure.id)),
+        Procedure.where_to_submit != "",
+        exists(select(Component.id).where(Component.procedure_id == Procedure.id)),
+        Procedure.time_amount > 0,
+        Procedure.subject != "",
+        or_(Procedure.agency_name != "", Procedure.agency_unit_id.is_not(None)),
+    )
+    return Spec("procedure", denominator=Procedure.published_on.is_not(None), numerator=complete,
+                note="Không theo kỳ: mọi TTHC đã công khai.")
+
+
+@metric("dossier_sync")
+def _dossier_sync(ctx: Context) -> Spec:
+    return Spec("dossier", denominator=ctx.conds["new_total"], numerator=Dossier.synced_dvcqg.is_(True),
+                note="Mẫu số: hồ sơ tiếp nhận trong kỳ trên hệ thống của tỉnh.")
+
+
+@metric("dossier_on_time")
+def _dossier_on_time(ctx: Context) -> Spec:
+    in_time = or_(and_(ctx.ended_in_window(), or_(Dossier.timeliness.is_(None), not_(_late()))),
+                  ctx.conds["in_progress_within"])
+    return Spec("dossier", denominator=ctx.conds["received_total"], numerator=in_time,
+                note="Hồ sơ đã kết thúc đúng hạn, trước hạn hoặc đang giải quyết trong hạn / tổng hồ sơ tiếp nhận.")
+
+
+@metric("online_procedures")
+def _online_procedures(ctx: Context) -> Spec:
+    return Spec("procedure", denominator=literal(True),
+                numerator=Procedure.online_level.in_((OnlineLevel.FULL.value, OnlineLevel.PARTIAL.value)))
+
+
+@metric("online_dossiers")
+def _online_dossiers(ctx: Context) -> Spec:
+    sync = _dossier_sync(ctx)
+    n, d = _count_dossiers(ctx, sync)
+    factor = (n / d) if d else None
+    online = and_(Dossier.channel == int(Channel.ONLINE),
+                  or_(Procedure.paper_result.is_(False), Dossier.result_digitized.is_(True)))
+    note = "Tỷ lệ đã nhân với tỷ lệ đồng bộ (chỉ số 1.4)" + ("" if factor is not None else "; không có hồ sơ để tính tỷ lệ đồng bộ")
+    return Spec("dossier", denominator=ctx.conds["new_total"], numerator=online, factor=factor, note=note + ".")
+
+
+@metric("fee_procedures_synced")
+def _fee_procedures_synced(ctx: Context) -> Spec:
+    return Spec("procedure", denominator=Procedure.has_fee.is_(True),
+                numerator=ctx.new_in_scope_exists(Dossier.fee_amount > 0, Dossier.synced_dvcqg.is_(True)))
+
+
+@metric("fee_procedures_paid")
+def _fee_procedures_paid(ctx: Context) -> Spec:
+    return Spec("procedure", denominator=Procedure.has_fee.is_(True),
+                numerator=ctx.new_in_scope_exists(Dossier.paid_online.in_(PAID_ONLINE)))
+
+
+@metric("paid_online")
+def _paid_online(ctx: Context) -> Spec:
+    return Spec("dossier", denominator=and_(ctx.conds["new_total"], Procedure.has_fee.is_(True), Dossier.fee_amount > 0),
+                numerator=Dossier.paid_online.in_(PAID_ONLINE),
+                note="Mẫu số: hồ sơ của TTHC có phí, lệ phí, trừ hồ sơ có phí, lệ phí bằng 0.")
+
+
+@metric("electronic_result")
+def _electronic_result(ctx: Context) -> Spec:
+    return Spec("dossier", denominator=and_(ctx.conds["resolved_total"], Procedure.paper_result.is_(True)),
+                numerator=Dossier.result_digitized.is_(True))
+
+
+@metric("digitized")
+def _digitized(ctx: Context) -> Spec:
+    return Spec("dossier", denominator=ctx.conds["resolved_total"],
+                numerator=and_(Dossier.components_digitized.is_(True),
+                               or_(Procedure.paper_result.is_(False), Dossier.result_digitized.is_(True))),
+                note="Mẫu số: hồ sơ đã giải quyết trong kỳ.")
+
+
+@metric("reused")
+def _reused(ctx: Context) -> Spec:
+    return Spec("dossier", denominator=ctx.conds["new_total"], numerator=Dossier.reused_digitized.is_(True))
+
+
+@metric("personal_store")
+def _personal_store(ctx: Context) -> Spec:
+    return Spec("dossier", denominator=ctx.conds["new_total"], numerator=Dossier.from_personal_store.is_(True))
+
+
+def _citizen_data():
+    return or_(Dossier.vneid_verified.is_(True), Dossier.from_personal_store.is_(True))
+
+
+@metric("citizen_data_procedures")
+def _citizen_data_procedures(ctx: Context) -> Spec:
+    return Spec("procedure", denominator=Procedure.subject.in_(("ca_nhan", "ca_hai")),
+                numerator=ctx.new_in_scope_exists(_citizen_data()))
+
+
+@metric("citizen_data_dossiers")
+def _citizen_data_dossiers(ctx: Context) -> Spec:
+    return Spec("dossier", denominator=ctx.conds["new_total"], numerator=_citizen_data())
+
+
+def _feedback_rows(ctx: Context, needed: tuple[str, ...]):
+    model = feedback_model()
+    if model is None:
+        raise NotComputable("Hệ thống chưa có dữ liệu phản ánh, kiến nghị (PAKN).")
+    missing = [n for n in needed if not hasattr(model, n)]
+    if missing:
+        raise NotComputable("Dữ liệu PAKN thiếu trường: " + ", ".join(missing) + ".")
+    stmt = select(model).where(model.received_at >= ctx.w.begin, model.received_at < ctx.w.stop)
+    if hasattr(model, "unit_id"):
+        stmt = stmt.join(Unit, Unit.id == model.unit_id).where(subtree_condition(ctx.unit))
+    return list(ctx.session.scalars(stmt))
+
+
+def _feedback_code(item) -> str:
+    return str(getattr(item, "code", None) or item.id)
+
+
+def _feedback_overdue(ctx: Context, item, at: datetime) -> bool:
+    """Past the 766 deadline (refuse ≤ 2, supplement ≤ 5, resolve ≤ 15 working days; publish ≤ 2)."""
+    p = ctx.params
+    cal = ctx.calendar
+    received = item.received_at.date()
+    state = item.state
+    answered = getattr(item, "answered_at", None)
+    published = getattr(item, "published_at", None)
+    if state == "tu_choi":
+        end = getattr(item, "refused_at", None) or answered or at
+        return cal.working_days_between(received, end.date()) > int(p.get("refuse_days", 2))
+    supplement = getattr(item, "supplement_requested_at", None)
+    if supplement is not None and cal.working_days_between(received, supplement.date()) > int(p.get("supplement_days", 5)):
+        return True
+    done = answered if state in FEEDBACK_RESOLVED_STATES and answered is not None else None
+    if done is None:
+        return cal.working_days_between(received, at.date()) > int(p.get("resolve_days", 15))
+    if cal.working_days_between(received, done.date()) > int(p.get("resolve_days", 15)):
+        return True
+    if state == "da_cong_khai" and published is not None:
+        return cal.working_days_between(done.date(), published.date()) > int(p.get("publish_days", 2))
+    if state == "cho_cong_khai":
+        return cal.working_days_between(done.date(), at.date()) > int(p.get("publish_days", 2))
+    return False
+
+
+@metric("feedback_on_time")
+def _feedback_on_time(ctx: Context) -> Spec:
+    items = _feedback_rows(ctx, ("received_at", "state"))
+    at = min(ctx.w.last_instant, datetime.now())
+    den = [_feedback_code(i) for i in items]
+    num = [_feedback_code(i) for i in items if not _feedback_overdue(ctx, i, at)]
+    return Spec("listed", den_codes=sorted(den), num_codes=sorted(num),
+                note="PAKN tiếp nhận trong kỳ, xử lý trong thời hạn tính đến cuối kỳ.")
+
+
+@metric("feedback_satisfaction")
+def _feedback_satisfaction(ctx: Context) -> Spec:
+    items = _feedback_rows(ctx, ("received_at", "state", "likes", "dislikes"))
+    at = min(ctx.w.last_instant, datetime.now())
+    den, num = [], []
+    for i in items:
+        code = _feedback_code(i)
+        den.append(code)
+        disliked = (i.dislikes or 0) > (i.likes or 0)
+        reopened = bool(getattr(i, "reopened", False))
+        if not disliked and not reopened and not _feedback_overdue(ctx, i, at):
+            num.append(code)
+    return Spec("listed", den_codes=sorted(den), num_codes=sorted(num),
+                note="Trừ PAKN bị đánh giá không hài lòng, quá hạn hoặc bị phản ánh lại.")
+
+
+def _disliked_condition():
+    """EXISTS a dissatisfied rating or a PAKN about the dossier, when those models exist."""
+    parts, missing = [], []
+    try:
+        ratings = importlib.import_module("cchc.ratings.models")
+    except ImportError:
+        ratings = None
+    rating = getattr(ratings, "Rating", None) if ratings else None
+    if rating is not None and hasattr(rating, "dossier_id") and hasattr(rating, "satisfaction"):
+        parts.append(exists(select(rating.id).where(rating.dossier_id == Dossier.id, rating.satisfaction == "khong_hai_long")))
+    else:
+        missing.append("đánh giá không hài lòng")
+    fb = feedback_model()
+    if fb is not None and hasattr(fb, "dossier_id"):
+        parts.append(exists(select(fb.id).where(fb.dossier_id == Dossier.id)))
+    else:
+        missing.append("PAKN về hồ sơ")
+    return (or_(*parts) if parts else None), missing
+
+
+@metric("dossier_satisfaction")
+def _dossier_satisfaction(ctx: Context) -> Spec:
+    late = or_(and_(ctx.ended_in_window(), _late()), ctx.conds["in_progress_overdue"])
+    disliked, missing = _disliked_condition()
+    bad = or_(late, disliked) if disliked is not None else late
+    note = "100% trừ tỷ lệ hồ sơ quá hạn và hồ sơ bị đánh giá không hài lòng hoặc có PAKN (mỗi hồ sơ tính một lần)."
+    if missing:
+        note += " Chưa có dữ liệu: " + ", ".join(missing) + "."
+    return Spec("dossier", denominator=ctx.conds["received_total"], numerator=not_(bad), note=note)
+
+
+# ---- counting and listing -----------------------------------------------------------------------
+
+def _sum(cond):
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+
+def _dossier_base(ctx: Context, *columns):
+    return (
+        select(*columns)
+        .select_from(Dossier)
+        .join(Unit, Unit.id == Dossier.unit_id)
+        .join(Procedure, Procedure.id == Dossier.procedure_id)
+        .where(*ctx.scope)
+    )
+
+
+def _count_dossiers(ctx: Context, spec: Spec) -> tuple[int, int]:
+    row = ctx.session.execute(
+        _dossier_base(ctx, _sum(and_(spec.denominator, spec.numerator)).label("n"), _sum(spec.denominator).label("d"))
+    ).one()
+    return int(row.n), int(row.d)
+
+
+def _count(ctx: Context, spec: Spec) -> tuple[int, int]:
+    if spec.kind == "dossier":
+        return _count_dossiers(ctx, spec)
+    if spec.kind == "procedure":
+        row = ctx.session.execute(
+            select(_sum(and_(spec.denominator, spec.numerator)).label("n"), _sum(spec.denominator).label("d"))
+            .select_from(Procedure)
+            .where(ctx.competent)
+        ).one()
+        return int(row.n), int(row.d)
+    return len(spec.num_codes or []), len(spec.den_codes or [])
+
+
+def _list(ctx: Context, spec: Spec, which: str, limit: int) -> list[str]:
+    cond = spec.denominator if which == "denominator" else and_(spec.denominator, spec.numerator)
+    if spec.kind == "dossier":
+        stmt = _dossier_base(ctx, Dossier.code).where(cond).order_by(Dossier.code).limit(limit)
+        return list(ctx.session.scalars(stmt))
+    if spec.kind == "procedure":
+        stmt = select(Procedure.code).where(ctx.competent, cond).order_by(Procedure.code).limit(limit)
+        return list(ctx.session.scalars(stmt))
+    codes = spec.den_codes if which == "denominator" else spec.num_codes
+    return list(codes or [])[:limit]
+
+
+def _indicator_defs(defn: dict):
+    for g in defn["groups"]:
+        for ind in g.get("indicators", []):
+            yield g, ind
+
+
+def _evaluate(ctx: Context, ind: dict, group: dict, zero_rule: str) -> IndicatorResult:
+    maximum = float(ind.get("maximum", 0))
+    threshold = ind.get("threshold")
+    threshold = float(threshold) if threshold not in (None, "") else None
+    base = dict(id=str(ind["id"]), name=ind["name"], group=str(group["id"]), maximum=maximum, threshold=threshold)
+    name = ind.get("metric")
+    if not name:
+        status = STATUS_MONITORING if maximum == 0 else STATUS_NOT_COMPUTABLE
+        return IndicatorResult(**base, numerator=None, denominator=None, rate=None, score=None, status=status,
+                               note=ind.get("note", ""))
+    if name not in METRICS:
+        raise ValidationError(f"Tệp index766.yaml: chỉ số {ind['id']} dùng cách tính «{name}» không có trong hệ thống.")
+    ctx.params = ind.get("params") or {}
+    try:
+        spec = METRICS[name](ctx)
+    except NotComputable as exc:
+        return IndicatorResult(**base, numerator=None, denominator=None, rate=None, score=None,
+                               status=STATUS_NOT_COMPUTABLE, note=str(exc))
+    n, d = _count(ctx, spec)
+    r = rate(n, d)
+    if r is not None and spec.factor is not None:
+        r = round(r * spec.factor, 2)
+    note = " ".join(x for x in (ind.get("note", ""), spec.note) if x)
+    if r is None:
+        if zero_rule == "zero":
+            return IndicatorResult(**base, numerator=n, denominator=d, rate=None, score=0.0, status=STATUS_SCORED, note=note)
+        if zero_rule == "full":
+            return IndicatorResult(**base, numerator=n, denominator=d, rate=None, score=maximum, status=STATUS_SCORED, note=note)
+        return IndicatorResult(**base, numerator=n, denominator=d, rate=None, score=None, status=STATUS_NO_DATA, note=note)
+    status = STATUS_MONITORING if maximum == 0 else STATUS_SCORED
+    s = score(r, maximum, threshold) if status == STATUS_SCORED else None
+    return IndicatorResult(**base, numerator=n, denominator=d, rate=r, score=s, status=status, note=note)
+
+
+def compute_index(session: Session, unit: Unit | str | int, start: date, end: date) -> IndexResult:
+    """The 766 index of `unit` (and everything under it) for the window [start, end]."""
+    defn = definition()
+    w = window(start, end)
+    u = resolve_unit(session, unit, on=w.end)
+    zero_rule = str(defn.get("zero_denominator", "not_scored"))
+    if zero_rule not in ("not_scored", "zero", "full"):
+        raise ValidationError("Tệp index766.yaml: zero_denominator phải là not_scored, zero hoặc full.")
+    ctx = Context(session, u, w, {})
+    groups = []
+    for g in defn["groups"]:
+        results = [_evaluate(ctx, ind, g, zero_rule) for ind in g.get("indicators", [])]
+        scored = [r for r in results if r.status == STATUS_SCORED]
+        groups.append(GroupResult(
+            id=str(g["id"]), name=g["name"], maximum=float(g["maximum"]),
+            score=round(sum(r.score or 0 for r in scored), 2),
+            scored_maximum=float(sum(r.maximum for r in scored)), indicators=results,
+        ))
+    total = round(sum(g.score for g in groups), 2)
+    return IndexResult(
+        unit_code=u.code, unit_name=u.name, start=w.start, end=w.end, groups=groups, total=total,
+        total_maximum=float(defn.get("total_maximum", 100)),
+        scored_maximum=float(sum(g.scored_maximum for g in groups)), band=band(total, defn["bands"]),
+    )
+
+
+def explain_indicator(session: Session, unit: Unit | str | int, start: date, end: date, indicator_id: str,
+                      limit: int = 200) -> dict:
+    """What is behind an indicator: the codes of the dossiers (or procedures / PAKN) counted in its
+    denominator and in its numerator (at most `limit` each), with the counts."""
+    defn = definition()
+    w = window(start, end)
+    u = resolve_unit(session, unit, on=w.end)
+    found = next(((g, ind) for g, ind in _indicator_defs(defn) if str(ind["id"]) == str(indicator_id)), None)
+    if found is None:
+        ids = ", ".join(str(ind["id"]) for _, ind in _indicator_defs(defn))
+        raise ValidationError(f"Không có chỉ số «{indicator_id}» trong bộ chỉ số 766 (các chỉ số: {ids}).")
+    group, ind = found
+    name = ind.get("metric")
+    base = {"indicator": str(ind["id"]), "name": ind["name"], "group": str(group["id"])}
+    if not name:
+        return {**base, "kind": None, "computable": False, "note": ind.get("note", ""),
+                "numerator": None, "denominator": None, "numerator_codes": [], "denominator_codes": []}
+    ctx = Context(session, u, w, ind.get("params") or {})
+    try:
+        spec = METRICS[name](ctx)
+    except NotComputable as exc:
+        return {**base, "kind": None, "computable": False, "note": str(exc),
+                "numerator": None, "denominator": None, "numerator_codes": [], "denominator_codes": []}
+    n, d = _count(ctx, spec)
+    kind = {"dossier": "ho_so", "procedure": "thu_tuc"}.get(spec.kind, "thu_tuc" if name.startswith("publi") else "pakn")
+    return {
+        **base, "kind": kind, "computable": True, "note": spec.note, "numerator": n, "denominator": d,
+        "numerator_codes": _list(ctx, spec, "numerator", max(0, int(limit))),
+        "denominator_codes": _list(ctx, spec, "denominator", max(0, int(limit))),
+    }
