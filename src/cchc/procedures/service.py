@@ -621,6 +621,12 @@ def default_step_specs(time_amount: Decimal | int | float, time_unit: str) -> li
     if total <= 0:
         raise ValidationError("Thời hạn giải quyết phải lớn hơn 0 để lập quy trình nội bộ.", field="time_amount")
     quantum = tpl.rounding if total >= 8 * tpl.rounding else tpl.fine_rounding
+    if total < quantum * len(tpl.steps):
+        raise ValidationError(
+            f"Thời hạn giải quyết {time_limit_label(time_amount, time_unit)} quá ngắn để chia cho "
+            f"{len(tpl.steps)} bước của quy trình nội bộ mặc định.",
+            field="time_amount",
+        )
     hours: list[Decimal | None] = [None] * len(tpl.steps)
     for i, spec in enumerate(tpl.steps):
         if "hours" in spec:
