@@ -30,7 +30,7 @@ class RowDef:
     label: str
     kind: str
     unit: str = ""
-    source: str | None = None
+    source: tuple[str, ...] | None = None  # dotted paths into all_figures; several are added up
     manual: bool = False
     parts: tuple[str, ...] = ()
     sum: bool = False
@@ -100,7 +100,7 @@ def _row(number: int, raw: dict) -> RowDef:
         label=str(raw["label"]).strip(),
         kind=kind,
         unit=str(raw.get("unit") or ""),
-        source=source,
+        source=(tuple(source) if isinstance(source, list) else (str(source),)) if source else None,
         manual=manual,
         parts=tuple(str(p) for p in raw.get("parts") or ()),
         sum=bool(raw.get("sum")),
@@ -197,7 +197,8 @@ def compute_values(form: FormDef, figures: dict, manual: dict[str, Decimal | Non
         if r.is_heading:
             values[r.stt] = None
         elif r.source:
-            values[r.stt] = to_decimal(lookup(figures, r.source))
+            found = [to_decimal(lookup(figures, path)) for path in r.source]
+            values[r.stt] = None if any(v is None for v in found) else sum(found, Decimal(0))
         else:
             values[r.stt] = manual.get(r.stt)
     for r in form.rows:

@@ -1,0 +1,620 @@
+"""Assembling a CCHC report: header (ND 30/2020), sections with the seeds' sentences, narrative,
+the Biểu mẫu tables and the data of the charts — one `Report` that every writer renders.
+
+Figures come from `cchc.stats.figures.all_figures` (SQL), figures entered by hand and the
+narrative from `cchc.reform`; nothing here invents text a person must write: a section nobody
+wrote says so plainly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cchc import vn
+from cchc.reports import forms as formdefs
+from cchc.units.models import Unit
+
+LEVEL_NAMES = {"tinh": "cấp tỉnh", "huyen": "cấp huyện", "xa": "cấp xã"}
+LEVEL_LONG = {"tinh": "Cấp tỉnh (sở, ban, ngành)", "huyen": "Cấp huyện", "xa": "Cấp xã"}
+AREA_PREFIXES = ("Thành phố", "Thị xã", "Thị trấn", "Đặc khu", "Tỉnh", "Huyện", "Quận", "Xã", "Phường")
+
+FiguresProvider = Callable[[Session, Unit, date, date], dict]
+
+
+@dataclass
+class Block:
+    """A piece of the body: 'para', 'bullet' (“- ”), 'sub' (“+ ”), 'subheading', 'missing' (italic notice)."""
+
+    kind: str
+    text: str
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    level: int
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class FormTable:
+    form: formdefs.FormDef
+    values: dict[str, Decimal | None]
+    notes: dict[str, str]
+
+    def display(self, row: formdefs.RowDef) -> str:
+        value = self.values.get(row.stt)
+        if value is None:
+            return ""
+        if row.kind == "percent":
+            return _pct(value)
+        return formdefs.fmt(row, value)
+
+
+@dataclass
+class TrendPoint:
+    label: str
+    on_time_rate: float | None
+    online_rate: float | None
+
+
+@dataclass
+class Header:
+    superior: str  # "UBND TỈNH QUẢNG TRỊ" (may be empty)
+    body: list[str]  # ["VĂN PHÒNG"] in bold
+    number: str  # "Số:      /BC-VP"
+    place_date: str  # "Quảng Trị, ngày 14 tháng 6 năm 2024"
+    subject: str
+    window: str
+    recipient: str
+    legal_basis: str
+    recipients: list[str]
+    signature: list[str]
+    signer: str
+
+
+@dataclass
+class Report:
+    unit_code: str
+    unit_name: str
+    period: object  # cchc.stats.periods.Period
+    report_date: date
+    header: Header
+    sections: list[Section]
+    closing: str
+    tables: list[FormTable]
+    figures: dict
+    trend: list[TrendPoint]
+    trend_figures: list[tuple[str, dict]]
+    appendix_title: str
+    appendix_ref: str
+
+    @property
+    def title(self) -> str:
+        return self.header.subject
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def _pct(value) -> str:
+    """99.76 → '99,76%'; 100 → '100%'; 71.0 → '71%' (as the reports write rates)."""
+    if value is None:
+        return "không phát sinh"
+    text = vn.fmt_percent(value)
+    return text.replace(",00%", "%")
+
+
+def n(value) -> str:
+    return vn.fmt_int(int(value or 0))
+
+
+def _ratio(num, den) -> float | None:
+    num, den = formdefs.to_decimal(num), formdefs.to_decimal(den)
+    r = formdefs.rate(num, den)
+    return float(r) if r is not None else None
+
+
+def _get(figures: dict, path: str, default=None):
+    v = formdefs.lookup(figures, path)
+    return default if v is None else v
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text else text
+
+
+def _area_name(unit: Unit) -> str:
+    """'Tỉnh Quảng Trị' → 'Quảng Trị'."""
+    for prefix in AREA_PREFIXES:
+        if unit.name.startswith(prefix + " "):
+            return unit.name[len(prefix) + 1:]
+    return unit.name
+
+
+def ancestors(session: Session, unit: Unit) -> list[Unit]:
+    """The units above `unit`, top first (from its materialised path)."""
+    ids = [int(x) for x in (unit.path or "").strip("/").split("/") if x and int(x) != unit.id]
+    if not ids and unit.parent_id is not None:
+        out, cur = [], session.get(Unit, unit.parent_id)
+        while cur is not None:
+            out.append(cur)
+            cur = session.get(Unit, cur.parent_id) if cur.parent_id is not None else None
+        return list(reversed(out))
+    found = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def issuing_body(session: Session, unit: Unit) -> tuple[str, list[str], str, Unit | None]:
+    """(superior line, body lines, the unit as sentences name it, the nearest area above or at it)."""
+    above = ancestors(session, unit)
+    areas = [u for u in above if u.is_area]
+    if unit.is_area:
+        return "", ["ỦY BAN NHÂN DÂN", unit.name.upper()], "Ủy ban nhân dân " + _lower_first(unit.name), unit
+    area = areas[-1] if areas else None
+    superior = f"UBND {area.name.upper()}" if area is not None else ""
+    if unit.kind == "ubnd":
+        superior = ""
+    return superior, [unit.name.upper()], unit.name, area
+
+
+def _province(session: Session, unit: Unit) -> Unit | None:
+    chain = [*ancestors(session, unit), unit]
+    for u in chain:
+        if u.is_area and u.level == "tinh":
+            return u
+    return None
+
+
+# --- narrative ------------------------------------------------------------------------------
+
+def narrative_blocks(text: str) -> list[Block]:
+    """Markdown written by an officer → blocks: paragraphs, '- ' bullets, '+ ' sub-bullets, '###' sub-headings."""
+    blocks: list[Block] = []
+    para: list[str] = []
+
+    def flush():
+        if para:
+            blocks.append(Block("para", " ".join(s.strip() for s in para)))
+            para.clear()
+
+    for line in text.splitlines():
+        s = line.strip()
+        if not s:
+            flush()
+        elif s.startswith("#"):
+            flush()
+            blocks.append(Block("subheading", s.lstrip("#").strip()))
+        elif s.startswith(("- ", "* ")):
+            flush()
+            blocks.append(Block("bullet", s[2:].strip()))
+        elif s.startswith("+ "):
+            flush()
+            blocks.append(Block("sub", s[2:].strip()))
+        elif s[:1].isdigit() and ". " in s[:5]:
+            flush()
+            blocks.append(Block("para", s))
+        else:
+            para.append(s)
+    flush()
+    return blocks
+
+
+# --- sentences from the figures -------------------------------------------------------------
+
+def dossier_blocks(figures: dict, period) -> list[Block]:
+    """Seed 000 / 001 / 004 sentences on dossiers received, resolved, ended and in progress, by level."""
+    d = figures.get("dossiers") or {}
+    out: list[Block] = []
+    start, end = vn.fmt_date(period.start), vn.fmt_date(period.end)
+    out.append(Block("subheading", "Tổng hợp, cập nhật kết quả giải quyết hồ sơ TTHC tại các cấp chính quyền:"))
+    if not d.get("received_total"):
+        out.append(Block("para", f"Từ ngày {start} – {end}, không phát sinh hồ sơ TTHC tiếp nhận trên Hệ thống thông tin giải quyết TTHC."))
+        return out
+    out.append(Block("para", (
+        f"Tổng số hồ sơ TTHC đã tiếp nhận từ ngày {start} – {end} là: {n(d['received_total'])}; trong đó: "
+        f"Số mới tiếp nhận trong kỳ: {n(d['new_total'])} (trực tuyến: {n(d['new_online'])}, trực tiếp và qua dịch vụ bưu chính: "
+        f"{n(d['new_direct'] + d['new_postal'])}); số từ kỳ trước chuyển qua: {n(d['carried_over'])}."
+    )))
+    if d["resolved_total"]:
+        out.append(Block("bullet", (
+            f"Số lượng hồ sơ đã giải quyết: {n(d['resolved_total'])}; trong đó, giải quyết trước hạn: {n(d['resolved_early'])}, "
+            f"đúng hạn: {n(d['resolved_on_time'])}, trễ hạn: {n(d['resolved_late'])}. Tỷ lệ hồ sơ giải quyết đúng và trước hạn đạt "
+            f"{_pct(d.get('on_time_rate'))} trên tổng số hồ sơ đã giải quyết."
+        )))
+    else:
+        out.append(Block("bullet", "Trong kỳ, không phát sinh hồ sơ đã giải quyết xong."))
+    ended = d["refused"] + d["withdrawn"] + d["stopped"]
+    if ended:
+        out.append(Block("bullet", (
+            f"Số lượng hồ sơ kết thúc không có kết quả giải quyết: {n(ended)}; trong đó, từ chối giải quyết: {n(d['refused'])}, "
+            f"công dân rút hồ sơ: {n(d['withdrawn'])}, dừng xử lý: {n(d['stopped'])}."
+        )))
+    else:
+        out.append(Block("bullet", "Không phát sinh hồ sơ bị từ chối giải quyết, rút hồ sơ hoặc dừng xử lý."))
+    if d["in_progress_total"]:
+        out.append(Block("bullet", (
+            f"Số lượng hồ sơ đang giải quyết: {n(d['in_progress_total'])}; trong đó, trong hạn: {n(d['in_progress_within'])}, "
+            f"quá hạn: {n(d['in_progress_overdue'])}."
+        )))
+    else:
+        out.append(Block("bullet", "Không còn hồ sơ đang giải quyết vào cuối kỳ."))
+    levels = [(lv, v) for lv, v in (d.get("by_level") or {}).items() if v and v.get("received_total")]
+    if levels:
+        parts = ", ".join(f"{LEVEL_NAMES.get(lv, lv)} {n(v['received_total'])} hồ sơ" for lv, v in levels)
+        out.append(Block("bullet", f"Phân theo cấp chính quyền: tiếp nhận giải quyết {n(d['received_total'])} hồ sơ ({parts})."))
+        for lv, v in levels:
+            resolved = (
+                f"đã giải quyết {n(v['resolved_total'])} hồ sơ (giải quyết đúng và trước hạn {n(v['resolved_in_time'])} hồ sơ, "
+                f"đạt tỷ lệ {_pct(v.get('on_time_rate'))}; quá hạn {n(v['resolved_late'])} hồ sơ)"
+                if v["resolved_total"] else "chưa có hồ sơ giải quyết xong"
+            )
+            progress = (
+                f"đang giải quyết {n(v['in_progress_total'])} hồ sơ (trong hạn {n(v['in_progress_within'])} hồ sơ, "
+                f"quá hạn {n(v['in_progress_overdue'])} hồ sơ)"
+                if v["in_progress_total"] else "không còn hồ sơ đang giải quyết"
+            )
+            out.append(Block("sub", f"{LEVEL_LONG.get(lv, lv)}: tiếp nhận {n(v['received_total'])} hồ sơ, trong đó {resolved}; {progress}."))
+    return out
+
+
+def catalogue_blocks(figures: dict, period) -> list[Block]:
+    c = figures.get("catalogue") or {}
+    out: list[Block] = []
+    if not c:
+        return out
+    pubs = c.get("publications") or {}
+    total_pub = sum(int(v or 0) for v in pubs.values())
+    if total_pub:
+        out.append(Block("bullet", (
+            f"Công bố, công khai TTHC: trong {period_phrase(period)} đã công bố {n(total_pub)} TTHC ({n(pubs.get('moi'))} TTHC ban hành mới, "
+            f"{n(pubs.get('sua_doi'))} TTHC sửa đổi, bổ sung, {n(pubs.get('thay_the'))} TTHC thay thế, {n(pubs.get('bai_bo'))} TTHC bãi bỏ)."
+        )))
+    else:
+        out.append(Block("bullet", f"Trong {period_phrase(period)}, không có TTHC được công bố mới, sửa đổi, bổ sung, thay thế hoặc bãi bỏ."))
+    total = int(c.get("procedures_total") or 0)
+    by_level = c.get("by_level") or {}
+    levels = [lv for lv in ("tinh", "huyen", "xa") if by_level.get(lv)]
+    detail = ", ".join(f"{LEVEL_NAMES[lv]}: {n(by_level[lv])} thủ tục" for lv in levels)
+    out.append(Block("bullet", (
+        f"Tổng số TTHC thuộc thẩm quyền giải quyết tính đến thời điểm báo cáo: {n(total)} thủ tục"
+        + (f", trong đó: {detail}." if detail else ".")
+    )))
+    inter = c.get("interconnection") or {}
+    linked = int(inter.get("cung_cap") or 0) + int(inter.get("giua_cac_cap") or 0)
+    if linked and total:
+        out.append(Block("bullet", (
+            f"Số TTHC thực hiện theo cơ chế một cửa liên thông là {n(linked)}/{n(total)} thủ tục, chiếm tỷ lệ {_pct(_ratio(linked, total))} "
+            f"(trong đó: liên thông cùng cấp {n(inter.get('cung_cap'))} thủ tục; liên thông giữa các cấp chính quyền {n(inter.get('giua_cac_cap'))} thủ tục)."
+        )))
+    elif total:
+        out.append(Block("bullet", "Chưa có TTHC thực hiện theo cơ chế một cửa liên thông."))
+    return out
+
+
+def feedback_blocks(figures: dict, period) -> list[Block]:
+    f = figures.get("feedback") or _get(figures, "online.feedback") or {}
+    if not f:
+        return []
+    lead = "Kết quả tiếp nhận, xử lý phản ánh, kiến nghị của người dân, tổ chức liên quan đến quy định TTHC: "
+    if f.get("available") is False:
+        return [Block("bullet", lead + (f.get("note") or "hệ thống chưa có dữ liệu phản ánh, kiến nghị (PAKN)."))]
+    if not f.get("received"):
+        return [Block("bullet", lead + f"trong {period_phrase(period)}, không phát sinh PAKN.")]
+    return [Block("bullet", (
+        lead + f"Trong {period_phrase(period)}, tổng số tiếp nhận là {n(f['received'])} PAKN, đã giải quyết xong "
+        f"{n(f.get('resolved'))} PAKN, đạt {_pct(f.get('rate'))}."
+    ))]
+
+
+def index766_blocks(figures: dict) -> list[Block]:
+    idx = figures.get("index766")
+    if not isinstance(idx, dict) or idx.get("total") is None:
+        return []
+    groups = idx.get("groups") or []
+    detail = "; ".join(
+        f"{_lower_first(str(g.get('label') or g.get('name') or g.get('key')))}: {vn.fmt_decimal(g.get('score'), 2)}/{vn.fmt_decimal(g.get('max'), 0)} điểm"
+        for g in groups if isinstance(g, dict) and g.get("score") is not None
+    )
+    rank = idx.get("rank_label") or idx.get("rank") or ""
+    text = (
+        f"Theo Bộ chỉ số chỉ đạo, điều hành và đánh giá chất lượng phục vụ người dân, doanh nghiệp (Quyết định số 766/QĐ-TTg), "
+        f"kết quả đạt {vn.fmt_decimal(idx['total'], 2)}/100 điểm" + (f", xếp loại {rank}" if rank else "")
+        + (f"; trong đó: {detail}." if detail else ".")
+    )
+    return [Block("bullet", text)]
+
+
+def online_blocks(figures: dict, period) -> list[Block]:
+    """Seed 004 sentences: online services, online rates, digitisation by level, online payment."""
+    o = figures.get("online") or {}
+    d = figures.get("dossiers") or {}
+    out: list[Block] = []
+    if not o and not d:
+        return out
+    out.append(Block("subheading", "Cung cấp dịch vụ công trực tuyến, số hóa và thanh toán trực tuyến:"))
+    full = o.get("full_online") or {}
+    if full.get("eligible"):
+        out.append(Block("bullet", (
+            f"Đã cung cấp {n(full.get('provided'))}/{n(full.get('eligible'))} dịch vụ công trực tuyến toàn trình trên tổng số TTHC đủ điều kiện, "
+            f"đạt {_pct(full.get('rate'))}."
+        )))
+    if d.get("new_total"):
+        out.append(Block("bullet", (
+            f"Tỷ lệ hồ sơ nộp trực tuyến đạt {_pct(_ratio(d.get('new_online'), d.get('new_total')))} "
+            f"({n(d.get('new_online'))}/{n(d.get('new_total'))} hồ sơ mới tiếp nhận trong kỳ, không tính tồn đầu kỳ)."
+        )))
+    svc = o.get("services_with_dossiers") or {}
+    if svc.get("with_any"):
+        out.append(Block("bullet", (
+            f"Tỷ lệ DVC có phát sinh hồ sơ nộp trực tuyến đạt {_pct(svc.get('rate'))} ({n(svc.get('with_online'))}/{n(svc.get('with_any'))} dịch vụ)."
+        )))
+    fo, po = o.get("full_online_dossiers") or {}, o.get("partial_online_dossiers") or {}
+    rates = []
+    if fo.get("total"):
+        rates.append(f"tỷ lệ hồ sơ trực tuyến toàn trình đạt {_pct(fo.get('rate'))} ({n(fo.get('online'))}/{n(fo.get('total'))} hồ sơ)")
+    if po.get("total"):
+        rates.append(f"tỷ lệ hồ sơ trực tuyến một phần đạt {_pct(po.get('rate'))} ({n(po.get('online'))}/{n(po.get('total'))} hồ sơ)")
+    if rates:
+        text = "; ".join(rates)
+        out.append(Block("bullet", text[:1].upper() + text[1:] + "."))
+    dig = figures.get("digitisation") or o.get("digitisation") or {}
+    if dig:
+        receipt, result = dig.get("receipt") or {}, dig.get("result") or {}
+        per = dig.get("by_level") or {}
+        def by_level(kind: str) -> str:
+            items = [
+                f"{LEVEL_NAMES.get(lv, lv)} đạt {_pct((v.get(kind) or {}).get('rate'))}"
+                for lv, v in per.items() if (v.get(kind) or {}).get("total")
+            ]
+            return (", trong đó: " + ", ".join(items)) if len(items) > 1 else ""
+        parts = []
+        if receipt.get("total"):
+            parts.append(f"Tỷ lệ số hóa hồ sơ khi tiếp nhận đạt {_pct(receipt.get('rate'))} (không tính tồn đầu kỳ){by_level('receipt')}.")
+        if result.get("total"):
+            parts.append(f"Tỷ lệ số hóa kết quả đạt {_pct(result.get('rate'))} trên tổng số hồ sơ đã giải quyết{by_level('result')}.")
+        if parts:
+            out.append(Block("bullet", " ".join(parts)))
+        else:
+            out.append(Block("bullet", "Trong kỳ, không phát sinh hồ sơ để tính tỷ lệ số hóa."))
+    fees, fee_dossiers = o.get("fee_procedures") or {}, o.get("fee_dossiers") or {}
+    if fees.get("with_fee"):
+        text = (
+            f"Về triển khai thu phí, lệ phí không dùng tiền mặt: đã tích hợp {n(fees.get('integrated'))}/{n(fees.get('with_fee'))} "
+            f"thủ tục hành chính có yêu cầu nghĩa vụ tài chính để thanh toán trực tuyến, đạt tỷ lệ {_pct(fees.get('rate'))}"
+        )
+        if fee_dossiers.get("with_fee"):
+            text += (
+                f"; có {n(fee_dossiers.get('paid_online'))}/{n(fee_dossiers.get('with_fee'))} hồ sơ có phí, lệ phí được thanh toán trực tuyến, "
+                f"đạt {_pct(fee_dossiers.get('rate'))}"
+            )
+        out.append(Block("bullet", text + "."))
+    elif fees:
+        out.append(Block("bullet", "Không có thủ tục hành chính có yêu cầu nghĩa vụ tài chính thuộc phạm vi báo cáo."))
+    return out
+
+
+def period_phrase(period) -> str:
+    """'quý III năm 2023' for presets; 'kỳ báo cáo (từ 01/7/2023 đến 13/9/2023)' for a custom window."""
+    if getattr(period, "kind", "") == "tuy_chon":
+        return f"kỳ báo cáo ({period.label})"
+    return period.label
+
+
+def form_sentences(table: FormTable, unit_name: str, period) -> list[Block]:
+    """Sentences of the rows with a value: a row's own `sentence`/`zero` template, or (for
+    rows entered by hand) 'Chỉ tiêu: giá trị đơn vị'. Rows a used template already names are not repeated;
+    computed rows without a template are spoken by the section's own sentences."""
+    form, values = table.form, table.values
+
+    def v(stt: str) -> str:
+        val = values.get(stt)
+        if val is None:
+            return "…"
+        row = form.row(stt)
+        return _pct(val) if row.kind == "percent" else formdefs.fmt(row, val)
+
+    class _V(dict):
+        def __missing__(self, key):
+            return v(key)
+
+    def template_of(row) -> str:
+        value = values.get(row.stt)
+        if row.is_heading or value is None:
+            return ""
+        template = row.zero if (value == 0 and row.zero) else row.sentence
+        refs = _REF.findall(template)
+        if any(values.get(r) is None for r in refs):
+            return ""
+        return template
+
+    used = {row.stt: template_of(row) for row in form.rows}
+    spoken = {r for t in used.values() for r in _REF.findall(t)}
+    context = {"period": period_phrase(period), "unit": unit_name, "year": period.year}
+    out: list[Block] = []
+    for row in form.rows:
+        value = values.get(row.stt)
+        if row.is_heading or value is None:
+            continue
+        template = used[row.stt]
+        if template:
+            text = template.format(value=v(row.stt), v=_V(), choice=formdefs.choice_label(row, value), **context)
+        elif row.stt in spoken or row.computed:
+            continue
+        elif row.rate_of and all(form.row(r).computed for r in row.rate_of):
+            continue
+        else:
+            if row.kind in ("flag", "choice"):
+                shown = formdefs.choice_label(row, value)
+            elif row.kind == "percent":
+                shown = _pct(value)
+            else:
+                shown = f"{formdefs.fmt(row, value)} {_lower_first(row.unit)}".strip()
+            text = f"{row.label.rstrip('.')}: {shown}."
+        out.append(Block("bullet", text))
+    return out
+
+
+_REF = re.compile(r"\{v\[([^\]]+)\]\}")
+
+
+# --- the report -----------------------------------------------------------------------------
+
+def default_figures(session: Session, unit: Unit, start: date, end: date) -> dict:
+    from cchc.stats.figures import all_figures
+
+    return all_figures(session, unit, start, end)
+
+
+def default_trend(session: Session, unit: Unit, start: date, end: date) -> dict:
+    from cchc.stats.dossiers import dossier_figures
+
+    return dossier_figures(session, unit, start, end)
+
+
+def build_report(
+    session: Session,
+    unit: Unit | str,
+    period,
+    *,
+    narrative: str | None = None,
+    report_date: date | None = None,
+    figures_provider: FiguresProvider | None = None,
+    trend_provider: FiguresProvider | None = None,
+    trend_periods: int = 3,
+) -> Report:
+    """Everything a writer needs, checked (ReportCheckFailed) before it is returned.
+
+    `narrative`: Markdown text of a --narrative file; it overrides the stored narrative section by section.
+    """
+    from cchc.reform import service as reform
+    from cchc.reports.checks import check_report
+
+    if isinstance(unit, str):
+        unit = reform.find_unit(session, unit, period.end)
+    layout = formdefs.report_layout()
+    figures = (figures_provider or default_figures)(session, unit, period.start, period.end)
+    texts = reform.get_narratives(session, unit.id, period.start, period.end)
+    if narrative:
+        texts.update(reform.parse_narrative_markdown(narrative))
+    manual = reform.manual_values(session, unit.id, period.start, period.end)
+    notes = reform.manual_notes(session, unit.id, period.start, period.end)
+
+    tables = []
+    for form in formdefs.load_forms():
+        values = formdefs.compute_values(form, figures, manual.get(form.number, {}))
+        row_notes = {r.stt: r.note for r in form.rows if r.note}
+        row_notes.update(notes.get(form.number, {}))
+        tables.append(FormTable(form=form, values=values, notes=row_notes))
+    by_number = {t.form.number: t for t in tables}
+
+    superior, body, unit_phrase, area = issuing_body(session, unit)
+    province = _province(session, unit)
+    today = report_date or date.today()
+    place = texts.get("dia_danh") or (_area_name(area) if area is not None else "")
+    abbr = texts.get("ky_hieu") or (
+        layout["abbreviations"].get("ubnd") if unit.is_area else layout["abbreviations"].get(unit.kind, layout["abbreviations"]["default"])
+    )
+    number = texts.get("so", "").strip()
+    ctx = {"period": period_phrase(period), "unit": unit_phrase}
+    if province is not None and province.id != unit.id:
+        default_recipient = layout["recipient"].format(province=_lower_first(province.name))
+    else:
+        default_recipient = "Bộ Nội vụ"
+    recipient = texts.get("kinh_gui") or default_recipient
+    recipients = [line.strip().lstrip("-").strip() for line in texts["noi_nhan"].splitlines() if line.strip()] if texts.get("noi_nhan") else list(layout["recipients_default"])
+    signature_default = layout["signature"].get("ubnd" if unit.is_area else unit.kind, layout["signature"]["default"])
+    signature = [s.strip() for s in texts["chuc_vu_ky"].splitlines() if s.strip()] if texts.get("chuc_vu_ky") else list(signature_default)
+    header = Header(
+        superior=superior,
+        body=body,
+        number=f"Số: {number or ' ' * 6}/BC-{abbr}",
+        place_date=f"{place}, {vn.fmt_long_date(today)}" if place else vn.fmt_long_date(today)[:1].upper() + vn.fmt_long_date(today)[1:],
+        subject=layout["subject"].format(**ctx),
+        window=layout["window"].format(start=vn.fmt_date(period.start), end=vn.fmt_date(period.end)),
+        recipient=recipient,
+        legal_basis=texts.get("can_cu") or " ".join(layout["legal_basis"].split()).format(**ctx),
+        recipients=recipients,
+        signature=signature,
+        signer=texts.get("nguoi_ky", "").strip(),
+    )
+
+    missing = layout["missing_text"]
+    sections: list[Section] = []
+    for spec in layout["sections"]:
+        sec = Section(spec["key"], spec["title"], int(spec.get("level", 1)))
+        has_narrative = spec.get("narrative", True)
+        figures_kind = spec.get("figures")
+        generated: list[Block] = []
+        if figures_kind == "dossiers":
+            generated += catalogue_blocks(figures, period) + dossier_blocks(figures, period)
+            generated += feedback_blocks(figures, period) + index766_blocks(figures)
+        elif figures_kind == "online":
+            generated += online_blocks(figures, period)
+        for number_ in spec.get("forms", []):
+            if number_ in by_number:
+                generated += form_sentences(by_number[number_], unit_phrase, period)
+        if has_narrative:
+            text = texts.get(spec["key"], "")
+            if text.strip():
+                sec.blocks += narrative_blocks(text)
+            elif not figures_kind:
+                sec.blocks.append(Block("missing", missing))
+        sec.blocks += generated
+        sections.append(sec)
+
+    trend, trend_figures = [], []
+    if trend_periods:
+        from cchc.stats.periods import previous_periods
+
+        provider = trend_provider or default_trend
+        for p in previous_periods(period, trend_periods):
+            fig = provider(session, unit, p.start, p.end)
+            trend_figures.append((p.label, fig))
+            trend.append(TrendPoint(p.label, fig.get("on_time_rate"), _ratio(fig.get("new_online"), fig.get("new_total"))))
+        d = figures.get("dossiers") or {}
+        trend.append(TrendPoint(period.label, d.get("on_time_rate"), _ratio(d.get("new_online"), d.get("new_total"))))
+
+    report = Report(
+        unit_code=unit.code,
+        unit_name=unit_phrase,
+        period=period,
+        report_date=today,
+        header=header,
+        sections=sections,
+        closing=layout["closing"].format(**ctx),
+        tables=tables,
+        figures=figures,
+        trend=trend,
+        trend_figures=trend_figures,
+        appendix_title=layout["appendix_title"],
+        appendix_ref=f"(Kèm theo Báo cáo số {number or '      '}/BC-{abbr} {vn.fmt_long_date(today)} của {unit_phrase})",
+    )
+    check_report(report)
+    return report
+
+
+def chart_data(report: Report) -> dict:
+    """Numbers behind the three charts: on-time and online rates by level, and the trend."""
+    d = report.figures.get("dossiers") or {}
+    by_level = d.get("by_level") or {}
+    on_time, online = [], []
+    for lv in ("tinh", "huyen", "xa"):
+        v = by_level.get(lv) or {}
+        if v.get("resolved_total"):
+            on_time.append((LEVEL_NAMES[lv].capitalize(), float(v.get("on_time_rate") or 0)))
+        if v.get("new_total"):
+            online.append((LEVEL_NAMES[lv].capitalize(), _ratio(v.get("new_online"), v.get("new_total")) or 0.0))
+    return {"on_time_by_level": on_time, "online_by_level": online, "trend": report.trend}
+
+
+def output_stem(path: Path) -> Path:
+    return path.with_suffix("")
