@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from collections.abc import Iterator
 
 from fastapi import Depends, Request
@@ -17,6 +18,17 @@ SESSION_USER = "uid"
 SESSION_CSRF = "csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
+
+
+@dataclass(frozen=True)
+class UserView:
+    """What pages show of the signed-in user."""
+
+    id: int
+    username: str
+    full_name: str
+    role: str
+    unit_id: int | None
 
 
 class LoginRequired(CchcError):
@@ -62,7 +74,8 @@ def optional_user(request: Request, db: Session = Depends(get_db)) -> User | Non
     if user is not None and not user.active:
         request.session.pop(SESSION_USER, None)
         user = None
-    request.state.user = user  # for the layout's navigation
+    # The layout reads a plain snapshot: error pages render after the request's session has closed.
+    request.state.user = UserView(user.id, user.username, user.full_name, user.role, user.unit_id) if user else None
     return user
 
 

@@ -2,6 +2,7 @@
 
 from cchc.auth.pages import router as auth_pages
 from cchc.auth.views import router as auth_api
+from cchc.web.admin import router as admin_pages
 from cchc.web.pages import router as home_pages
 from cchc.web.portal import router as portal
 from cchc.procedures.pages import router as procedure_pages
@@ -14,4 +15,5 @@ ROUTERS = [
     home_pages,
     portal,
     procedure_pages,
+    admin_pages,
 ]

@@ -36,8 +36,10 @@ def render(request: Request, name: str, context: dict | None = None, status_code
     from cchc.web.deps import csrf_token
 
     ctx = dict(context or {})
-    ctx.setdefault("user", getattr(request.state, "user", None))
+    ctx["user"] = getattr(request.state, "user", None)  # the snapshot, never the ORM object
     ctx["csrf_token"] = csrf_token(request)
+    if "flash" not in ctx and "flash" in request.session:
+        ctx["flash"], ctx["flash_kind"] = request.session.pop("flash"), request.session.pop("flash_kind", "ok")
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 
@@ -61,3 +63,9 @@ def nav_links(user) -> list[tuple[str, str]]:
 
 
 env.globals["nav_links"] = nav_links
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    """A one-time message shown on the next page (after a redirect)."""
+    request.session["flash"] = message
+    request.session["flash_kind"] = kind
