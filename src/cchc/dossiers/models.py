@@ -23,9 +23,11 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from cchc.db import Base, utcnow
+from cchc.dossiers.enums import State
 
 
 class Dossier(Base):
@@ -113,10 +115,18 @@ class Dossier(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    procedure: Mapped["Procedure"] = relationship("Procedure", lazy="select")  # noqa: F821
+    unit: Mapped["Unit"] = relationship("Unit", foreign_keys=[unit_id], lazy="select")  # noqa: F821
     components: Mapped[list[DossierComponent]] = relationship(back_populates="dossier", cascade="all, delete-orphan", order_by="DossierComponent.seq")
     files: Mapped[list[DossierFile]] = relationship(back_populates="dossier", cascade="all, delete-orphan", order_by="DossierFile.id")
     steps: Mapped[list[DossierStep]] = relationship(back_populates="dossier", cascade="all, delete-orphan", order_by="DossierStep.id")
     events: Mapped[list[DossierEvent]] = relationship(back_populates="dossier", order_by="DossierEvent.id", viewonly=True)
+
+    @validates("state")
+    def _sync_status_code(self, _key: str, value: str) -> str:
+        """The one place TrangThaiHoSo follows the state: status_code = State(state).dvcqg_code."""
+        self.status_code = State(value).dvcqg_code
+        return State(value).value
 
 
 class DossierComponent(Base):
@@ -195,6 +205,16 @@ class DossierEvent(Base):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
 
     dossier: Mapped[Dossier] = relationship(back_populates="events")
+
+
+def _refuse_event_change(_mapper, _connection, target: DossierEvent) -> None:
+    from cchc.errors import InvalidTransition
+
+    raise InvalidTransition(f"Nhật ký hồ sơ chỉ được ghi thêm: không sửa, không xóa sự kiện số {target.id}.")
+
+
+sa_event.listen(DossierEvent, "before_update", _refuse_event_change)
+sa_event.listen(DossierEvent, "before_delete", _refuse_event_change)
 
 
 class DossierCounter(Base):
