@@ -38,6 +38,10 @@ def _register() -> None:
     from cchc.units.cli import app as units_app
 
     app.add_typer(units_app, name="units", help="Đơn vị hành chính và cơ quan.")
+    from cchc.interop.cli import export_app, import_app
+
+    app.add_typer(import_app, name="import", help="Nhập dữ liệu từ tệp CSV, XLSX hoặc JSON.")
+    app.add_typer(export_app, name="export", help="Xuất dữ liệu ra tệp CSV, XLSX hoặc JSON với tên cột theo Cổng DVCQG.")
 
 
 _register()
