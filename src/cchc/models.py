@@ -10,6 +10,8 @@ from cchc.dossiers.models import (  # noqa: F401
     DossierFile,
     DossierStep,
 )
+from cchc.feedback.models import Feedback, FeedbackEvent, FeedbackVote  # noqa: F401
 from cchc.procedures.models import Component, FeeLine, Field, ProcessStep, Procedure, Publication  # noqa: F401
+from cchc.ratings.models import Rating  # noqa: F401
 from cchc.reform.models import ManualFigure, ReportNarrative  # noqa: F401
 from cchc.units.models import Unit, UnitSuccession  # noqa: F401

@@ -1,0 +1,140 @@
+"""Rating a finished dossier: once, by its owner (online) or by the citizen at the counter.
+
+The 9 criteria of TT 01/2018/TT-VPCP Điều 13 are data (data/rating_criteria.yaml); each is
+scored 0, 1 or 2, or left empty when it does not apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cchc import vn
+from cchc.auth.enums import Role
+from cchc.db import utcnow
+from cchc.dossiers.enums import RESOLVED_STATES, State
+from cchc.errors import InvalidTransition, PermissionDenied, ValidationError
+from cchc.ratings.enums import RatedVia, Satisfaction
+from cchc.ratings.models import Rating
+
+MAX_POINTS = 2
+
+
+@dataclass(frozen=True)
+class Criterion:
+    number: int
+    name: str
+    scopes: tuple[str, ...]  # ho_so | co_quan
+
+
+@lru_cache(maxsize=1)
+def criteria() -> tuple[Criterion, ...]:
+    """The 9 criteria, in order, from data/rating_criteria.yaml."""
+    text = resources.files("cchc").joinpath("data", "rating_criteria.yaml").read_text(encoding="utf-8")
+    items = yaml.safe_load(text)
+    result = tuple(Criterion(int(i["so"]), str(i["ten"]), tuple(i.get("pham_vi") or ())) for i in items)
+    if [c.number for c in result] != list(range(1, 10)):
+        raise ValidationError("Tệp rating_criteria.yaml phải có đúng 9 tiêu chí, đánh số 1–9.")
+    return result
+
+
+def normalise_scores(scores: Mapping[Any, Any] | Sequence[Any]) -> dict[int, int | None]:
+    """{1: 2, "c2": 1, …} or a list of 9 → {1..9: 0|1|2|None}; Vietnamese errors otherwise."""
+    result: dict[int, int | None] = {n: None for n in range(1, 10)}
+    if isinstance(scores, Mapping):
+        items = list(scores.items())
+    elif isinstance(scores, Sequence) and not isinstance(scores, (str, bytes)):
+        if len(scores) != 9:
+            raise ValidationError(f"Cần điểm của đúng 9 tiêu chí (nhận được {len(scores)}).")
+        items = list(enumerate(scores, start=1))
+    else:
+        raise ValidationError("Điểm đánh giá phải là danh sách 9 tiêu chí hoặc bảng tiêu chí → điểm.")
+    for key, value in items:
+        number = _criterion_number(key)
+        if value is None or value == "":
+            result[number] = None
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+            raise ValidationError(f"Tiêu chí {number}: điểm «{value}» không hợp lệ (chỉ 0, 1 hoặc 2).")
+        points = int(value)
+        if not 0 <= points <= MAX_POINTS:
+            raise ValidationError(f"Tiêu chí {number}: điểm {points} không hợp lệ (chỉ 0, 1 hoặc 2).")
+        result[number] = points
+    if all(v is None for v in result.values()):
+        raise ValidationError("Cần chấm điểm ít nhất một tiêu chí.")
+    return result
+
+
+def _criterion_number(key: Any) -> int:
+    text = str(key).strip().lower().removeprefix("c")
+    if text.isdigit() and 1 <= int(text) <= 9:
+        return int(text)
+    raise ValidationError(f"Tiêu chí «{key}» không có (các tiêu chí đánh số 1–9).")
+
+
+def rate_dossier(
+    session: Session,
+    actor: Any,
+    dossier: Any,
+    scores: Mapping[Any, Any] | Sequence[Any],
+    satisfaction: str,
+    comment: str = "",
+    at: datetime | None = None,
+) -> Rating:
+    """Record the rating of `dossier` (Đã xử lý xong / Đã trả kết quả), once per dossier."""
+    role = getattr(actor, "role", None)
+    actor_id = getattr(actor, "id", None)
+    if actor_id is not None and actor_id == dossier.owner_user_id:
+        via = RatedVia.OWNER
+    elif role == Role.RECEIVING and getattr(actor, "unit_id", None) == dossier.unit_id:
+        via = RatedVia.COUNTER
+    else:
+        raise PermissionDenied(
+            f"Không có quyền đánh giá hồ sơ {dossier.code}: chỉ chủ hồ sơ, hoặc công dân tại Bộ phận Một cửa của đơn vị tiếp nhận."
+        )
+    if dossier.state not in RESOLVED_STATES:
+        raise InvalidTransition(
+            f"Hồ sơ {dossier.code} đang ở trạng thái «{State(dossier.state).label}»: chỉ đánh giá được khi hồ sơ "
+            f"«{State.FINISHED.label}» hoặc «{State.RETURNED.label}»."
+        )
+    existing = session.scalar(select(Rating).where(Rating.dossier_id == dossier.id))
+    if existing is not None:
+        raise InvalidTransition(f"Hồ sơ {dossier.code} đã được đánh giá lúc {vn.fmt_datetime(existing.rated_at)}; mỗi hồ sơ chỉ đánh giá một lần.")
+    if satisfaction not in Satisfaction._value2member_map_:
+        raise ValidationError(
+            f"Mức độ hài lòng «{satisfaction}» không hợp lệ (dùng {', '.join(s.value for s in Satisfaction)})."
+        )
+    points = normalise_scores(scores)
+    moment = (at or utcnow()).replace(microsecond=0)
+    ended = dossier.ended_at or dossier.returned_at
+    if ended is not None and moment < ended:
+        raise ValidationError(f"Thời điểm đánh giá {vn.fmt_datetime(moment)} trước khi hồ sơ kết thúc ({vn.fmt_datetime(ended)}).")
+    given = [p for p in points.values() if p is not None]
+    rating = Rating(
+        dossier_id=dossier.id,
+        unit_id=dossier.unit_id,
+        procedure_id=dossier.procedure_id,
+        rater_user_id=actor_id,
+        via=via,
+        total=sum(given),
+        max_total=MAX_POINTS * len(given),
+        satisfaction=satisfaction,
+        comment=(comment or "").strip(),
+        rated_at=moment,
+        **{f"c{n}": p for n, p in points.items()},
+    )
+    session.add(rating)
+    session.flush()
+    return rating
+
+
+def rating_of(session: Session, dossier_id: int) -> Rating | None:
+    return session.scalar(select(Rating).where(Rating.dossier_id == dossier_id))
