@@ -99,16 +99,29 @@ class FiguresInconsistent(CchcError):
 # --------------------------------------------------------------------------------------------
 
 def received_condition():
-    """A dossier that was received (not only submitted, not refused at the counter)."""
-    return and_(Dossier.received_at.is_not(None), Dossier.state.not_in(NOT_RECEIVED))
+    """A dossier that was received (not only submitted, not refused at the counter).
+
+    A dossier without received_at is excluded as well, by the received_at ranges of
+    `relevance_parts` (a comparison with NULL is never true); repeating `received_at IS NOT NULL`
+    here would lead SQLite to range the index on that instead of on the window.
+    """
+    return Dossier.state.not_in(NOT_RECEIVED)
+
+
+def relevance_parts(w: Window) -> list:
+    """Three disjoint slices whose union is every dossier that can fall in a bucket of the window;
+    each is one index range: received in the window (unit_id, received_at), received before it and
+    ended from its start on (unit_id, ended_at), received before it and not ended (ended_at NULL)."""
+    return [
+        and_(Dossier.received_at >= w.begin, Dossier.received_at < w.stop),
+        and_(Dossier.received_at < w.begin, Dossier.ended_at >= w.begin),
+        and_(Dossier.received_at < w.begin, Dossier.ended_at.is_(None)),
+    ]
 
 
 def relevance_condition(w: Window):
-    """Dossiers that can fall in a bucket of the window (index-friendly: received_at / ended_at ranges)."""
-    return and_(
-        Dossier.received_at < w.stop,
-        or_(Dossier.received_at >= w.begin, Dossier.ended_at.is_(None), Dossier.ended_at >= w.begin),
-    )
+    """Dossiers that can fall in a bucket of the window: the union of `relevance_parts`."""
+    return or_(*relevance_parts(w))
 
 
 def scope_conditions(unit: Unit, w: Window) -> list:
@@ -231,13 +244,17 @@ def dossier_figures(session: Session, unit: Unit | str | int, start: date, end: 
     w = window(start, end)
     u = resolve_unit(session, unit, on=w.end)
     conds = bucket_conditions(w, session.get_bind().dialect.name)
-    stmt = (
-        select(Dossier.unit_id, Dossier.level, *[_count(conds[k]).label(k) for k in COUNT_KEYS])
-        .join(Unit, Unit.id == Dossier.unit_id)
-        .where(*scope_conditions(u, w))
-        .group_by(Dossier.unit_id, Dossier.level)
-    )
-    rows = session.execute(stmt).all()
+    # One aggregate per relevance slice (each an index range), added up below: the same dossiers as
+    # scope_conditions() selects, since the slices are disjoint and their union is that condition.
+    rows = []
+    for part in relevance_parts(w):
+        stmt = (
+            select(Dossier.unit_id, Dossier.level, *[_count(conds[k]).label(k) for k in COUNT_KEYS])
+            .join(Unit, Unit.id == Dossier.unit_id)
+            .where(subtree_condition(u), received_condition(), part)
+            .group_by(Dossier.unit_id, Dossier.level)
+        )
+        rows.extend(session.execute(stmt).all())
 
     totals = {k: 0 for k in COUNT_KEYS}
     by_level: dict[str, dict] = {lv: {k: 0 for k in COUNT_KEYS} for lv in LEVELS}

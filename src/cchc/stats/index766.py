@@ -29,7 +29,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import and_, case, exists, func, literal, not_, or_, select
 from sqlalchemy.orm import Session
@@ -42,9 +42,11 @@ from cchc.procedures.models import Component, Procedure, ProcessStep, Publicatio
 from cchc.stats.catalogue import competence_condition
 from cchc.stats.dossiers import bucket_conditions, scope_conditions
 from cchc.stats.loader import load_definition
-from cchc.stats.online import FEEDBACK_RESOLVED_STATES, PAID_ONLINE, feedback_model
+from cchc.stats.online import PAID_ONLINE, feedback_model
 from cchc.stats.scope import Window, rate, resolve_unit, subtree_condition, window
 from cchc.units.models import Unit
+
+NOT_SATISFIED = "khong_hai_long"  # ratings Satisfaction value of a dissatisfied citizen
 
 STATUS_SCORED = "scored"
 STATUS_NO_DATA = "no_data"  # denominator 0 in the window
@@ -166,13 +168,14 @@ def definition() -> dict:
 class Spec:
     """How an indicator is counted: over dossiers or procedures with SQL conditions, or as lists."""
 
-    kind: str  # dossier | procedure | listed
+    kind: str  # dossier | procedure | feedback | listed
     denominator: object = None
     numerator: object = None
     factor: float | None = None  # multiplies the rate (3.3: the sync rate)
     note: str = ""
     num_codes: list[str] | None = None
     den_codes: list[str] | None = None
+    model: object = None  # the PAKN model for kind "feedback"
 
 
 @dataclass
@@ -369,73 +372,49 @@ def _citizen_data_dossiers(ctx: Context) -> Spec:
     return Spec("dossier", denominator=ctx.conds["new_total"], numerator=_citizen_data())
 
 
-def _feedback_rows(ctx: Context, needed: tuple[str, ...]):
+FEEDBACK_OPEN_STATES = ("moi", "yeu_cau_bo_sung", "dang_xu_ly")
+FEEDBACK_STEP_FLAGS = ("refused_on_time", "supplement_on_time", "forwarded_on_time", "answered_on_time", "published_on_time")
+
+
+def _feedback(ctx: Context):
     model = feedback_model()
     if model is None:
         raise NotComputable("Hệ thống chưa có dữ liệu phản ánh, kiến nghị (PAKN).")
-    missing = [n for n in needed if not hasattr(model, n)]
+    missing = [n for n in ("code", "unit_id", "in_competence", "resolve_due_at", "likes", "dislikes", *FEEDBACK_STEP_FLAGS)
+               if not hasattr(model, n)]
     if missing:
         raise NotComputable("Dữ liệu PAKN thiếu trường: " + ", ".join(missing) + ".")
-    stmt = select(model).where(model.received_at >= ctx.w.begin, model.received_at < ctx.w.stop)
-    if hasattr(model, "unit_id"):
-        stmt = stmt.join(Unit, Unit.id == model.unit_id).where(subtree_condition(ctx.unit))
-    return list(ctx.session.scalars(stmt))
+    return model
 
 
-def _feedback_code(item) -> str:
-    return str(getattr(item, "code", None) or item.id)
+def _feedback_on_time_condition(ctx: Context, model):
+    """Every step done within its deadline (flags set by cchc.feedback when each step happened), and,
+    still open at the window's end, not past its resolution deadline."""
+    steps_ok = and_(*[func.coalesce(getattr(model, f), literal(True)).is_(True) for f in FEEDBACK_STEP_FLAGS])
+    open_overdue = and_(model.state.in_(FEEDBACK_OPEN_STATES), model.resolve_due_at.is_not(None),
+                        model.resolve_due_at < literal(ctx.w.last_instant))
+    return and_(steps_ok, not_(open_overdue))
 
 
-def _feedback_overdue(ctx: Context, item, at: datetime) -> bool:
-    """Past the 766 deadline (refuse ≤ 2, supplement ≤ 5, resolve ≤ 15 working days; publish ≤ 2)."""
-    p = ctx.params
-    cal = ctx.calendar
-    received = item.received_at.date()
-    state = item.state
-    answered = getattr(item, "answered_at", None)
-    published = getattr(item, "published_at", None)
-    if state == "tu_choi":
-        end = getattr(item, "refused_at", None) or answered or at
-        return cal.working_days_between(received, end.date()) > int(p.get("refuse_days", 2))
-    supplement = getattr(item, "supplement_requested_at", None)
-    if supplement is not None and cal.working_days_between(received, supplement.date()) > int(p.get("supplement_days", 5)):
-        return True
-    done = answered if state in FEEDBACK_RESOLVED_STATES and answered is not None else None
-    if done is None:
-        return cal.working_days_between(received, at.date()) > int(p.get("resolve_days", 15))
-    if cal.working_days_between(received, done.date()) > int(p.get("resolve_days", 15)):
-        return True
-    if state == "da_cong_khai" and published is not None:
-        return cal.working_days_between(done.date(), published.date()) > int(p.get("publish_days", 2))
-    if state == "cho_cong_khai":
-        return cal.working_days_between(done.date(), at.date()) > int(p.get("publish_days", 2))
-    return False
+def _feedback_in_window(ctx: Context, model):
+    return and_(model.received_at >= ctx.w.begin, model.received_at < ctx.w.stop)
 
 
 @metric("feedback_on_time")
 def _feedback_on_time(ctx: Context) -> Spec:
-    items = _feedback_rows(ctx, ("received_at", "state"))
-    at = min(ctx.w.last_instant, datetime.now())
-    den = [_feedback_code(i) for i in items]
-    num = [_feedback_code(i) for i in items if not _feedback_overdue(ctx, i, at)]
-    return Spec("listed", den_codes=sorted(den), num_codes=sorted(num),
-                note="PAKN tiếp nhận trong kỳ, xử lý trong thời hạn tính đến cuối kỳ.")
+    model = _feedback(ctx)
+    return Spec("feedback", denominator=and_(_feedback_in_window(ctx, model), model.in_competence.is_(True)),
+                numerator=_feedback_on_time_condition(ctx, model), model=model,
+                note="PAKN thuộc thẩm quyền tiếp nhận trong kỳ: từ chối, yêu cầu bổ sung, xử lý, công khai trong thời hạn.")
 
 
 @metric("feedback_satisfaction")
 def _feedback_satisfaction(ctx: Context) -> Spec:
-    items = _feedback_rows(ctx, ("received_at", "state", "likes", "dislikes"))
-    at = min(ctx.w.last_instant, datetime.now())
-    den, num = [], []
-    for i in items:
-        code = _feedback_code(i)
-        den.append(code)
-        disliked = (i.dislikes or 0) > (i.likes or 0)
-        reopened = bool(getattr(i, "reopened", False))
-        if not disliked and not reopened and not _feedback_overdue(ctx, i, at):
-            num.append(code)
-    return Spec("listed", den_codes=sorted(den), num_codes=sorted(num),
-                note="Trừ PAKN bị đánh giá không hài lòng, quá hạn hoặc bị phản ánh lại.")
+    model = _feedback(ctx)
+    disliked = func.coalesce(model.dislikes, 0) > func.coalesce(model.likes, 0)
+    return Spec("feedback", denominator=_feedback_in_window(ctx, model),
+                numerator=and_(not_(disliked), _feedback_on_time_condition(ctx, model)), model=model,
+                note="Trừ PAKN bị đánh giá không hài lòng (không thích nhiều hơn thích) hoặc quá hạn.")
 
 
 def _disliked_condition():
@@ -447,7 +426,7 @@ def _disliked_condition():
         ratings = None
     rating = getattr(ratings, "Rating", None) if ratings else None
     if rating is not None and hasattr(rating, "dossier_id") and hasattr(rating, "satisfaction"):
-        parts.append(exists(select(rating.id).where(rating.dossier_id == Dossier.id, rating.satisfaction == "khong_hai_long")))
+        parts.append(exists(select(rating.id).where(rating.dossier_id == Dossier.id, rating.satisfaction == NOT_SATISFIED)))
     else:
         missing.append("đánh giá không hài lòng")
     fb = feedback_model()
@@ -502,7 +481,16 @@ def _count(ctx: Context, spec: Spec) -> tuple[int, int]:
             .where(ctx.competent)
         ).one()
         return int(row.n), int(row.d)
+    if spec.kind == "feedback":
+        row = ctx.session.execute(_feedback_base(ctx, spec, _sum(and_(spec.denominator, spec.numerator)).label("n"),
+                                                 _sum(spec.denominator).label("d"))).one()
+        return int(row.n), int(row.d)
     return len(spec.num_codes or []), len(spec.den_codes or [])
+
+
+def _feedback_base(ctx: Context, spec: Spec, *columns):
+    model = spec.model
+    return select(*columns).select_from(model).join(Unit, Unit.id == model.unit_id).where(subtree_condition(ctx.unit))
 
 
 def _list(ctx: Context, spec: Spec, which: str, limit: int) -> list[str]:
@@ -512,6 +500,9 @@ def _list(ctx: Context, spec: Spec, which: str, limit: int) -> list[str]:
         return list(ctx.session.scalars(stmt))
     if spec.kind == "procedure":
         stmt = select(Procedure.code).where(ctx.competent, cond).order_by(Procedure.code).limit(limit)
+        return list(ctx.session.scalars(stmt))
+    if spec.kind == "feedback":
+        stmt = _feedback_base(ctx, spec, spec.model.code).where(cond).order_by(spec.model.code).limit(limit)
         return list(ctx.session.scalars(stmt))
     codes = spec.den_codes if which == "denominator" else spec.num_codes
     return list(codes or [])[:limit]
@@ -607,7 +598,7 @@ def explain_indicator(session: Session, unit: Unit | str | int, start: date, end
         return {**base, "kind": None, "computable": False, "note": str(exc),
                 "numerator": None, "denominator": None, "numerator_codes": [], "denominator_codes": []}
     n, d = _count(ctx, spec)
-    kind = {"dossier": "ho_so", "procedure": "thu_tuc"}.get(spec.kind, "thu_tuc" if name.startswith("publi") else "pakn")
+    kind = {"dossier": "ho_so", "procedure": "thu_tuc", "feedback": "pakn", "listed": "thu_tuc"}[spec.kind]
     return {
         **base, "kind": kind, "computable": True, "note": spec.note, "numerator": n, "denominator": d,
         "numerator_codes": _list(ctx, spec, "numerator", max(0, int(limit))),
