@@ -43,6 +43,16 @@ def _register() -> None:
     app.add_typer(import_app, name="import", help="Nhập dữ liệu từ tệp CSV, XLSX hoặc JSON.")
     app.add_typer(export_app, name="export", help="Xuất dữ liệu ra tệp CSV, XLSX hoặc JSON với tên cột theo Cổng DVCQG.")
 
+    from cchc.reports.cli import figures_app, report
+
+    app.add_typer(figures_app, name="figures", help="Số liệu Biểu mẫu 1–7 do đơn vị nhập.")
+    app.command("report")(report)
+    from cchc.stats.cli import index766_command, periods_command, stats_command
+
+    app.command("stats")(stats_command)
+    app.command("index766")(index766_command)
+    app.command("periods")(periods_command)
+
 
 _register()
 

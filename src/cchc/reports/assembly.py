@@ -316,21 +316,35 @@ def feedback_blocks(figures: dict, period) -> list[Block]:
 
 
 def index766_blocks(figures: dict) -> list[Block]:
+    """The QĐ 766 index: total, rank and each group's points (only groups the data can score)."""
     idx = figures.get("index766")
     if not isinstance(idx, dict) or idx.get("total") is None:
         return []
-    groups = idx.get("groups") or []
+    groups = [g for g in idx.get("groups") or [] if isinstance(g, dict) and g.get("scored_maximum")]
     detail = "; ".join(
-        f"{_lower_first(str(g.get('label') or g.get('name') or g.get('key')))}: {vn.fmt_decimal(g.get('score'), 2)}/{vn.fmt_decimal(g.get('max'), 0)} điểm"
-        for g in groups if isinstance(g, dict) and g.get("score") is not None
+        f"{_lower_first(str(g.get('name')))}: {_points(g.get('score'))}/{_points(g.get('maximum'))} điểm" for g in groups
     )
-    rank = idx.get("rank_label") or idx.get("rank") or ""
     text = (
-        f"Theo Bộ chỉ số chỉ đạo, điều hành và đánh giá chất lượng phục vụ người dân, doanh nghiệp (Quyết định số 766/QĐ-TTg), "
-        f"kết quả đạt {vn.fmt_decimal(idx['total'], 2)}/100 điểm" + (f", xếp loại {rank}" if rank else "")
-        + (f"; trong đó: {detail}." if detail else ".")
+        "Theo Bộ chỉ số chỉ đạo, điều hành và đánh giá chất lượng phục vụ người dân, doanh nghiệp (Quyết định số 766/QĐ-TTg), "
+        f"kết quả đạt {_points(idx['total'])}/{_points(idx.get('total_maximum') or 100)} điểm"
+        + (f", xếp loại {idx['band']}" if idx.get("band") else "")
+        + (f"; trong đó: {detail}" if detail else "")
+        + "."
     )
+    scored, maximum = idx.get("scored_maximum"), idx.get("total_maximum")
+    if scored is not None and maximum and scored < maximum:
+        text += (
+            f" Các chỉ tiêu hệ thống có đủ dữ liệu để tính chiếm {_points(scored)}/{_points(maximum)} điểm; "
+            "các chỉ tiêu còn lại theo số liệu của Cổng Dịch vụ công quốc gia."
+        )
     return [Block("bullet", text)]
+
+
+def _points(value) -> str:
+    if value is None:
+        return "0"
+    text = vn.fmt_decimal(value, 2)
+    return text[:-3] if text.endswith(",00") else text
 
 
 def online_blocks(figures: dict, period) -> list[Block]:
@@ -480,6 +494,41 @@ def default_trend(session: Session, unit: Unit, start: date, end: date) -> dict:
     return dossier_figures(session, unit, start, end)
 
 
+def build_tables(figures: dict, manual: dict[int, dict], notes: dict[int, dict]) -> list[FormTable]:
+    """Biểu mẫu 1–7 with every value: computed from `figures`, entered by hand, or derived (rates)."""
+    tables = []
+    for form in formdefs.load_forms():
+        values = formdefs.compute_values(form, figures, manual.get(form.number, {}))
+        row_notes = {r.stt: r.note for r in form.rows if r.note}
+        row_notes.update(notes.get(form.number, {}))
+        tables.append(FormTable(form=form, values=values, notes=row_notes))
+    return tables
+
+
+@dataclass
+class FormsContext:
+    """What the Biểu mẫu workbook needs: the unit, the period and the seven tables."""
+
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    period: object
+    tables: list[FormTable]
+    figures: dict
+
+
+def forms_context(session: Session, unit: Unit | str, period, *, figures_provider: FiguresProvider | None = None) -> FormsContext:
+    from cchc.reform import service as reform
+
+    if isinstance(unit, str):
+        unit = reform.find_unit(session, unit, period.end)
+    figures = (figures_provider or default_figures)(session, unit, period.start, period.end)
+    manual = reform.manual_values(session, unit.id, period.start, period.end)
+    notes = reform.manual_notes(session, unit.id, period.start, period.end)
+    _, _, unit_phrase, _ = issuing_body(session, unit)
+    return FormsContext(unit.id, unit.code, unit_phrase, period, build_tables(figures, manual, notes), figures)
+
+
 def build_report(
     session: Session,
     unit: Unit | str,
@@ -508,12 +557,7 @@ def build_report(
     manual = reform.manual_values(session, unit.id, period.start, period.end)
     notes = reform.manual_notes(session, unit.id, period.start, period.end)
 
-    tables = []
-    for form in formdefs.load_forms():
-        values = formdefs.compute_values(form, figures, manual.get(form.number, {}))
-        row_notes = {r.stt: r.note for r in form.rows if r.note}
-        row_notes.update(notes.get(form.number, {}))
-        tables.append(FormTable(form=form, values=values, notes=row_notes))
+    tables = build_tables(figures, manual, notes)
     by_number = {t.form.number: t for t in tables}
 
     superior, body, unit_phrase, area = issuing_body(session, unit)
