@@ -116,3 +116,19 @@ def test_hours_show_and_set(cchc, committed):
         assert service.office_hours(session) == ((time(7), time(11)), (time(13), time(17)))
     code, out, _ = cchc("calendar", "due", "--from", "2024-06-17T12:30", "--working-hours", "1")
     assert "17/6/2024 14:00" in out
+
+
+def test_due_for_a_procedure_uses_its_time_limit_and_cutoff(cchc, committed):
+    from decimal import Decimal
+
+    from cchc.procedures.models import Procedure
+
+    with Session(committed) as session:
+        session.add(Procedure(code="1.001193", name="Đăng ký khai sinh", time_amount=Decimal("1"), time_unit="ngay_lam_viec", cutoff_time=time(15)))
+        session.commit()
+    code, out, _ = cchc("calendar", "due", "--from", "2024-04-26T15:30", "--procedure", "1.001193")
+    assert code == 0 and "3/5/2024 07:30" in out  # after 15:00 → counted from Thu 2/5
+    code, out, _ = cchc("calendar", "due", "--from", "2024-04-26T14:30", "--procedure", "1.001193")
+    assert code == 0 and "2/5/2024 14:30" in out
+    code, out, _ = cchc("calendar", "due", "--from", "2024-04-26T14:30", "--procedure", "1.001193", "--working-days", "2")
+    assert code == 0 and "3/5/2024 14:30" in out

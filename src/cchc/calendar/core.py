@@ -62,6 +62,9 @@ class WorkCalendar:
             if start >= end:
                 raise ValidationError(f"Buổi làm việc {start:%H:%M}–{end:%H:%M} không hợp lệ: giờ bắt đầu phải trước giờ kết thúc.")
         self.sessions = tuple(sorted(self.sessions))
+        for (_s1, e1), (s2, e2) in zip(self.sessions, self.sessions[1:]):
+            if s2 < e1:
+                raise ValidationError(f"Buổi làm việc {s2:%H:%M}–{e2:%H:%M} chồng lên buổi kết thúc lúc {e1:%H:%M}.")
         self._cache: dict[date, bool] = {}
 
     # ---- days -------------------------------------------------------------------------------
