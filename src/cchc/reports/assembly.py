@@ -429,7 +429,8 @@ def form_sentences(table: FormTable, unit_name: str, period) -> list[Block]:
     computed rows without a template are spoken by the section's own sentences."""
     form, values = table.form, table.values
 
-    def v(stt: str) -> str:
+    def v(stt) -> str:
+        stt = str(stt)  # str.format turns "{v[2]}" into the integer 2
         val = values.get(stt)
         if val is None:
             return "…"
@@ -568,7 +569,7 @@ def build_report(
         layout["abbreviations"].get("ubnd") if unit.is_area else layout["abbreviations"].get(unit.kind, layout["abbreviations"]["default"])
     )
     number = texts.get("so", "").strip()
-    ctx = {"period": period_phrase(period), "unit": unit_phrase}
+    ctx = {"period": period.label, "unit": unit_phrase}
     if province is not None and province.id != unit.id:
         default_recipient = layout["recipient"].format(province=_lower_first(province.name))
     else:

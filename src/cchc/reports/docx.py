@@ -117,7 +117,20 @@ def _no_borders(table):
 
 
 def _widths(table, widths_cm: list[float]):
+    """Fixed column widths that both Word and LibreOffice honour (grid, cell and table width)."""
     table.autofit = False
+    pr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    pr.append(layout)
+    width = pr.find(qn("w:tblW"))
+    if width is None:
+        width = OxmlElement("w:tblW")
+        pr.append(width)
+    width.set(qn("w:type"), "dxa")
+    width.set(qn("w:w"), str(int(sum(widths_cm) * 567)))
+    for col, w in zip(table.columns, widths_cm):
+        col.width = Cm(w)
     for row in table.rows:
         for cell, w in zip(row.cells, widths_cm):
             cell.width = Cm(w)
@@ -166,7 +179,7 @@ def _header(doc, report: Report):
     table = doc.add_table(rows=2, cols=2)
     _no_borders(table)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _widths(table, [6.5, 10.0])
+    _widths(table, [6.2, 10.3])
     left, right = table.cell(0, 0), table.cell(0, 1)
     first = True
     if h.superior:
@@ -175,8 +188,8 @@ def _header(doc, report: Report):
     for line in h.body:
         _cell_para(left, line, first, size=13, bold=True)
         first = False
-    _short_rule(left, 2.5, 6.5)
-    _cell_para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", True, size=13, bold=True)
+    _short_rule(left, 2.5, 6.2)
+    _cell_para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", True, size=12.5, bold=True)
     _cell_para(right, "Độc lập - Tự do - Hạnh phúc", False, size=14, bold=True, underline=True)
     _cell_para(table.cell(1, 0), h.number, True, size=13, after=6)
     _cell_para(table.cell(1, 1), h.place_date, True, size=14, italic=True, after=6)

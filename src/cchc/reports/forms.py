@@ -200,7 +200,7 @@ def compute_values(form: FormDef, figures: dict, manual: dict[str, Decimal | Non
             found = [to_decimal(lookup(figures, path)) for path in r.source]
             values[r.stt] = None if any(v is None for v in found) else sum(found, Decimal(0))
         else:
-            values[r.stt] = manual.get(r.stt)
+            values[r.stt] = to_decimal(manual.get(r.stt))
     for r in form.rows:
         if r.rate_of:
             num, den = values.get(r.rate_of[0]), values.get(r.rate_of[1])
