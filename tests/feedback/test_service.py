@@ -107,6 +107,9 @@ def test_full_path_on_time(db, org):
     service.accept(db, org.receiving, fb, "Chuyển chuyên viên", at=datetime(2024, 4, 24, 10, 0))
     service.request_supplement(db, org.specialist, fb, "Đề nghị gửi ảnh giấy tờ", at=datetime(2024, 4, 25, 9, 0), calendar=CAL)
     assert fb.state == FeedbackState.SUPPLEMENT and fb.supplement_on_time is True and fb.supplement_count == 1
+    assert fb.resolve_due_at is None  # clock stopped: never "quá hạn" while waiting for the sender
+    assert service.timeliness(fb, CAL).resolve.due_at is None
+    assert not service.timeliness(fb, CAL).resolve.overdue(datetime(2030, 1, 1))
     # The sender takes from Thu 25/4 09:00 to Thu 2/5 09:00: 6 h on 25/4, 7 h 30 on 26/4, 1 h 30 on 2/5.
     service.supplement(db, org.citizen, fb, "Ảnh giấy tờ đính kèm", at=datetime(2024, 5, 2, 9, 0), calendar=CAL)
     assert fb.state == FeedbackState.PROCESSING

@@ -3,7 +3,8 @@
 The row keeps what statistics count in SQL: the state, the time of each step and, set when the
 step happens, whether it was on time by the 766 timings (chỉ tiêu 5.2). `resolve_due_at` is the
 deadline of the answer (15 working days, plus the working time the sender took to supplement),
-so "đang xử lý quá hạn" is `state IN open AND resolve_due_at < now`.
+so "đang xử lý quá hạn" is `state IN open AND resolve_due_at < now`; it is NULL while the clock is
+stopped, waiting for the sender's supplement.
 """
 
 from __future__ import annotations

@@ -110,8 +110,13 @@ def _due(calendar: WorkCalendar, base: datetime | None, key: str) -> datetime | 
     return calendar.add_working_days(base, time_limits()[key].working_days)
 
 
-def resolve_due(feedback: Feedback, calendar: WorkCalendar) -> datetime:
-    """15 working days from receipt, extended by the office time the sender took to supplement."""
+def resolve_due(feedback: Feedback, calendar: WorkCalendar) -> datetime | None:
+    """15 working days from receipt, extended by the office time the sender took to supplement.
+
+    None while the sender has not supplemented yet (the clock is stopped).
+    """
+    if feedback.supplement_requested_at and not feedback.supplemented_at:
+        return None
     due = _due(calendar, feedback.received_at, "xu_ly")
     if feedback.supplement_requested_at and feedback.supplemented_at:
         paused = calendar.working_seconds_between(feedback.supplement_requested_at, feedback.supplemented_at)
@@ -343,6 +348,7 @@ def request_supplement(
     feedback.supplement_requested_at = moment
     feedback.supplement_request = request
     feedback.supplement_on_time = moment <= _due(cal, feedback.received_at, "yeu_cau_bo_sung")
+    feedback.resolve_due_at = None  # the clock stops until the sender supplements
     _event(session, feedback, actor, "yeu_cau_bo_sung", before, request, moment)
     return feedback
 
