@@ -1,0 +1,114 @@
+"""`cchc demo`: a realistic demo province with N dossiers over the last two years."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from cchc.dossiers.enums import Channel, State
+from cchc.errors import ValidationError
+from cchc.synth.generator import DEFAULT_PROVINCE, DemoOptions, DemoResult, has_dossiers, run_demo
+from cchc.synth.province import DEMO_PASSWORD
+from cchc.vn import fmt_date, fmt_decimal, fmt_int, fmt_percent, parse_date
+
+console = Console()
+
+LEVEL_LABELS = {"tinh": "Cấp tỉnh", "huyen": "Cấp huyện (trước 1/7/2025)", "xa": "Cấp xã"}
+
+
+def demo(
+    dossiers: int = typer.Option(20_000, "--dossiers", "-n", help="Số hồ sơ tạo trong hai năm gần nhất."),
+    seed: int = typer.Option(2025, "--seed", help="Hạt giống ngẫu nhiên: cùng hạt giống cho cùng dữ liệu."),
+    if_empty: bool = typer.Option(False, "--if-empty", help="Không làm gì nếu cơ sở dữ liệu đã có hồ sơ."),
+    province: str = typer.Option(DEFAULT_PROVINCE, "--province", help="Mã tỉnh (danh mục 2025), ví dụ 44 Quảng Trị, 82 Đồng Tháp."),
+    today: str = typer.Option("", "--today", help="Ngày «hôm nay» của dữ liệu (mặc định: hôm nay), ví dụ 20/11/2026."),
+    batch: int = typer.Option(500, "--batch", help="Số hồ sơ ghi trong mỗi giao dịch."),
+) -> None:
+    """Tạo tỉnh mẫu: đơn vị, thủ tục hành chính, cán bộ và hồ sơ chạy qua đúng các thao tác của hệ thống."""
+    from cchc.db import session_factory
+
+    if dossiers < 0:
+        raise ValidationError("Số hồ sơ (--dossiers) không được âm.")
+    if batch < 1:
+        raise ValidationError("Số hồ sơ mỗi giao dịch (--batch) phải từ 1 trở lên.")
+    day: date | None = parse_date(today, what="ngày --today") if today else None
+    session = session_factory()()
+    try:
+        existing = has_dossiers(session)
+        if if_empty and existing:
+            console.print(f"Cơ sở dữ liệu đã có {fmt_int(existing)} hồ sơ: không tạo dữ liệu mẫu (--if-empty).")
+            return
+        options = DemoOptions(dossiers=dossiers, seed=seed, province=province, today=day, batch=batch)
+        with Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TimeRemainingColumn(), console=console, transient=False,
+        ) as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(label: str, done: int, total: int) -> None:
+                if label not in tasks:
+                    tasks[label] = bar.add_task(label, total=total)
+                bar.update(tasks[label], completed=done, total=total)
+
+            result = run_demo(session, options, progress=progress)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+    print_summary(result)
+
+
+def print_summary(result: DemoResult) -> None:
+    s = result.summary
+    prov = result.province
+    legacy = ", ".join(u.name for u in prov.legacy_provinces)
+    console.print()
+    console.print(f"[bold green]Đã tạo dữ liệu mẫu của {prov.province.name}[/]" + (f" (trước 1/7/2025: {legacy})" if legacy else ""))
+    console.print(
+        f"Đơn vị: {fmt_int(s['units'])} (tạo mới {fmt_int(s['units_created'])} cơ quan, bộ phận); "
+        f"thủ tục hành chính: {fmt_int(s['procedures'])}; cán bộ: {fmt_int(s['officers'])}; "
+        f"tài khoản công dân: {fmt_int(s['citizens'])}."
+    )
+    console.print(
+        f"Hồ sơ: {fmt_int(s['dossiers'])}, nhật ký {fmt_int(s['events'])} sự kiện; "
+        f"tạo trong {fmt_decimal(result.seconds_dossiers, 1)} giây "
+        f"({fmt_decimal(result.dossiers / result.seconds_dossiers if result.seconds_dossiers else 0, 1)} hồ sơ/giây), "
+        f"chuẩn bị đơn vị, thủ tục {fmt_decimal(result.seconds_setup, 1)} giây."
+    )
+    table = Table(title="Hồ sơ theo trạng thái")
+    table.add_column("Trạng thái")
+    table.add_column("Số hồ sơ", justify="right")
+    for state in State:
+        count = s["by_state"].get(state.value, 0)
+        if count:
+            table.add_row(f"{state.dvcqg_code}. {state.label}", fmt_int(count))
+    console.print(table)
+    levels = "; ".join(f"{LEVEL_LABELS.get(k, k)} {fmt_int(v)}" for k, v in sorted(s["by_level"].items()))
+    channels = "; ".join(f"{Channel(k).label} {fmt_int(v)}" for k, v in sorted(s["by_channel"].items()))
+    console.print(f"Theo cấp (hồ sơ đã tiếp nhận): {levels}.")
+    console.print(f"Theo kênh: {channels}.")
+    t = s["timeliness"]
+    console.print(
+        f"Đã giải quyết: trước hạn {fmt_int(t.get('truoc_han', 0))}, đúng hạn {fmt_int(t.get('dung_han', 0))}, "
+        f"quá hạn {fmt_int(t.get('qua_han', 0))}; tỷ lệ đúng hạn {fmt_percent(s['on_time_rate'])}."
+    )
+    console.print(
+        f"Đang giải quyết: trong hạn {fmt_int(s['open_within'])}, quá hạn {fmt_int(s['open_overdue'])}. "
+        f"Tỷ lệ số hóa thành phần hồ sơ khi tiếp nhận: {fmt_percent(s['digitized_rate'])}."
+    )
+    accounts = Table(title=f"Tài khoản dùng thử (mật khẩu: {DEMO_PASSWORD})")
+    accounts.add_column("Tên đăng nhập")
+    accounts.add_column("Vai trò")
+    accounts.add_column("Đơn vị")
+    for username, role, unit in prov.accounts:
+        accounts.add_row(username, role, unit)
+    console.print(accounts)
+    console.print(
+        "Mỗi đơn vị tiếp nhận hồ sơ có các tài khoản motcua.<đơn vị>, chuyenvien.<đơn vị>, lanhdao.<đơn vị>, "
+        f"quantri.<đơn vị>; công dân congdan001…congdan{len(prov.citizens):03d}. Ngày dữ liệu: {fmt_date(result.today)}."
+    )
