@@ -52,6 +52,9 @@ def _register() -> None:
     app.command("stats")(stats_command)
     app.command("index766")(index766_command)
     app.command("periods")(periods_command)
+    from cchc.synth.cli import demo
+
+    app.command("demo")(demo)
 
 
 _register()
