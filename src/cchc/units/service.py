@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
@@ -57,13 +58,19 @@ class Link(NamedTuple):
 # --------------------------------------------------------------------------------------------- rules
 
 
+@lru_cache(maxsize=1)
+def _kind_keys() -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for kind, label in UNIT_KINDS.items():
+        for text in (label, kind.replace("_", " ")):
+            keys.setdefault(vn.search_key(text), kind)
+        keys[kind] = kind
+    return keys
+
+
 def kind_from_text(value: str) -> str | None:
     """A kind key from its key or its Vietnamese label, accent- and case-insensitively ('Sở' → 'so')."""
-    key = vn.search_key(value)
-    for kind, label in UNIT_KINDS.items():
-        if key in (kind, vn.search_key(label), vn.search_key(kind.replace("_", " "))):
-            return kind
-    return None
+    return _kind_keys().get(vn.search_key(value))
 
 
 def level_allowed_under(level: str, parent_level: str) -> bool:
@@ -92,7 +99,7 @@ def check_unit(
         raise ValidationError(f"Loại đơn vị «{kind}» không hợp lệ.", field="kind")
     if kind in AREA_KINDS and AREA_LEVEL[kind] != level:
         raise ValidationError(
-            f"Loại «{UNIT_KINDS[kind]}» thuộc cấp {Level(AREA_LEVEL[kind]).label.lower()}, không thể ở cấp «{level}».",
+            f"Loại «{UNIT_KINDS[kind]}» thuộc {Level(AREA_LEVEL[kind]).label.lower()}, không thể ở cấp «{level}».",
             field="level",
         )
     if valid_from and valid_to and valid_to < valid_from:
@@ -434,10 +441,11 @@ def _d(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def read_official(data_dir: Path = DATA_DIR) -> tuple[list[OfficialUnit], list[tuple[tuple, tuple, bool]]]:
+@lru_cache(maxsize=2)
+def read_official(data_dir: Path = DATA_DIR) -> tuple[tuple[OfficialUnit, ...], tuple[tuple[tuple, tuple, bool], ...]]:
     """The shipped lists: units (parents before children) and (old key, new key, partial) successions."""
     with (data_dir / "units.csv").open(encoding="utf-8", newline="") as fh:
-        units = [
+        units = tuple(
             OfficialUnit(
                 code=r["code"],
                 valid_from=_d(r["valid_from"]),
@@ -448,12 +456,12 @@ def read_official(data_dir: Path = DATA_DIR) -> tuple[list[OfficialUnit], list[t
                 parent=(r["parent_code"], _d(r["parent_valid_from"])) if r["parent_code"] else None,
             )
             for r in csv.DictReader(fh)
-        ]
+        )
     with (data_dir / "successions.csv").open(encoding="utf-8", newline="") as fh:
-        links = [
+        links = tuple(
             ((r["old_code"], _d(r["old_valid_from"])), (r["new_code"], _d(r["new_valid_from"])), r["partial"] == "1")
             for r in csv.DictReader(fh)
-        ]
+        )
     return units, links
 
 
