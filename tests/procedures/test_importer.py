@@ -55,7 +55,7 @@ def test_import_small_file_each_format(db, tmp_path, fmt):
     rows = [import_row(i) for i in range(1, 9)]
     result = import_procedures(db, write(tmp_path / "tthc", rows, fmt))
     assert result["rows"] == 8 and result["created"] == 8 and result["updated"] == 0
-    assert result["fields_created"] == 4
+    assert result["fields"] == 4
     p = service.get_procedure(db, "1.000001")
     assert p.name == "Thủ tục đăng ký số 1" and p.field.name == "Xây dựng"
     assert p.levels == "tinh,xa" and p.time_amount == 6 and p.online_level == "mot_phan"

@@ -130,7 +130,8 @@ def parse_bool(value: Any, what: str, field: str) -> bool:
         return value
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
-    key = vn.search_key(str(value) if value is not None else "")
+    text = str(value).strip().lower() if value is not None else ""
+    key = text if text in _TRUE or text in _FALSE else vn.search_key(text)
     if key in _TRUE:
         return True
     if key in _FALSE:
@@ -157,8 +158,13 @@ def parse_decimal(value: Any, what: str, field: str) -> Decimal:
     return result
 
 
+_CANONICAL_LEVELS = frozenset({"tinh", "huyen", "xa", "tinh,huyen", "tinh,xa", "huyen,xa", "tinh,huyen,xa"})
+
+
 def parse_levels(value: Any) -> str:
     """['tinh','xa'] / 'tinh,xa' / 'Cấp tỉnh; Cấp xã' → 'tinh,xa' (canonical order)."""
+    if isinstance(value, str) and value in _CANONICAL_LEVELS:
+        return value
     parts = value if isinstance(value, (list, tuple)) else re.split(r"[,;/|+]| va ", vn.search_key(str(value or "")))
     found = []
     for part in parts:
@@ -176,6 +182,17 @@ def parse_levels(value: Any) -> str:
     return ",".join(level for level in LEVELS if level in found)
 
 
+@lru_cache(maxsize=None)
+def _enum_lookup(enum, labels: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    table = {}
+    for member in enum:
+        for alias in (member.value, member.value.replace("_", " "), dict(labels).get(member.value, "")):
+            if alias:
+                table[vn.search_key(alias)] = member.value
+                table[alias] = member.value
+    return table
+
+
 def _enum_value(value: Any, enum, labels: dict[str, str], what: str, field: str, numbers: dict[str, str] | None = None) -> str:
     raw = value.value if hasattr(value, "value") else value
     if isinstance(raw, float) and raw == int(raw):
@@ -183,10 +200,10 @@ def _enum_value(value: Any, enum, labels: dict[str, str], what: str, field: str,
     text = str(raw if raw is not None else "").strip()
     if numbers and text in numbers:
         return numbers[text]
-    key = vn.search_key(text)
-    for member in enum:
-        if key in (member.value, vn.search_key(labels.get(member.value, "")), member.value.replace("_", " ")):
-            return member.value
+    table = _enum_lookup(enum, tuple(sorted(labels.items())))
+    found = table.get(text) or table.get(vn.search_key(text))
+    if found is not None:
+        return found
     allowed = ", ".join(m.value for m in enum)
     raise ValidationError(f"{what} không hợp lệ: «{text}» (dùng một trong: {allowed}).", field=field)
 
@@ -861,22 +878,25 @@ def apply_publication(
     if replacing is not None:
         publication.replaced_by = replacing
     procedure.publications.append(publication)
-    if clean["kind"] in (PublicationKind.ABOLISHED, PublicationKind.REPLACED):
-        start = clean["effective_date"] or clean["decision_date"]
-        procedure.inactive_from = start
-        if replacing is not None:
-            procedure.replaced_by = replacing
-        procedure.active = start > (today or utcnow().date())
-    elif clean["kind"] in (PublicationKind.NEW, PublicationKind.AMENDED) and procedure.inactive_from is not None:
-        # published again (new or amended) after an abolition: back in force from this decision
-        start = clean["effective_date"] or clean["decision_date"]
-        if start >= procedure.inactive_from:
-            procedure.inactive_from = None
-            procedure.replaced_by = None
-            procedure.active = True
+    effect = publication_effect(clean, procedure.inactive_from, today)
+    if effect is not None:
+        procedure.inactive_from, procedure.active = effect["inactive_from"], effect["active"]
+        procedure.replaced_by = replacing if effect["replaced"] else None
     if flush:
         session.flush()
     return publication
+
+
+def publication_effect(clean: Mapping[str, Any], inactive_from: date | None, today: date | None = None) -> dict | None:
+    """What a publication does to its procedure: bãi bỏ / thay thế take it out of force from the effective date
+    (default: the decision date); a new or amending decision from that day on brings it back. None: no change."""
+    start = clean["effective_date"] or clean["decision_date"]
+    if clean["kind"] in (PublicationKind.ABOLISHED, PublicationKind.REPLACED):
+        return {"inactive_from": start, "active": start > (today or utcnow().date()),
+                "replaced": clean["kind"] == PublicationKind.REPLACED}
+    if inactive_from is not None and start >= inactive_from:
+        return {"inactive_from": None, "active": True, "replaced": False}
+    return None
 
 
 def refresh_active(session: Session, today: date | None = None) -> int:
