@@ -621,3 +621,59 @@ def test_inbox_overdue_first_then_due_soon(db, world):
     assert svc.inbox(db, w.reporter).total == 0
     svc.finish(db, w.leader, led, result_number="1", result_summary="x", at=MONDAY + 2 * H)
     assert [d.id for d in svc.inbox(db, w.receiver).items] == [led.id]
+
+
+# ---- concurrency ------------------------------------------------------------------------------
+def test_codes_stay_unique_when_eight_counters_receive_at_once(committed):
+    """8 threads, each with its own session and connection, receive 5 dossiers each at the same moment."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from cchc.auth.models import User
+    from cchc.procedures.models import Procedure
+    from cchc.units.models import Unit
+
+    from .factories import make_user, make_world
+
+    engine = committed
+    with Session(engine) as s:
+        w = make_world(s)
+        receivers = [w.receiver.id] + [make_user(s, f"motcua_{i}", "mot_cua", w.commune).id for i in range(7)]
+        proc_id, unit_id = w.procedure.id, w.commune.id
+        s.commit()
+
+    threads, per_thread = 8, 5
+    barrier = threading.Barrier(threads)
+    codes: list[str] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def work(user_id: int) -> None:
+        try:
+            with Session(engine) as s:
+                actor, proc, unit = s.get(User, user_id), s.get(Procedure, proc_id), s.get(Unit, unit_id)
+                proc.steps, proc.components, proc.fees  # noqa: B018 — load before the race
+                barrier.wait(timeout=30)
+                for _ in range(per_thread):
+                    d = svc.receive(s, actor, procedure=proc, unit=unit, channel=1, applicant=APPLICANT, at=MONDAY)
+                    s.commit()
+                    with lock:
+                        codes.append(d.code)
+        except BaseException as exc:  # reported below
+            with lock:
+                errors.append(exc)
+
+    pool = [threading.Thread(target=work, args=(uid,)) for uid in receivers]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert len(codes) == threads * per_thread and len(set(codes)) == len(codes)
+    assert sorted(int(c[-4:]) for c in codes) == list(range(1, threads * per_thread + 1))
+    with Session(engine) as s:
+        assert s.scalar(select(func.count(func.distinct(Dossier.code)))) == threads * per_thread
+        from cchc.dossiers.models import DossierCounter
+
+        assert s.scalar(select(DossierCounter.last_seq)) == threads * per_thread
