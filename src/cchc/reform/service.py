@@ -81,7 +81,8 @@ def manual_values(session: Session, unit_id: int, start: date, end: date) -> dic
     """{form number: {stt: value}} for compute_values()."""
     out: dict[int, dict[str, Decimal | None]] = {}
     for (form, stt), fig in get_figures(session, unit_id, start, end).items():
-        out.setdefault(form, {})[stt] = fig.value
+        if fig.value is not None:
+            out.setdefault(form, {})[stt] = fig.value
     return out
 
 

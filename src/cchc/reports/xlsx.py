@@ -343,7 +343,8 @@ def import_figures(
     elif result.period_key:
         period = resolve_period(result.period_key)
     code = unit_code or result.unit_code
-    problems.raise_if_any(path.name)
+    if not code or period is None:
+        problems.raise_if_any(path.name)
     if not code:
         raise ImportRejected(f"Tệp «{path.name}» không ghi mã đơn vị (ô E3): hãy chọn đơn vị bằng --unit.", row=3, column="E")
     if period is None:
