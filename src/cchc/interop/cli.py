@@ -78,6 +78,12 @@ def _lazy(module: str, name: str, what: str):
         raise
 
 
+def _callback(progress: Progress, description: str):
+    """The units and procedures importers report progress(done, total): drive one Rich task with it."""
+    task = progress.add_task(description, total=None)
+    return lambda done, total: progress.update(task, completed=done, total=total)
+
+
 def _summary(result: dict) -> str:
     parts = []
     for key, value in result.items():
@@ -121,7 +127,7 @@ def import_units_command(file: Path = typer.Argument(..., help=FILE_HELP, show_d
     import_units = _lazy("cchc.units.importer", "import_units", "đơn vị")
     with session_scope() as session:
         with _progress() as progress:
-            result = import_units(session, file, progress)
+            result = import_units(session, file, _callback(progress, "Nhập đơn vị"))
     summary = _summary(result or {})
     console.print(f"Đã nhập đơn vị từ «{file.name}»" + (f": {summary}." if summary else "."))
 
@@ -134,7 +140,7 @@ def import_procedures_command(file: Path = typer.Argument(..., help=FILE_HELP, s
     import_procedures = _lazy("cchc.procedures.importer", "import_procedures", "thủ tục hành chính")
     with session_scope() as session:
         with _progress() as progress:
-            result = import_procedures(session, file, progress)
+            result = import_procedures(session, file, _callback(progress, "Nhập thủ tục hành chính"))
     summary = _summary(result or {})
     console.print(f"Đã nhập thủ tục hành chính từ «{file.name}»" + (f": {summary}." if summary else "."))
 
