@@ -128,5 +128,7 @@ def test_not_an_excel_file(db, tmp_path):
     bad.write_text("không phải Excel", encoding="utf-8")
     with pytest.raises(ImportRejected, match="bị hỏng hoặc không phải tệp Excel"):
         import_figures(db, None, bad, figures_provider=provider)
+    csv = tmp_path / "a.csv"
+    csv.write_text("STT;Số liệu\n1;2\n", encoding="utf-8")
     with pytest.raises(ImportRejected, match="không phải tệp Excel .xlsx"):
-        import_figures(db, None, tmp_path / "a.csv", figures_provider=provider) if (tmp_path / "a.csv").write_text("x") else None
+        import_figures(db, None, csv, figures_provider=provider)

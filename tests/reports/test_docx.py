@@ -1,0 +1,74 @@
+"""The DOCX: ND 30/2020 layout, Times New Roman, the sentences with exact figures, the Biểu mẫu appendix."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from docx import Document
+from docx.shared import Cm
+
+from cchc.reports.assembly import build_report
+from cchc.reports.charts import render_charts
+from cchc.reports.docx import write
+
+from .conftest import seed_figures, trend_provider
+
+
+@pytest.fixture
+def report(db, units, period):
+    return build_report(db, units["office"], period, report_date=date(2023, 9, 20), figures_provider=lambda *a: seed_figures(),
+                        trend_provider=trend_provider, narrative="# V\nĐề nghị **Sở Nội vụ** hỗ trợ.\n# Người ký\nHuỳnh Thanh Sơn\n")
+
+
+def test_docx_layout_text_and_tables(report, tmp_path):
+    charts = render_charts(report, tmp_path / "charts")
+    path = write(report, tmp_path / "bao_cao.docx", charts)
+    doc = Document(str(path))
+    sec = doc.sections[0]
+    assert (round(sec.page_width.cm, 1), round(sec.page_height.cm, 1)) == (21.0, 29.7)
+    assert (round(sec.left_margin.cm, 1), round(sec.right_margin.cm, 1), round(sec.top_margin.cm, 1)) == (3.0, 1.5, 2.0)
+    header = doc.tables[0]
+    left = [p.text for p in header.cell(0, 0).paragraphs if p.text]
+    right = [p.text for p in header.cell(0, 1).paragraphs if p.text]
+    assert left == ["UBND TỈNH ĐỒNG THÁP", "VĂN PHÒNG UBND TỈNH"]
+    assert right == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+    motto = header.cell(0, 1).paragraphs[1].runs[0]
+    assert motto.underline and motto.bold
+    assert header.cell(0, 0).paragraphs[1].runs[0].bold
+    assert header.cell(1, 1).paragraphs[0].text == "Đồng Tháp, ngày 20 tháng 9 năm 2023"
+    assert header.cell(1, 1).paragraphs[0].runs[0].italic
+    texts = [p.text for p in doc.paragraphs]
+    assert "BÁO CÁO" in texts and "Công tác cải cách hành chính quý III năm 2023" in texts
+    assert "(số liệu tính từ 15/6/2023 đến 14/9/2023)" in texts
+    assert "Kính gửi: Sở Nội vụ tỉnh Đồng Tháp" in texts
+    assert (
+        "Tổng số hồ sơ TTHC đã tiếp nhận từ ngày 15/6/2023 – 14/9/2023 là: 184.027; trong đó: Số mới tiếp nhận trong kỳ: "
+        "162.637 (trực tuyến: 83.273, trực tiếp và qua dịch vụ bưu chính: 79.364); số từ kỳ trước chuyển qua: 21.390."
+    ) in texts
+    assert "- Số lượng hồ sơ đang giải quyết: 10.277; trong đó, trong hạn: 9.547, quá hạn: 730." in texts
+    for title in ("I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CẢI CÁCH HÀNH CHÍNH", "II. KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH",
+                  "6. Xây dựng và phát triển Chính quyền điện tử, Chính quyền số", "III. ĐÁNH GIÁ CHUNG", "1. Mặt tích cực", "2. Hạn chế",
+                  "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ KỲ TỚI", "V. KIẾN NGHỊ, ĐỀ XUẤT"):
+        assert title in texts
+    bold = next(p for p in doc.paragraphs if p.text == "Đề nghị Sở Nội vụ hỗ trợ.")
+    assert [(r.text, bool(r.bold)) for r in bold.runs] == [("Đề nghị ", False), ("Sở Nội vụ", True), (" hỗ trợ.", False)]
+    assert texts.count("(Chưa có nội dung do đơn vị nhập cho mục này.)") == 11 - 1 - 2  # 11 written sections: V written; II.2, II.6 have figures
+    assert "Trên đây là báo cáo kết quả thực hiện công tác cải cách hành chính quý III năm 2023 của Văn phòng UBND tỉnh./." in texts
+    assert "Biểu đồ 1: Tỷ lệ hồ sơ giải quyết đúng hạn theo cấp" in texts
+    assert len(doc.inline_shapes) == 3
+    assert all(abs(s.width - Cm(14.5)) < Cm(0.05) for s in doc.inline_shapes)
+    sign = doc.tables[1]
+    assert [p.text for p in sign.cell(0, 1).paragraphs if p.text] == ["KT. CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG", "Huỳnh Thanh Sơn"]
+    assert sign.cell(0, 0).paragraphs[0].text == "Nơi nhận:"
+    # appendix: seven tables STT | Chỉ tiêu thống kê | Đơn vị tính | Số liệu | Ghi chú
+    forms = doc.tables[2:]
+    assert len(forms) == 7
+    assert [c.text for c in forms[0].rows[0].cells] == ["STT", "Chỉ tiêu thống kê", "Đơn vị tính", "Số liệu", "Ghi chú"]
+    f3 = {row.cells[0].text: [c.text for c in row.cells] for row in forms[2].rows}
+    assert f3["3.1"][3] == "99,69%" and f3["3.1.1"][3] == "52.414" and f3["1.4"][4] == "Bao gồm cả ngành dọc"
+    assert "Phụ lục" in texts and "THỐNG KÊ SỐ LIỆU BÁO CÁO CẢI CÁCH HÀNH CHÍNH" in texts
+    fonts = {r.font.name for p in doc.paragraphs for r in p.runs if r.text.strip()}
+    assert fonts == {"Times New Roman"}
+    sizes = {r.font.size.pt for p in doc.paragraphs for r in p.runs if r.text.strip() and p.text in texts[:12]}
+    assert sizes <= {12.0, 13.0, 14.0}
