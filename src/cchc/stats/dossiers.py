@@ -234,6 +234,73 @@ def check_identity(counts: dict, where: str = "") -> None:
             )
 
 
+RECEIPT_LEAVES = ("carried_over", "new_online", "new_direct", "new_postal")
+OUTCOME_LEAVES = (
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "refused",
+    "withdrawn",
+    "stopped",
+    "in_progress_within",
+    "in_progress_overdue",
+)
+
+
+def _classified_counts(session: Session, u: Unit, w: Window) -> list[tuple[int, str, dict]]:
+    """[(unit_id, level, counts)] for the dossiers of the window, by SQL only.
+
+    Each dossier is classified by two CASE expressions built from the leaf buckets' conditions —
+    how it came in (carried over / new online / direct / postal) and where it stands (resolved
+    early / on time / late, refused, withdrawn, stopped, in progress within / overdue) — and the
+    database counts the combinations per receiving unit and level. received_total is also counted
+    with its own condition, so that a dossier in no leaf (a NULL class) or a mismatch between the
+    relevance slices and received_total shows up as a broken identity. The composite figures are
+    sums of leaves. One query per relevance slice (each an index range).
+    """
+    conds = bucket_conditions(w, session.get_bind().dialect.name)
+    receipt = case(*[(conds[k], literal(k)) for k in RECEIPT_LEAVES], else_=literal(None))
+    outcome = case(*[(conds[k], literal(k)) for k in OUTCOME_LEAVES], else_=literal(None))
+    out: list[tuple[int, str, dict]] = []
+    for part in relevance_parts(w):
+        stmt = (
+            select(
+                Dossier.unit_id,
+                Dossier.level,
+                receipt.label("receipt"),
+                outcome.label("outcome"),
+                func.count().label("n"),
+                _count(conds["received_total"]).label("received_total"),
+            )
+            .join(Unit, Unit.id == Dossier.unit_id)
+            .where(subtree_condition(u), received_condition(), part)
+            .group_by(Dossier.unit_id, Dossier.level, receipt, outcome)
+        )
+        for unit_id, level, rec, res, n, received in session.execute(stmt):
+            counts = {k: 0 for k in COUNT_KEYS}
+            counts["received_total"] = int(received)
+            n = int(n)
+            if rec is None or res is None:
+                where = f"đơn vị mã số {unit_id}"
+                raise FiguresInconsistent(
+                    f"Số liệu hồ sơ của {where} không cân: {n} hồ sơ không thuộc nhóm "
+                    f"{'tiếp nhận' if rec is None else 'kết quả'} nào. Kiểm tra thời điểm tiếp nhận, kết thúc và trạng thái."
+                )
+            counts[rec] += n
+            counts[res] += n
+            out.append((unit_id, level, _compose(counts)))
+    return out
+
+
+def _compose(c: dict) -> dict:
+    c["new_total"] = c["new_online"] + c["new_direct"] + c["new_postal"]
+    c["resolved_total"] = c["resolved_early"] + c["resolved_on_time"] + c["resolved_late"]
+    c["resolved_in_time"] = c["resolved_early"] + c["resolved_on_time"]
+    c["in_progress_total"] = c["in_progress_within"] + c["in_progress_overdue"]
+    return c
+
+
+
 def dossier_figures(session: Session, unit: Unit | str | int, start: date, end: date) -> dict:
     """The dossier figures of `unit` and every unit under it, for the window [start, end].
 
@@ -243,29 +310,14 @@ def dossier_figures(session: Session, unit: Unit | str | int, start: date, end: 
     """
     w = window(start, end)
     u = resolve_unit(session, unit, on=w.end)
-    conds = bucket_conditions(w, session.get_bind().dialect.name)
-    # One aggregate per relevance slice (each an index range), added up below: the same dossiers as
-    # scope_conditions() selects, since the slices are disjoint and their union is that condition.
-    rows = []
-    for part in relevance_parts(w):
-        stmt = (
-            select(Dossier.unit_id, Dossier.level, *[_count(conds[k]).label(k) for k in COUNT_KEYS])
-            .join(Unit, Unit.id == Dossier.unit_id)
-            .where(subtree_condition(u), received_condition(), part)
-            .group_by(Dossier.unit_id, Dossier.level)
-        )
-        rows.extend(session.execute(stmt).all())
-
+    rows = _classified_counts(session, u, w)
     totals = {k: 0 for k in COUNT_KEYS}
     by_level: dict[str, dict] = {lv: {k: 0 for k in COUNT_KEYS} for lv in LEVELS}
     by_unit_counts: dict[int, dict] = {}
-    for row in rows:
-        m = row._mapping
-        level = m["level"] or ""
-        lv = by_level.setdefault(level, {k: 0 for k in COUNT_KEYS})
-        per_unit = by_unit_counts.setdefault(m["unit_id"], {k: 0 for k in COUNT_KEYS})
-        for k in COUNT_KEYS:
-            v = int(m[k] or 0)
+    for unit_id, level, counts in rows:
+        lv = by_level.setdefault(level or "", {k: 0 for k in COUNT_KEYS})
+        per_unit = by_unit_counts.setdefault(unit_id, {k: 0 for k in COUNT_KEYS})
+        for k, v in counts.items():
             totals[k] += v
             lv[k] += v
             per_unit[k] += v

@@ -149,9 +149,9 @@ def resolve_period(spec: str | None = None, start: date | str | None = None, end
 
 
 def presets_of_year(year: int) -> list[Period]:
-    """Every preset of report year `year`, ordered by end date then length."""
+    """Every preset of report year `year`, ordered by end date, the shorter window first."""
     periods = [preset_period(year, name) for name in _presets()]
-    return sorted(periods, key=lambda p: (p.end, p.start))
+    return sorted(periods, key=lambda p: (p.end, -p.start.toordinal()))
 
 
 def current_quarter(day: date) -> Period:

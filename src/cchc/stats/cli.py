@@ -1,0 +1,226 @@
+"""`cchc stats`, `cchc index766` and `cchc periods`: figures of a unit and period on the command line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from enum import Enum
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cchc.db import session_scope
+from cchc.errors import ValidationError
+from cchc.stats.dossiers import BUCKET_LABELS, dossier_figures, explain
+from cchc.stats.index766 import STATUS_LABELS, compute_index, explain_indicator
+from cchc.stats.periods import Period, presets_of_year, resolve_period
+from cchc.stats.scope import LEVEL_LABELS, resolve_unit
+from cchc.vn import fmt_date, fmt_decimal, fmt_int, fmt_percent
+
+
+class Format(str, Enum):
+    json = "json"
+    table = "table"
+
+
+def _console() -> Console:
+    return Console(width=max(shutil.get_terminal_size((160, 40)).columns, 160), highlight=False)
+
+
+def _period(period: str | None, date_from: str | None, date_to: str | None) -> Period:
+    if period is None and date_from is None and date_to is None:
+        raise ValidationError("Chọn kỳ báo cáo (--period, ví dụ 2023-Q3) hoặc khoảng ngày (--from và --to).")
+    return resolve_period(period, date_from, date_to)
+
+
+def _echo_json(data) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _rate(x) -> str:
+    return fmt_percent(x) if x is not None else "–"
+
+
+UnitOpt = typer.Option(..., "--unit", help="Mã đơn vị (ví dụ 000.00.00.H20): đơn vị và mọi đơn vị trực thuộc.")
+PeriodOpt = typer.Option(None, "--period", help="Kỳ báo cáo: 2023-Q1 … 2023-Q4, 2023-H1, 2023-9M, 2023-Y.")
+FromOpt = typer.Option(None, "--from", help="Ngày bắt đầu (2023-07-01 hoặc 01/07/2023).")
+ToOpt = typer.Option(None, "--to", help="Ngày kết thúc (bao gồm).")
+FormatOpt = typer.Option(Format.table, "--format", help="json hoặc table.")
+
+
+def stats_command(
+    unit: str = UnitOpt,
+    period: str | None = PeriodOpt,
+    date_from: str | None = FromOpt,
+    date_to: str | None = ToOpt,
+    fmt: Format = FormatOpt,
+    explain_bucket: str | None = typer.Option(None, "--explain", help="Liệt kê mã hồ sơ của một nhóm số liệu (ví dụ in_progress_overdue)."),
+    limit: int = typer.Option(200, "--limit", help="Số mã hồ sơ tối đa khi --explain."),
+) -> None:
+    """Số liệu hồ sơ TTHC của một đơn vị trong một kỳ: tiếp nhận, đã giải quyết, đang giải quyết."""
+    p = _period(period, date_from, date_to)
+    with session_scope() as session:
+        u = resolve_unit(session, unit, on=p.end)
+        if explain_bucket:
+            codes = explain(session, u, p.start, p.end, explain_bucket, limit)
+            if fmt == Format.json:
+                _echo_json({"bucket": explain_bucket, "period": p.as_dict(), "unit": u.code, "codes": codes})
+            else:
+                label = BUCKET_LABELS.get(explain_bucket, explain_bucket)
+                typer.echo(f"{label} — {u.name}, {p.label} ({fmt_int(len(codes))} hồ sơ, tối đa {fmt_int(limit)}):")
+                for code in codes:
+                    typer.echo(code)
+            return
+        figures = dossier_figures(session, u, p.start, p.end)
+        unit_info = {"code": u.code, "name": u.name, "level": u.level}
+    if fmt == Format.json:
+        _echo_json({"period": p.as_dict(), "unit": unit_info, **figures})
+        return
+    _print_dossier_tables(_console(), figures, unit_info, p)
+
+
+def _print_dossier_tables(console: Console, f: dict, unit: dict, p: Period) -> None:
+    console.print(f"[bold]Số liệu hồ sơ TTHC — {unit['name']} ({unit['code']})[/]")
+    console.print(f"Kỳ báo cáo: {p.label} (từ {fmt_date(p.start)} đến {fmt_date(p.end)})")
+    summary = Table(title="Tổng hợp", show_lines=False)
+    summary.add_column("Chỉ tiêu")
+    summary.add_column("Số liệu", justify="right")
+    rows = [
+        ("received_total", 0), ("carried_over", 1), ("new_total", 1), ("new_online", 2), ("new_direct", 2),
+        ("new_postal", 2), ("resolved_total", 0), ("resolved_early", 1), ("resolved_on_time", 1), ("resolved_late", 1),
+        ("refused", 0), ("withdrawn", 0), ("stopped", 0), ("in_progress_total", 0), ("in_progress_within", 1),
+        ("in_progress_overdue", 1),
+    ]
+    for key, depth in rows:
+        summary.add_row("  " * depth + BUCKET_LABELS[key], fmt_int(f[key]))
+    summary.add_row("Tỷ lệ giải quyết đúng hạn (trước hạn và đúng hạn)", _rate(f["on_time_rate"]))
+    console.print(summary)
+
+    columns = [
+        ("received_total", "Tiếp nhận"), ("carried_over", "Kỳ trước"), ("new_total", "Mới"), ("new_online", "Trực tuyến"),
+        ("resolved_total", "Đã giải quyết"), ("resolved_early", "Trước hạn"), ("resolved_on_time", "Đúng hạn"),
+        ("resolved_late", "Quá hạn"), ("on_time_rate", "Tỷ lệ đúng hạn"), ("refused", "Từ chối"),
+        ("withdrawn", "Rút"), ("stopped", "Dừng"), ("in_progress_total", "Đang giải quyết"),
+        ("in_progress_within", "Trong hạn"), ("in_progress_overdue", "Quá hạn"),
+    ]
+
+    def cells(d: dict) -> list[str]:
+        return [_rate(d[k]) if k == "on_time_rate" else fmt_int(d[k]) for k, _ in columns]
+
+    by_level = Table(title="Theo cấp")
+    by_level.add_column("Cấp")
+    for _, title in columns:
+        by_level.add_column(title, justify="right")
+    for level, d in f["by_level"].items():
+        by_level.add_row(LEVEL_LABELS.get(level, level), *cells(d))
+    by_level.add_row("[bold]Tổng cộng[/]", *cells(f))
+    console.print(by_level)
+
+    by_unit = Table(title="Theo đơn vị tiếp nhận")
+    by_unit.add_column("Mã đơn vị")
+    by_unit.add_column("Tên đơn vị")
+    for _, title in columns:
+        by_unit.add_column(title, justify="right")
+    for d in f["by_unit"]:
+        by_unit.add_row(d["unit_code"], d["unit_name"], *cells(d))
+    if not f["by_unit"]:
+        console.print("Không có hồ sơ nào trong kỳ.")
+    else:
+        console.print(by_unit)
+
+
+def index766_command(
+    unit: str = UnitOpt,
+    period: str | None = PeriodOpt,
+    date_from: str | None = FromOpt,
+    date_to: str | None = ToOpt,
+    explain_id: str | None = typer.Option(None, "--explain", help="Liệt kê hồ sơ / thủ tục / PAKN sau một chỉ số (ví dụ 2.1)."),
+    limit: int = typer.Option(200, "--limit", help="Số mã tối đa khi --explain."),
+    fmt: Format = FormatOpt,
+) -> None:
+    """Bộ chỉ số 766 của một đơn vị trong một kỳ: điểm từng chỉ số, từng nhóm, tổng điểm và xếp loại."""
+    p = _period(period, date_from, date_to)
+    with session_scope() as session:
+        u = resolve_unit(session, unit, on=p.end)
+        if explain_id:
+            data = explain_indicator(session, u, p.start, p.end, explain_id, limit)
+        else:
+            result = compute_index(session, u, p.start, p.end)
+            data = result.as_dict()
+    if explain_id:
+        if fmt == Format.json:
+            _echo_json({"period": p.as_dict(), **data})
+            return
+        _print_explain(data, p)
+        return
+    if fmt == Format.json:
+        _echo_json({"period": p.as_dict(), **data})
+        return
+    _print_index(_console(), data, p)
+
+
+def _print_explain(data: dict, p: Period) -> None:
+    typer.echo(f"Chỉ số {data['indicator']} — {data['name']} ({p.label})")
+    if not data["computable"]:
+        typer.echo(f"Không tính được từ dữ liệu của hệ thống. {data['note']}".strip())
+        return
+    what = {"ho_so": "hồ sơ", "thu_tuc": "thủ tục", "pakn": "PAKN"}[data["kind"]]
+    if data["note"]:
+        typer.echo(data["note"])
+    typer.echo(f"Mẫu số: {fmt_int(data['denominator'])} {what}")
+    for code in data["denominator_codes"]:
+        typer.echo(f"  {code}")
+    typer.echo(f"Tử số: {fmt_int(data['numerator'])} {what}")
+    for code in data["numerator_codes"]:
+        typer.echo(f"  {code}")
+
+
+def _num(x) -> str:
+    return "–" if x is None else fmt_decimal(x, 2)
+
+
+def _print_index(console: Console, data: dict, p: Period) -> None:
+    console.print(f"[bold]Bộ chỉ số 766 — {data['unit_name']} ({data['unit_code']})[/]")
+    console.print(f"Kỳ: {p.label} (từ {fmt_date(p.start)} đến {fmt_date(p.end)})")
+    table = Table()
+    for title, justify in (("Chỉ số", "left"), ("Tên chỉ số", "left"), ("Tử số", "right"), ("Mẫu số", "right"),
+                           ("Tỷ lệ", "right"), ("Ngưỡng", "right"), ("Điểm", "right"), ("Tối đa", "right"),
+                           ("Ghi chú", "left")):
+        table.add_column(title, justify=justify)
+    for g in data["groups"]:
+        table.add_row(f"[bold]{g['id']}[/]", f"[bold]{g['name']}[/]", "", "", "", "", f"[bold]{_num(g['score'])}[/]",
+                      f"[bold]{_num(g['maximum'])}[/]", "")
+        for i in g["indicators"]:
+            note = STATUS_LABELS[i["status"]] if i["status"] != "scored" else ""
+            table.add_row(
+                i["id"], i["name"],
+                "–" if i["numerator"] is None else fmt_int(i["numerator"]),
+                "–" if i["denominator"] is None else fmt_int(i["denominator"]),
+                _rate(i["rate"]), "–" if i["threshold"] is None else fmt_percent(i["threshold"], 0),
+                _num(i["score"]), _num(i["maximum"]), note,
+            )
+    console.print(table)
+    console.print(f"Tổng điểm: [bold]{_num(data['total'])}[/] / {_num(data['total_maximum'])} — xếp loại: [bold]{data['band']}[/]")
+    if data["not_computable"]:
+        console.print("Chỉ số không tính được từ dữ liệu của hệ thống (không chấm điểm): " + ", ".join(data["not_computable"]))
+
+
+def periods_command(
+    year: int | None = typer.Option(None, "--year", help="Năm báo cáo (mặc định: năm nay)."),
+    fmt: Format = FormatOpt,
+) -> None:
+    """Các kỳ báo cáo có sẵn của một năm (theo Văn bản 581/BNV-CCHC; sửa trong periods.yaml)."""
+    from datetime import date
+
+    y = year or date.today().year
+    periods = presets_of_year(y)
+    if fmt == Format.json:
+        _echo_json([p.as_dict() for p in periods])
+        return
+    table = Table(title=f"Kỳ báo cáo năm {y}")
+    for title in ("Mã kỳ", "Tên kỳ", "Từ ngày", "Đến ngày"):
+        table.add_column(title)
+    for p in periods:
+        table.add_row(p.key, p.label, fmt_date(p.start), fmt_date(p.end))
+    _console().print(table)
