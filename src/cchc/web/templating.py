@@ -69,3 +69,23 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
     """A one-time message shown on the next page (after a redirect)."""
     request.session["flash"] = message
     request.session["flash_kind"] = kind
+
+
+def _label(enum_cls, value) -> str:
+    try:
+        return enum_cls(value).label
+    except ValueError:
+        return value or ""
+
+
+def _register_domain_filters() -> None:
+    from cchc.dossiers.enums import Channel, State, Timeliness
+    from cchc.procedures.enums import StepRole
+
+    env.filters["trangthai"] = lambda v: _label(State, v)
+    env.filters["buoc"] = lambda v: _label(StepRole, v)
+    env.filters["hanxuly"] = lambda v: _label(Timeliness, v)
+    env.filters["kenh"] = lambda v: _label(Channel, int(v)) if v is not None else ""
+
+
+_register_domain_filters()

@@ -1,0 +1,245 @@
+"""Pages of the officers' workspace: inbox, counter receipt, the dossier page and its actions, search."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cchc import vn
+from cchc.auth.enums import Role
+from cchc.auth.models import User
+from cchc.calendar.service import due_for_procedure
+from cchc.dossiers import service
+from cchc.dossiers.enums import OnlinePayment, State
+from cchc.dossiers.files import attach_file
+from cchc.dossiers.models import Dossier, DossierEvent
+from cchc.errors import CchcError, ValidationError
+from cchc.procedures.models import Procedure
+from cchc.procedures.service import get_procedure, search_procedures
+from cchc.units.models import Unit
+from cchc.web.deps import check_csrf, get_db, officer
+from cchc.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _procedure_names(db: Session, dossiers) -> dict[int, str]:
+    ids = {d.procedure_id for d in dossiers}
+    return dict(db.execute(select(Procedure.id, Procedure.name).where(Procedure.id.in_(ids))).all()) if ids else {}
+
+
+# ---- inbox ----------------------------------------------------------------------------------------------
+@router.get("/can-bo")
+def inbox_page(request: Request, db: Session = Depends(get_db), user: User = Depends(officer)):
+    box = service.inbox(db, user, limit=100)
+    return render(request, "dossiers/inbox.html", {"box": box, "names": _procedure_names(db, box.items), "now": service.moment(None)})
+
+
+# ---- counter receipt ----------------------------------------------------------------------------------------
+def _receipt_context(db: Session, user: User, code: str | None, form: dict | None = None, **extra) -> dict:
+    unit = db.get(Unit, user.unit_id) if user.unit_id else None
+    level = unit.level if unit else None
+    procedures, _ = search_procedures(db, level=level, limit=1000)
+    chosen = get_procedure(db, code) if code else None
+    now = service.moment(None)
+    due = due_for_procedure(service.calendar(db), chosen, now) if chosen else None
+    return {"procedures": procedures, "chosen": chosen, "due": due, "now": now, "unit": unit, "form": form or {}, **extra}
+
+
+@router.get("/can-bo/tiep-nhan")
+def receipt_page(request: Request, thu_tuc: str = "", db: Session = Depends(get_db), user: User = Depends(officer)):
+    return render(request, "dossiers/receive.html", _receipt_context(db, user, thu_tuc or None))
+
+
+@router.get("/can-bo/tiep-nhan/thanh-phan")
+def receipt_components(request: Request, procedure_code: str = "", db: Session = Depends(get_db), user: User = Depends(officer)):
+    """htmx: the components and the due date of the chosen procedure, shown before saving."""
+    return render(request, "dossiers/_receive_procedure.html", _receipt_context(db, user, procedure_code or None))
+
+
+@router.post("/can-bo/tiep-nhan", dependencies=[Depends(check_csrf)])
+async def receipt_submit(request: Request, db: Session = Depends(get_db), user: User = Depends(officer)):
+    raw = await request.form()
+    form = {k: v for k, v in raw.items() if isinstance(v, str)}
+    code = form.get("procedure_code", "")
+    try:
+        if not code:
+            raise ValidationError("Chưa chọn thủ tục.", field="procedure_code")
+        procedure = get_procedure(db, code)
+        unit = db.get(Unit, user.unit_id) if user.unit_id else None
+        if unit is None:
+            raise ValidationError("Tài khoản chưa gắn với đơn vị tiếp nhận.")
+        ticked = [int(v) for v in raw.getlist("component") if str(v).isdigit()]
+        dossier = service.receive(
+            db, user, procedure=procedure, unit=unit, channel=int(form.get("channel", "1") or 1),
+            applicant={
+                "name": form.get("name", ""), "applicant_type": int(form.get("applicant_type", "1") or 1),
+                "id_number": form.get("id_number", ""), "address": form.get("address", ""), "phone": form.get("phone", ""),
+                "email": form.get("email", ""), "authorized_person": form.get("authorized_person", ""),
+            },
+            components=[{"component_id": cid} for cid in ticked],
+            request_summary=form.get("request_summary", ""), copies=int(form.get("copies", "1") or 1),
+            vneid_verified=bool(form.get("vneid_verified")),
+        )
+        by_catalogue = {c.component_id: c.id for c in dossier.components}
+        for key, value in raw.multi_items():
+            if key.startswith("file_") and hasattr(value, "read"):
+                content = await value.read()
+                if not content:
+                    continue
+                component = by_catalogue.get(int(key[5:])) if key[5:].isdigit() else None
+                attach_file(db, user, dossier, "thanh_phan", value.filename or "tep", content, value.content_type or "", component=component)
+    except CchcError as exc:
+        db.rollback()
+        ticked_ids = {int(v) for v in raw.getlist("component") if str(v).isdigit()}
+        ctx = _receipt_context(db, user, code or None, form, error=exc.message, error_field=_field(exc.field), ticked=ticked_ids)
+        return render(request, "dossiers/receive.html", ctx, status_code=exc.http_status)
+    flash(request, f"Đã tiếp nhận hồ sơ {dossier.code}. Ngày hẹn trả: {vn.fmt_datetime(dossier.due_at)}.")
+    return RedirectResponse(f"/can-bo/ho-so/{dossier.code}", status_code=303)
+
+
+def _field(name: str | None) -> str | None:
+    # The applicant's fields are reported as "name", "id_number"… already; components as component_id.
+    return {"component_id": "component"}.get(name or "", name)
+
+
+# ---- the dossier page and its actions -----------------------------------------------------------------------
+def _dossier_context(db: Session, user: User, dossier: Dossier, **extra) -> dict:
+    unit_ids = {s.unit_id for s in dossier.steps} | {dossier.unit_id}
+    units = dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all())
+    colleagues = []
+    if dossier.current_unit_id and dossier.current_role:
+        colleagues = list(db.scalars(select(User).where(User.unit_id == dossier.current_unit_id, User.role == dossier.current_role,
+                                                        User.active.is_(True)).order_by(User.full_name)))
+    events = list(db.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.id)))
+    return {
+        "d": dossier, "procedure": db.get(Procedure, dossier.procedure_id), "units": units, "events": events,
+        "actions": service.allowed_actions(db, user, dossier),
+        "colleague_options": [(str(u.id), u.full_name) for u in colleagues],
+        "payment_options": [(p.value, {0: "Không trực tuyến", 1: "Qua Cổng DVC quốc gia", 2: "Qua cổng thanh toán của tỉnh"}[p.value]) for p in OnlinePayment],
+        **extra,
+    }
+
+
+@router.get("/can-bo/ho-so/{code}")
+def dossier_page(request: Request, code: str, db: Session = Depends(get_db), user: User = Depends(officer)):
+    dossier = service.get_dossier(db, user, code)
+    return render(request, "dossiers/detail.html", _dossier_context(db, user, dossier))
+
+
+ACTION_LABELS = {
+    "accept": "tiếp nhận hồ sơ", "reject_submission": "không tiếp nhận hồ sơ", "forward": "chuyển bước tiếp theo",
+    "send_back": "trả lại bước trước", "assign": "phân công", "request_supplement": "yêu cầu bổ sung hồ sơ",
+    "supplement": "ghi nhận bổ sung", "apologize": "xin lỗi và hẹn lại", "refuse": "từ chối giải quyết",
+    "withdraw": "rút hồ sơ", "stop": "dừng giải quyết", "request_financial": "yêu cầu nghĩa vụ tài chính",
+    "record_payment": "ghi nhận nộp phí", "finish": "hoàn thành xử lý", "return_result": "trả kết quả",
+    "mark_digitized": "cập nhật số hóa", "attach_file": "tải tệp lên",
+}
+
+
+@router.post("/can-bo/ho-so/{code}/thao-tac/{action}", dependencies=[Depends(check_csrf)])
+async def dossier_action(request: Request, code: str, action: str, db: Session = Depends(get_db), user: User = Depends(officer)):
+    dossier = service.get_dossier(db, user, code)
+    raw = await request.form()
+    form = {k: v for k, v in raw.items() if isinstance(v, str)}
+    try:
+        await perform(db, user, dossier, action, form, raw)
+    except CchcError as exc:
+        db.rollback()
+        dossier = service.get_dossier(db, user, code)
+        ctx = _dossier_context(db, user, dossier, error=exc.message, error_field=exc.field, open_action=action, form=form)
+        return render(request, "dossiers/detail.html", ctx, status_code=exc.http_status)
+    flash(request, f"Đã {ACTION_LABELS.get(action, action)} hồ sơ {dossier.code}.")
+    return RedirectResponse(f"/can-bo/ho-so/{dossier.code}", status_code=303)
+
+
+async def perform(db: Session, user: User, dossier: Dossier, action: str, form: dict, raw) -> None:
+    """Dispatch a page form to the service action of the same name (shared with the citizens' pages)."""
+    text = lambda k: form.get(k, "")  # noqa: E731
+    if action == "accept":
+        service.accept(db, user, dossier)
+    elif action == "reject_submission":
+        service.reject_submission(db, user, dossier, text("reason"))
+    elif action == "forward":
+        service.forward(db, user, dossier, text("note"))
+    elif action == "send_back":
+        service.send_back(db, user, dossier, text("note"))
+    elif action == "assign":
+        assignee = db.get(User, int(text("assignee"))) if text("assignee").isdigit() else None
+        if assignee is None:
+            raise ValidationError("Chưa chọn cán bộ được phân công.", field="assignee")
+        service.assign(db, user, dossier, assignee)
+    elif action == "request_supplement":
+        items = [line.strip() for line in text("items").splitlines() if line.strip()]
+        service.request_supplement(db, user, dossier, text("reason"), items)
+    elif action == "supplement":
+        await _attach_uploads(db, user, dossier, raw, "bo_sung")
+        service.supplement(db, user, dossier, text("note"))
+    elif action == "apologize":
+        new_due = vn.parse_datetime(text("new_due_at").replace("T", " ") if text("new_due_at") else "", what="ngày hẹn trả mới")
+        service.apologize(db, user, dossier, text("reason"), new_due)
+    elif action in ("refuse", "withdraw", "stop"):
+        getattr(service, action)(db, user, dossier, text("reason"))
+    elif action == "request_financial":
+        service.request_financial(db, user, dossier, text("amount"))
+    elif action == "record_payment":
+        service.record_payment(db, user, dossier, text("amount"), int(text("online") or 0))
+    elif action == "finish":
+        await _attach_uploads(db, user, dossier, raw, "ket_qua")
+        service.finish(db, user, dossier, result_number=text("result_number"), result_summary=text("result_summary"),
+                       esigned=bool(text("esigned")))
+    elif action == "return_result":
+        service.return_result(db, user, dossier)
+    elif action == "mark_digitized":
+        service.mark_digitized(db, user, dossier, components=bool(text("components")), result=bool(text("result")))
+    elif action == "attach_file":
+        if not await _attach_uploads(db, user, dossier, raw, text("kind") or "thanh_phan"):
+            raise ValidationError("Chưa chọn tệp để tải lên.", field="file")
+    else:
+        raise ValidationError(f"Thao tác «{action}» không tồn tại.")
+
+
+async def _attach_uploads(db: Session, user: User, dossier: Dossier, raw, kind: str) -> int:
+    count = 0
+    for key, value in raw.multi_items():
+        if key == "file" and hasattr(value, "read"):
+            content = await value.read()
+            if content:
+                attach_file(db, user, dossier, kind, value.filename or "tep", content, value.content_type or "")
+                count += 1
+    return count
+
+
+# ---- search -----------------------------------------------------------------------------------------------------
+@router.get("/can-bo/tim-kiem")
+def search_page(
+    request: Request,
+    q: str = "",
+    trang_thai: str = "",
+    thu_tuc: str = "",
+    tu_ngay: str = "",
+    den_ngay: str = "",
+    trang: int = 1,
+    db: Session = Depends(get_db),
+    user: User = Depends(officer),
+):
+    page, error, error_field = None, None, None
+    trang = max(1, trang)
+    try:
+        start = vn.parse_date(tu_ngay, what="từ ngày") if tu_ngay else None
+        end = vn.parse_date(den_ngay, what="đến ngày") if den_ngay else None
+        page = service.search_dossiers(db, user, q=q or None, state=trang_thai or None, procedure_code=thu_tuc or None,
+                                       date_from=start, date_to=end, limit=50, offset=(trang - 1) * 50)
+    except CchcError as exc:
+        error, error_field = exc.message, exc.field or ("tu_ngay" if "từ ngày" in exc.message.lower() else "den_ngay")
+    items = page.items if page else []
+    return render(request, "dossiers/search.html", {
+        "page": page, "items": items, "names": _procedure_names(db, items), "q": q, "trang_thai": trang_thai,
+        "thu_tuc": thu_tuc, "tu_ngay": tu_ngay, "den_ngay": den_ngay, "trang": trang,
+        "pages": max(1, -(-(page.total if page else 0) // 50)), "error": error, "error_field": error_field,
+        "states": [(s.value, s.label) for s in State],
+    })

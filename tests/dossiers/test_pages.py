@@ -1,0 +1,86 @@
+"""The officers' workspace pages: inbox, counter receipt, the dossier page and its actions, search."""
+
+from __future__ import annotations
+
+from cchc.db import session_factory
+from cchc.dossiers.models import Dossier
+from tests.webclient import csrf_from, login_page
+
+from .test_views import web_world  # noqa: F401 — the committed world with passwords
+
+
+def _receive_at_counter(client, w):
+    page = client.get("/can-bo/tiep-nhan", params={"thu_tuc": w.procedure.code}).text
+    assert "ngày hẹn trả kết quả là" in page
+    data = {"csrf_token": csrf_from(page), "procedure_code": w.procedure.code, "name": "Nguyễn Văn An",
+            "applicant_type": "1", "id_number": "087090001234", "phone": "0912345678", "address": "Ấp 1",
+            "copies": "1", "channel": "1", "component": [str(c.id) for c in w.procedure.components]}
+    files = {f"file_{w.procedure.components[0].id}": ("to-khai.pdf", b"%PDF-1.4 scan", "application/pdf")}
+    return client.post("/can-bo/tiep-nhan", data=data, files=files, follow_redirects=False)
+
+
+def test_counter_receipt_then_inbox_and_actions(client, web_world):
+    w = web_world
+    login_page(client, w.receiver.username)
+    partial = client.get("/can-bo/tiep-nhan/thanh-phan", params={"procedure_code": w.procedure.code}).text
+    assert "Giấy chứng sinh" in partial and "ngày hẹn trả" in partial
+    r = _receive_at_counter(client, w)
+    assert r.status_code == 303, r.text
+    code = r.headers["location"].rsplit("/", 1)[1]
+    page = client.get(f"/can-bo/ho-so/{code}").text
+    assert "Đã tiếp nhận hồ sơ" in page and "to-khai.pdf" in page and "Mẫu 06" in page
+
+    client.cookies.clear()
+    login_page(client, w.specialist.username)
+    inbox = client.get("/can-bo").text
+    assert code in inbox and "Đăng ký khai sinh" in inbox
+    page = client.get(f"/can-bo/ho-so/{code}").text
+    assert "Chuyển bước tiếp theo" in page and "Yêu cầu bổ sung (Mẫu 02)" in page
+    token = csrf_from(page)
+    bad = client.post(f"/can-bo/ho-so/{code}/thao-tac/request_supplement", data={"csrf_token": token, "reason": ""})
+    assert bad.status_code == 422 and 'class="field-error"' in bad.text and "<details class=\"action\" open>" in bad.text
+    ok = client.post(f"/can-bo/ho-so/{code}/thao-tac/forward", data={"csrf_token": token, "note": "Đủ điều kiện"},
+                     follow_redirects=False)
+    assert ok.status_code == 303
+    with session_factory()() as s:
+        assert s.query(Dossier).one().current_role == "lanh_dao"
+
+
+def test_receipt_errors_are_shown_next_to_fields(client, web_world):
+    w = web_world
+    login_page(client, w.receiver.username)
+    page = client.get("/can-bo/tiep-nhan").text
+    r = client.post("/can-bo/tiep-nhan", data={"csrf_token": csrf_from(page), "procedure_code": w.procedure.code,
+                                                "name": "", "id_number": "12"})
+    assert r.status_code == 422 and 'class="field-error"' in r.text
+    with session_factory()() as s:
+        assert s.query(Dossier).count() == 0
+
+
+def test_officer_of_another_commune_cannot_open_or_act(client, web_world):
+    w = web_world
+    login_page(client, w.receiver.username)
+    code = _receive_at_counter(client, w).headers["location"].rsplit("/", 1)[1]
+    client.cookies.clear()
+    login_page(client, w.other_specialist.username)
+    r = client.get(f"/can-bo/ho-so/{code}")
+    assert r.status_code in (403, 404) and "hồ sơ" in r.text.lower()
+    token = csrf_from(client.get("/can-bo").text)
+    r = client.post(f"/can-bo/ho-so/{code}/thao-tac/forward", data={"csrf_token": token, "note": "x"})
+    assert r.status_code in (403, 404)
+
+
+def test_search_is_accent_insensitive(client, web_world):
+    w = web_world
+    login_page(client, w.receiver.username)
+    _receive_at_counter(client, w)
+    page = client.get("/can-bo/tim-kiem", params={"q": "NGUYEN VAN AN"}).text
+    assert "Tìm thấy 1 hồ sơ" in page
+    bad = client.get("/can-bo/tim-kiem", params={"tu_ngay": "32/13/2025"})
+    assert 'class="field-error"' in bad.text
+
+
+def test_citizen_is_kept_out_of_the_workspace(client, web_world):
+    login_page(client, web_world.citizen.username)
+    r = client.get("/can-bo")
+    assert r.status_code == 403 and "chỉ dành cho cán bộ" in r.text
