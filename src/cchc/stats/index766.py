@@ -225,7 +225,8 @@ def metric(name: str):
 
 
 def _late():
-    return Dossier.timeliness == Timeliness.LATE.value
+    """Classified quá hạn; never NULL (an unclassified dossier is not late), so NOT(…) stays exact."""
+    return case((Dossier.timeliness == Timeliness.LATE.value, 1), else_=0) == 1
 
 
 def _publications_in_window(ctx: Context):
