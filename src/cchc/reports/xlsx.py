@@ -56,6 +56,8 @@ def _cell_value(row: formdefs.RowDef, value: Decimal | None):
 
 
 def _period_text(period) -> str:
+    if getattr(period, "kind", "") == "tuy_chon":
+        return period.label
     return f"{period.label} (từ {vn.fmt_date(period.start)} đến {vn.fmt_date(period.end)})"
 
 
