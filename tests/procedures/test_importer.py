@@ -229,3 +229,43 @@ def test_import_needs_an_editor(db, tmp_path):
     with pytest.raises(PermissionDenied):
         import_procedures(db, write(tmp_path / "p", [import_row(1)], "csv"), actor=actor)
     assert counts(db)[0] == 0
+
+
+def _dossier_using(db, procedure: Procedure, component_seq: int):
+    from cchc.dossiers.models import Dossier, DossierComponent
+
+    unit = Unit(code="H15.50.05.13", name="UBND xã Thử", level="xa", kind="ubnd", path="")
+    db.add(unit)
+    db.flush()
+    comp = next(c for c in procedure.components if c.seq == component_seq)
+    dossier = Dossier(code="H15.50.05.13-240614-0001", procedure_id=procedure.id, unit_id=unit.id, level="xa", channel=1,
+                      state="dang_xu_ly", status_code=4, applicant_name="Nguyễn Văn A")
+    dossier.components = [DossierComponent(component_id=comp.id, seq=1, name=comp.name, copies=1)]
+    db.add(dossier)
+    db.flush()
+    return comp
+
+
+def test_components_kept_in_place_for_dossiers(db, tmp_path):
+    import_procedures(db, write(tmp_path / "a", [import_row(1)], "csv"))
+    proc = service.get_procedure(db, "1.000001")
+    used = _dossier_using(db, proc, 2)
+    used_id = used.id
+    # renaming keeps the rows that dossiers point at
+    import_procedures(db, write(tmp_path / "b", [import_row(1, ThanhPhanHoSo="Tờ khai (mẫu mới)|1; Giấy chứng sinh bản chính|1; Ảnh|2")], "csv"))
+    db.expire_all()
+    comps = service.get_procedure(db, "1.000001").components
+    assert [(c.seq, c.name) for c in comps] == [(1, "Tờ khai (mẫu mới)"), (2, "Giấy chứng sinh bản chính"), (3, "Ảnh")]
+    assert comps[1].id == used_id
+    # dropping the used component is refused, by row and column, and nothing changes
+    with pytest.raises(ImportRejected) as err:
+        import_procedures(db, write(tmp_path / "c", [import_row(2), import_row(1, ThanhPhanHoSo="Tờ khai|1")], "csv"))
+    assert err.value.row == 3 and err.value.column == "ThanhPhanHoSo" and "đã có 1 hồ sơ" in err.value.message
+    db.expire_all()
+    assert len(service.get_procedure(db, "1.000001").components) == 3
+    with pytest.raises(service.ValidationError, match="Không thể bỏ thành phần hồ sơ «Giấy chứng sinh bản chính»"):
+        service.update_procedure(db, None, "1.000001", {"components": [{"name": "Tờ khai"}]})
+    # dropping an unused one is fine
+    service.update_procedure(db, None, "1.000001", {"components": [{"name": "Tờ khai"}, {"name": "Giấy chứng sinh"}]})
+    db.expire_all()
+    assert [c.name for c in service.get_procedure(db, "1.000001").components] == ["Tờ khai", "Giấy chứng sinh"]

@@ -150,7 +150,7 @@ def import_procedures(session: Session, path: Path | str, progress=None, actor=N
             .where(Procedure.code.in_(chunk))
             .options(
                 selectinload(Procedure.steps), selectinload(Procedure.fees), selectinload(Procedure.field),
-                selectinload(Procedure.publications),
+                selectinload(Procedure.publications), selectinload(Procedure.components),
             )
         ):
             existing[proc.code] = proc
@@ -159,6 +159,7 @@ def import_procedures(session: Session, path: Path | str, progress=None, actor=N
     seen: dict[str, int] = {}
     new_fields: dict[str, tuple[str, int]] = {}
     prepared: list[tuple[int, service.CleanProcedure, list[dict]]] = []
+    shrinking: list[tuple[int, int, str]] = []  # (component id, row, code) of components an update drops
     for done, (number, row) in enumerate(table.rows, start=1):
         try:
             data, publications = _row_to_data(row)
@@ -177,6 +178,10 @@ def import_procedures(session: Session, path: Path | str, progress=None, actor=N
                 )
             new_fields.setdefault(field_code, (field_name, number))
             clean = service.validate_procedure(data, refs, current=existing.get(code))
+            if clean.components is not None and code in existing:
+                shrinking.extend(
+                    (c.id, number, code) for c in sorted(existing[code].components, key=lambda c: c.seq)[len(clean.components):]
+                )
             pubs = [service.validate_publication(p, own_code=code) for p in publications]
         except ImportRejected:
             raise
@@ -186,6 +191,18 @@ def import_procedures(session: Session, path: Path | str, progress=None, actor=N
         prepared.append((number, clean, pubs))
         if done % 200 == 0:
             report(done, total * 2)
+
+    if shrinking:  # components that received dossiers point at cannot go
+        used = service.components_in_use(session, [cid for cid, _, _ in shrinking])
+        for cid, number, code in shrinking:
+            if used.get(cid):
+                comp = next(c for c in existing[code].components if c.id == cid)
+                raise ImportRejected(
+                    f"không thể bỏ thành phần hồ sơ «{comp.name}» (thứ {comp.seq}) của TTHC {code}: đã có "
+                    f"{vn.fmt_int(used[cid])} hồ sơ tiếp nhận thành phần này; hãy giữ nó trong danh sách.",
+                    row=number,
+                    column="components" if "components" in dict(table.rows)[number] else "ThanhPhanHoSo",
+                )
 
     # 2. write in bulk, inside a savepoint so that a database error leaves nothing behind
     with session.begin_nested():
@@ -204,6 +221,9 @@ def _write(session: Session, prepared, existing: dict[str, Procedure], refs: ser
     for _, clean, _ in prepared:
         if clean.field_code:
             refs.field(clean.field_code, clean.field_name)
+        proc = existing.get(clean.values["code"])
+        if proc is not None and clean.components is not None:
+            service.sync_components(proc, clean.components)  # in place: dossiers point at these rows
     session.flush()
 
     new_rows: list[dict] = []
@@ -230,7 +250,7 @@ def _write(session: Session, prepared, existing: dict[str, Procedure], refs: ser
             update_rows.append(values)
             if steps is None and not proc.steps:
                 steps = service.default_step_specs(values["time_amount"], values["time_unit"])
-        lists = {"steps": steps, "fees": clean.fees, "components": clean.components}
+        lists = {"steps": steps, "fees": clean.fees, "components": clean.components if proc is None else None}
         for kind, items in lists.items():
             if items is None:
                 continue

@@ -703,14 +703,56 @@ def apply_clean(session: Session, procedure: Procedure, clean: CleanProcedure, r
     if clean.fees is not None:
         procedure.fees = [FeeLine(kind=f["kind"], amount=f["amount"], description=f["description"]) for f in clean.fees]
     if clean.components is not None:
-        procedure.components = [
-            Component(seq=c["seq"], name=c["name"], copies=c["copies"], required=c["required"]) for c in clean.components
-        ]
+        sync_components(procedure, clean.components)
     if clean.steps is not None:
         _replace_steps(session, procedure, [_make_step(s) for s in clean.steps])
     elif not procedure.steps:
         procedure.steps = [_make_step(s) for s in default_step_specs(procedure.time_amount, procedure.time_unit)]
     return procedure
+
+
+def sync_components(procedure: Procedure, items: Sequence[Mapping[str, Any]]) -> None:
+    """Update the components in place, position by position (dossiers point at their rows), add the new ones
+    and drop the surplus (check_components_removable first)."""
+    current = sorted(procedure.components, key=lambda c: c.seq)
+    for comp, item in zip(current, items):
+        comp.seq, comp.name, comp.copies, comp.required = item["seq"], item["name"], item["copies"], item["required"]
+    for item in items[len(current):]:
+        procedure.components.append(Component(seq=item["seq"], name=item["name"], copies=item["copies"], required=item["required"]))
+    for comp in current[len(items):]:
+        procedure.components.remove(comp)
+
+
+def components_in_use(session: Session, component_ids: Sequence[int]) -> dict[int, int]:
+    """component id → number of dossiers' components pointing at it (one GROUP BY per 500 ids)."""
+    from cchc.dossiers.models import DossierComponent
+
+    used: dict[int, int] = {}
+    ids = sorted(set(component_ids))
+    for start in range(0, len(ids), 500):
+        used.update(
+            session.execute(
+                select(DossierComponent.component_id, func.count())
+                .where(DossierComponent.component_id.in_(ids[start : start + 500]))
+                .group_by(DossierComponent.component_id)
+            ).all()
+        )
+    return used
+
+
+def check_components_removable(session: Session, procedure: Procedure, new_count: int) -> None:
+    """Refuse to drop a component that received dossiers refer to."""
+    surplus = sorted((c for c in procedure.components if c.id is not None), key=lambda c: c.seq)[new_count:]
+    if not surplus:
+        return
+    used = components_in_use(session, [c.id for c in surplus])
+    for comp in surplus:
+        if used.get(comp.id):
+            raise ValidationError(
+                f"Không thể bỏ thành phần hồ sơ «{comp.name}» (thứ {comp.seq}) của TTHC {procedure.code}: đã có "
+                f"{vn.fmt_int(used[comp.id])} hồ sơ tiếp nhận thành phần này; hãy giữ nó trong danh sách.",
+                field="components",
+            )
 
 
 def _replace_steps(session: Session, procedure: Procedure, steps: list[ProcessStep]) -> None:
@@ -741,6 +783,8 @@ def update_procedure(session: Session, actor, procedure: Procedure | str, data: 
         procedure = get_procedure(session, procedure)
     refs = Refs(session)
     clean = validate_procedure(data, refs, current=procedure)
+    if clean.components is not None:
+        check_components_removable(session, procedure, len(clean.components))
     if clean.values["code"] != procedure.code:
         other = session.scalar(select(Procedure.id).where(Procedure.code == clean.values["code"]))
         if other is not None:
