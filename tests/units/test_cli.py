@@ -1,14 +1,18 @@
-"""`cchc units load|list|show` through the real command line (committed data, tables emptied afterwards)."""
+"""`cchc units load|list|show` through the real command line."""
 
 from __future__ import annotations
 
 import sys
 
 import pytest
+from sqlalchemy.orm import sessionmaker
 from typer.testing import CliRunner
+
+from cchc import db as cchc_db
 
 from cchc.cli import app, main
 from cchc.units.cli import summary_text
+from tests.units.conftest import rolled_back_connection
 
 runner = CliRunner()
 
@@ -21,14 +25,18 @@ def run(*args: str):
 
 @pytest.fixture(scope="module")
 def loaded(engine):
-    """The official lists loaded once through `cchc units load`, removed at the end of the module."""
-    from cchc.units.models import Unit, UnitSuccession
+    """The official lists loaded once through `cchc units load`.
 
-    output = run("load")
-    yield output
-    with engine.begin() as conn:
-        conn.execute(UnitSuccession.__table__.delete())
-        conn.execute(Unit.__table__.delete())
+    The commands' own sessions (cchc.db.session_scope) are bound to one connection whose transaction is
+    rolled back at the end of the module: their commits become savepoints, and nothing is left behind.
+    """
+    with rolled_back_connection(engine) as connection:
+        saved = cchc_db._factory
+        cchc_db._factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            yield run("load")
+        finally:
+            cchc_db._factory = saved
 
 
 def test_load_prints_the_counts(loaded):
