@@ -84,3 +84,30 @@ def test_citizen_is_kept_out_of_the_workspace(client, web_world):
     login_page(client, web_world.citizen.username)
     r = client.get("/can-bo")
     assert r.status_code == 403 and "chỉ dành cho cán bộ" in r.text
+
+
+def test_printed_forms_docx_pdf_and_register(client, web_world, artifacts):
+    import io
+    import shutil
+
+    from docx import Document
+
+    w = web_world
+    login_page(client, w.receiver.username)
+    code = _receive_at_counter(client, w).headers["location"].rsplit("/", 1)[1]
+    r = client.get(f"/can-bo/ho-so/{code}/mau/01.docx")
+    assert r.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(r.content)).paragraphs)
+    assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text and "Nguyễn Văn An" in text and "Thời gian trả kết quả" in text
+    assert any(rel.reltype.endswith("/image") for rel in Document(io.BytesIO(r.content)).part.rels.values())  # the QR code
+    assert client.get(f"/can-bo/ho-so/{code}/mau/06.docx").status_code == 200
+    missing = client.get(f"/can-bo/ho-so/{code}/mau/02.docx")
+    assert missing.status_code == 422 and "chưa có yêu cầu bổ sung" in missing.text
+    reg = client.get("/can-bo/so-theo-doi", params={"tu_ngay": "01/01/2020", "den_ngay": "31/12/2030", "dinh_dang": "docx"})
+    assert reg.status_code == 200 and code in "\n".join(c.text for t in Document(io.BytesIO(reg.content)).tables for r in t.rows for c in r.cells)
+    bad = client.get("/can-bo/so-theo-doi", params={"tu_ngay": "31/12/2030", "den_ngay": "01/01/2020", "dinh_dang": "docx"})
+    assert bad.status_code == 422 and 'class="field-error"' in bad.text
+    if shutil.which("soffice"):
+        pdf = client.get(f"/can-bo/ho-so/{code}/mau/01.pdf")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        (artifacts / "mau01.pdf").write_bytes(pdf.content)

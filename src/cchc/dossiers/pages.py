@@ -131,14 +131,6 @@ def dossier_page(request: Request, code: str, db: Session = Depends(get_db), use
     return render(request, "dossiers/detail.html", _dossier_context(db, user, dossier))
 
 
-ACTION_LABELS = {
-    "accept": "tiếp nhận hồ sơ", "reject_submission": "không tiếp nhận hồ sơ", "forward": "chuyển bước tiếp theo",
-    "send_back": "trả lại bước trước", "assign": "phân công", "request_supplement": "yêu cầu bổ sung hồ sơ",
-    "supplement": "ghi nhận bổ sung", "apologize": "xin lỗi và hẹn lại", "refuse": "từ chối giải quyết",
-    "withdraw": "rút hồ sơ", "stop": "dừng giải quyết", "request_financial": "yêu cầu nghĩa vụ tài chính",
-    "record_payment": "ghi nhận nộp phí", "finish": "hoàn thành xử lý", "return_result": "trả kết quả",
-    "mark_digitized": "cập nhật số hóa", "attach_file": "tải tệp lên",
-}
 
 
 @router.post("/can-bo/ho-so/{code}/thao-tac/{action}", dependencies=[Depends(check_csrf)])
@@ -153,7 +145,7 @@ async def dossier_action(request: Request, code: str, action: str, db: Session =
         dossier = service.get_dossier(db, user, code)
         ctx = _dossier_context(db, user, dossier, error=exc.message, error_field=exc.field, open_action=action, form=form)
         return render(request, "dossiers/detail.html", ctx, status_code=exc.http_status)
-    flash(request, f"Đã {ACTION_LABELS.get(action, action)} hồ sơ {dossier.code}.")
+    flash(request, f"Đã thực hiện «{service.ACTION_LABELS.get(action, action)}» với hồ sơ {dossier.code}.")
     return RedirectResponse(f"/can-bo/ho-so/{dossier.code}", status_code=303)
 
 
@@ -243,3 +235,65 @@ def search_page(
         "pages": max(1, -(-(page.total if page else 0) // 50)), "error": error, "error_field": error_field,
         "states": [(s.value, s.label) for s in State],
     })
+
+
+# ---- printed forms (Mẫu 01–07) ------------------------------------------------------------------------------------
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def document_response(doc, filename: str, fmt: str):
+    """A python-docx Document as a DOCX download, or as PDF through LibreOffice."""
+    import tempfile
+    from pathlib import Path
+    from urllib.parse import quote
+
+    from fastapi.responses import Response
+
+    from cchc.dossiers.forms import to_bytes
+    from cchc.reports.pdf import docx_to_pdf
+
+    if fmt == "docx":
+        body, media = to_bytes(doc), DOCX_TYPE
+    elif fmt == "pdf":
+        with tempfile.TemporaryDirectory(prefix="cchc-form-") as tmp:
+            docx_path = Path(tmp) / f"{filename}.docx"
+            doc.save(str(docx_path))
+            body, media = docx_to_pdf(docx_path, Path(tmp) / f"{filename}.pdf").read_bytes(), "application/pdf"
+    else:
+        raise ValidationError(f"Định dạng «{fmt}» không hỗ trợ (chỉ docx hoặc pdf).")
+    return Response(body, media_type=media,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}.{fmt}"})
+
+
+@router.get("/can-bo/ho-so/{code}/mau/{number}.{fmt}")
+def dossier_form(request: Request, code: str, number: str, fmt: str, db: Session = Depends(get_db), user: User = Depends(officer)):
+    from cchc.dossiers.forms import build_dossier_form
+
+    dossier = service.get_dossier(db, user, code)
+    doc = build_dossier_form(db, dossier, number, base_url=str(request.base_url))
+    return document_response(doc, f"Mau{number}-{dossier.code}", fmt)
+
+
+@router.get("/can-bo/so-theo-doi")
+def register_page(request: Request, tu_ngay: str = "", den_ngay: str = "", dinh_dang: str = "",
+                  db: Session = Depends(get_db), user: User = Depends(officer)):
+    """Mẫu 07 — Sổ theo dõi hồ sơ of the officer's unit for a date range."""
+    from cchc.auth.scope import scope_units_query
+    from cchc.dossiers.forms import build_register
+
+    today = service.moment(None).date()
+    ctx = {"tu_ngay": tu_ngay or vn.fmt_date(today.replace(day=1)), "den_ngay": den_ngay or vn.fmt_date(today)}
+    if not dinh_dang:
+        return render(request, "dossiers/register.html", ctx)
+    try:
+        start = vn.parse_date(tu_ngay, what="từ ngày")
+        end = vn.parse_date(den_ngay, what="đến ngày")
+        unit = db.get(Unit, user.unit_id) if user.unit_id else None
+        if unit is None:
+            raise ValidationError("Tài khoản chưa gắn với đơn vị.")
+        scope = scope_units_query(db, user)
+        doc = build_register(db, unit, scope if scope is not None else select(Unit.id), start, end)
+        return document_response(doc, f"Mau07-so-theo-doi-{start:%Y%m%d}-{end:%Y%m%d}", dinh_dang)
+    except CchcError as exc:
+        field = exc.field or ("tu_ngay" if "từ ngày" in exc.message.lower() else "den_ngay")
+        return render(request, "dossiers/register.html", {**ctx, "error": exc.message, "error_field": field}, status_code=exc.http_status)

@@ -86,6 +86,9 @@ def _register_domain_filters() -> None:
     env.filters["buoc"] = lambda v: _label(StepRole, v)
     env.filters["hanxuly"] = lambda v: _label(Timeliness, v)
     env.filters["kenh"] = lambda v: _label(Channel, int(v)) if v is not None else ""
+    from cchc.dossiers.service import ACTION_LABELS
+
+    env.filters["thaotac"] = lambda v: ACTION_LABELS.get(v, v)
 
 
 _register_domain_filters()
