@@ -160,7 +160,8 @@ def test_components_given_as_names_and_ids(db, world):
 
 # ---- refusals change nothing ------------------------------------------------------------------
 def _dossier_in(db, w, state: State) -> Dossier:
-    """A dossier brought to `state` by the system actor (events at MONDAY … MONDAY+1h)."""
+    """A dossier of a procedure with a fee brought to `state` by the system actor (events at MONDAY … MONDAY+1h)."""
+    w.procedure = make_procedure(db, "1.000010", fee=50000)
     if state in (State.SUBMITTED, State.NOT_ACCEPTED):
         d = svc.submit_online(db, w.citizen, procedure=w.procedure, unit=w.commune, applicant=APPLICANT, at=MONDAY)
         if state == State.NOT_ACCEPTED:
@@ -491,6 +492,9 @@ def test_financial_wait_and_payment(db, world):
     svc.record_payment(db, w.citizen, d, 50000, OnlinePayment.LOCAL_GATEWAY, at=MONDAY + 2 * H)
     assert (d.state, d.fee_paid, d.paid_online) == (State.PROCESSING, True, 2)
     assert_refused(db, d, InvalidTransition, lambda: svc.record_payment(db, w.receiver, d, 50000, 0, at=MONDAY + 3 * H), match="đã được")
+    free = receive(db, w)
+    assert_refused(db, free, InvalidTransition, lambda: svc.record_payment(db, w.receiver, free, 1000, 0, at=MONDAY + H),
+                   match="không có khoản phí")
 
 
 def test_fee_of_the_procedure_paid_at_the_counter(db, world):
@@ -557,9 +561,11 @@ def test_allowed_actions_per_actor(db, world):
     d = receive(db, w)
     at = MONDAY + H
     assert set(svc.allowed_actions(db, w.specialist, d, at=at)) == {
-        "forward", "send_back", "request_supplement", "apologize", "refuse", "request_financial", "record_payment",
+        "forward", "send_back", "request_supplement", "apologize", "refuse", "request_financial",
         "mark_digitized", "attach_file"}
     assert set(svc.allowed_actions(db, w.leader, d, at=at)) == {"assign", "apologize", "refuse", "stop", "mark_digitized", "attach_file"}
+    assert set(svc.allowed_actions(db, w.citizen, d, at=at)) == {"withdraw", "stop"}
+    svc.request_financial(db, w.specialist, d, 20000, at=at)
     assert set(svc.allowed_actions(db, w.citizen, d, at=at)) == {"withdraw", "stop", "record_payment"}
     assert svc.allowed_actions(db, w.other_specialist, d, at=at) == []
 

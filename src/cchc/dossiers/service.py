@@ -85,6 +85,7 @@ APOLOGY_RULE = (
 )
 RETURN_STEP_NAME = "Trả kết quả cho tổ chức, cá nhân"
 _CAL_KEY = "cchc.dossiers.calendar"
+_LAST_AT = "_cchc_last_event_at"
 
 
 # ---- moments, calendar, event log -----------------------------------------------------------
@@ -134,6 +135,7 @@ def log(
         data=data or {},
     )
     session.add(event)
+    dossier.__dict__[_LAST_AT] = at  # remembered on the instance: check_moment needs no query next time
     return event
 
 
@@ -141,7 +143,9 @@ def check_moment(session: Session, dossier: Dossier, at: datetime) -> None:
     """An action may not be dated before the dossier's previous action."""
     if dossier.id is None:
         return
-    last = session.scalar(select(func.max(DossierEvent.at)).where(DossierEvent.dossier_id == dossier.id))
+    last = dossier.__dict__.get(_LAST_AT)
+    if last is None:
+        last = session.scalar(select(func.max(DossierEvent.at)).where(DossierEvent.dossier_id == dossier.id))
     if last is not None and at < last:
         raise ValidationError(
             f"Thời điểm thao tác {fmt_datetime(at)} trước thao tác gần nhất trên hồ sơ {dossier.code} "
@@ -999,6 +1003,10 @@ def _check_record_payment(session: Session, actor: User | None, dossier: Dossier
     _require_state(dossier, (State.SUBMITTED, *_ENDABLE), "record_payment", "chỉ nộp phí khi hồ sơ đang giải quyết")
     if dossier.fee_paid:
         raise InvalidTransition(f"Hồ sơ {dossier.code} đã được ghi nhận nộp phí, lệ phí.")
+    if dossier.state != State.FINANCIAL and not Decimal(dossier.fee_amount or 0):
+        raise InvalidTransition(
+            f"Hồ sơ {dossier.code} không có khoản phí, lệ phí nào phải nộp (thủ tục không thu phí và chưa có yêu cầu nghĩa vụ tài chính)."
+        )
     _require_active(actor)
     if _is_owner(actor, dossier) or _is_receiving_officer(session, actor, dossier) or may_act_at_step(session, actor, dossier):
         return
@@ -1023,12 +1031,10 @@ def record_payment(
     if _is_owner(actor, dossier) and how == OnlinePayment.NONE:
         raise ValidationError("Công dân chỉ nộp phí trực tuyến (qua Cổng DVCQG hoặc cổng thanh toán của tỉnh).", field="online")
     due = Decimal(dossier.fee_amount or 0)
-    if due > 0 and value < due:
+    if value < due:
         raise ValidationError(f"Số tiền nộp {fmt_int(int(value))} đồng ít hơn số phải nộp {fmt_int(int(due))} đồng.", field="amount")
     check_moment(session, dossier, at)
     before = dossier.state
-    if due == 0:
-        dossier.fee_amount = value
     dossier.fee_paid = True
     dossier.paid_online = int(how)
     if dossier.state == State.FINANCIAL:
