@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -659,7 +658,3 @@ def chart_data(report: Report) -> dict:
         if v.get("new_total"):
             online.append((LEVEL_NAMES[lv].capitalize(), _ratio(v.get("new_online"), v.get("new_total")) or 0.0))
     return {"on_time_by_level": on_time, "online_by_level": online, "trend": report.trend}
-
-
-def output_stem(path: Path) -> Path:
-    return path.with_suffix("")

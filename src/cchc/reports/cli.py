@@ -41,6 +41,10 @@ def report(
 
     chosen = _period(period, start, end)
     fmt_name = guess_format(out, fmt)
+    if fmt_name == "pdf":
+        from cchc.reports.pdf import soffice
+
+        soffice()  # say so before computing anything when LibreOffice is missing
     text = None
     if narrative is not None:
         if not narrative.exists():

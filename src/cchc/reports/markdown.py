@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from cchc.reports.assembly import Report, chart_data
@@ -62,7 +63,7 @@ def render(report: Report, chart_files: list[tuple[str, Path]] | None = None, ba
                 f"| {row.stt} | {_escape_cell(label)} | {_escape_cell(row.unit)} | {t.display(row)} | {_escape_cell(t.notes.get(row.stt, ''))} |"
             )
         lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"
 
 
 def write(report: Report, path: Path, chart_files: list[tuple[str, Path]] | None = None) -> Path:
