@@ -123,7 +123,7 @@ def trend_chart(path: Path, title: str, points) -> Path:
     for label in ax.get_xticklabels() + ax.get_yticklabels():
         label.set_fontproperties(font)
         label.set_fontsize(8)
-    ax.legend(prop=font, fontsize=8, loc="lower right")
+    ax.legend(prop=FontProperties(fname=find_font(), size=8), loc="lower right")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     fig.savefig(path)
