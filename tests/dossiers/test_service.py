@@ -683,3 +683,41 @@ def test_codes_stay_unique_when_eight_counters_receive_at_once(committed):
         from cchc.dossiers.models import DossierCounter
 
         assert s.scalar(select(DossierCounter.last_seq)) == threads * per_thread
+
+
+def test_step_at_another_unit_moves_the_dossier_there(db, world):
+    """Liên thông: a step of the process at a provincial department."""
+    from cchc.auth import scope
+
+    from .factories import make_unit, make_user
+
+    w = world
+    dept = make_unit(db, "000.00.15.H15", "Sở Tư pháp", "tinh", w.province, is_area=False, kind="so")
+    dept_leader = make_user(db, "lanhdao_so", "lanh_dao", dept, "Giám Đốc Sở")
+    proc = make_procedure(db, "1.000011")
+    proc.steps[2].unit_id = dept.id
+    db.flush()
+    d = receive(db, w, procedure=proc)
+    svc.forward(db, w.specialist, d, at=MONDAY + H)
+    assert d.current_unit_id == dept.id and d.steps[-1].unit_id == dept.id
+    assert d in svc.inbox(db, dept_leader, at=MONDAY + H).items and d not in svc.inbox(db, w.leader).items
+    assert_refused(db, d, PermissionDenied, lambda: svc.finish(db, w.leader, d, result_number="1", result_summary="x", at=MONDAY + 2 * H))
+    assert scope.can_see(db, dept_leader, d) and svc.search_dossiers(db, dept_leader).items == [d]
+    svc.send_back(db, dept_leader, d, "Bổ sung ý kiến thẩm định", at=MONDAY + 2 * H)
+    assert d.current_unit_id == w.commune.id
+    assert scope.can_see(db, dept_leader, d)  # the department keeps seeing the dossier it handled
+    svc.forward(db, w.specialist, d, at=MONDAY + 3 * H)
+    svc.finish(db, dept_leader, d, result_number="5/QĐ", result_summary="Quyết định", at=MONDAY + 4 * H)
+    svc.return_result(db, w.receiver, d, at=MONDAY + 5 * H)
+    assert d.state == State.RETURNED
+
+
+def test_apology_with_a_day_and_an_aware_moment(db, world):
+    from datetime import date, timezone
+
+    w = world
+    d = receive(db, w)
+    aware = datetime(2025, 3, 4, 3, 0, tzinfo=timezone.utc)  # 10:00 in Hà Nội
+    svc.apologize(db, w.leader, d, "Chờ xác minh", date(2025, 3, 12), at=aware)
+    assert d.extended_due_at == datetime(2025, 3, 12, 9, 0)
+    assert events_of(db, d)[-1].at == datetime(2025, 3, 4, 10, 0)

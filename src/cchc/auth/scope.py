@@ -104,14 +104,18 @@ def dossier_clause(session: Session, user: User) -> ColumnElement[bool]:
 
 
 def can_see(session: Session, user: User | None, dossier) -> bool:
-    """Citizens: their own dossiers; officers: dossiers received or handled in their scope."""
+    """Citizens: their own dossiers; officers: dossiers received, held or once handled in their scope."""
     if user is None:
         return True
     if not user.active:
         return False
     if user.role == Role.CITIZEN:
         return dossier.owner_user_id is not None and dossier.owner_user_id == user.id
-    return in_scope(session, user, dossier.unit_id) or in_scope(session, user, dossier.current_unit_id)
+    if in_scope(session, user, dossier.unit_id) or in_scope(session, user, dossier.current_unit_id):
+        return True
+    # a unit that handled a step (liên thông) keeps seeing the dossier it worked on
+    handled = {s.unit_id for s in dossier.steps if s.unit_id not in (None, dossier.unit_id, dossier.current_unit_id)}
+    return any(in_scope(session, user, unit_id) for unit_id in handled)
 
 
 def require_scope(session: Session, user: User | None, dossier) -> None:

@@ -44,7 +44,7 @@ from cchc.errors import CchcError, InvalidTransition, NotFound, PermissionDenied
 from cchc.procedures.enums import OnlineLevel, StepRole
 from cchc.procedures.models import Procedure
 from cchc.units.models import Unit
-from cchc.vn import fmt_date, fmt_datetime, fmt_int, search_key
+from cchc.vn import fmt_date, fmt_datetime, fmt_int, parse_datetime, search_key
 
 # Which user roles may act at a step of each role. Văn thư (clerk) work is done by specialists
 # or the one-stop desk: cchc has no separate clerk account.
@@ -95,7 +95,9 @@ def moment(at: datetime | None) -> datetime:
         return utcnow()
     if not isinstance(at, datetime):
         raise ValidationError("Thời điểm thao tác phải là ngày giờ.", field="at")
-    return at.replace(tzinfo=None, microsecond=0)
+    if at.tzinfo is not None:  # an aware moment is converted to local wall-clock time
+        at = parse_datetime(at)
+    return at.replace(microsecond=0)
 
 
 def calendar(session: Session) -> WorkCalendar:
@@ -883,9 +885,11 @@ def apologize(
     at = moment(at)
     _check_apologize(session, actor, dossier, at)
     reason = _text(reason, "lý do chậm giải quyết", "reason")
+    if isinstance(new_due_at, date) and not isinstance(new_due_at, datetime):  # a day: at the original hour
+        new_due_at = datetime.combine(new_due_at, dossier.due_at.time() if dossier.due_at else calendar(session).sessions[-1][1])
     if not isinstance(new_due_at, datetime):
-        raise ValidationError("Ngày hẹn trả mới phải là ngày giờ.", field="new_due_at")
-    new_due_at = new_due_at.replace(tzinfo=None, microsecond=0)
+        raise ValidationError("Ngày hẹn trả mới phải là ngày hoặc ngày giờ.", field="new_due_at")
+    new_due_at = moment(new_due_at)
     if dossier.due_at is not None and new_due_at <= dossier.due_at:
         raise ValidationError(
             f"Ngày hẹn trả mới ({fmt_datetime(new_due_at)}) phải sau hạn trả hiện tại ({fmt_datetime(dossier.due_at)}).",
