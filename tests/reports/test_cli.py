@@ -97,3 +97,21 @@ def test_figures_template_then_import(monkeypatch, capsys, province, tmp_path):
     code, _, err = run(monkeypatch, capsys, "figures", "import", str(path), "--period", "2023-Q3")
     assert code == 2
     assert f"Trang «Biểu mẫu 4», dòng {rows['2.1']}, cột D (Số liệu)" in err and "«năm mươi» không phải là số" in err
+
+
+def test_narrative_stored_then_used_by_the_report(monkeypatch, capsys, province, tmp_path):
+    source = tmp_path / "noi_dung.md"
+    source.write_text("# Mặt tích cực\nCông tác cải cách hành chính có chuyển biến.\n# V\nKhông có.\n", encoding="utf-8")
+    code, stdout, stderr = run(monkeypatch, capsys, "figures", "narrative", str(source), "--unit", province, "--period", "2023-Q3")
+    assert code == 0, stderr
+    assert "Đã lưu nội dung 2 mục báo cáo của Tỉnh Thử Nghiệm, quý III năm 2023." in stdout
+    out = tmp_path / "bao_cao.md"
+    code, _, stderr = run(monkeypatch, capsys, "report", "--unit", province, "--period", "2023-Q3", "--out", str(out))
+    assert code == 0, stderr
+    text = out.read_text(encoding="utf-8")
+    assert "### 1. Mặt tích cực\n\nCông tác cải cách hành chính có chuyển biến." in text
+    assert "## V. KIẾN NGHỊ, ĐỀ XUẤT\n\nKhông có." in text
+    bad = tmp_path / "sai.md"
+    bad.write_text("# Mục không có\nx\n", encoding="utf-8")
+    code, _, err = run(monkeypatch, capsys, "figures", "narrative", str(bad), "--unit", province, "--period", "2023-Q3")
+    assert code == 2 and "dòng 1" in err and "Không nhận ra mục báo cáo «Mục không có»" in err

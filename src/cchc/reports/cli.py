@@ -101,3 +101,27 @@ def import_(
         u, p, written = import_figures(session, None, path, unit_code=unit, period_spec=period)
         name = u.name
     console.print(f"Đã nhập {written} chỉ tiêu cho {name}, {p.label}.")
+
+
+@figures_app.command("narrative")
+def narrative_(
+    path: Path = typer.Argument(..., help="Tệp Markdown: mỗi mục bắt đầu bằng «# I», «## II.1» … hoặc tiêu đề mục."),
+    unit: str = typer.Option(..., "--unit", help="Mã đơn vị."),
+    period: str | None = typer.Option(None, "--period", help="Kỳ báo cáo: 2023-Q3, 2024-H1 …"),
+    start: str | None = typer.Option(None, "--from", help="Ngày bắt đầu khoảng tùy chọn."),
+    end: str | None = typer.Option(None, "--to", help="Ngày kết thúc khoảng tùy chọn."),
+) -> None:
+    """Lưu nội dung các mục báo cáo (công tác chỉ đạo, đánh giá, phương hướng, kiến nghị …) vào cơ sở dữ liệu."""
+    from cchc.cli import console
+    from cchc.db import session_scope
+    from cchc.reform import service as reform
+
+    if not path.exists():
+        raise ValidationError(f"Không tìm thấy tệp nội dung «{path}».")
+    chosen = _period(period, start, end)
+    text = path.read_text(encoding="utf-8")
+    with session_scope() as session:
+        u = reform.find_unit(session, unit, chosen.end)
+        count = reform.import_narratives(session, None, u, chosen.start, chosen.end, text)
+        name = u.name
+    console.print(f"Đã lưu nội dung {count} mục báo cáo của {name}, {chosen.label}.")
