@@ -99,7 +99,6 @@ def extract(package_dir: Path) -> tuple[list[dict], list[dict]]:
             "SELECT DISTINCT provinceCode, province, provinceShort, provinceKey FROM admin_units_legacy"
         )
     }
-    assert len(new_provinces) == 34 and len(old_provinces) == 63, (len(new_provinces), len(old_provinces))
     # A province continues when its code and its name are kept; otherwise the code names another unit.
     continuing = {code for code, (name, _s, _k) in new_provinces.items() if old_provinces.get(code, (None,))[0] == name}
 
@@ -209,6 +208,36 @@ def extract(package_dir: Path) -> tuple[list[dict], list[dict]]:
     return units, succession_rows
 
 
+EXPECTED = {  # (level, era) -> count of the official lists of 1/7/2025 (NQ 202/2025/QH15 and the package)
+    ("tinh", "new"): 34,
+    ("xa", "new"): 3321,
+    ("tinh", "legacy"): 63,
+    ("huyen", "legacy"): 696,
+    ("xa", "legacy"): 10035,
+}
+
+
+def count_units(units: list[dict]) -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] = {}
+    for u in units:
+        eras = []
+        if u["valid_from"] == "" or u["valid_from"] <= NEW_FROM:
+            if u["valid_to"] == "" or u["valid_to"] >= NEW_FROM:
+                eras.append("new")
+        if u["valid_from"] == "" and (u["valid_to"] == "" or u["valid_to"] >= LEGACY_TO):
+            eras.append("legacy")
+        for era in eras:
+            counts[(u["level"], era)] = counts.get((u["level"], era), 0) + 1
+    return counts
+
+
+def check_counts(units: list[dict]) -> None:
+    counts = count_units(units)
+    wrong = {k: (counts.get(k, 0), v) for k, v in EXPECTED.items() if counts.get(k, 0) != v}
+    if wrong:
+        raise SystemExit(f"unexpected counts (found, expected): {wrong}")
+
+
 def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
@@ -257,6 +286,7 @@ def main() -> None:
     parser.add_argument("--package-dir", type=Path, help="an unpacked vietnamadminunits package directory")
     parser.add_argument("--dist-info", type=Path, help="its .dist-info directory (default: next to --package-dir)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--any-counts", action="store_true", help="do not insist on the official 34/3,321/63/696/10,035")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="cchc-units-") as tmp:
@@ -266,6 +296,8 @@ def main() -> None:
         else:
             package_dir, dist_info = install_package(Path(tmp))
         units, successions = extract(package_dir)
+        if not args.any_counts:
+            check_counts(units)
         args.out.mkdir(parents=True, exist_ok=True)
         write_csv(args.out / "units.csv", UNIT_COLUMNS, units)
         write_csv(args.out / "successions.csv", SUCCESSION_COLUMNS, successions)

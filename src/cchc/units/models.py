@@ -38,7 +38,8 @@ class Unit(Base):
     __tablename__ = "units"
     __table_args__ = (
         UniqueConstraint("code", "valid_from", name="uq_units_code_valid_from"),
-        Index("ix_units_path", "path"),
+        # varchar_pattern_ops: PostgreSQL uses the index for `path LIKE '/1/20/%'` whatever the collation.
+        Index("ix_units_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
