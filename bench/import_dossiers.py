@@ -5,7 +5,8 @@
 It creates a fresh database (default: the SQLite file bench/results/import_dossiers.db; with
 --database postgresql+psycopg://… a dedicated schema, dropped afterwards), a province with an agency,
 a legacy district with communes and new communes, and 60 procedures; writes a generated file of
---rows dossiers in every state (bench/results/dossiers_<rows>.<format>), then times
+--rows dossiers in every state (bench/results/dossiers_<rows>.<format>, reused when it exists unless
+--regenerate), then times
 cchc.interop.dossiers.import_dossiers (validation and writing, one transaction, committed) and
 export_dossiers of everything back to a file, and prints the timings and the peak memory.
 """
@@ -30,6 +31,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from cchc.db import Base, import_all_models, make_engine
+from cchc.vn import fmt_decimal, fmt_int
 from cchc.interop.dossiers import EXPORT_COLUMNS, export_dossiers, import_dossiers
 
 import_all_models()
@@ -39,6 +41,11 @@ from cchc.procedures.models import Field, Procedure  # noqa: E402
 from cchc.units.models import Unit  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _n(x: float) -> str:
+    return fmt_decimal(x, 1)
+
 console = Console()
 
 
@@ -176,6 +183,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--database", default=None, help="SQLAlchemy URL (default: a fresh SQLite file in bench/results/)")
     parser.add_argument("--format", default="csv", choices=("csv", "xlsx", "json"))
+    parser.add_argument("--regenerate", action="store_true", help="write the generated file again even if it exists")
     args = parser.parse_args()
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -185,19 +193,20 @@ def main() -> int:
         with Session(engine) as session:
             legacy, current, procedures = _setup(session)
             path = RESULTS / f"dossiers_{args.rows}.{args.format}"
-            t = time.perf_counter()
-            _write(path, _rows(args.rows, legacy, current, procedures))
-            console.print(f"Tệp thử: {path.name} ({path.stat().st_size / 1e6:.1f} MB), sinh trong {time.perf_counter() - t:.1f} s")
+            if args.regenerate or not path.exists():  # deterministic: same rows, same unit codes
+                t = time.perf_counter()
+                _write(path, _rows(args.rows, legacy, current, procedures))
+                console.print(f"Tệp thử: {path.name} ({_n(path.stat().st_size / 1e6)} MB), sinh trong {_n(time.perf_counter() - t)} s")
 
         columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
         with Session(engine) as session:
             with Progress(*columns, console=console) as progress:
                 phases = _Phases(progress)
-                t0 = time.perf_counter()
+                t0, cpu0 = time.perf_counter(), time.process_time()
                 result = import_dossiers(session, path, progress=phases)
                 t1 = time.perf_counter()
                 session.commit()
-                t2 = time.perf_counter()
+                t2, cpu2 = time.perf_counter(), time.process_time()
             imported = session.execute(select(func.count()).select_from(Dossier)).scalar_one()
             events = session.execute(select(func.count()).select_from(DossierEvent)).scalar_one()
             assert imported == result["dossiers"] == args.rows == events, (imported, events, result)
@@ -213,9 +222,10 @@ def main() -> int:
         write = t1 - phases.started.get("Ghi vào cơ sở dữ liệu", t1)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         console.print(
-            f"[bold]{engine.dialect.name}[/], {args.rows:,} hồ sơ ({args.format}): nhập {t2 - t0:.1f} s "
-            f"(đọc + kiểm tra {check:.1f} s, ghi {write:.1f} s, commit {t2 - t1:.1f} s; "
-            f"{args.rows / (t2 - t0):,.0f} hồ sơ/s); xuất {t4 - t3:.1f} s; bộ nhớ đỉnh {peak_mb:,.0f} MB".replace(",", ".")
+            f"[bold]{engine.dialect.name}[/], {fmt_int(args.rows)} hồ sơ ({args.format}): nhập {_n(t2 - t0)} s "
+            f"(đọc + kiểm tra {_n(check)} s, ghi {_n(write)} s, commit {_n(t2 - t1)} s; "
+            f"{fmt_int(round(args.rows / (t2 - t0)))} hồ sơ/s; CPU của tiến trình {_n(cpu2 - cpu0)} s); "
+            f"xuất {_n(t4 - t3)} s; bộ nhớ đỉnh {fmt_int(round(peak_mb))} MB; tải máy {_n(os.getloadavg()[0])}"
         )
     finally:
         engine.dispose()
