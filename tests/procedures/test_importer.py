@@ -76,6 +76,16 @@ def test_import_small_file_each_format(db, tmp_path, fmt):
     assert "Đã nhập 8 TTHC" in summary(result)
 
 
+def test_update_keeps_a_custom_process_or_refuses_a_limit_it_does_not_fit(db, tmp_path):
+    import_procedures(db, write(tmp_path / "a", [import_row(4)], "csv"))  # QuyTrinh 4+24+8+4 h in 9 days
+    import_procedures(db, write(tmp_path / "b", [import_row(4, QuyTrinh="", ThoiHanGiaiQuyet=6)], "csv"))
+    db.expire_all()
+    assert [s.duration_amount for s in service.get_procedure(db, "1.000004").steps] == [4, 24, 8, 4]
+    with pytest.raises(ImportRejected) as err:
+        import_procedures(db, write(tmp_path / "c", [import_row(4, QuyTrinh="", ThoiHanGiaiQuyet=4)], "csv"))
+    assert err.value.row == 2 and err.value.column == "QuyTrinh" and "cần khai báo lại quy trình" in err.value.message
+
+
 def test_existing_code_is_updated(db, tmp_path):
     import_procedures(db, write(tmp_path / "a", [import_row(1), import_row(2)], "csv"))
     before = counts(db)
@@ -85,6 +95,7 @@ def test_existing_code_is_updated(db, tmp_path):
     db.expire_all()
     p = service.get_procedure(db, "1.000001")
     assert p.name == "Tên mới đã sửa" and p.time_amount == 10
+    assert sum(s.duration_amount for s in p.steps) == 80  # the default process follows the new time limit
     assert [(f.amount, f.description) for f in p.fees] == [(Decimal(5000), "Lệ phí mới")]
     assert counts(db)[0] == before[0] + 1
 

@@ -199,6 +199,15 @@ def test_create_with_steps_and_update_that_no_longer_fits(db):
     assert updated.name == "Đăng ký khai sinh" and updated.field.code == "HT"  # untouched fields kept
 
 
+def test_default_process_follows_a_new_time_limit(db):
+    p = service.create_procedure(db, None, procedure_data())
+    assert [s.duration_amount for s in p.steps] == [4, 25, 7, 4]
+    p = service.update_procedure(db, None, p, {"time_amount": 10})
+    assert [s.duration_amount for s in p.steps] == [4, 53, 15, 8] and sum(s.duration_amount for s in p.steps) == 80
+    p = service.update_procedure(db, None, p, {"time_amount": 4, "time_unit": "gio_lam_viec"})
+    assert sum(s.duration_amount for s in p.steps) == 4
+
+
 def test_update_by_code_and_rename(db):
     service.create_procedure(db, None, procedure_data())
     p = service.update_procedure(db, None, "1.001193", {"name": "Đăng ký khai sinh lưu động"})

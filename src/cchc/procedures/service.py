@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field as dc_field
 from datetime import date, time
-from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -55,9 +55,11 @@ PROCEDURE_SCALARS = (
 @dataclass(frozen=True)
 class ProcessTemplate:
     hours_per_working_day: Decimal
-    rounding: Decimal
-    fine_rounding: Decimal
+    rounding: tuple[tuple[Decimal, Decimal], ...]  # (from total hours, quantum), largest first
     steps: tuple[dict, ...]
+
+    def quantum(self, total_hours: Decimal) -> Decimal:
+        return next((q for start, q in self.rounding if total_hours >= start), self.rounding[-1][1])
 
 
 @lru_cache(maxsize=1)
@@ -66,8 +68,9 @@ def process_template() -> ProcessTemplate:
     raw = yaml.safe_load((DATA_DIR / "default_process.yaml").read_text(encoding="utf-8"))
     return ProcessTemplate(
         hours_per_working_day=Decimal(str(raw["hours_per_working_day"])),
-        rounding=Decimal(str(raw["rounding_hours"])),
-        fine_rounding=Decimal(str(raw["fine_rounding_hours"])),
+        rounding=tuple(sorted(
+            ((Decimal(str(r["from_hours"])), Decimal(str(r["hours"]))) for r in raw["rounding"]), reverse=True
+        )),
         steps=tuple(raw["steps"]),
     )
 
@@ -469,6 +472,11 @@ def validate_procedure(data: Mapping[str, Any] | Any, refs: Refs, current: Proce
         if isinstance(raw_steps, str):
             raw_steps = parse_steps_text(raw_steps)
         clean.steps = validate_steps(raw_steps, out["time_amount"], out["time_unit"], refs)
+    elif current is not None and current.steps and _is_default_process(current) and (
+        Decimal(current.time_amount) != out["time_amount"] or current.time_unit != out["time_unit"]
+    ):
+        # the process was the default one: it follows the new time limit
+        clean.steps = default_step_specs(out["time_amount"], out["time_unit"])
     elif current is not None and current.steps:
         kept = [
             {"seq": s.seq, "role": s.role, "duration_amount": s.duration_amount, "duration_unit": s.duration_unit,
@@ -484,6 +492,20 @@ def validate_procedure(data: Mapping[str, Any] | Any, refs: Refs, current: Proce
                 field="steps",
             )
     return clean
+
+
+def _is_default_process(procedure: Procedure) -> bool:
+    """The procedure's steps are exactly the default process of its (current) time limit."""
+    try:
+        default = default_step_specs(procedure.time_amount, procedure.time_unit)
+    except ValidationError:
+        return False
+    have = sorted(procedure.steps, key=lambda s: s.seq)
+    return len(have) == len(default) and all(
+        (s.role, Decimal(s.duration_amount), s.duration_unit, s.can_return, s.name, s.unit_id)
+        == (d["role"], d["duration_amount"], d["duration_unit"], d["can_return"], d["name"], None)
+        for s, d in zip(have, default)
+    )
 
 
 def _clean_fees(items: Iterable[Any]) -> list[dict]:
@@ -625,19 +647,20 @@ def validate_steps(steps: Sequence[Any], time_amount: Decimal, time_unit: str, r
 
 
 # --------------------------------------------------------------------------------------------- default process
-def _floor(x: Decimal, quantum: Decimal) -> Decimal:
-    return (x / quantum).to_integral_value(rounding=ROUND_FLOOR) * quantum
+def _round(x: Decimal, quantum: Decimal) -> Decimal:
+    return (x / quantum).to_integral_value(rounding=ROUND_HALF_UP) * quantum
 
 
 def default_step_specs(time_amount: Decimal | int | float, time_unit: str) -> list[dict]:
-    """The standard process split over the time limit: receiving 4 h (at most 1/8 of it), 70% and 20% of the
-    rest to the specialist and the leader, the remainder to returning the result. Durations in working hours,
-    summing exactly to the time limit."""
+    """The standard process split over the time limit (data/default_process.yaml): receiving 4 h (at most 1/8
+    of it), 70% and 20% of the rest to the specialist and the leader, rounded to whole hours (quarter hours for
+    short limits), the remainder to returning the result. Durations in working hours, summing exactly to the
+    time limit."""
     tpl = process_template()
     total = hours_of(time_amount, time_unit)
     if total <= 0:
         raise ValidationError("Thời hạn giải quyết phải lớn hơn 0 để lập quy trình nội bộ.", field="time_amount")
-    quantum = tpl.rounding if total >= 8 * tpl.rounding else tpl.fine_rounding
+    quantum = tpl.quantum(total)
     if total < quantum * len(tpl.steps):
         raise ValidationError(
             f"Thời hạn giải quyết {time_limit_label(time_amount, time_unit)} quá ngắn để chia cho "
@@ -648,11 +671,11 @@ def default_step_specs(time_amount: Decimal | int | float, time_unit: str) -> li
     for i, spec in enumerate(tpl.steps):
         if "hours" in spec:
             cap = total * Decimal(str(spec.get("max_share", 1)))
-            hours[i] = max(quantum, _floor(min(Decimal(str(spec["hours"])), cap), quantum))
+            hours[i] = max(quantum, _round(min(Decimal(str(spec["hours"])), cap), quantum))
     rest = total - sum(h for h in hours if h is not None)
     for i, spec in enumerate(tpl.steps):
         if "share" in spec:
-            hours[i] = max(quantum, _floor(rest * Decimal(str(spec["share"])), quantum))
+            hours[i] = max(quantum, _round(rest * Decimal(str(spec["share"])), quantum))
     remainder = total - sum(h for h in hours if h is not None)
     last = next(i for i, spec in enumerate(tpl.steps) if spec.get("rest"))
     hours[last] = remainder
