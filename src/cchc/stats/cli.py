@@ -25,7 +25,7 @@ class Format(str, Enum):
 
 
 def _console() -> Console:
-    return Console(width=max(shutil.get_terminal_size((160, 40)).columns, 160), highlight=False)
+    return Console(width=max(shutil.get_terminal_size((200, 40)).columns, 200), highlight=False)
 
 
 def _period(period: str | None, date_from: str | None, date_to: str | None) -> Period:
@@ -109,7 +109,7 @@ def _print_dossier_tables(console: Console, f: dict, unit: dict, p: Period) -> N
         return [_rate(d[k]) if k == "on_time_rate" else fmt_int(d[k]) for k, _ in columns]
 
     by_level = Table(title="Theo cấp")
-    by_level.add_column("Cấp")
+    by_level.add_column("Cấp", no_wrap=True)
     for _, title in columns:
         by_level.add_column(title, justify="right")
     for level, d in f["by_level"].items():
@@ -118,8 +118,8 @@ def _print_dossier_tables(console: Console, f: dict, unit: dict, p: Period) -> N
     console.print(by_level)
 
     by_unit = Table(title="Theo đơn vị tiếp nhận")
-    by_unit.add_column("Mã đơn vị")
-    by_unit.add_column("Tên đơn vị")
+    by_unit.add_column("Mã đơn vị", no_wrap=True)
+    by_unit.add_column("Tên đơn vị", no_wrap=True)
     for _, title in columns:
         by_unit.add_column(title, justify="right")
     for d in f["by_unit"]:
