@@ -6,11 +6,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cchc.reports import forms as formdefs
-from cchc.reports.assembly import build_report
+from cchc.reports.assembly import FormTable, build_report
 from cchc.reports.checks import ReportCheckFailed, check_figures, check_tables
-from cchc.reports.assembly import FormTable
+from cchc.stats.scope import rate
 from cchc.reports.output import write_report
 
 from .conftest import seed_figures, trend_provider
@@ -94,3 +96,33 @@ def test_a_broken_earlier_period_in_the_trend_is_caught(db, units, period):
     with pytest.raises(ReportCheckFailed, match="quý IV năm 2022: dossiers.resolved_total"):
         build_report(db, units["office"], period, report_date=date(2023, 9, 20),
                      figures_provider=lambda *a: seed_figures(), trend_provider=broken_trend)
+
+
+BUCKETS = ("carried_over", "new_online", "new_direct", "new_postal")
+ENDS = ("resolved_early", "resolved_on_time", "resolved_late", "refused", "withdrawn", "stopped", "in_progress_within", "in_progress_overdue")
+DERIVED = ("received_total", "new_total", "resolved_total", "resolved_in_time", "in_progress_total")
+
+
+@st.composite
+def one_bucket_per_dossier(draw):
+    """Figures built as stats builds them: every dossier lands in exactly one arrival and one end bucket."""
+    arrivals = {k: draw(st.integers(0, 10_000)) for k in BUCKETS}
+    total = sum(arrivals.values())
+    cuts = sorted(draw(st.lists(st.integers(0, total), min_size=len(ENDS) - 1, max_size=len(ENDS) - 1)))
+    ends = {k: b - a for k, a, b in zip(ENDS, [0, *cuts], [*cuts, total])}
+    d = {**arrivals, **ends}
+    d["new_total"] = d["new_online"] + d["new_direct"] + d["new_postal"]
+    d["received_total"] = d["new_total"] + d["carried_over"]
+    d["resolved_in_time"] = d["resolved_early"] + d["resolved_on_time"]
+    d["resolved_total"] = d["resolved_in_time"] + d["resolved_late"]
+    d["in_progress_total"] = d["in_progress_within"] + d["in_progress_overdue"]
+    d["on_time_rate"] = rate(d["resolved_in_time"], d["resolved_total"])
+    return d
+
+
+@given(one_bucket_per_dossier(), st.sampled_from(DERIVED), st.integers(1, 50))
+def test_figures_that_add_up_pass_and_any_broken_total_is_caught(dossiers, key, delta):
+    assert check_figures({"dossiers": dict(dossiers)}) == []
+    broken = dict(dossiers)
+    broken[key] += delta
+    assert any(p.startswith(f"dossiers.{key} = ") or f"dossiers.{key}" in p for p in check_figures({"dossiers": broken}))
