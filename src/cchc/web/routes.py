@@ -5,19 +5,33 @@ from cchc.auth.views import router as auth_api
 from cchc.dossiers.pages import router as dossier_pages
 from cchc.dossiers.views import router as dossier_api
 from cchc.web.admin import router as admin_pages
+from cchc.stats.pages import router as stats_pages
+from cchc.stats.views import router as stats_api
 from cchc.web.pages import router as home_pages
 from cchc.web.portal import router as portal
 from cchc.procedures.pages import router as procedure_pages
 from cchc.procedures.views import router as procedure_api
+from cchc.feedback.pages import router as feedback_pages
+from cchc.feedback.views import router as feedback_api
+from cchc.ratings.views import router as rating_api
+from cchc.web.citizen import api as citizen_api
+from cchc.web.citizen import router as citizen_pages
 
 ROUTERS = [
     auth_api,
     procedure_api,
     dossier_api,
+    stats_api,
+    feedback_api,
+    rating_api,
+    citizen_api,
     auth_pages,
     home_pages,
     portal,
     procedure_pages,
     admin_pages,
     dossier_pages,
+    stats_pages,
+    citizen_pages,
+    feedback_pages,
 ]
