@@ -212,7 +212,7 @@ def _oracle(specs, start: date, end: date) -> dict:
     return out
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(specs=st.lists(dossier_specs(), max_size=25), a=st.integers(0, 120), length=st.integers(0, 60))
 def test_every_dossier_in_exactly_one_bucket(db, province, specs, a, length):
     start = BASE.date() + timedelta(days=a)
@@ -233,3 +233,25 @@ def test_every_dossier_in_exactly_one_bucket(db, province, specs, a, length):
         assert nxt["carried_over"] == f["in_progress_total"]
     finally:
         nested.rollback()
+
+
+def test_figures_of_dossiers_brought_in_by_the_import(db, province):
+    from cchc.interop.dossiers import import_dossier_rows
+
+    base = {"MaTTHC": "1.000001", "MaDonViTiepNhan": province.agency.code, "ChuHoSo": "Phạm Thị Dung"}
+    rows = [
+        (2, {**base, "MaHoSo": "000.00.10.H20-230620-0001", "KenhThucHien": "2", "NgayTiepNhan": "20230620080000",
+             "NgayHenTra": "20230710170000", "NgayKetThucXuLy": "20230705100000", "NgayTra": "20230706090000",
+             "TrangThaiHoSo": "10"}),
+        (3, {**base, "MaHoSo": "000.00.10.H20-230701-0001", "KenhThucHien": "1", "NgayTiepNhan": "20230701080000",
+             "NgayHenTra": "20230710170000", "NgayKetThucXuLy": "20230712090000", "NgayTra": "",
+             "TrangThaiHoSo": "9"}),
+        (4, {**base, "MaHoSo": "000.00.10.H20-230801-0001", "KenhThucHien": "1", "NgayTiepNhan": "20230801080000",
+             "NgayHenTra": "20230901170000", "NgayKetThucXuLy": "", "NgayTra": "", "TrangThaiHoSo": "4"}),
+    ]
+    import_dossier_rows(db, rows, source="kiểm thử")
+    f = dossier_figures(db, province.province, Q3_START, Q3_END)
+    got = {k: f[k] for k in ("received_total", "new_online", "new_direct", "resolved_early", "resolved_late",
+                             "in_progress_overdue")}
+    assert got == {"received_total": 3, "new_online": 1, "new_direct": 2, "resolved_early": 1, "resolved_late": 1,
+                   "in_progress_overdue": 1}
