@@ -140,6 +140,10 @@ def test_json_nested_lists_and_publications(db, tmp_path):
     assert [f.amount for f in p1.fees] == [50000] and [c.name for c in p1.components] == ["Đơn đề nghị"]
     assert [(s.role, s.duration_amount) for s in p1.steps] == [("mot_cua", 4), ("chuyen_vien", 30), ("mot_cua", 4)]
     assert p1.publications[0].decision_date == date(2024, 6, 14)
+    bad = [{**import_row(3), "publications": [{"decision_no": "1/QĐ", "decision_date": "2024-13-01", "kind": "moi"}]}]
+    with pytest.raises(ImportRejected) as err:
+        import_procedures(db, write(tmp_path / "bad", bad, "json"))
+    assert err.value.row == 2 and err.value.column == "publications" and "2024-13-01" in err.value.message
     p2 = service.get_procedure(db, "1.000002")
     assert p2.active is False and p2.replaced_by_id == p1.id and p2.publications[0].replaced_by_id == p1.id
     # importing the same file again adds no publication twice
@@ -176,7 +180,11 @@ def test_flat_publication_columns(db, tmp_path):
         ({"CoQuanThucHien": "H99.99.99"}, "CoQuanThucHien", "Không tìm thấy đơn vị có mã «H99.99.99»"),
         ({"MaTTHC": "1.000001"}, "MaTTHC", "trùng với dòng 2"),
         ({"MaLinhVuc": "HT", "TenLinhVuc": "Hộ tịch khác"}, "TenLinhVuc", "đã mang tên «Hộ tịch»"),
-        ({"LoaiCongBo": "huy", "SoQuyetDinhCongBo": "1/QĐ", "NgayQuyetDinhCongBo": "2024-01-01"}, "publications", "Loại công bố"),
+        ({"LoaiCongBo": "huy", "SoQuyetDinhCongBo": "1/QĐ", "NgayQuyetDinhCongBo": "2024-01-01"}, "LoaiCongBo", "Loại công bố"),
+        ({"LoaiCongBo": "moi", "SoQuyetDinhCongBo": "1/QĐ", "NgayQuyetDinhCongBo": "31/02/2024"}, "NgayQuyetDinhCongBo",
+         "Ngày ban hành quyết định công bố không hợp lệ"),
+        ({"LoaiCongBo": "thay_the", "SoQuyetDinhCongBo": "1/QĐ", "NgayQuyetDinhCongBo": "2024-01-01"}, "MaTTHCThayThe",
+         "cần mã TTHC thay thế"),
     ],
 )
 def test_each_bad_column_named(db, tmp_path, change, column, message):

@@ -72,6 +72,11 @@ Progress = Callable[[int, int], Any]
 def _column_of(key: str | None, row: dict[str, Any]) -> str | None:
     if key is None:
         return None
+    if key.startswith("publications."):
+        if "publications" in row and row["publications"] not in ("", None):
+            return "publications"
+        flat = {target: column for column, target in PUBLICATION_COLUMNS.items()}
+        return flat.get(key.split(".", 1)[1], "SoQuyetDinhCongBo")
     if key in NESTED and key in row:
         return key
     for column, target in COLUMNS.items():

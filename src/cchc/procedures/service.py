@@ -886,9 +886,9 @@ def validate_publication(data: Mapping[str, Any], own_code: str) -> dict[str, An
     data = _as_mapping(data)
     decision_no = str(data.get("decision_no") or "").strip()
     if not decision_no:
-        raise ValidationError("Thiếu số quyết định công bố.", field="publications")
+        raise ValidationError("Thiếu số quyết định công bố.", field="publications.decision_no")
     if len(decision_no) > 120:
-        raise ValidationError("Số quyết định công bố dài quá 120 ký tự.", field="publications")
+        raise ValidationError("Số quyết định công bố dài quá 120 ký tự.", field="publications.decision_no")
     kind_raw = data.get("kind")
     try:
         kind = PublicationKind(vn.search_key(str(getattr(kind_raw, "value", kind_raw) or "")).replace(" ", "_")).value
@@ -897,30 +897,40 @@ def validate_publication(data: Mapping[str, Any], own_code: str) -> dict[str, An
         kind = labels.get(vn.search_key(str(kind_raw or "")))
         if kind is None:
             raise ValidationError(
-                f"Loại công bố «{kind_raw}» không hợp lệ (moi, sua_doi, thay_the hoặc bai_bo).", field="publications"
+                f"Loại công bố «{kind_raw}» không hợp lệ (moi, sua_doi, thay_the hoặc bai_bo).", field="publications.kind"
             ) from None
-    decision_date = vn.parse_date(data.get("decision_date"), what="ngày ban hành quyết định công bố")
-
     def opt(key: str, what: str) -> date | None:
         value = data.get(key)
-        return None if value in (None, "") else vn.parse_date(value, what=what)
+        if value in (None, ""):
+            return None
+        try:
+            return vn.parse_date(value, what=what)
+        except ValidationError as exc:
+            raise ValidationError(exc.message, field=f"publications.{key}") from None
+
+    decision_date = opt("decision_date", "ngày ban hành quyết định công bố")
+    if decision_date is None:
+        raise ValidationError("Thiếu ngày ban hành quyết định công bố.", field="publications.decision_date")
 
     effective = opt("effective_date", "ngày hiệu lực")
     if effective is not None and effective < decision_date:
         raise ValidationError(
             f"Ngày hiệu lực {vn.fmt_date(effective)} trước ngày ban hành quyết định {vn.fmt_date(decision_date)}.",
-            field="publications",
+            field="publications.effective_date",
         )
     replaced_by = data.get("replaced_by") or data.get("replaced_by_code")
     replaced_code = replaced_by.code if isinstance(replaced_by, Procedure) else str(replaced_by or "").strip()
     if kind == PublicationKind.REPLACED:
         if not replaced_code:
-            raise ValidationError("Công bố thay thế cần mã TTHC thay thế (TTHC mới thay cho TTHC này).", field="publications")
-        check_code(replaced_code)
+            raise ValidationError("Công bố thay thế cần mã TTHC thay thế (TTHC mới thay cho TTHC này).", field="publications.replaced_by_code")
+        try:
+            check_code(replaced_code)
+        except ValidationError as exc:
+            raise ValidationError(exc.message, field="publications.replaced_by_code") from None
         if replaced_code == own_code:
-            raise ValidationError(f"TTHC {own_code} không thể tự thay thế chính nó.", field="publications")
+            raise ValidationError(f"TTHC {own_code} không thể tự thay thế chính nó.", field="publications.replaced_by_code")
     elif replaced_code:
-        raise ValidationError("Chỉ công bố loại thay thế mới ghi TTHC thay thế.", field="publications")
+        raise ValidationError("Chỉ công bố loại thay thế mới ghi TTHC thay thế.", field="publications.replaced_by_code")
     return {
         "decision_no": decision_no, "decision_date": decision_date, "kind": kind, "effective_date": effective,
         "legal_effective_date": opt("legal_effective_date", "ngày hiệu lực của văn bản quy phạm"),
