@@ -101,6 +101,9 @@ def print_summary(result: DemoResult) -> None:
         f"Đang giải quyết: trong hạn {fmt_int(s['open_within'])}, quá hạn {fmt_int(s['open_overdue'])}. "
         f"Tỷ lệ số hóa thành phần hồ sơ khi tiếp nhận: {fmt_percent(s['digitized_rate'])}."
     )
+    console.print(
+        f"Phản ánh, kiến nghị: {fmt_int(s['feedback'])}; đánh giá của người dân về giải quyết hồ sơ: {fmt_int(s['ratings'])}."
+    )
     accounts = Table(title=f"Tài khoản dùng thử (mật khẩu: {DEMO_PASSWORD})")
     accounts.add_column("Tên đăng nhập")
     accounts.add_column("Vai trò")

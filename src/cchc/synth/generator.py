@@ -31,6 +31,10 @@ from cchc.auth.models import User
 from cchc.dossiers import service as dossiers
 from cchc.dossiers.enums import State
 from cchc.dossiers.models import Dossier, DossierComponent, DossierEvent, DossierFile, DossierStep
+from cchc.feedback import service as feedback
+from cchc.feedback.models import Feedback
+from cchc.ratings import service as ratings
+from cchc.ratings.models import Rating
 from cchc.procedures.models import Procedure
 from cchc.synth.catalog import ProcedureSpec, load_catalog
 from cchc.synth.people import email_of
@@ -71,6 +75,9 @@ MIX = {
     "esigned": 0.75,
     "assign": 0.6,  # provincial dossiers assigned by the leader to a specialist
     "attach_every": 50,  # one dossier in N gets real scanned files attached
+    "rated": 0.3,  # results rated by the citizen (online by the owner, or at the counter)
+    "satisfaction": {"rat_hai_long": 0.78, "hai_long": 0.2, "khong_hai_long": 0.02},
+    "feedback_per_dossiers": 150,  # one PAKN for so many dossiers
 }
 
 
@@ -118,6 +125,7 @@ class Plan:
     specialist: int
     result_delivery: str
     reasons: dict = field(default_factory=dict)
+    rating: tuple[list[int], str] | None = None  # (9 scores, satisfaction)
 
 
 @dataclass
@@ -268,6 +276,11 @@ def plan_dossiers(prov: DemoProvince, cal, rng: random.Random, n: int, today: da
             else:
                 pay = "submit" if (online and owner is not None and pay_online) else "receipt"
         supplement = rng.random() < MIX["supplement"]
+        rating = None
+        if rng.random() < MIX["rated"]:
+            sat = rng.choices(list(MIX["satisfaction"]), weights=list(MIX["satisfaction"].values()))[0]
+            good = {"rat_hai_long": 0.93, "hai_long": 0.7, "khong_hai_long": 0.3}[sat]
+            rating = ([2 if rng.random() < good else rng.choice((0, 1, 1)) for _ in range(9)], sat)
         plans.append(Plan(
             start=start, office=office, procedure=procedure, spec=spec, channel=channel, applicant=applicant, owner=owner,
             vneid=online and rng.random() < MIX["vneid"], outcome=outcome, f=f,
@@ -286,6 +299,7 @@ def plan_dossiers(prov: DemoProvince, cal, rng: random.Random, n: int, today: da
             result_delivery=("truc_tuyen" if online and spec.online_level == "toan_trinh" and rng.random() < 0.7
                              else "buu_chinh" if channel == 3 or rng.random() < 0.03 else "truc_tiep"),
             reasons={k: people.reason(rng, k) for k in ("supplement", "apology", "refuse", "withdraw", "stop", "not_accepted", "send_back")},
+            rating=rating,
         ))
     plans.sort(key=lambda p: p.start)
     return plans
@@ -293,19 +307,25 @@ def plan_dossiers(prov: DemoProvince, cal, rng: random.Random, n: int, today: da
 
 # ---- playing a plan through the real actions ----------------------------------------------------
 class _Clock:
-    """Maps 'working seconds since receipt' to moments; the supplement pause shifts what follows."""
+    """Maps 'working seconds since receipt' to moments; the supplement pause shifts what follows.
+
+    Offsets only move forward, so the actions of a dossier are always dated in order.
+    """
 
     def __init__(self, cal, start: datetime):
         self.cal = cal
         self.base = start
         self.base_offset = 0.0
+        self.last = 0.0
 
     def at(self, offset: float) -> datetime:
+        offset = self.last = max(offset, self.last)
         secs = max(0, int(offset - self.base_offset))
         return self.cal.add_working_seconds(self.base, secs) if secs else self.base
 
     def rebase(self, moment: datetime, offset: float) -> None:
         self.base, self.base_offset = moment, offset
+        self.last = max(self.last, offset)
 
 
 _MINIMAL_PDF = (
@@ -451,7 +471,102 @@ class _Player:
         returned = cal.add_working_seconds(at, p.return_delay)
         if returned < now:
             dossiers.return_result(s, mot_cua, d, at=returned)
+            self.rate(p, d, mot_cua, returned)
         return d
+
+    def rate(self, p: Plan, d: Dossier, mot_cua: User, returned: datetime) -> None:
+        """The citizen's rating (TT 01/2018 Điều 13): online by the owner, or at the counter on collection."""
+        if p.rating is None:
+            return
+        rater = p.owner if p.owner is not None else (mot_cua if p.channel != 2 else None)
+        moment = returned + timedelta(minutes=5 if rater is mot_cua else 90)
+        if rater is None or moment >= self.now:
+            return
+        scores, satisfaction = p.rating
+        ratings.rate_dossier(self.s, rater, d, scores, satisfaction, at=moment)
+
+
+# ---- PAKN ----------------------------------------------------------------------------------------
+FEEDBACK_TEXTS = (
+    ("quy_dinh_tthc", "Đề nghị hướng dẫn thành phần hồ sơ",
+     "Tôi nộp hồ sơ {proc} nhưng chưa rõ cần bản sao có chứng thực hay bản chụp; đề nghị cơ quan hướng dẫn cụ thể."),
+    ("quy_dinh_tthc", "Phản ánh thời gian giải quyết",
+     "Hồ sơ {proc} của gia đình tôi đã quá ngày hẹn trả nhưng chưa nhận được kết quả, đề nghị xem xét."),
+    ("quy_dinh_tthc", "Kiến nghị đơn giản hóa thủ tục",
+     "Kiến nghị cho phép nộp hoàn toàn trực tuyến thủ tục {proc}, không phải đến nộp bản giấy."),
+    ("hanh_vi_can_bo", "Phản ánh thái độ phục vụ",
+     "Cán bộ tiếp nhận hồ sơ {proc} hướng dẫn chưa tận tình, yêu cầu nộp lại nhiều lần."),
+    ("khac", "Phản ánh về cổng dịch vụ công",
+     "Cổng dịch vụ công báo lỗi khi thanh toán lệ phí trực tuyến cho thủ tục {proc}."),
+)
+ANSWERS = (
+    "Cơ quan đã kiểm tra, hướng dẫn công dân bổ sung và giải quyết hồ sơ theo quy định.",
+    "Nội dung phản ánh đã được tiếp thu; cơ quan đã chấn chỉnh và thông báo kết quả cho công dân.",
+    "Cơ quan đã rà soát quy trình và cập nhật hướng dẫn trên Cổng dịch vụ công của tỉnh.",
+)
+
+
+def play_feedback(session: Session, prov: DemoProvince, cal, rng: random.Random, count: int, now: datetime, today: date) -> int:
+    """PAKN through cchc.feedback.service: received, handled, answered and published (a few forwarded, refused)."""
+    offices = [o for o in prov.offices if o.handler_unit is not None and o.specialists and o.leaders]
+    if not offices or count <= 0:
+        return 0
+    pick = _Weighted(offices, [o.weight * (3 if o.level == "tinh" else 1) for o in offices])
+    days = _working_days(cal, today - timedelta(days=DAYS), today)
+    procs = {o.level: [p for p, s in prov.procedures if (s.levels == "tinh") == (o.level == "tinh")] for o in offices}
+    plans = []
+    for _ in range(count):
+        office = pick.pick(rng)
+        received = _office_moment(rng, cal, rng.choice(days))
+        category, title, text = rng.choice(FEEDBACK_TEXTS)
+        proc = rng.choice(procs[office.level])
+        sender = prov.people.person(rng, year=received.year)
+        plans.append((received, office, category, title, text.format(proc=proc.name.lower()), proc, sender,
+                      rng.random(), rng.randint(1, 12), rng.randint(1, 2 * WORKDAY), rng.choice(ANSWERS),
+                      rng.randrange(len(prov.citizens)) if prov.citizens and rng.random() < 0.4 else None))
+    plans.sort(key=lambda x: x[0])
+    for received, office, category, title, text, proc, sender, r, answer_days, publish_delay, answer, citizen in plans:
+        handler = office.specialists[0]
+        leader = office.leaders[0]
+        if citizen is not None:  # sent from a citizen account on the portal
+            actor, channel, name = prov.citizens[citizen], "cong_dvc", prov.citizens[citizen].full_name
+        else:  # told to an officer of the handling unit, in person or on the hotline
+            actor, channel, name = handler, rng.choice(("truc_tiep", "duong_day_nong")), sender.name
+        fb = feedback.receive(
+            session, actor, unit_id=office.handler_unit.id, content=text, category=category, channel=channel,
+            sender_name=name, sender_contact=sender.phone, title=title, procedure_id=proc.id, received_at=received,
+            calendar=cal,
+        )
+        step = cal.add_working_seconds(received, rng.randint(HOUR, WORKDAY))
+        if step >= now:
+            continue
+        if r < 0.05:
+            feedback.refuse(session, handler, fb, "Nội dung không phải phản ánh, kiến nghị về quy định hành chính.", at=step, calendar=cal)
+            continue
+        if r < 0.12:
+            feedback.forward(session, handler, fb, "Ủy ban nhân dân tỉnh" if office.level != "tinh" else "Bộ, ngành có thẩm quyền",
+                             at=step, calendar=cal)
+            continue
+        feedback.accept(session, handler, fb, at=step)
+        if r < 0.18:
+            asked = cal.add_working_seconds(step, HOUR)
+            if asked >= now:
+                continue
+            feedback.request_supplement(session, handler, fb, "Đề nghị cung cấp mã hồ sơ và số điện thoại liên hệ.", at=asked, calendar=cal)
+            back = cal.add_working_seconds(asked, rng.randint(HOUR, 3 * WORKDAY))
+            if back >= now:
+                continue
+            feedback.supplement(session, handler, fb, "Đã cung cấp mã hồ sơ và số điện thoại.", at=back, calendar=cal)
+            step = back
+        answered = cal.add_working_seconds(step, answer_days * WORKDAY)
+        if answered >= now:
+            continue
+        feedback.answer(session, handler, fb, answer, at=answered, calendar=cal)
+        published = cal.add_working_seconds(answered, publish_delay)
+        if published < now:
+            feedback.publish(session, leader, fb, at=published, calendar=cal)
+    session.flush()
+    return len(plans)
 
 
 # ---- the whole demo ----------------------------------------------------------------------------
@@ -488,6 +603,9 @@ def run_demo(session: Session, options: DemoOptions, progress: Progress | None =
             _expunge_dossiers(session)
         if progress:
             progress("Hồ sơ", i, total)
+    play_feedback(session, prov, cal, random.Random(f"{options.seed}-pakn"), options.dossiers // MIX["feedback_per_dossiers"],
+                  player.now, today)
+    session.commit()
     t2 = timer.perf_counter()
     return DemoResult(province=prov, dossiers=total, seconds_setup=t1 - t0, seconds_dossiers=t2 - t1,
                       summary=summarize(session, prov, today), today=today)
@@ -536,4 +654,6 @@ def summarize(session: Session, prov: DemoProvince, today: date) -> dict:
         "open_within": int(within),
         "digitized_rate": (100.0 * digit[1] / digit[0]) if digit[0] else None,
         "events": session.scalar(select(func.count()).select_from(DossierEvent)) or 0,
+        "feedback": session.scalar(select(func.count()).select_from(Feedback)) or 0,
+        "ratings": session.scalar(select(func.count()).select_from(Rating)) or 0,
     }

@@ -66,6 +66,7 @@ class Office:
     agency_key: str = ""
     legacy: bool = False
     weight: float = 1.0
+    handler_unit: Unit | None = None  # where specialists and leaders sit (PAKN of the office are addressed there)
     receiving: list[User] = field(default_factory=list)
     specialists: list[User] = field(default_factory=list)
     leaders: list[User] = field(default_factory=list)
@@ -103,20 +104,23 @@ class _Builder:
         self.usernames: set[str] = set()
         self._hash: str | None = None
         self.people: People | None = None
+        # what a previous run left (the demo is idempotent), looked up once instead of once per row
+        self.users = {u.username: u for u in session.scalars(select(User))}
+        self.units = {(u.code, u.valid_from): u for u in session.scalars(select(Unit).where(Unit.source == "demo"))}
 
     # ---- units ------------------------------------------------------------------------------
     def unit(self, *, code: str, name: str, level: str, kind: str, parent: Unit | None,
              valid_from: date | None = None, valid_to: date | None = None) -> Unit:
-        found = self.session.scalar(
-            select(Unit).where(Unit.code == code, Unit.valid_from.is_(None) if valid_from is None else Unit.valid_from == valid_from)
-        )
+        found = self.units.get((code, valid_from))
         if found is not None:
             return found
         self.created += 1
-        return units_service.create_unit(
+        unit = units_service.create_unit(
             self.session, code=code, name=name, level=level, kind=kind, parent=parent,
             valid_from=valid_from, valid_to=valid_to, source="demo",
         )
+        self.units[(code, valid_from)] = unit
+        return unit
 
     # ---- users ------------------------------------------------------------------------------
     def password_hash(self) -> str:
@@ -130,12 +134,13 @@ class _Builder:
         return self._hash
 
     def user(self, username: str, full_name: str, role: Role, unit: Unit | None, **extra) -> User:
-        found = self.session.scalar(select(User).where(User.username == username))
+        found = self.users.get(username)
         if found is not None:
             return found
         user = User(username=username, full_name=full_name, role=role.value, unit_id=unit.id if unit else None,
                     password_hash=self.password_hash(), active=True, **extra)
         self.session.add(user)
+        self.users[username] = user
         return user
 
     def staff(self, office: Office, person_unit: Unit, specialists: int = 1, admin: bool = True) -> None:
@@ -146,7 +151,10 @@ class _Builder:
         def name() -> str:
             return people.person(self.rng, min_age=25, max_age=58, year=year).name
 
-        office.receiving.append(self.user(f"motcua.{office.slug}", name(), Role.RECEIVING, person_unit))
+        # The one-stop officer belongs to the one-stop unit itself (ratings at the counter, PAKN there);
+        # specialists, leaders and the administrator to the commune / district / agency above it.
+        office.handler_unit = person_unit
+        office.receiving.append(self.user(f"motcua.{office.slug}", name(), Role.RECEIVING, office.unit))
         for i in range(specialists):
             suffix = "" if i == 0 else str(i + 1)
             office.specialists.append(self.user(f"chuyenvien{suffix}.{office.slug}", name(), Role.SPECIALIST, person_unit))
@@ -223,14 +231,15 @@ def build_province(
     old_communes = [c for c in old_communes if c.valid_on(LEGACY_UNTIL)]
 
     used_slugs: set[str] = set()
+    commune_slugs = [_unique_slug(slug(c.name), used_slugs, "2025") for c in communes]
     total_steps = len(catalog.province_agencies) + len(districts) + len(old_communes) + len(communes)
     step = 0
 
-    def tick(label: str) -> None:
+    def tick(_what: str) -> None:
         nonlocal step
         step += 1
         if progress:
-            progress(label, step, total_steps)
+            progress("Cơ quan, đơn vị và cán bộ", step, total_steps)
 
     # ---- provincial agencies ------------------------------------------------------------------
     agencies: dict[str, Office] = {}
@@ -306,7 +315,7 @@ def build_province(
                         kind="trung_tam_hcc", parent=commune, valid_from=TWO_TIER_FROM)
         for j, phong in enumerate(catalog.commune["new_phong"], start=2):
             b.unit(code=f"{m:03d}.{j:02d}.00.H{pp}", name=phong, level="xa", kind="phong", parent=commune, valid_from=TWO_TIER_FROM)
-        office = Office(unit=center, level="xa", slug=_unique_slug(slug(commune.name), used_slugs, "2025"),
+        office = Office(unit=center, level="xa", slug=commune_slugs[m - 1],
                         area_name=commune.name, urban=commune.kind == "phuong")
         b.staff(office, commune)
         commune_offices.append(office)
@@ -331,11 +340,12 @@ def build_province(
     for key in ("vp_ubnd", "snv"):
         office_slug = next(a.slug for a in catalog.province_agencies if a.key == key)
         accounts.append((f"baocao.{office_slug}", Role.REPORTING.label, agency_units[key].name))
-    show = [agencies[k] for k in ("stp", "sxd") if k in agencies]
-    show += district_offices[:1] + legacy_offices[:1] + commune_offices[:2]
-    for office in show:
+    full = [agencies[k] for k in ("stp",) if k in agencies] + commune_offices[:1]
+    for office in full:
         for user in (*office.receiving, *office.specialists[:1], *office.leaders, *office.admins):
             accounts.append((user.username, Role(user.role).label, office.unit.name))
+    for office in [agencies[k] for k in ("sxd", "stc") if k in agencies] + district_offices[:1] + legacy_offices[:1]:
+        accounts.append((office.receiving[0].username, Role.RECEIVING.label, office.unit.name))
     accounts.append((citizen_users[0].username, Role.CITIZEN.label, citizen_users[0].full_name) if citizen_users else ("", "", ""))
     return DemoProvince(
         province=province, legacy_provinces=legacy_provinces, agencies=agencies, districts=district_offices,
