@@ -100,3 +100,11 @@ def test_a_derived_rate_always_passes_its_own_check(num, den):
     values = formdefs.compute_values(form, {}, {"2.1": Decimal(den), "2.2": Decimal(num)})
     assert formdefs.problems(form, values) == []
     assert Decimal(0) <= values["2"] <= Decimal(100)
+
+
+def test_a_rate_row_must_be_a_percent(tmp_path: Path):
+    bad = tmp_path / "bieu_mau_8.yaml"
+    bad.write_text('number: 8\ntitle: Thử\nrows:\n  - {stt: "1", label: Tỷ lệ, kind: count, rate_of: ["1.1", "1.2"]}\n'
+                   '  - {stt: "1.1", label: A, manual: true}\n  - {stt: "1.2", label: B, manual: true}\n', encoding="utf-8")
+    with pytest.raises(formdefs.FormDefinitionError, match="Biểu mẫu 8, STT 1: dòng có `rate_of` phải có `kind: percent`"):
+        formdefs.load_form(bad)

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from cchc import config
+from cchc.errors import CchcError
 
 FORMS_DIR = config.DATA_DIR / "forms"
 KINDS = ("heading", "count", "percent", "flag", "choice", "money")
@@ -73,7 +74,7 @@ class FormDef:
         return any(r.stt == stt for r in self.rows)
 
 
-class FormDefinitionError(Exception):
+class FormDefinitionError(CchcError):
     """A form file is wrong: a bug in the data shipped or edited by an administrator."""
 
 
@@ -87,6 +88,8 @@ def _row(number: int, raw: dict) -> RowDef:
         raise FormDefinitionError(f"{where}: cần `source`, `manual: true` hoặc `rate_of`.")
     if source and manual:
         raise FormDefinitionError(f"{where}: không thể vừa `source` vừa `manual`.")
+    if rate_of is not None and kind != "percent":
+        raise FormDefinitionError(f"{where}: dòng có `rate_of` phải có `kind: percent`.")
     if rate_of is not None and len(rate_of) != 2:
         raise FormDefinitionError(f"{where}: `rate_of` cần đúng hai STT [tử số, mẫu số].")
     choices = {int(k): str(v) for k, v in (raw.get("choices") or {}).items()}
