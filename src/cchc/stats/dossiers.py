@@ -1,8 +1,10 @@
 """Dossier figures of a unit and window (seed 000 "Tổng số hồ sơ …", seed 004 Biểu mẫu 3 mục 3).
 
-Every figure is a conditional aggregate over the dossier table joined to the units under the
-chosen unit; no dossier is loaded into Python. Each bucket's condition is written once
-(`bucket_conditions`) and used both to count (`dossier_figures`) and to list (`explain`).
+Every figure is computed by the database over the dossier table joined to the units under the
+chosen unit (CASE expressions and GROUP BY unit and level); no dossier is loaded into Python.
+Each bucket's condition is written once (`bucket_conditions`) and used both to count
+(`dossier_figures`, which classifies each dossier with the leaf buckets' conditions) and to list
+(`explain`).
 
 The buckets of a window [start 00:00, end 23:59:59] — a dossier is *received* unless it is still
 only submitted (moi_dang_ky) or was not accepted at the counter (khong_tiep_nhan); it has *ended*
@@ -200,12 +202,6 @@ def _count(cond):
 # --------------------------------------------------------------------------------------------
 # Figures
 # --------------------------------------------------------------------------------------------
-
-def empty_counts() -> dict:
-    out = {k: 0 for k in COUNT_KEYS}
-    out["on_time_rate"] = None
-    return {k: out[k] for k in KEYS}
-
 
 def _finish(counts: dict) -> dict:
     counts["on_time_rate"] = rate(counts["resolved_in_time"], counts["resolved_total"])
