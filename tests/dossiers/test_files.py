@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from cchc import config
 from cchc.dossiers import files
 from cchc.dossiers import service as svc
-from cchc.dossiers.models import DossierFile
+from cchc.dossiers.models import DossierEvent, DossierFile
 from cchc.errors import InvalidTransition, PermissionDenied, ValidationError
 
 from .factories import APPLICANT, MONDAY
@@ -39,9 +39,9 @@ def test_component_file_is_stored_by_hash_and_marks_digitised(db, world, files_d
     files.attach_file(db, w.receiver, d, "thanh_phan", "ban sao.pdf", PDF, "application/pdf", at=MONDAY)
     assert len(list((files_dir / digest[:2]).iterdir())) == 1
     assert db.scalar(select(func.count()).select_from(DossierFile).where(DossierFile.dossier_id == d.id)) == 2
-    ev = [e for e in d.events if e.action == "attach_file"] or None
-    db.expire_all()
-    assert ev is None or ev[0].data["sha256"] == digest
+    events = db.scalars(select(DossierEvent).where(DossierEvent.dossier_id == d.id, DossierEvent.action == "attach_file")).all()
+    assert [(e.note, e.data["sha256"], e.data["component_id"]) for e in events] == [
+        ("to khai.pdf", digest, comp.id), ("ban sao.pdf", digest, None)]
 
 
 def test_result_files_on_finish_mark_the_result_digitised(db, world, files_dir):

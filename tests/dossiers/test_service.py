@@ -721,3 +721,31 @@ def test_apology_with_a_day_and_an_aware_moment(db, world):
     svc.apologize(db, w.leader, d, "Chờ xác minh", date(2025, 3, 12), at=aware)
     assert d.extended_due_at == datetime(2025, 3, 12, 9, 0)
     assert events_of(db, d)[-1].at == datetime(2025, 3, 4, 10, 0)
+
+
+def test_two_officers_acting_at_once_on_one_dossier(committed):
+    """The second hand-over of the same step is refused (version check), in Vietnamese."""
+    from sqlalchemy.orm import Session
+
+    from cchc.auth.models import User
+
+    from .factories import make_user, make_world
+
+    engine = committed
+    with Session(engine) as s:
+        w = make_world(s)
+        second = make_user(s, "chuyenvien_3", "chuyen_vien", w.commune)
+        d = receive(s, w)
+        s.commit()
+        ids = (d.id, w.specialist.id, second.id)
+    with Session(engine) as a, Session(engine) as b:
+        da, db_ = a.get(Dossier, ids[0]), b.get(Dossier, ids[0])
+        da.steps, db_.steps  # noqa: B018 — both officers have the dossier open
+        svc.forward(a, a.get(User, ids[1]), da, at=MONDAY + H)
+        a.commit()
+        with pytest.raises(InvalidTransition, match="vừa được người khác cập nhật"):
+            svc.forward(b, b.get(User, ids[2]), db_, at=MONDAY + H)
+        b.rollback()
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(DossierEvent).where(DossierEvent.action == "forward")) == 1
+        assert s.get(Dossier, ids[0]).current_step_seq == 3

@@ -29,6 +29,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from cchc.auth.enums import Role
 from cchc.auth.models import User
@@ -154,6 +155,17 @@ def check_moment(session: Session, dossier: Dossier, at: datetime) -> None:
             f"({fmt_datetime(last)}).",
             field="at",
         )
+
+
+def _flush(session: Session, dossier: Dossier) -> None:
+    """Write the action; a dossier changed meanwhile by someone else (version check) is refused."""
+    code = dossier.code  # read before the flush: a failed flush leaves the session unusable
+    try:
+        session.flush()
+    except StaleDataError:
+        raise InvalidTransition(
+            f"Hồ sơ {code} vừa được người khác cập nhật trong lúc bạn thao tác; hãy tải lại hồ sơ và thực hiện lại."
+        ) from None
 
 
 # ---- the internal process -------------------------------------------------------------------
@@ -587,7 +599,7 @@ def receive(
     _open_step(session, dossier, proc.steps[0], at)
     log(session, actor, dossier, "receive", None, State.PROCESSING.value, at,
         data={"code": code, "channel": int(ch), "due_at": due.isoformat()})
-    session.flush()
+    _flush(session, dossier)
     return dossier
 
 
@@ -637,7 +649,7 @@ def submit_online(
     dossier.current_unit_id = unit.id
     log(session, citizen, dossier, "submit_online", None, State.SUBMITTED.value, at,
         data={"code": code, "channel": int(ch), "provisional_due_at": due.isoformat()})
-    session.flush()
+    _flush(session, dossier)
     return dossier
 
 
@@ -661,7 +673,7 @@ def accept(session: Session, actor: User | None, dossier: Dossier, at: datetime 
     _close_step(dossier, at, "chuyen_tiep", actor)
     _open_step(session, dossier, proc.steps[0], at)
     log(session, actor, dossier, "accept", before, dossier.state, at, data={"due_at": due.isoformat()})
-    session.flush()
+    _flush(session, dossier)
     return dossier
 
 
@@ -683,7 +695,7 @@ def reject_submission(session: Session, actor: User | None, dossier: Dossier, re
     dossier.end_reason = reason
     _clear_position(dossier)
     log(session, actor, dossier, "reject_submission", before, dossier.state, at, note=reason)
-    session.flush()
+    _flush(session, dossier)
     return dossier
 
 
@@ -742,7 +754,7 @@ def forward(
     log(session, actor, dossier, "forward", dossier.state, dossier.state, at, note=note,
         data={"from_step": closed.step_seq if closed else None, "to_step": nxt.seq, "timeliness": closed.timeliness if closed else None,
               "assignee_id": assignee.id if assignee is not None else None})
-    session.flush()
+    _flush(session, dossier)
     return dossier
 
 
@@ -771,7 +783,7 @@ def send_back(session: Session, actor: User | None, dossier: Dossier, note: str,
     _open_step(session, dossier, prev, at, handler)
     log(session, actor, dossier, "send_back", dossier.state, dossier.state, at, note=note,
         data={"from_step": closed.step_seq if closed else None, "to_step": prev.seq})
-    session.flush()
+    _flush(session, dossier)
     return dossier
 
 
@@ -799,7 +811,7 @@ def assign(session: Session, actor: User | None, dossier: Dossier, assignee: Use
     dossier.current_assignee_id = assignee.id
     log(session, actor, dossier, "assign", dossier.state, dossier.state, at, note=assignee.full_name,
         data={"assignee_id": assignee.id, "step": dossier.current_step_seq})
-    session.flush()
+    _flush(session, dossier)
     return dossier
 
 
@@ -828,7 +840,7 @@ def request_supplement(
     dossier.supplement_count = (dossier.supplement_count or 0) + 1
     dossier.supplement_requested_at = at
     log(session, actor, dossier, "request_supplement", before, dossier.state, at, note=reason, data={"items": items})
-    session.flush()
+    _flush(session, dossier)
     return dossier
 
 
@@ -854,7 +866,7 @@ def supplement(session: Session, actor: User | None, dossier: Dossier, note: str
         dossier.current_step_due_at = dossier.current_step_due_at + pause
     log(session, actor, dossier, "supplement", before, dossier.state, at, note=note,
         data={"supplement_seconds": dossier.supplement_seconds})
-    session.flush()
+    _flush(session, dossier)
     return dossier
 
 
@@ -900,7 +912,7 @@ def apologize(
     dossier.apology_count = (dossier.apology_count or 0) + 1
     log(session, actor, dossier, "apologize", dossier.state, dossier.state, at, note=reason,
         data={"due_at": dossier.due_at.isoformat() if dossier.due_at else None, "new_due_at": new_due_at.isoformat()})
-    session.flush()
+    _flush(session, dossier)
     return dossier
 
 
@@ -931,7 +943,7 @@ def refuse(session: Session, actor: User | None, dossier: Dossier, reason: str, 
     dossier.end_reason = reason
     _end(dossier, State.REFUSED, at, actor, reason)
     log(session, actor, dossier, "refuse", before, dossier.state, at, note=reason, data={"timeliness": dossier.timeliness})
-    session.flush()
+    _flush(session, dossier)
     return dossier
 
 
@@ -950,7 +962,7 @@ def withdraw(session: Session, actor: User | None, dossier: Dossier, reason: str
     dossier.end_reason = reason
     _end(dossier, State.WITHDRAWN, at, actor, reason)
     log(session, actor, dossier, "withdraw", before, dossier.state, at, note=reason, data={"timeliness": dossier.timeliness})
-    session.flush()
+    _flush(session, dossier)
     return dossier
 
 
@@ -975,7 +987,7 @@ def stop(session: Session, actor: User | None, dossier: Dossier, reason: str, at
     dossier.end_reason = reason
     _end(dossier, State.STOPPED, at, actor, reason)
     log(session, actor, dossier, "stop", before, dossier.state, at, note=reason, data={"timeliness": dossier.timeliness})
-    session.flush()
+    _flush(session, dossier)
     return dossier
 
 
@@ -999,7 +1011,7 @@ def request_financial(session: Session, actor: User | None, dossier: Dossier, am
     dossier.financial_requested_at = at
     log(session, actor, dossier, "request_financial", before, dossier.state, at,
         note=f"{fmt_int(int(value))} đồng", data={"amount": str(value)})
-    session.flush()
+    _flush(session, dossier)
     return dossier
 
 
@@ -1045,7 +1057,7 @@ def record_payment(
         dossier.state = State.PROCESSING
     log(session, actor, dossier, "record_payment", before, dossier.state, at,
         note=f"{fmt_int(int(value))} đồng", data={"amount": str(value), "online": int(how)})
-    session.flush()
+    _flush(session, dossier)
     return dossier
 
 
@@ -1094,7 +1106,7 @@ def finish(
     _open_return_step(session, dossier, proc, at)
     log(session, actor, dossier, "finish", before, dossier.state, at, note=number,
         data={"timeliness": dossier.timeliness, "esigned": bool(esigned)})
-    session.flush()
+    _flush(session, dossier)
     for up in uploads:
         files_mod.attach_file(session, actor, dossier, "ket_qua", up.filename, up.content, up.content_type, at=at)
     return dossier
@@ -1116,7 +1128,7 @@ def return_result(session: Session, actor: User | None, dossier: Dossier, at: da
     dossier.returned_at = at
     _clear_position(dossier)
     log(session, actor, dossier, "return_result", before, dossier.state, at)
-    session.flush()
+    _flush(session, dossier)
     return dossier
 
 
@@ -1157,7 +1169,7 @@ def mark_digitized(
         dossier.result_digitized = bool(result)
         data["result"] = bool(result)
     log(session, actor, dossier, "mark_digitized", dossier.state, dossier.state, at, data=data)
-    session.flush()
+    _flush(session, dossier)
     return dossier
 
 
