@@ -69,6 +69,12 @@ def test_show_with_chain_children_and_successions(loaded):
     assert "Số đơn vị trực thuộc: 13" in district
 
 
+def test_rebuild_paths_keeps_the_tree(loaded):
+    before = run("show", "00004", "--on", "30/6/2025")
+    assert "Đã tính lại đường dẫn của 14.122 đơn vị." in run("rebuild-paths")
+    assert run("show", "00004", "--on", "30/6/2025") == before
+
+
 def test_unknown_code_is_a_vietnamese_error_with_status_2(loaded, monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["cchc", "units", "show", "02", "--on", "1/7/2025"])
     with pytest.raises(SystemExit) as info:

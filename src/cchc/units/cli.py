@@ -117,3 +117,14 @@ def show(
             for link in links:
                 part = " (một phần)" if link.partial else ""
                 console.print(f"  – {link.unit.name} ({link.unit.code}){part}, từ {vn.fmt_date(link.effective)}")
+
+
+@app.command("rebuild-paths")
+def rebuild_paths_cmd() -> None:
+    """Tính lại đường dẫn cây đơn vị từ quan hệ cấp trên (công cụ sửa chữa)."""
+    from cchc.cli import console
+    from cchc.units.service import rebuild_paths
+
+    with session_scope() as session:
+        n = rebuild_paths(session)
+    console.print(f"Đã tính lại đường dẫn của {vn.fmt_int(n)} đơn vị.")
