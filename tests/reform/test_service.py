@@ -115,7 +115,7 @@ def test_narratives_by_key_or_title(db, tree):
     _, office, _ = tree
     reform.set_narrative(db, None, office, START, END, "ii.1", "Ban hành 04 văn bản.")
     reform.set_narrative(db, None, office, START, END, "Mặt tích cực", "Chuyển biến tích cực.")
-    reform.set_narrative(db, None, office, START, END, "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ KỲ TỚI", "Tiếp tục.")
+    reform.set_narrative(db, None, office, START, END, "IV. Phương hướng, nhiệm vụ 6 tháng cuối năm 2023", "Tiếp tục.")
     reform.set_narrative(db, None, office, START, END, "Kính gửi", "Sở Nội vụ")
     assert reform.get_narratives(db, office.id, START, END) == {
         "II.1": "Ban hành 04 văn bản.", "III.1": "Chuyển biến tích cực.", "IV": "Tiếp tục.", "kinh_gui": "Sở Nội vụ",

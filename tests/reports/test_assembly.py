@@ -174,3 +174,10 @@ def test_narrative_blocks_keep_lists_and_paragraphs():
         ("para", "1. Việc thứ nhất."),
     ]
 
+
+
+def test_directions_are_titled_with_the_next_period(db, units, period):
+    assert section(make(db, units["office"], period), "IV").title == "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ QUÝ IV NĂM 2023"
+    assert section(make(db, units["office"], resolve_period("2024-H1")), "IV").title == "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ 6 THÁNG CUỐI NĂM 2024"
+    custom = resolve_period(None, "01/7/2023", "13/9/2023")
+    assert section(make(db, units["office"], custom), "IV").title == "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ KỲ TỚI"

@@ -49,7 +49,7 @@ def test_docx_layout_text_and_tables(report, tmp_path):
     assert "- Số lượng hồ sơ đang giải quyết: 10.277; trong đó, trong hạn: 9.547, quá hạn: 730." in texts
     for title in ("I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CẢI CÁCH HÀNH CHÍNH", "II. KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH",
                   "6. Xây dựng và phát triển Chính quyền điện tử, Chính quyền số", "III. ĐÁNH GIÁ CHUNG", "1. Mặt tích cực", "2. Hạn chế",
-                  "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ KỲ TỚI", "V. KIẾN NGHỊ, ĐỀ XUẤT"):
+                  "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ QUÝ IV NĂM 2023", "V. KIẾN NGHỊ, ĐỀ XUẤT"):
         assert title in texts
     bold = next(p for p in doc.paragraphs if p.text == "Đề nghị Sở Nội vụ hỗ trợ.")
     assert [(r.text, bool(r.bold)) for r in bold.runs] == [("Đề nghị ", False), ("Sở Nội vụ", True), (" hỗ trợ.", False)]

@@ -237,9 +237,10 @@ def normalise_section(key: str) -> str:
     for s in layout["sections"]:
         if not s.get("narrative", True):
             continue
-        title = vn.search_key(s["title"])
+        open_ended = "{next}" in s["title"]  # "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ {next}": any period may follow
+        title = vn.search_key(s["title"].replace("{next}", "")).rstrip(" .,")
         bare = title.split(". ", 1)[-1] if ". " in title else title
-        if plain in (title, bare):
+        if plain in (title, bare) or (open_ended and (plain.startswith(title) or plain.startswith(bare))):
             return s["key"]
     raise ValidationError(
         f"Không nhận ra mục báo cáo «{key}». Dùng một trong: {', '.join(keys)} hoặc tiêu đề mục (ví dụ «Mặt tích cực»)."

@@ -592,9 +592,11 @@ def build_report(
     )
 
     missing = layout["missing_text"]
+    next_title = str((layout.get("next_period") or {}).get(getattr(period, "preset", None) or "", layout.get("next_period_default", "KỲ TỚI")))
+    next_title = next_title.format(year=period.year, next_year=period.year + 1)
     sections: list[Section] = []
     for spec in layout["sections"]:
-        sec = Section(spec["key"], spec["title"], int(spec.get("level", 1)))
+        sec = Section(spec["key"], spec["title"].format(next=next_title), int(spec.get("level", 1)))
         has_narrative = spec.get("narrative", True)
         figures_kind = spec.get("figures")
         generated: list[Block] = []
