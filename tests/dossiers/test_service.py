@@ -749,3 +749,65 @@ def test_two_officers_acting_at_once_on_one_dossier(committed):
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(DossierEvent).where(DossierEvent.action == "forward")) == 1
         assert s.get(Dossier, ids[0]).current_step_seq == 3
+
+
+# ---- property: any sequence of attempts keeps the dossier consistent ----------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cchc.errors import CchcError  # noqa: E402
+
+ACTORS = ("receiver", "specialist", "specialist2", "leader", "unit_admin", "other_receiver", "other_leader", "citizen", "other_citizen")
+ATTEMPTS = ("forward", "send_back", "assign", "request_supplement", "supplement", "apologize", "refuse", "withdraw", "stop",
+            "request_financial", "record_payment", "finish", "return_result", "mark_digitized")
+
+
+def _attempt(db, w, d, name, actor, at):
+    reason = "Lý do ghi rõ"
+    calls = {
+        "forward": lambda: svc.forward(db, actor, d, note="Chuyển", at=at),
+        "send_back": lambda: svc.send_back(db, actor, d, reason, at=at),
+        "assign": lambda: svc.assign(db, actor, d, w.specialist2 if d.current_role == "chuyen_vien" else w.leader, at=at),
+        "request_supplement": lambda: svc.request_supplement(db, actor, d, reason, ["Tờ khai"], at=at),
+        "supplement": lambda: svc.supplement(db, actor, d, at=at),
+        "apologize": lambda: svc.apologize(db, actor, d, reason, d.due_at + 5 * D, at=at),
+        "refuse": lambda: svc.refuse(db, actor, d, reason, at=at),
+        "withdraw": lambda: svc.withdraw(db, actor, d, reason, at=at),
+        "stop": lambda: svc.stop(db, actor, d, reason, at=at),
+        "request_financial": lambda: svc.request_financial(db, actor, d, 30000, at=at),
+        "record_payment": lambda: svc.record_payment(db, actor, d, max(Decimal(d.fee_amount or 0), Decimal(1)), OnlinePayment.DVCQG, at=at),
+        "finish": lambda: svc.finish(db, actor, d, result_number="9/KQ", result_summary="Kết quả", at=at),
+        "return_result": lambda: svc.return_result(db, actor, d, at=at),
+        "mark_digitized": lambda: svc.mark_digitized(db, actor, d, components=True, at=at),
+    }
+    return calls[name]()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(ATTEMPTS), st.sampled_from(ACTORS)), min_size=1, max_size=14))
+def test_any_sequence_of_attempts_keeps_the_dossier_consistent(db, world, attempts):
+    w = world
+    d = receive(db, w)
+    succeeded = 1
+    ended = {State.FINISHED, State.RETURNED, State.REFUSED, State.WITHDRAWN, State.STOPPED}
+    for i, (name, who) in enumerate(attempts, 1):
+        actor, at = getattr(w, who), MONDAY + i * H / 2
+        allowed = name in svc.allowed_actions(db, actor, d, at=at)
+        db.flush()
+        before = snapshot(db, d)
+        try:
+            _attempt(db, w, d, name, actor, at)
+        except CchcError as exc:
+            assert not allowed or not isinstance(exc, (PermissionDenied, InvalidTransition)), (name, who, exc.message)
+            assert snapshot(db, d) == before and not db.dirty and not db.new
+            continue
+        assert allowed, f"{name} by {who} succeeded but allowed_actions did not offer it"
+        succeeded += 1
+        state = State(d.state)
+        assert d.status_code == state.dvcqg_code
+        open_steps = [s for s in d.steps if s.ended_at is None]
+        assert len(open_steps) == (0 if state in (ended - {State.FINISHED}) else 1)
+        assert (d.ended_at is not None) == (state in ended) == (d.timeliness is not None)
+        assert d.supplement_count <= 1 and d.apology_count <= 1
+        assert all(s.timeliness is not None for s in d.steps if s.ended_at is not None)
+    assert db.scalar(select(func.count()).select_from(DossierEvent).where(DossierEvent.dossier_id == d.id)) == succeeded
