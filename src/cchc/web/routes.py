@@ -5,6 +5,7 @@ from cchc.auth.views import router as auth_api
 from cchc.dossiers.pages import router as dossier_pages
 from cchc.dossiers.views import router as dossier_api
 from cchc.web.admin import router as admin_pages
+from cchc.reports.pages import router as report_pages
 from cchc.stats.pages import router as stats_pages
 from cchc.stats.views import router as stats_api
 from cchc.web.pages import router as home_pages
@@ -32,6 +33,7 @@ ROUTERS = [
     admin_pages,
     dossier_pages,
     stats_pages,
+    report_pages,
     citizen_pages,
     feedback_pages,
 ]

@@ -1,0 +1,132 @@
+"""Pages: the CCHC report of a unit and period — preview, narrative sections, figures entered by hand,
+downloads (DOCX, PDF, XLSX, Markdown). Everything is assembled by cchc.reports and stored by cchc.reform."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from cchc import vn
+from cchc.auth.enums import Role
+from cchc.auth.models import User
+from cchc.errors import CchcError, ValidationError
+from cchc.reform import service as reform
+from cchc.reports import forms as formdefs
+from cchc.reports.assembly import build_report
+from cchc.stats.pages import Selection, period_choices, select_scope
+from cchc.web.deps import check_csrf, get_db, require_roles
+from cchc.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False)
+reporter = require_roles(Role.REPORTING, Role.LEADER, Role.UNIT_ADMIN, Role.SYSTEM_ADMIN)
+MEDIA = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "md": "text/markdown; charset=utf-8",
+}
+
+
+def _selection(db: Session, user: User, params) -> Selection:
+    start, end = params.get("tu_ngay"), params.get("den_ngay")
+    return select_scope(db, user, params.get("don_vi") or None, params.get("ky") or None,
+                        vn.parse_date(start, what="từ ngày").isoformat() if start else None,
+                        vn.parse_date(end, what="đến ngày").isoformat() if end else None)
+
+
+def _query(sel: Selection) -> str:
+    return f"don_vi={quote(sel.unit.code)}&tu_ngay={vn.fmt_date(sel.period.start)}&den_ngay={vn.fmt_date(sel.period.end)}"
+
+
+def _context(db: Session, sel: Selection, **extra) -> dict:
+    layout = formdefs.report_layout()
+    narrative_sections = [s for s in layout["sections"] if s.get("narrative", True)]
+    texts = reform.get_narratives(db, sel.unit.id, sel.period.start, sel.period.end)
+    manual = reform.manual_values(db, sel.unit.id, sel.period.start, sel.period.end)
+    manual_forms = [(form, [r for r in form.rows if r.manual]) for form in formdefs.load_forms()]
+    return {"unit": sel.unit, "period": sel.period, "query": _query(sel), "sections": narrative_sections, "texts": texts,
+            "manual": manual, "manual_forms": [(f, rows) for f, rows in manual_forms if rows], "choices": period_choices(sel.period.end),
+            "fmt_plain": formdefs.fmt_plain, **extra}
+
+
+@router.get("/bao-cao")
+def report_page(request: Request, tab: str = "xem", db: Session = Depends(get_db), user: User = Depends(reporter)):
+    try:
+        sel = _selection(db, user, request.query_params)
+    except CchcError as exc:
+        return render(request, "reports/page.html", {"error": exc.message, "unit": None, "choices": [], "tab": tab,
+                                                      "params": dict(request.query_params)}, status_code=exc.http_status)
+    ctx = _context(db, sel, tab=tab, params=dict(request.query_params))
+    if tab == "xem":
+        try:
+            ctx["report"] = build_report(db, sel.unit, sel.period)
+        except CchcError as exc:
+            ctx["report_error"] = exc.message
+    return render(request, "reports/page.html", ctx)
+
+
+@router.post("/bao-cao/noi-dung", dependencies=[Depends(check_csrf)])
+async def save_narratives(request: Request, db: Session = Depends(get_db), user: User = Depends(reporter)):
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    sel = _selection(db, user, form)
+    changed = 0
+    for key in reform.narrative_keys():
+        field = f"muc_{key}"
+        if field in form:
+            current = reform.get_narratives(db, sel.unit.id, sel.period.start, sel.period.end).get(key, "")
+            if form[field].strip() != current.strip():
+                reform.set_narrative(db, user, sel.unit, sel.period.start, sel.period.end, key, form[field])
+                changed += 1
+    flash(request, f"Đã lưu {changed} mục nội dung." if changed else "Không có mục nào thay đổi.")
+    return RedirectResponse(f"/bao-cao?tab=noi-dung&{_query(sel)}", status_code=303)
+
+
+@router.post("/bao-cao/so-lieu", dependencies=[Depends(check_csrf)])
+async def save_figures(request: Request, db: Session = Depends(get_db), user: User = Depends(reporter)):
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    sel = _selection(db, user, form)
+    entries, field_errors = [], {}
+    for f in formdefs.load_forms():
+        for row in f.rows:
+            name = f"bm{f.number}_{row.stt}"
+            if not row.manual or name not in form:
+                continue
+            try:
+                value = formdefs.parse_entry(row, form[name])
+            except ValueError as exc:
+                field_errors[name] = f"{f.name}, STT {row.stt}: {exc}."
+                continue
+            entries.append(reform.Entry(f.number, row.stt, value))
+    try:
+        if field_errors:
+            raise ValidationError("Có số liệu không hợp lệ; chưa lưu gì. Sửa các ô được đánh dấu rồi lưu lại.")
+        from cchc.stats.figures import all_figures
+
+        figures = all_figures(db, sel.unit, sel.period.start, sel.period.end, period=sel.period)
+        written = reform.set_figures(db, user, sel.unit, sel.period.start, sel.period.end, entries, figures)
+    except CchcError as exc:
+        db.rollback()
+        ctx = _context(db, sel, tab="so-lieu", params=form, error=exc.message, field_errors=field_errors, typed=form)
+        return render(request, "reports/page.html", ctx, status_code=exc.http_status)
+    flash(request, f"Đã lưu số liệu ({written} chỉ tiêu thay đổi).")
+    return RedirectResponse(f"/bao-cao?tab=so-lieu&{_query(sel)}", status_code=303)
+
+
+@router.get("/bao-cao/tai")
+def download(request: Request, dinh_dang: str = "docx", db: Session = Depends(get_db), user: User = Depends(reporter)):
+    from cchc.reports.output import write_report
+
+    if dinh_dang not in MEDIA:
+        raise ValidationError(f"Định dạng «{dinh_dang}» không hỗ trợ (docx, pdf, xlsx, md).")
+    sel = _selection(db, user, request.query_params)
+    built = build_report(db, sel.unit, sel.period)
+    with tempfile.TemporaryDirectory(prefix="cchc-report-") as tmp:
+        name = f"bao-cao-cchc-{sel.unit.code}-{sel.period.start:%Y%m%d}-{sel.period.end:%Y%m%d}.{dinh_dang}"
+        files = write_report(built, Path(tmp) / name, dinh_dang)
+        body = files[0].read_bytes()
+    return Response(body, media_type=MEDIA[dinh_dang], headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})

@@ -1,0 +1,70 @@
+"""The reports page: preview, narratives, figures entered by hand (checked), downloads."""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+
+from cchc.db import session_factory
+from cchc.reform.models import ManualFigure
+from tests.dossiers.test_views import web_world  # noqa: F401 — committed world with passwords
+from tests.webclient import csrf_from, login_page
+
+PERIOD = {"ky": "2025-H1"}
+
+
+def _reporter(client, w):
+    login_page(client, w.reporter.username)
+    return client
+
+
+def test_preview_and_narrative(client, web_world):
+    w = web_world
+    _reporter(client, w)
+    page = client.get("/bao-cao", params=PERIOD)
+    assert page.status_code == 200, page.text
+    assert "BÁO CÁO" in page.text and "I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CẢI CÁCH HÀNH CHÍNH" in page.text
+    assert "(số liệu tính từ 15/12/2024 đến 14/6/2025)" in page.text
+    form = client.get("/bao-cao", params={**PERIOD, "tab": "noi-dung"}).text
+    r = client.post("/bao-cao/noi-dung", data={"csrf_token": csrf_from(form), "don_vi": w.province.code, "tu_ngay": "15/12/2024",
+                                                "den_ngay": "14/6/2025", "muc_IV": "Tiếp tục đẩy mạnh dịch vụ công trực tuyến toàn trình."},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    assert "Tiếp tục đẩy mạnh dịch vụ công trực tuyến toàn trình." in client.get("/bao-cao", params=PERIOD).text
+
+
+def test_manual_figures_are_validated_all_or_nothing(client, web_world):
+    w = web_world
+    _reporter(client, w)
+    page = client.get("/bao-cao", params={**PERIOD, "tab": "so-lieu"}).text
+    base = {"csrf_token": csrf_from(page), "don_vi": w.province.code, "tu_ngay": "15/12/2024", "den_ngay": "14/6/2025"}
+    bad = client.post("/bao-cao/so-lieu", data={**base, "bm1_1": "17", "bm1_2.1": "-3"})
+    assert bad.status_code == 422 and 'class="field-error"' in bad.text and "không âm" in bad.text
+    parts = client.post("/bao-cao/so-lieu", data={**base, "bm1_2.1": "29", "bm1_2.2": "30"})
+    assert parts.status_code == 422  # 30 tasks done out of 29 planned
+    with session_factory()() as s:
+        assert s.query(ManualFigure).count() == 0
+    ok = client.post("/bao-cao/so-lieu", data={**base, "bm1_1": "17", "bm1_2.1": "29", "bm1_2.2": "16"}, follow_redirects=False)
+    assert ok.status_code == 303
+    with session_factory()() as s:
+        assert s.query(ManualFigure).count() == 3
+    preview = client.get("/bao-cao", params=PERIOD).text
+    assert "55,17" in preview  # 16/29 completion rate computed from what was typed
+
+
+def test_downloads(client, web_world):
+    _reporter(client, web_world)
+    r = client.get("/bao-cao/tai", params={**PERIOD, "dinh_dang": "docx"})
+    assert r.status_code == 200
+    doc = Document(io.BytesIO(r.content))
+    text = "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for row in t.rows for c in row.cells])
+    assert "BÁO CÁO" in text and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert client.get("/bao-cao/tai", params={**PERIOD, "dinh_dang": "xlsx"}).content[:2] == b"PK"
+    assert "Biểu mẫu 1" in client.get("/bao-cao/tai", params={**PERIOD, "dinh_dang": "md"}).text
+    assert client.get("/bao-cao/tai", params={**PERIOD, "dinh_dang": "exe"}).status_code == 422
+
+
+def test_only_reporting_roles(client, web_world):
+    login_page(client, web_world.specialist.username)
+    assert client.get("/bao-cao", params=PERIOD).status_code == 403
