@@ -55,6 +55,9 @@ def _register() -> None:
     from cchc.synth.cli import demo
 
     app.command("demo")(demo)
+    from cchc.dossiers.cli import app as dossiers_app
+
+    app.add_typer(dossiers_app, name="dossiers", help="Hồ sơ: xem phiếu kiểm soát (Mẫu 06), nhật ký; tìm hồ sơ.")
 
 
 _register()
