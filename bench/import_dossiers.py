@@ -160,6 +160,22 @@ def _write(path: Path, rows) -> None:
         wb.save(path)
 
 
+def _backend_pid(session: Session) -> int | None:
+    """The PostgreSQL backend serving this session's transaction (None on SQLite)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return session.execute(text("SELECT pg_backend_pid()")).scalar()
+
+
+def _cpu_of(pid: int | None) -> float | None:
+    """CPU seconds used so far by a local process (the database server's backend), from /proc."""
+    stat = Path(f"/proc/{pid}/stat")
+    if pid is None or not stat.exists():
+        return None
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class _Phases:
     """A progress callable that shows a Rich bar and remembers when each phase started and ended."""
 
@@ -202,11 +218,14 @@ def main() -> int:
         with Session(engine) as session:
             with Progress(*columns, console=console) as progress:
                 phases = _Phases(progress)
+                backend = _backend_pid(session)
+                server0 = _cpu_of(backend)
                 t0, cpu0 = time.perf_counter(), time.process_time()
                 result = import_dossiers(session, path, progress=phases)
                 t1 = time.perf_counter()
                 session.commit()
                 t2, cpu2 = time.perf_counter(), time.process_time()
+                server2 = _cpu_of(backend)
             imported = session.execute(select(func.count()).select_from(Dossier)).scalar_one()
             events = session.execute(select(func.count()).select_from(DossierEvent)).scalar_one()
             assert imported == result["dossiers"] == args.rows == events, (imported, events, result)
@@ -224,7 +243,9 @@ def main() -> int:
         console.print(
             f"[bold]{engine.dialect.name}[/], {fmt_int(args.rows)} hồ sơ ({args.format}): nhập {_n(t2 - t0)} s "
             f"(đọc + kiểm tra {_n(check)} s, ghi {_n(write)} s, commit {_n(t2 - t1)} s; "
-            f"{fmt_int(round(args.rows / (t2 - t0)))} hồ sơ/s; CPU của tiến trình {_n(cpu2 - cpu0)} s); "
+            f"{fmt_int(round(args.rows / (t2 - t0)))} hồ sơ/s; CPU của tiến trình {_n(cpu2 - cpu0)} s"
+            + (f", của máy chủ CSDL {_n(server2 - server0)} s" if server0 is not None and server2 is not None else "")
+            + "); "
             f"xuất {_n(t4 - t3)} s; bộ nhớ đỉnh {fmt_int(round(peak_mb))} MB; tải máy {_n(os.getloadavg()[0])}"
         )
     finally:
