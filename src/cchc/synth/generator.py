@@ -1,6 +1,6 @@
 """The demo generator: a province and N dossiers over two years, driven through the real actions.
 
-`plan_dossiers` draws, from `random.Random(seed)` only, what happens to each dossier (when and where
+`plan_dossiers` draws, from random generators seeded by `seed` only, what happens to each dossier (when and where
 it arrives, its procedure, channel, applicant, and its story: supplement, financial wait, apology,
 send-back, refusal, withdrawal, stop, late or early end, digitisation, payment). `run_demo` then
 plays every plan through cchc.dossiers.service with `at=` moments inside office hours (the working
@@ -126,6 +126,7 @@ class Plan:
     result_delivery: str
     reasons: dict = field(default_factory=dict)
     rating: tuple[list[int], str] | None = None  # (9 scores, satisfaction)
+    hold: str = ""  # the story stops here for good: submitted | processing | supplement | financial | finished
 
 
 @dataclass
@@ -302,7 +303,64 @@ def plan_dossiers(prov: DemoProvince, cal, rng: random.Random, n: int, today: da
             rating=rating,
         ))
     plans.sort(key=lambda p: p.start)
+    _cover_every_state(plans, rng, today)
     return plans
+
+
+def _cover_every_state(plans: list[Plan], rng: random.Random, today: date) -> None:
+    """Make sure even a small demo shows every state: a few stories are set, deterministically.
+
+    Ended without a result (refused, withdrawn, stopped, not accepted, late) when the draw gave none;
+    and, among the last weeks' dossiers, ones still waiting at the end: an online submission not yet
+    accepted, a dossier stalled in processing, a supplement and a fee never brought, a result not
+    yet collected. At most a dozen stories in all, whatever N.
+    """
+    if len(plans) < 20:
+        return
+    taken: set[int] = set()
+
+    def choose(candidates: list[int]) -> int | None:
+        free = [i for i in candidates if i not in taken]
+        if not free:
+            return None
+        i = free[rng.randrange(len(free))]
+        taken.add(i)
+        return i
+
+    have = {p.outcome for p in plans}
+    for outcome in ("refuse", "withdraw", "stop", "late", "not_accepted"):
+        if outcome in have:
+            continue
+        pool = [i for i, p in enumerate(plans) if p.outcome == "result" and (outcome != "not_accepted" or p.channel == 2)]
+        i = choose(pool)
+        if i is not None:
+            plans[i].outcome = outcome
+            if outcome == "late":
+                plans[i].f = 1.0 + rng.uniform(0.05, 0.4)
+    recent_start = datetime.combine(today - timedelta(days=45), time(0, 0))
+    recent_end = datetime.combine(today - timedelta(days=12), time(0, 0))
+    recent = [i for i, p in enumerate(plans) if recent_start <= p.start < recent_end and p.outcome == "result"]
+
+    def days(p: Plan) -> float:  # the time limit in days, roughly
+        return float(p.spec.time_amount) / (8 if p.spec.time_unit == "gio_lam_viec" else 1)
+
+    fits = {
+        "submitted": lambda p: p.channel == 2,
+        "processing": lambda p: True,
+        "supplement": lambda p: days(p) <= 20,
+        "financial": lambda p: p.spec.fee_total > 0 and days(p) <= 15,
+        "finished": lambda p: days(p) <= 5,
+    }
+    for hold in ("submitted", "processing", "processing", "supplement", "financial", "finished"):
+        i = choose([i for i in recent if fits[hold](plans[i])])
+        if i is None:
+            continue
+        p = plans[i]
+        p.hold = hold
+        if hold == "supplement":
+            p.supplement, p.never_supplemented = True, False
+        if hold == "financial":
+            p.pay = "financial"
 
 
 # ---- playing a plan through the real actions ----------------------------------------------------
@@ -356,7 +414,7 @@ class _Player:
             if p.pay == "submit":
                 dossiers.record_payment(s, p.owner, d, fee, online=p.pay_online, at=p.start)
             accept_at = cal.add_working_seconds(cal.normalise(p.start), p.accept_delay)
-            if accept_at >= now:
+            if accept_at >= now or p.hold == "submitted":
                 return d
             if p.outcome == "not_accepted":
                 dossiers.reject_submission(s, mot_cua, d, p.reasons["not_accepted"], at=accept_at)
@@ -383,6 +441,8 @@ class _Player:
                 attach_file(s, mot_cua, d, "thanh_phan", "to-khai.pdf", _MINIMAL_PDF, "application/pdf", at=received)
         if p.pay == "receipt":
             dossiers.record_payment(s, mot_cua, d, fee, online=p.pay_online, at=received)
+        if p.hold == "processing":  # stalled at the specialist: in progress, overdue once the due date passes
+            return d
         if p.assign and len(office.specialists) > 1:
             at = due_now(0.02 * end)
             if at is None:
@@ -406,6 +466,8 @@ class _Player:
                 return d
             dossiers.request_supplement(s, cv, d, p.reasons["supplement"], items=list(p.spec.components[:1]), at=at)
             back = cal.add_working_seconds(at, p.supplement_pause)
+            if p.hold == "supplement":
+                return d
             if p.never_supplemented:
                 gave_up = cal.add_working_seconds(at, 15 * WORKDAY)
                 if gave_up < now:
@@ -428,7 +490,7 @@ class _Player:
                 return d
             dossiers.request_financial(s, cv, d, fee, at=at)
             paid = due_now(0.45 * end + min(0.12 * end, WORKDAY))
-            if paid is None:
+            if paid is None or p.hold == "financial":
                 return d
             payer = p.owner if (p.owner is not None and p.pay_online) else mot_cua
             dossiers.record_payment(s, payer, d, fee, online=p.pay_online, at=paid)
@@ -469,7 +531,7 @@ class _Player:
 
                 attach_file(s, ld, d, "ket_qua", "ket-qua.pdf", _MINIMAL_PDF + number.encode(), "application/pdf", at=at)
         returned = cal.add_working_seconds(at, p.return_delay)
-        if returned < now:
+        if returned < now and p.hold != "finished":
             dossiers.return_result(s, mot_cua, d, at=returned)
             self.rate(p, d, mot_cua, returned)
         return d
@@ -585,10 +647,12 @@ def run_demo(session: Session, options: DemoOptions, progress: Progress | None =
     from cchc.db import utcnow
 
     today = options.today or utcnow().date()
-    rng = random.Random(options.seed)
+    # Separate streams: the dossiers drawn do not depend on what the setup found already in the database.
+    setup_rng = random.Random(f"{options.seed}:setup")
+    rng = random.Random(f"{options.seed}:dossiers")
     catalog = load_catalog()
     t0 = timer.perf_counter()
-    prov = build_province(session, catalog, rng, province_code=options.province, today=today,
+    prov = build_province(session, catalog, setup_rng, province_code=options.province, today=today,
                           max_communes=options.max_communes, citizens=options.citizens, progress=progress)
     session.commit()
     cal = dossiers.calendar(session)
@@ -603,7 +667,7 @@ def run_demo(session: Session, options: DemoOptions, progress: Progress | None =
             _expunge_dossiers(session)
         if progress:
             progress("Hồ sơ", i, total)
-    play_feedback(session, prov, cal, random.Random(f"{options.seed}-pakn"), options.dossiers // MIX["feedback_per_dossiers"],
+    play_feedback(session, prov, cal, random.Random(f"{options.seed}:pakn"), options.dossiers // MIX["feedback_per_dossiers"],
                   player.now, today)
     session.commit()
     t2 = timer.perf_counter()

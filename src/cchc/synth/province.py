@@ -322,8 +322,9 @@ def build_province(
         tick("Đơn vị cấp xã (từ 1/7/2025)")
 
     # Busier offices: wards and towns more than rural communes; a lognormal spread like real counters.
+    # (drawn from the unit's code, so the same whatever the setup found in the database)
     for office in [*district_offices, *legacy_offices, *commune_offices]:
-        office.weight = rng.lognormvariate(0, 0.45) * (1.8 if office.urban else 1.0)
+        office.weight = random.Random(office.unit.code).lognormvariate(0, 0.45) * (1.8 if office.urban else 1.0)
     for office in agencies.values():
         office.weight = 1.0
 
