@@ -31,7 +31,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -241,6 +241,8 @@ def _text(row: dict, column: str) -> str:
 
 def _timestamp(row: dict, column: str) -> datetime | None:
     value = row.get(column)
+    if value == "" or value is None:
+        return None
     if value.__class__ is str:
         if len(value) == 14 and value.isdigit():  # DVCQG yyyyMMddHHmmss: the common case, parsed in C
             try:
@@ -248,8 +250,6 @@ def _timestamp(row: dict, column: str) -> datetime | None:
             except ValueError:
                 pass
         text = value.strip()
-    elif value is None:
-        return None
     elif isinstance(value, datetime):
         return value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
