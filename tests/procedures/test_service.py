@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import date, time
 from decimal import Decimal
 
+import zlib
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -408,3 +410,20 @@ def test_bad_publications(db):
 )
 def test_time_limit_label(amount, unit, label):
     assert service.time_limit_label(amount, unit) == label
+
+
+VIETNAMESE_WORDS = ["Đăng", "ký", "khai", "sinh", "kết", "hôn", "Cấp", "giấy", "phép", "xây", "dựng", "chứng", "thực",
+                    "bản", "sao", "hộ", "kinh", "doanh", "lý", "lịch", "tư", "pháp", "đất", "đai", "Thẩm", "định"]
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(words=st.lists(st.sampled_from(VIETNAMESE_WORDS), min_size=1, max_size=6), data=st.data())
+def test_search_finds_any_name_typed_without_accents(db, words, data):
+    name = " ".join(words)
+    code = f"9.{zlib.crc32(name.encode()):010d}"
+    if db.query(Procedure).filter_by(code=code).first() is None:
+        service.create_procedure(db, None, procedure_data(code=code, name=name))
+    typed = [w for w in words if data.draw(st.booleans())] or words[:1]
+    query = " ".join(service.vn.strip_accents(w).upper() if data.draw(st.booleans()) else w.lower() for w in typed)
+    items, _ = service.search_procedures(db, q=query, limit=1000)
+    assert code in {p.code for p in items}
