@@ -237,8 +237,8 @@ def normalise_section(key: str) -> str:
     for s in layout["sections"]:
         if not s.get("narrative", True):
             continue
-        open_ended = "{next}" in s["title"]  # "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ {next}": any period may follow
-        title = vn.search_key(s["title"].replace("{next}", "")).rstrip(" .,")
+        open_ended = bool(s.get("append_next_period"))  # "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ" + any period
+        title = vn.search_key(s["title"]).rstrip(" .,")
         bare = title.split(". ", 1)[-1] if ". " in title else title
         if plain in (title, bare) or (open_ended and (plain.startswith(title) or plain.startswith(bare))):
             return s["key"]

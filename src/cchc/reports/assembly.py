@@ -596,7 +596,8 @@ def build_report(
     next_title = next_title.format(year=period.year, next_year=period.year + 1)
     sections: list[Section] = []
     for spec in layout["sections"]:
-        sec = Section(spec["key"], spec["title"].format(next=next_title), int(spec.get("level", 1)))
+        title = spec["title"] + (f" {next_title}" if spec.get("append_next_period") else "")
+        sec = Section(spec["key"], title, int(spec.get("level", 1)))
         has_narrative = spec.get("narrative", True)
         figures_kind = spec.get("figures")
         generated: list[Block] = []
