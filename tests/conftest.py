@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from cchc import db as cchc_db
@@ -57,18 +60,40 @@ def engine(tmp_path_factory):
         admin.dispose()
 
 
+@contextmanager
+def rolled_back_connection(engine) -> Iterator[Connection]:
+    """A connection in one real transaction, rolled back at the end, in which sessions' commits are savepoints.
+
+    pysqlite (Python < 3.12) emits no BEGIN of its own before a SAVEPOINT, so RELEASE of the outermost
+    savepoint — what `session.commit()` does in create_savepoint mode — would commit for good. On SQLite
+    the driver is therefore put in autocommit mode and the transaction is opened with an explicit BEGIN.
+    """
+    connection = engine.connect()
+    driver = connection.connection.driver_connection if engine.dialect.name == "sqlite" else None
+    saved = driver.isolation_level if driver is not None else None
+    if driver is not None:
+        driver.isolation_level = None
+    outer = connection.begin()
+    if driver is not None:
+        connection.exec_driver_sql("BEGIN")
+    try:
+        yield connection
+    finally:
+        outer.rollback()
+        if driver is not None:
+            driver.isolation_level = saved
+        connection.close()
+
+
 @pytest.fixture
 def db(engine):
     """A session whose commits are savepoints inside one transaction rolled back after the test."""
-    connection = engine.connect()
-    outer = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    try:
-        yield session
-    finally:
-        session.close()
-        outer.rollback()
-        connection.close()
+    with rolled_back_connection(engine) as connection:
+        session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            yield session
+        finally:
+            session.close()
 
 
 @pytest.fixture

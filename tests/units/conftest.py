@@ -2,39 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from cchc.units.service import create_unit, load_official
-
-
-@contextmanager
-def rolled_back_connection(engine) -> Iterator[Connection]:
-    """A connection in one real transaction, rolled back at the end, in which sessions' commits are savepoints.
-
-    pysqlite (Python < 3.12) emits no BEGIN of its own before a SAVEPOINT, so RELEASE of the outermost
-    savepoint — what `session.commit()` does in create_savepoint mode — would commit for good. On SQLite
-    the driver is therefore put in autocommit mode and the transaction is opened with an explicit BEGIN.
-    """
-    connection = engine.connect()
-    driver = connection.connection.driver_connection if engine.dialect.name == "sqlite" else None
-    saved = driver.isolation_level if driver is not None else None
-    if driver is not None:
-        driver.isolation_level = None
-    outer = connection.begin()
-    if driver is not None:
-        connection.exec_driver_sql("BEGIN")
-    try:
-        yield connection
-    finally:
-        outer.rollback()
-        if driver is not None:
-            driver.isolation_level = saved
-        connection.close()
+from tests.conftest import rolled_back_connection
 
 
 @pytest.fixture(scope="module")
