@@ -1,9 +1,9 @@
 """Dossier figures of a unit and window (seed 000 "Tổng số hồ sơ …", seed 004 Biểu mẫu 3 mục 3).
 
 Every figure is computed by the database over the dossier table joined to the units under the
-chosen unit (CASE expressions and GROUP BY unit and level); no dossier is loaded into Python.
+chosen unit (SUM(CASE …) grouped by unit and level); no dossier is loaded into Python.
 Each bucket's condition is written once (`bucket_conditions`) and used both to count
-(`dossier_figures`, which classifies each dossier with the leaf buckets' conditions) and to list
+(`dossier_figures`, which counts the leaf buckets and adds them up) and to list
 (`explain`).
 
 The buckets of a window [start 00:00, end 23:59:59] — a dossier is *received* unless it is still
@@ -246,45 +246,29 @@ OUTCOME_LEAVES = (
 def _classified_counts(session: Session, u: Unit, w: Window) -> list[tuple[int, str, dict]]:
     """[(unit_id, level, counts)] for the dossiers of the window, by SQL only.
 
-    Each dossier is classified by two CASE expressions built from the leaf buckets' conditions —
-    how it came in (carried over / new online / direct / postal) and where it stands (resolved
-    early / on time / late, refused, withdrawn, stopped, in progress within / overdue) — and the
-    database counts the combinations per receiving unit and level. received_total is also counted
-    with its own condition, so that a dossier in no leaf (a NULL class) or a mismatch between the
-    relevance slices and received_total shows up as a broken identity. The composite figures are
-    sums of leaves. One query per relevance slice (each an index range).
+    The database counts, per receiving unit and level, the dossiers of each leaf bucket — how a
+    dossier came in (carried over / new online / direct / postal) and where it stands (resolved
+    early / on time / late, refused, withdrawn, stopped, in progress within / overdue) — and
+    received_total with its own condition. The composite figures are sums of leaves, so the
+    identity check catches a dossier in no leaf or in two. One query per relevance slice (each an
+    index range); measured faster than classifying with CASE … GROUP BY on PostgreSQL.
     """
     conds = bucket_conditions(w, session.get_bind().dialect.name)
-    receipt = case(*[(conds[k], literal(k)) for k in RECEIPT_LEAVES], else_=literal(None))
-    outcome = case(*[(conds[k], literal(k)) for k in OUTCOME_LEAVES], else_=literal(None))
+    keys = ("received_total", *RECEIPT_LEAVES, *OUTCOME_LEAVES)
     out: list[tuple[int, str, dict]] = []
     for part in relevance_parts(w):
         stmt = (
-            select(
-                Dossier.unit_id,
-                Dossier.level,
-                receipt.label("receipt"),
-                outcome.label("outcome"),
-                func.count().label("n"),
-                _count(conds["received_total"]).label("received_total"),
-            )
+            select(Dossier.unit_id, Dossier.level, *[_count(conds[k]).label(k) for k in keys])
             .join(Unit, Unit.id == Dossier.unit_id)
             .where(subtree_condition(u), received_condition(), part)
-            .group_by(Dossier.unit_id, Dossier.level, receipt, outcome)
+            .group_by(Dossier.unit_id, Dossier.level)
         )
-        for unit_id, level, rec, res, n, received in session.execute(stmt):
+        for row in session.execute(stmt):
+            m = row._mapping
             counts = {k: 0 for k in COUNT_KEYS}
-            counts["received_total"] = int(received)
-            n = int(n)
-            if rec is None or res is None:
-                where = f"đơn vị mã số {unit_id}"
-                raise FiguresInconsistent(
-                    f"Số liệu hồ sơ của {where} không cân: {n} hồ sơ không thuộc nhóm "
-                    f"{'tiếp nhận' if rec is None else 'kết quả'} nào. Kiểm tra thời điểm tiếp nhận, kết thúc và trạng thái."
-                )
-            counts[rec] += n
-            counts[res] += n
-            out.append((unit_id, level, _compose(counts)))
+            for k in keys:
+                counts[k] = int(m[k] or 0)
+            out.append((m["unit_id"], m["level"], _compose(counts)))
     return out
 
 
