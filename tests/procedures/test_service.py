@@ -1,9 +1,8 @@
 from __future__ import annotations
 
+import zlib
 from datetime import date, time
 from decimal import Decimal
-
-import zlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -239,7 +238,7 @@ def test_default_process_trong_ngay_and_hours():
         service.default_process(Procedure(time_amount=Decimal("0.03"), time_unit="gio_lam_viec"))
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(
     amount=st.decimals(min_value=Decimal("0.04"), max_value=Decimal(400), places=2),
     unit=st.sampled_from(["ngay_lam_viec", "gio_lam_viec", "ngay"]),
@@ -416,7 +415,7 @@ VIETNAMESE_WORDS = ["Đăng", "ký", "khai", "sinh", "kết", "hôn", "Cấp", "
                     "bản", "sao", "hộ", "kinh", "doanh", "lý", "lịch", "tư", "pháp", "đất", "đai", "Thẩm", "định"]
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(words=st.lists(st.sampled_from(VIETNAMESE_WORDS), min_size=1, max_size=6), data=st.data())
 def test_search_finds_any_name_typed_without_accents(db, words, data):
     name = " ".join(words)

@@ -66,8 +66,6 @@ PUBLICATION_COLUMNS = {
 }
 _CHUNK = 500
 
-Progress = Callable[[int, int], Any]
-
 
 def _column_of(key: str | None, row: dict[str, Any]) -> str | None:
     if key is None:
