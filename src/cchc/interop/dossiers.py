@@ -38,7 +38,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import String, any_, bindparam, func, insert, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -728,6 +729,15 @@ def import_dossier_rows(
     }
 
 
+def _code_in(session: Session, codes: Iterable[str]):
+    """Dossier.code IN (…) for thousands of codes: one array parameter on PostgreSQL (= ANY), else IN."""
+    column = Dossier.__table__.c.code
+    codes = list(codes)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("codes", codes, type_=ARRAY(String)))
+    return column.in_(codes)
+
+
 def _validate(session: Session, validator: _Validator, rows: Sequence[tuple[int, dict]], progress) -> list[tuple[int, dict]]:
     """Every row checked in file order; the first error stops the import before anything is written."""
     check = tracker(progress, "Kiểm tra dữ liệu", len(rows))
@@ -738,7 +748,7 @@ def _validate(session: Session, validator: _Validator, rows: Sequence[tuple[int,
         chunk = rows[start : start + CHUNK]
         codes = {_text(r, "MaHoSo") for _, r in chunk}
         codes.discard("")
-        in_db = set(session.execute(select(table.c.code).where(table.c.code.in_(codes))).scalars()) if codes else set()
+        in_db = set(session.execute(select(table.c.code).where(_code_in(session, codes))).scalars()) if codes else set()
         for number, row in chunk:
             record = validator.dossier(number, row)
             code = record["code"]
@@ -762,6 +772,8 @@ def _write(session: Session, records: list[tuple[int, dict]], source: str, actor
     actor_id = actor.id if actor is not None else None
     actor_name = _actor_name(actor)
     note = f"Nhập dữ liệu từ «{source}»"
+    source_json = json.dumps(source, ensure_ascii=False)
+    quote = json.encoder.encode_basestring
     connection = session.connection()
     dossier_writer = BulkWriter(connection, dossiers, records[0][1].keys())
     event_writer = BulkWriter(
@@ -775,7 +787,7 @@ def _write(session: Session, records: list[tuple[int, dict]], source: str, actor
                 chunk = records[start : start + CHUNK]
                 dossier_writer.insert([r for _, r in chunk])
                 codes = [r["code"] for _, r in chunk]
-                ids = dict(session.execute(select(dossiers.c.code, dossiers.c.id).where(dossiers.c.code.in_(codes))).all())
+                ids = dict(session.execute(select(dossiers.c.code, dossiers.c.id).where(_code_in(session, codes))).all())
                 event_writer.insert(
                     [
                         {
@@ -787,7 +799,7 @@ def _write(session: Session, records: list[tuple[int, dict]], source: str, actor
                             "from_state": None,
                             "to_state": r["state"],
                             "note": f"{note}, dòng {number}.",
-                            "data": {"source": source, "row": number, "MaHoSo": r["code"]},
+                            "data": RawJSON(f'{{"source": {source_json}, "row": {number}, "MaHoSo": {quote(r["code"])}}}'),
                         }
                         for number, r in chunk
                     ]
@@ -799,6 +811,10 @@ def _write(session: Session, records: list[tuple[int, dict]], source: str, actor
             f"tạo đồng thời): {str(exc.orig).splitlines()[0]}. Không có hồ sơ nào được ghi."
         ) from None
     write.finish()
+
+
+class RawJSON(str):
+    """A value already serialised as JSON, for a JSON column written by BulkWriter."""
 
 
 @contextmanager
@@ -860,7 +876,7 @@ class BulkWriter:
 
         kind = column.type
         if isinstance(kind, JSONType):
-            return lambda v: json.dumps(v, ensure_ascii=False)
+            return lambda v: v if v.__class__ is RawJSON else json.dumps(v, ensure_ascii=False)
         if self.mode == "sqlite":
             if isinstance(kind, DateTime):
                 return lambda v: v.isoformat(" ", "microseconds")
@@ -887,6 +903,7 @@ class BulkWriter:
             return
         defaults = self._defaults()
         if self.mode == "core":
+            rows = [{k: json.loads(v) if v.__class__ is RawJSON else v for k, v in r.items()} for r in rows]
             self.connection.execute(insert(self.table), [{**defaults, **r} for r in rows])
             return
         given = [(name, convert) for name, is_given, convert in self.getters if is_given]
