@@ -58,6 +58,9 @@ def _register() -> None:
     from cchc.dossiers.cli import app as dossiers_app
 
     app.add_typer(dossiers_app, name="dossiers", help="Hồ sơ: xem phiếu kiểm soát (Mẫu 06), nhật ký; tìm hồ sơ.")
+    from cchc.verify.cli import check_report
+
+    app.command("check-report")(check_report)
 
 
 _register()
