@@ -40,7 +40,7 @@ from cchc.errors import ValidationError
 from cchc.procedures.enums import OnlineLevel
 from cchc.procedures.models import Component, Procedure, ProcessStep, Publication
 from cchc.stats.catalogue import competence_condition
-from cchc.stats.dossiers import bucket_conditions, scope_conditions
+from cchc.stats.dossiers import bucket_conditions, received_condition, relevance_parts, scope_conditions
 from cchc.stats.loader import load_definition
 from cchc.stats.online import PAID_ONLINE, feedback_model
 from cchc.stats.scope import Window, rate, resolve_unit, subtree_condition, window
@@ -176,6 +176,7 @@ class Spec:
     num_codes: list[str] | None = None
     den_codes: list[str] | None = None
     model: object = None  # the PAKN model for kind "feedback"
+    family: str = "all"  # dossier kind: "new" / "ended" when the denominator lies in that slice (faster)
 
 
 @dataclass
@@ -188,7 +189,6 @@ class Context:
     def __post_init__(self) -> None:
         self.dialect = self.session.get_bind().dialect.name
         self.conds = bucket_conditions(self.w, self.dialect)
-        self.scope = scope_conditions(self.unit, self.w)
         self.competent, self.levels = competence_condition(self.session, self.unit, self.w)
         self._calendar = None
 
@@ -209,7 +209,8 @@ class Context:
         return exists(
             select(Dossier.id)
             .join(Unit, Unit.id == Dossier.unit_id)
-            .where(Dossier.procedure_id == Procedure.id, *self.scope, self.conds["new_total"], *extra)
+            .where(Dossier.procedure_id == Procedure.id, *scope_conditions(self.unit, self.w, "new"),
+                   self.conds["new_total"], *extra)
         )
 
 
@@ -286,7 +287,7 @@ def _content_complete(ctx: Context) -> Spec:
 
 @metric("dossier_sync")
 def _dossier_sync(ctx: Context) -> Spec:
-    return Spec("dossier", denominator=ctx.conds["new_total"], numerator=Dossier.synced_dvcqg.is_(True),
+    return Spec("dossier", family="new", denominator=ctx.conds["new_total"], numerator=Dossier.synced_dvcqg.is_(True),
                 note="Mẫu số: hồ sơ tiếp nhận trong kỳ trên hệ thống của tỉnh.")
 
 
@@ -312,7 +313,7 @@ def _online_dossiers(ctx: Context) -> Spec:
     online = and_(Dossier.channel == int(Channel.ONLINE),
                   or_(Procedure.paper_result.is_(False), Dossier.result_digitized.is_(True)))
     note = "Tỷ lệ đã nhân với tỷ lệ đồng bộ (chỉ số 1.4)" + ("" if factor is not None else "; không có hồ sơ để tính tỷ lệ đồng bộ")
-    return Spec("dossier", denominator=ctx.conds["new_total"], numerator=online, factor=factor, note=note + ".")
+    return Spec("dossier", family="new", denominator=ctx.conds["new_total"], numerator=online, factor=factor, note=note + ".")
 
 
 @metric("fee_procedures_synced")
@@ -329,20 +330,20 @@ def _fee_procedures_paid(ctx: Context) -> Spec:
 
 @metric("paid_online")
 def _paid_online(ctx: Context) -> Spec:
-    return Spec("dossier", denominator=and_(ctx.conds["new_total"], Procedure.has_fee.is_(True), Dossier.fee_amount > 0),
+    return Spec("dossier", family="new", denominator=and_(ctx.conds["new_total"], Procedure.has_fee.is_(True), Dossier.fee_amount > 0),
                 numerator=Dossier.paid_online.in_(PAID_ONLINE),
                 note="Mẫu số: hồ sơ của TTHC có phí, lệ phí, trừ hồ sơ có phí, lệ phí bằng 0.")
 
 
 @metric("electronic_result")
 def _electronic_result(ctx: Context) -> Spec:
-    return Spec("dossier", denominator=and_(ctx.conds["resolved_total"], Procedure.paper_result.is_(True)),
+    return Spec("dossier", family="ended", denominator=and_(ctx.conds["resolved_total"], Procedure.paper_result.is_(True)),
                 numerator=Dossier.result_digitized.is_(True))
 
 
 @metric("digitized")
 def _digitized(ctx: Context) -> Spec:
-    return Spec("dossier", denominator=ctx.conds["resolved_total"],
+    return Spec("dossier", family="ended", denominator=ctx.conds["resolved_total"],
                 numerator=and_(Dossier.components_digitized.is_(True),
                                or_(Procedure.paper_result.is_(False), Dossier.result_digitized.is_(True))),
                 note="Mẫu số: hồ sơ đã giải quyết trong kỳ.")
@@ -350,12 +351,12 @@ def _digitized(ctx: Context) -> Spec:
 
 @metric("reused")
 def _reused(ctx: Context) -> Spec:
-    return Spec("dossier", denominator=ctx.conds["new_total"], numerator=Dossier.reused_digitized.is_(True))
+    return Spec("dossier", family="new", denominator=ctx.conds["new_total"], numerator=Dossier.reused_digitized.is_(True))
 
 
 @metric("personal_store")
 def _personal_store(ctx: Context) -> Spec:
-    return Spec("dossier", denominator=ctx.conds["new_total"], numerator=Dossier.from_personal_store.is_(True))
+    return Spec("dossier", family="new", denominator=ctx.conds["new_total"], numerator=Dossier.from_personal_store.is_(True))
 
 
 def _citizen_data():
@@ -370,7 +371,7 @@ def _citizen_data_procedures(ctx: Context) -> Spec:
 
 @metric("citizen_data_dossiers")
 def _citizen_data_dossiers(ctx: Context) -> Spec:
-    return Spec("dossier", denominator=ctx.conds["new_total"], numerator=_citizen_data())
+    return Spec("dossier", family="new", denominator=ctx.conds["new_total"], numerator=_citizen_data())
 
 
 FEEDBACK_OPEN_STATES = ("moi", "yeu_cau_bo_sung", "dang_xu_ly")
@@ -455,21 +456,33 @@ def _sum(cond):
     return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
 
-def _dossier_base(ctx: Context, *columns):
+def _dossier_base(ctx: Context, spec: Spec, *columns):
     return (
         select(*columns)
         .select_from(Dossier)
         .join(Unit, Unit.id == Dossier.unit_id)
         .join(Procedure, Procedure.id == Dossier.procedure_id)
-        .where(*ctx.scope)
+        .where(*scope_conditions(ctx.unit, ctx.w, spec.family))
     )
 
 
 def _count_dossiers(ctx: Context, spec: Spec) -> tuple[int, int]:
-    row = ctx.session.execute(
-        _dossier_base(ctx, _sum(and_(spec.denominator, spec.numerator)).label("n"), _sum(spec.denominator).label("d"))
-    ).one()
-    return int(row.n), int(row.d)
+    cols = (_sum(and_(spec.denominator, spec.numerator)).label("n"), _sum(spec.denominator).label("d"))
+    if spec.family != "all":
+        row = ctx.session.execute(_dossier_base(ctx, spec, *cols)).one()
+        return int(row.n), int(row.d)
+    # Over the whole window: one query per relevance slice (each an index range), added up.
+    n = d = 0
+    for part in relevance_parts(ctx.w):
+        row = ctx.session.execute(
+            select(*cols)
+            .select_from(Dossier)
+            .join(Unit, Unit.id == Dossier.unit_id)
+            .join(Procedure, Procedure.id == Dossier.procedure_id)
+            .where(subtree_condition(ctx.unit), received_condition(), part)
+        ).one()
+        n, d = n + int(row.n), d + int(row.d)
+    return n, d
 
 
 def _count(ctx: Context, spec: Spec) -> tuple[int, int]:
@@ -497,7 +510,7 @@ def _feedback_base(ctx: Context, spec: Spec, *columns):
 def _list(ctx: Context, spec: Spec, which: str, limit: int) -> list[str]:
     cond = spec.denominator if which == "denominator" else and_(spec.denominator, spec.numerator)
     if spec.kind == "dossier":
-        stmt = _dossier_base(ctx, Dossier.code).where(cond).order_by(Dossier.code).limit(limit)
+        stmt = _dossier_base(ctx, spec, Dossier.code).where(cond).order_by(Dossier.code).limit(limit)
         return list(ctx.session.scalars(stmt))
     if spec.kind == "procedure":
         stmt = select(Procedure.code).where(ctx.competent, cond).order_by(Procedure.code).limit(limit)

@@ -42,14 +42,14 @@ def _pair(total: int, part: int, total_key: str = "total", part_key: str = "onli
     return {total_key: int(total), part_key: int(part), "rate": rate(part, total)}
 
 
-def _dossier_scope(session: Session, u: Unit, w: Window):
+def _dossier_scope(session: Session, u: Unit, w: Window, family: str):
     conds = bucket_conditions(w, session.get_bind().dialect.name)
-    return conds, scope_conditions(u, w)
+    return conds, scope_conditions(u, w, family)
 
 
 def services_and_dossiers(session: Session, u: Unit, w: Window) -> dict:
     """6.2–6.4 and the dossier side of 6.5."""
-    conds, scope = _dossier_scope(session, u, w)
+    conds, scope = _dossier_scope(session, u, w, "new")
     new = conds["new_total"]
     online = Dossier.channel == int(Channel.ONLINE)
     base = (
@@ -88,27 +88,25 @@ def digitisation_figures(session: Session, unit: Unit | str | int, start: date, 
     dossiers with result_digitized), total and by level."""
     w = window(start, end)
     u = resolve_unit(session, unit, on=w.end)
-    conds, scope = _dossier_scope(session, u, w)
-    new, resolved = conds["new_total"], conds["resolved_total"]
-    rows = session.execute(
-        select(
-            Dossier.level,
-            _sum(new).label("receipt_total"),
-            _sum(and_(new, Dossier.components_digitized.is_(True))).label("receipt_digitized"),
-            _sum(resolved).label("result_total"),
-            _sum(and_(resolved, Dossier.result_digitized.is_(True))).label("result_digitized"),
+    rows = []
+    for family, cond, flag, prefix in (
+        ("new", "new_total", Dossier.components_digitized, "receipt"),
+        ("ended", "resolved_total", Dossier.result_digitized, "result"),
+    ):
+        conds, scope = _dossier_scope(session, u, w, family)
+        stmt = (
+            select(Dossier.level, _sum(conds[cond]).label("total"), _sum(and_(conds[cond], flag.is_(True))).label("digitized"))
+            .join(Unit, Unit.id == Dossier.unit_id)
+            .where(*scope)
+            .group_by(Dossier.level)
         )
-        .join(Unit, Unit.id == Dossier.unit_id)
-        .where(*scope)
-        .group_by(Dossier.level)
-    ).all()
+        rows += [(prefix, level, total, digitized) for level, total, digitized in session.execute(stmt)]
     keys = ("receipt_total", "receipt_digitized", "result_total", "result_digitized")
     per = {lv: dict.fromkeys(keys, 0) for lv in LEVELS}
-    for row in rows:
-        m = row._mapping
-        target = per.setdefault(m["level"] or "", dict.fromkeys(keys, 0))
-        for k in keys:
-            target[k] += int(m[k] or 0)
+    for prefix, level, total, digitized in rows:
+        target = per.setdefault(level or "", dict.fromkeys(keys, 0))
+        target[f"{prefix}_total"] += int(total or 0)
+        target[f"{prefix}_digitized"] += int(digitized or 0)
     tot = {k: sum(p[k] for p in per.values()) for k in keys}
 
     def shape(c: dict) -> dict:
