@@ -32,7 +32,7 @@ def clean_markup(text: str) -> str:
 def split_text(text: str) -> Document:
     """Markdown-ish text (as the seeds) → Document.
 
-    Lines holding a tab are table rows. Other lines are grouped into paragraphs at blank lines; a paragraph that
+    Lines holding a tab, and Markdown pipe-table lines, are table rows. Other lines are grouped into paragraphs at blank lines; a paragraph that
     does not end a sentence is joined with the next one when that one starts in lower case (a line or page break
     inside a sentence). A word cut by a hyphen at the end of a line is joined again.
     """
@@ -49,9 +49,13 @@ def split_text(text: str) -> Document:
 
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = raw.rstrip()
-        if "\t" in line:
+        pipe = line.strip().startswith("|") and line.strip().endswith("|") and line.count("|") >= 3
+        if "\t" in line or pipe:
             flush()
-            cells = [re.sub(r"\s+", " ", clean_markup(c)).strip() for c in line.split("\t")]
+            if pipe and re.fullmatch(r"[\s|:\-]+", line):
+                continue  # the |---|---| line under a Markdown table header
+            parts = line.strip()[1:-1].split("|") if pipe else line.split("\t")
+            cells = [re.sub(r"\s+", " ", clean_markup(c)).strip() for c in parts]
             if any(cells):
                 doc.tables.append(cells)
             continue

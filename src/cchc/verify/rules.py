@@ -118,14 +118,24 @@ def _unit_fits(item: Item, parts: list[Item]) -> bool:
     return any(p.unit() == unit for p in parts) or not any(p.unit() for p in parts)
 
 
-def check_totals(item: Item, sentence: str, where: str) -> list[Problem]:
+def _ended_group(key: str) -> bool:
+    return any(w in key for w in vocabulary()["ended_without_result"])
+
+
+def check_totals(item: Item, sentence: str, where: str, *, other_groups_named: bool = False) -> list[Problem]:
+    """Parts against their whole (recursively), and the rate written next to a part.
+
+    `other_groups_named`: the report names dossiers ended without a result somewhere, so a received total broken
+    into resolved + in progress only is a partial list, not a complete one.
+    """
     out: list[Problem] = []
     parts = _parts_of(item)
     if len(parts) >= 2 and _unit_fits(item, parts) and not item.approx and item.num.kind in ("count", "decimal") and not any(p.approx for p in parts):
         total = item.value
         s = sum(p.value for p in parts)
         terms = " + ".join(p.num.text for p in parts)
-        complete = not item.subset and (
+        received_split = _received_explanation(item, parts, Decimal(0)) is not None
+        complete = not item.subset and not (received_split and other_groups_named) and (
             all(_is_bucket(p) for p in parts)
             or any(has_phrase(" " + search_key(item.label) + " ", w) for w in vocabulary()["total_words"])
         )
@@ -150,7 +160,7 @@ def check_totals(item: Item, sentence: str, where: str) -> list[Problem]:
                                        f"{fmt_decimal(comp, max(p.rate.places, 2))}%.",
                                        p.rate.text + "%", fmt_decimal(comp, max(p.rate.places, 2)) + "%", where))
     for c in item.children:
-        out += check_totals(c, sentence, where)
+        out += check_totals(c, sentence, where, other_groups_named=other_groups_named)
     return out
 
 
@@ -223,8 +233,12 @@ def _level_of(key: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def check_received(entries: list[tuple[int, str, list[Item]]]) -> list[Problem]:
-    """A received total followed (within the next paragraphs) by resolved and in-progress totals of the same scope."""
+def check_received(entries: list[tuple[int, str, list[Item]]], *, other_groups_named: bool = False) -> list[Problem]:
+    """A received total followed (within the next paragraphs) by resolved and in-progress totals of the same scope.
+
+    Groups of dossiers ended without a result listed in between ('kết thúc không có kết quả …: 21.646') count too.
+    By level, when the report names such groups but not per level, nothing is said.
+    """
     out: list[Problem] = []
     for i, (para, sentence, items) in enumerate(entries):
         for item in items:
@@ -236,6 +250,9 @@ def check_received(entries: list[tuple[int, str, list[Item]]]) -> list[Problem]:
                 continue  # resolved / in progress are its own parts: check_totals sees them
             levels = {_level_of(" " + k + " "): c for k, c in zip(kid_keys, item.children)}
             by_level = None not in levels and len(levels) == len(item.children) >= 2
+            if by_level and other_groups_named:
+                continue
+            ended = Decimal(0)
             resolved: dict[str | None, Decimal] = {}
             progress: dict[str | None, Decimal] = {}
             for para2, _, items2 in entries[i + 1:]:
@@ -248,9 +265,11 @@ def check_received(entries: list[tuple[int, str, list[Item]]]) -> list[Problem]:
                         stop = True
                         break
                     level = _level_of(k2) if by_level else None
-                    if by_level and level is None:
+                    if (by_level and level is None) or it.unit() not in ("ho", "") or it.approx:
                         continue
-                    if "dang giai quyet" in k2 and level not in progress:
+                    if not by_level and _ended_group(k2):
+                        ended += it.value
+                    elif "dang giai quyet" in k2 and level not in progress:
                         progress[level] = it.value
                     elif ("da giai quyet" in k2 or (by_level and "giai quyet" in k2)) and level not in resolved:
                         resolved[level] = it.value
@@ -263,15 +282,18 @@ def check_received(entries: list[tuple[int, str, list[Item]]]) -> list[Problem]:
             for lv, total_item in scopes:
                 if lv not in resolved or lv not in progress:
                     continue
-                s = resolved[lv] + progress[lv]
+                s = resolved[lv] + progress[lv] + (ended if lv is None else 0)
                 if s != total_item.value:
                     gap = total_item.value - s
                     scope = f" ({total_item.label.strip(' :,')})" if lv else ""
+                    rest = f" + kết thúc không có kết quả {fmt_int(int(ended))}" if ended and lv is None else ""
+                    groups = "đã giải quyết, đang giải quyết hoặc kết thúc không có kết quả" if rest else \
+                        "đã giải quyết hoặc đang giải quyết"
                     out.append(Problem(
                         "tong_thanh_phan", excerpt(sentence), total_item.value, s,
                         f"Đã tiếp nhận{scope} {total_item.num.text} nhưng đã giải quyết {fmt_int(int(resolved[lv]))} + "
-                        f"đang giải quyết {fmt_int(int(progress[lv]))} = {fmt_int(int(s))}: {fmt_int(int(abs(gap)))} hồ sơ "
-                        "không thuộc nhóm đã giải quyết hoặc đang giải quyết.",
+                        f"đang giải quyết {fmt_int(int(progress[lv]))}{rest} = {fmt_int(int(s))}: "
+                        f"{fmt_int(int(abs(gap)))} hồ sơ {'không thuộc nhóm ' + groups if gap > 0 else 'bị tính thừa'}.",
                         total_item.num.text, fmt_int(int(s)), where_para(para)))
     return out
 
@@ -444,14 +466,15 @@ def check_document(doc: Document) -> list[Problem]:
     problems: list[Problem] = []
     entries: list[tuple[int, str, list[Item]]] = []
     fractions: list[tuple[Num, Decimal | None, str]] = []
+    other = any(_ended_group(search_key(p)) for p in doc.paragraphs)
     for p_index, para in enumerate(doc.paragraphs):
         for sentence in sentences(para):
             items = parse_items(sentence)
             entries.append((p_index, sentence, items))
             for item in items:
-                problems += check_totals(item, sentence, where_para(p_index))
+                problems += check_totals(item, sentence, where_para(p_index), other_groups_named=other)
             problems += check_rates(sentence, where_para(p_index), fractions)
-    problems += check_received(entries)
+    problems += check_received(entries, other_groups_named=other)
     problems += check_repeated(entries)
     rows = table_rows(doc.tables)
     problems += check_tables(rows)
