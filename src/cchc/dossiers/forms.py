@@ -25,7 +25,7 @@ from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.errors import ValidationError
 from cchc.procedures.enums import StepRole, TimeUnit
 from cchc.procedures.models import Procedure
-from cchc.reports.docx import _cell_para, _no_borders, _para, _setup, _short_rule, _widths
+from cchc.docxkit import cell_paragraph, column_widths, no_borders, paragraph, setup_a4, short_rule
 from cchc.units.models import Unit
 
 FORMS = {
@@ -54,21 +54,21 @@ def _issuer(session: Session, unit: Unit) -> tuple[str, str]:
 def _heading(doc, session: Session, unit: Unit, left_extra: str = "", on: date | None = None) -> None:
     superior, body = _issuer(session, unit)
     table = doc.add_table(rows=2, cols=2)
-    _no_borders(table)
+    no_borders(table)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _widths(table, [7.0, 9.5])
+    column_widths(table, [7.0, 9.5])
     left, right = table.cell(0, 0), table.cell(0, 1)
     first = True
     if superior:
-        _cell_para(left, superior, True, size=12)
+        cell_paragraph(left, superior, True, size=12)
         first = False
-    _cell_para(left, body, first, size=12, bold=True)
-    _short_rule(left, 2.5, 7.0)
-    _cell_para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", True, size=12, bold=True)
-    _cell_para(right, "Độc lập - Tự do - Hạnh phúc", False, size=13, bold=True, underline=True)
-    _cell_para(table.cell(1, 0), left_extra, True, size=12, after=6)
+    cell_paragraph(left, body, first, size=12, bold=True)
+    short_rule(left, 2.5, 7.0)
+    cell_paragraph(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", True, size=12, bold=True)
+    cell_paragraph(right, "Độc lập - Tự do - Hạnh phúc", False, size=13, bold=True, underline=True)
+    cell_paragraph(table.cell(1, 0), left_extra, True, size=12, after=6)
     day = on or date.today()
-    _cell_para(table.cell(1, 1), f"{_place(session, unit)}, {vn.fmt_long_date(day)}", True, size=13, italic=True, after=6)
+    cell_paragraph(table.cell(1, 1), f"{_place(session, unit)}, {vn.fmt_long_date(day)}", True, size=13, italic=True, after=6)
 
 
 def _place(session: Session, unit: Unit) -> str:
@@ -84,37 +84,37 @@ def _place(session: Session, unit: Unit) -> str:
 
 
 def _title(doc, title: str, subtitle: str = "") -> None:
-    _para(doc, title, bold=True, align=CENTER, indent=None, before=12, after=0)
+    paragraph(doc, title, bold=True, align=CENTER, indent=None, before=12, after=0)
     if subtitle:
-        _para(doc, subtitle, italic=True, align=CENTER, indent=None, after=6)
+        paragraph(doc, subtitle, italic=True, align=CENTER, indent=None, after=6)
 
 
 def _line(doc, text: str, **kw) -> None:
-    _para(doc, text, indent=kw.pop("indent", 0.0) or None, align=kw.pop("align", WD_ALIGN_PARAGRAPH.JUSTIFY), after=kw.pop("after", 3), inline=True, **kw)
+    paragraph(doc, text, indent=kw.pop("indent", 0.0) or None, align=kw.pop("align", WD_ALIGN_PARAGRAPH.JUSTIFY), after=kw.pop("after", 3), inline=True, **kw)
 
 
 def _signatures(doc, left: tuple[str, str], right: tuple[str, str]) -> None:
     table = doc.add_table(rows=1, cols=2)
-    _no_borders(table)
-    _widths(table, [8.0, 8.5])
+    no_borders(table)
+    column_widths(table, [8.0, 8.5])
     for cell, (title, name) in zip(table.rows[0].cells, (left, right)):
-        _cell_para(cell, title, True, size=13, bold=True)
-        _cell_para(cell, "(Ký, ghi rõ họ tên)", False, size=12, italic=True)
+        cell_paragraph(cell, title, True, size=13, bold=True)
+        cell_paragraph(cell, "(Ký, ghi rõ họ tên)", False, size=12, italic=True)
         for _ in range(3):
-            _cell_para(cell, "", False, size=12)
-        _cell_para(cell, name, False, size=13, bold=True)
+            cell_paragraph(cell, "", False, size=12)
+        cell_paragraph(cell, name, False, size=13, bold=True)
 
 
 def _grid(doc, headers: list[str], rows: list[list[str]], widths: list[float], size: float = 11) -> None:
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
-    _widths(table, widths)
+    column_widths(table, widths)
     for cell, text in zip(table.rows[0].cells, headers):
-        _cell_para(cell, text, True, size=size, bold=True)
+        cell_paragraph(cell, text, True, size=size, bold=True)
     for values in rows:
         cells = table.add_row().cells
         for i, (cell, text) in enumerate(zip(cells, values)):
-            _cell_para(cell, text, True, size=size, align=CENTER if i == 0 else LEFT)
+            cell_paragraph(cell, text, True, size=size, align=CENTER if i == 0 else LEFT)
         for cell, w in zip(cells, widths):
             cell.width = Cm(w)
 
@@ -151,7 +151,7 @@ def build_dossier_form(session: Session, dossier: Dossier, number: str, base_url
     unit = session.get(Unit, dossier.unit_id)
     procedure = session.get(Procedure, dossier.procedure_id)
     doc = Document()
-    _setup(doc)
+    setup_a4(doc)
     builder = {"01": _form01, "02": _form02, "03": _form03, "04": _form04, "05": _form05, "06": _form06}[number]
     builder(doc, session, dossier, unit, procedure, base_url)
     return doc
@@ -285,7 +285,7 @@ def build_register(session: Session, unit: Unit, unit_ids_select, start: date, e
     if len(records) > REGISTER_MAX_ROWS:
         raise ValidationError(f"Khoảng thời gian có hơn {vn.fmt_int(REGISTER_MAX_ROWS)} hồ sơ: hãy chọn khoảng ngắn hơn để in sổ.", field="den_ngay")
     doc = Document()
-    _setup(doc)
+    setup_a4(doc)
     section = doc.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Cm(29.7), Cm(21.0)
@@ -304,7 +304,7 @@ def build_register(session: Session, unit: Unit, unit_ids_select, start: date, e
                 "Hẹn trả kết quả", "Kết thúc xử lý", "Trả kết quả", "Ghi chú"],
           rows or [["", "(Không có hồ sơ trong khoảng thời gian này)"] + [""] * 9],
           [1.0, 3.6, 4.2, 1.1, 2.8, 3.0, 2.0, 2.0, 2.0, 2.0, 2.2], size=9)
-    _para(doc, f"Tổng số: {vn.fmt_int(len(records))} hồ sơ.", italic=True, indent=None, before=6)
+    paragraph(doc, f"Tổng số: {vn.fmt_int(len(records))} hồ sơ.", italic=True, indent=None, before=6)
     return doc
 
 

@@ -147,6 +147,8 @@ def chart(kind: str, don_vi: str = "", ky: str = "", tu_ngay: str = "", den_ngay
             else:
                 items = [(names[k], v["new_online"] / v["new_total"] * 100) for k, v in levels.items() if v["new_total"]]
                 title = "Tỷ lệ hồ sơ trực tuyến theo cấp"
+            if not items:
+                raise ValidationError("Không phát sinh số liệu trong kỳ để vẽ biểu đồ này.")
             bar_chart(path, title, items)
         else:
             raise ValidationError(f"Không có biểu đồ «{kind}».")

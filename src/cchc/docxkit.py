@@ -1,0 +1,165 @@
+"""Word documents in the layout of Nghị định số 30/2020/NĐ-CP: A4, margins, Times New Roman, the header
+table (issuing body | Quốc hiệu, tiêu ngữ) and its short rules, fixed table widths that Word and LibreOffice
+both honour. Shared by the CCHC report and the dossier forms (Mẫu 01–07)."""
+
+from __future__ import annotations
+
+import re
+
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+FONT = "Times New Roman"
+BODY_PT = 14
+INLINE = re.compile(r"(\*\*[^*]+\*\*|\*[^*]+\*)")
+
+
+def set_font(run, size: float = BODY_PT, bold: bool | None = None, italic: bool | None = None, underline: bool | None = None):
+    run.font.name = FONT
+    run.font.size = Pt(size)
+    rpr = run._element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
+    if bold is not None:
+        run.bold = bold
+    if italic is not None:
+        run.italic = italic
+    if underline is not None:
+        run.underline = underline
+    return run
+
+
+def paragraph(container, text: str = "", *, size: float = BODY_PT, bold=False, italic=False, underline=False,
+          align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent: float | None = 1.0, before: float = 0, after: float = 6, inline: bool = False):
+    p = container.add_paragraph()
+    p.alignment = align
+    fmt = p.paragraph_format
+    fmt.space_before, fmt.space_after = Pt(before), Pt(after)
+    fmt.line_spacing = 1.1
+    if indent:
+        fmt.first_line_indent = Cm(indent)
+    if inline:
+        for piece in INLINE.split(text):
+            if not piece:
+                continue
+            if piece.startswith("**") and piece.endswith("**"):
+                set_font(p.add_run(piece[2:-2]), size, bold=True, italic=italic)
+            elif piece.startswith("*") and piece.endswith("*") and len(piece) > 2:
+                set_font(p.add_run(piece[1:-1]), size, bold=bold, italic=True)
+            else:
+                set_font(p.add_run(piece), size, bold=bold, italic=italic, underline=underline)
+    elif text:
+        set_font(p.add_run(text), size, bold=bold, italic=italic, underline=underline)
+    return p
+
+
+def cell_paragraph(cell, text: str, first: bool, **kw):
+    if first and cell.paragraphs and not cell.paragraphs[0].text:
+        p = cell.paragraphs[0]
+        p.alignment = kw.pop("align", WD_ALIGN_PARAGRAPH.CENTER)
+        fmt = p.paragraph_format
+        fmt.space_before, fmt.space_after = Pt(0), Pt(kw.pop("after", 0))
+        kw.pop("indent", None)
+        if text:
+            set_font(p.add_run(text), kw.pop("size", 13), bold=kw.pop("bold", False), italic=kw.pop("italic", False), underline=kw.pop("underline", False))
+        return p
+    kw.setdefault("align", WD_ALIGN_PARAGRAPH.CENTER)
+    kw.setdefault("indent", None)
+    kw.setdefault("after", 0)
+    kw.setdefault("size", 13)
+    return paragraph(cell, text, **kw)
+
+
+def short_rule(cell, width_cm: float, cell_width_cm: float):
+    """The short horizontal line ND 30 draws under the issuing body and the tiêu ngữ."""
+    p = cell.add_paragraph()
+    side = max((cell_width_cm - width_cm) / 2, 0)
+    p.paragraph_format.left_indent = Cm(side)
+    p.paragraph_format.right_indent = Cm(side)
+    p.paragraph_format.space_after = Pt(4)
+    p.paragraph_format.space_before = Pt(0)
+    ppr = p._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for k, v in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(k), v)
+    borders.append(bottom)
+    ppr.append(borders)
+    run = p.add_run()
+    set_font(run, 4)
+
+
+def no_borders(table):
+    tbl = table._tbl
+    pr = tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), "nil")
+        borders.append(el)
+    pr.append(borders)
+
+
+def column_widths(table, widths_cm: list[float]):
+    """Fixed column widths that both Word and LibreOffice honour (grid, cell and table width)."""
+    table.autofit = False
+    pr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    pr.append(layout)
+    width = pr.find(qn("w:tblW"))
+    if width is None:
+        width = OxmlElement("w:tblW")
+        pr.append(width)
+    width.set(qn("w:type"), "dxa")
+    width.set(qn("w:w"), str(int(sum(widths_cm) * 567)))
+    for col, w in zip(table.columns, widths_cm):
+        col.width = Cm(w)
+    for row in table.rows:
+        for cell, w in zip(row.cells, widths_cm):
+            cell.width = Cm(w)
+
+
+def page_number_header(section):
+    section.different_first_page_header_footer = True
+    p = section.header.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = p.add_run()
+    set_font(run, 13)
+    for tag, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if tag:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), tag)
+        else:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        run._r.append(el)
+
+
+def setup_a4(doc):
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.top_margin, section.bottom_margin = Cm(2.0), Cm(2.0)
+    section.left_margin, section.right_margin = Cm(3.0), Cm(1.5)
+    section.header_distance = Cm(1.0)
+    style = doc.styles["Normal"]
+    style.font.name = FONT
+    style.font.size = Pt(BODY_PT)
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
+    page_number_header(section)
+    doc.core_properties.language = "vi-VN"

@@ -1,0 +1,106 @@
+"""End-to-end fixtures: the app served by uvicorn on a free local port, driven by Debian's chromium.
+
+Never `playwright install`: the browser is /usr/bin/chromium from the Debian package.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+
+from cchc import config
+from cchc.auth.passwords import hash_password
+from cchc.db import session_factory
+from tests.dossiers.factories import make_world
+from tests.webclient import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(committed, tmp_path, monkeypatch):
+    import uvicorn
+
+    from cchc.web.app import create_app
+
+    monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, files_dir=tmp_path / "files"))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.fail("Debian's chromium is missing: `make install` installs it (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    contexts = []
+
+    def _open(mobile: bool = False):
+        options = {"viewport": {"width": 390, "height": 844}, "is_mobile": True} if mobile else {"viewport": {"width": 1280, "height": 900}}
+        ctx = browser.new_context(base_url=live_server, locale="vi-VN", **options)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.set_default_timeout(15000)
+        return page
+
+    yield _open
+    for ctx in contexts:
+        ctx.close()
+
+
+@pytest.fixture
+def world(committed):
+    with session_factory()() as s:
+        w = make_world(s)
+        for f in dataclasses.fields(w):
+            obj = getattr(w, f.name)
+            if hasattr(obj, "password_hash"):
+                obj.password_hash = hash_password(PASSWORD)
+        s.commit()
+        return w
+
+
+def login(page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/dang-nhap")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state("networkidle")
+
+
+def logout(page) -> None:
+    page.context.clear_cookies()
