@@ -61,6 +61,9 @@ def _register() -> None:
     from cchc.verify.cli import check_report
 
     app.command("check-report")(check_report)
+    from cchc.tasks.cli import app as tasks_app
+
+    app.add_typer(tasks_app, name="tasks", help="Nhiệm vụ được giao.")
 
 
 _register()

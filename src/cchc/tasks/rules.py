@@ -40,7 +40,10 @@ def parse_rules(text: str) -> dict:
             raise ValidationError(f"Tệp {RULES_FILE}: cấp giao «{level}» không hợp lệ.")
         for s in [IssuerLevel(level).label, *(spellings or [])]:
             names[search_key(s)] = level
-    return {"reminder_working_days": days, "rate_numerator": [str(k) for k in num],
+    kinds = data.get("assigning_unit_kinds") or []
+    if not isinstance(kinds, list) or not kinds:
+        raise ValidationError(f"Tệp {RULES_FILE}: assigning_unit_kinds phải là danh sách loại đơn vị.")
+    return {"reminder_working_days": days, "assigning_unit_kinds": frozenset(str(k) for k in kinds), "rate_numerator": [str(k) for k in num],
             "rate_denominator": [str(k) for k in den], "issuer_names": names}
 
 
@@ -51,3 +54,7 @@ def reminder_working_days() -> int:
 def issuer_level_of(text: str) -> str | None:
     """'Chủ tịch UBND tỉnh' / 'chu tich ubnd tinh' → 'chu_tich_ubnd_tinh'; None when unknown."""
     return rules()["issuer_names"].get(search_key(text))
+
+
+def assigning_unit_kinds() -> frozenset[str]:
+    return rules()["assigning_unit_kinds"]
