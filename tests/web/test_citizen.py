@@ -7,10 +7,10 @@ import functools
 import re
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from cchc import config
-from cchc.auth.passwords import hash_password
 from cchc.db import session_factory
 from cchc.dossiers import service
 from cchc.dossiers.models import Dossier, DossierCounter, DossierEvent, DossierFile
@@ -18,10 +18,12 @@ from cchc.ratings.models import Rating
 from tests.dossiers.factories import make_procedure, make_world
 from tests.webclient import PASSWORD, csrf_from, login_api, login_page
 
+
 @functools.lru_cache(maxsize=1)
 def password_hash() -> str:
-    """Argon2 is slow on purpose: hash the test password once for every account."""
-    return hash_password(PASSWORD)
+    """Argon2id of the test password with the smallest cost: verification reads the cost from the hash,
+    so every log-in of these tests is fast (the real cost stays in cchc.auth.passwords)."""
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
 
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

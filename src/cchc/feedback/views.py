@@ -23,7 +23,7 @@ from cchc.dossiers import service as dossier_service
 from cchc.dossiers.models import Dossier
 from cchc.errors import CchcError, NotFound, PermissionDenied, ValidationError
 from cchc.feedback import service
-from cchc.feedback.enums import Category, Channel, FeedbackState, Vote
+from cchc.feedback.enums import Category, Channel, FeedbackState
 from cchc.feedback.models import Feedback, FeedbackEvent, FeedbackVote
 from cchc.procedures.models import Procedure
 from cchc.units.models import Unit
@@ -271,10 +271,11 @@ def send(session: Session, user: User | None, form: dict[str, Any]) -> Feedback:
 
 
 # ---- API shapes ---------------------------------------------------------------------------------
+# Text fields default to "" so that a missing one gets the service's own Vietnamese message.
 class FeedbackIn(BaseModel):
-    category: Category = Category.PROCEDURE_RULES
-    title: str = Field("", max_length=500)
-    content: str
+    category: str = Field(Category.PROCEDURE_RULES.value, description="quy_dinh_tthc | hanh_vi_can_bo | khac")
+    title: str = ""
+    content: str = ""
     sender_name: str = ""
     sender_contact: str = ""
     procedure_code: str = ""
@@ -287,28 +288,28 @@ class NoteIn(BaseModel):
 
 
 class SupplementRequestIn(BaseModel):
-    request: str
+    request: str = Field("", description="Thông tin người gửi cần bổ sung")
 
 
 class SupplementIn(BaseModel):
-    content: str
+    content: str = Field("", description="Thông tin bổ sung")
 
 
 class ReasonIn(BaseModel):
-    reason: str
+    reason: str = Field("", description="Lý do từ chối")
 
 
 class ForwardIn(BaseModel):
-    to: str = Field(..., description="Cơ quan có thẩm quyền nhận PAKN")
+    to: str = Field("", description="Cơ quan có thẩm quyền nhận PAKN")
     note: str = ""
 
 
 class AnswerIn(BaseModel):
-    answer: str
+    answer: str = Field("", description="Nội dung trả lời")
 
 
 class VoteIn(BaseModel):
-    value: Vote
+    value: str = Field(..., description="thich | khong_thich")
 
 
 class Deadline(BaseModel):
@@ -460,7 +461,7 @@ def api_get(code: str, db: Session = Depends(get_db), user: User | None = Depend
 @router.post("/{code}/vote", response_model=FeedbackPublic, summary="Bình chọn kết quả trả lời đã công khai (một lần)")
 def api_vote(code: str, body: VoteIn, db: Session = Depends(get_db), user: User = Depends(current_user)) -> FeedbackPublic:
     feedback = get_by_code(db, code)
-    service.vote(db, user, feedback, body.value.value)
+    service.vote(db, user, feedback, body.value)
     db.refresh(feedback)
     return public_of(db, feedback)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -20,10 +21,10 @@ router = APIRouter(prefix="/api/v1/dossiers", tags=["Đánh giá giải quyết 
 
 
 class RatingIn(BaseModel):
-    scores: dict[str, int | None] | list[int | None] = Field(
+    scores: dict[str, Any] | list[Any] = Field(
         ..., description="Điểm 0, 1, 2 của 9 tiêu chí: {\"1\": 2, \"2\": 1, …} hoặc danh sách 9 giá trị; null = không áp dụng"
     )
-    satisfaction: Satisfaction
+    satisfaction: str = Field(..., description="khong_hai_long | hai_long | rat_hai_long")
     comment: str = ""
 
 
@@ -57,7 +58,7 @@ def rating_out(code: str, rating: Rating) -> RatingOut:
 @router.post("/{code}/rating", response_model=RatingOut, status_code=201, summary="Đánh giá việc giải quyết hồ sơ (một lần, khi đã có kết quả)")
 def api_rate(code: str, body: RatingIn, db: Session = Depends(get_db), user: User = Depends(current_user)) -> RatingOut:
     dossier = dossier_service.get_dossier(db, user, code)
-    rating = rate_dossier(db, user, dossier, body.scores, body.satisfaction.value, body.comment)
+    rating = rate_dossier(db, user, dossier, body.scores, body.satisfaction, body.comment)
     return rating_out(dossier.code, rating)
 
 
