@@ -73,7 +73,6 @@ def main() -> None:
 
     profiler = cProfile.Profile() if args.profile else None
     start = time.perf_counter()
-    cpu0 = time.process_time()
     try:
         with Session(engine, expire_on_commit=False) as session:
             if profiler:

@@ -28,6 +28,7 @@ def test_if_empty_does_nothing_when_there_are_dossiers(demo):
         (["--today", "31/02/2026"], "--today"),
         (["--dossiers", "-5"], "không được âm"),
         (["--batch", "0"], "--batch"),
+        (["--today", "1/1/2999"], "ở tương lai"),
     ],
 )
 def test_bad_options_are_refused(args, message):

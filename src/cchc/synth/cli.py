@@ -36,6 +36,11 @@ def demo(
     if batch < 1:
         raise ValidationError("Số hồ sơ mỗi giao dịch (--batch) phải từ 1 trở lên.")
     day: date | None = parse_date(today, what="ngày --today") if today else None
+    if day is not None:
+        from cchc.db import utcnow
+
+        if day > utcnow().date():
+            raise ValidationError(f"Ngày --today {fmt_date(day)} ở tương lai: dữ liệu mẫu chỉ tạo cho những ngày đã qua.")
     session = session_factory()()
     try:
         existing = has_dossiers(session)

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from cchc.auth.models import User
 from cchc.dossiers import service as dossiers
 from cchc.dossiers.enums import State
+from cchc.dossiers.files import attach_file
 from cchc.dossiers.models import Dossier, DossierComponent, DossierEvent, DossierFile, DossierStep
 from cchc.feedback import service as feedback
 from cchc.feedback.models import Feedback
@@ -436,8 +437,6 @@ class _Player:
         if p.digitized_in:
             dossiers.mark_digitized(s, mot_cua, d, components=True, at=received)
             if p.attach and self.attach_files:
-                from cchc.dossiers.files import attach_file
-
                 attach_file(s, mot_cua, d, "thanh_phan", "to-khai.pdf", _MINIMAL_PDF, "application/pdf", at=received)
         if p.pay == "receipt":
             dossiers.record_payment(s, mot_cua, d, fee, online=p.pay_online, at=received)
@@ -454,7 +453,7 @@ class _Player:
             if at is None:
                 return d
             if p.outcome == "withdraw":
-                dossiers.withdraw(s, citizen if p.owner is not None else mot_cua, d, p.reasons["withdraw"], at=at)
+                dossiers.withdraw(s, citizen, d, p.reasons["withdraw"], at=at)
             else:
                 dossiers.stop(s, ld, d, p.reasons["stop"], at=at)
             return d
@@ -527,8 +526,6 @@ class _Player:
         if p.digitized_out:
             dossiers.mark_digitized(s, ld, d, result=True, at=at)
             if p.attach and self.attach_files:
-                from cchc.dossiers.files import attach_file
-
                 attach_file(s, ld, d, "ket_qua", "ket-qua.pdf", _MINIMAL_PDF + number.encode(), "application/pdf", at=at)
         returned = cal.add_working_seconds(at, p.return_delay)
         if returned < now and p.hold != "finished":
