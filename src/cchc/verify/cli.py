@@ -24,7 +24,7 @@ def check_report(
 ) -> None:
     """Kiểm tra số học của một báo cáo CCHC: tổng và thành phần, tỷ lệ, số liệu ghi hai lần, phụ lục và phần lời."""
     problems = check_report_file(file)
-    console = Console()
+    console = Console(soft_wrap=True)
     if output_format is OutputFormat.json:
         typer.echo(json.dumps({"file": str(file), "problems": [p.as_dict() for p in problems]}, ensure_ascii=False,
                               indent=2))

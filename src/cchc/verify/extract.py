@@ -72,7 +72,8 @@ def split_text(text: str) -> Document:
     joined: list[str] = []
     for para in doc.paragraphs:
         body = _BULLET.sub("", para)
-        if joined and not _END.search(joined[-1]) and body[:1].islower():
+        unclosed = bool(joined) and joined[-1].count("(") > joined[-1].count(")")
+        if joined and ((not _END.search(joined[-1]) and body[:1].islower()) or unclosed):
             joined[-1] = joined[-1].rstrip("-") + ("" if joined[-1].endswith("-") else " ") + body
         else:
             joined.append(para)
