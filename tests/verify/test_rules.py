@@ -193,3 +193,17 @@ def test_generated_rates(den, data, places):
     wrong = fmt_decimal(wrong_value, places) if places else str(int(wrong_value))
     bad = text.replace(f"{pct}%", f"{wrong}%")
     assert [p.kind for p in check_report_text(bad)] == ["ty_le", "ty_le"]
+
+
+tokens = st.sampled_from(["1.033", "03", "99,90%", "(", ")", "trong đó", ";", ",", " và ", "đạt", "tỷ lệ", "14/410",
+                          "49,14,52", "hồ sơ", "tiếp nhận", "đã giải quyết", "đang giải quyết", "tổng cộng", ":", ".",
+                          "cấp huyện", "so với", "15/6/2023", "\t", "\n", "|", "**", "3.1."])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(tokens, max_size=60))
+def test_any_text_is_read_without_crashing(parts):
+    text = " ".join(parts)
+    for p in check_report_text(text):
+        assert p.kind in ("tong_thanh_phan", "ty_le", "mau_thuan", "phu_luc", "khong_doc_duoc")
+        assert p.explanation
