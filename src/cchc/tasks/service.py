@@ -165,12 +165,11 @@ def allowed_actions(session: Session, user: User | None, task: Task) -> list[Tas
 
 def _record(session: Session, task: Task, user: User | None, action: TaskAction, before: str | None, at: datetime, note: str = "") -> TaskEvent:
     event = TaskEvent(
-        task_id=task.id, at=at, actor_id=user.id if user is not None else None,
+        at=at, actor_id=user.id if user is not None else None,
         actor_name=(user.full_name or user.username) if user is not None else "", action=action.value,
         from_state=before, to_state=task.state, note=note,
     )
-    session.add(event)
-    task.events.append(event)
+    task.events.append(event)  # the collection is loaded first, so the new event is listed once
     return event
 
 
@@ -249,10 +248,11 @@ def _next_code(session: Session, year: int) -> str:
     return f"{prefix}{n:06d}"
 
 
-def find_or_create_document(session: Session, *, number: str, issued_on: date, issuer_level: str, issuer: str = "", subject: str = "") -> AssigningDocument:
-    number = (number or "").strip()
-    if not number:
+def _check_document(number: str, issued_on: date, issuer_level: str) -> None:
+    if not (number or "").strip():
         raise ValidationError("Chưa nhập số văn bản giao nhiệm vụ.", field="document_number")
+    if len(number.strip()) > 80:
+        raise ValidationError("Số văn bản dài quá 80 ký tự.", field="document_number")
     if not isinstance(issued_on, date):
         raise ValidationError("Ngày văn bản giao nhiệm vụ không hợp lệ.", field="document_date")
     if issuer_level not in IssuerLevel._value2member_map_:
@@ -260,6 +260,11 @@ def find_or_create_document(session: Session, *, number: str, issued_on: date, i
             f"Cơ quan giao «{issuer_level}» không hợp lệ: Chính phủ, Thủ tướng Chính phủ, UBND tỉnh hoặc Chủ tịch UBND tỉnh.",
             field="issuer_level",
         )
+
+
+def find_or_create_document(session: Session, *, number: str, issued_on: date, issuer_level: str, issuer: str = "", subject: str = "") -> AssigningDocument:
+    _check_document(number, issued_on, issuer_level)
+    number = number.strip()
     doc = session.scalar(select(AssigningDocument).where(
         AssigningDocument.number == number, AssigningDocument.issued_on == issued_on, AssigningDocument.issuer_level == issuer_level))
     if doc is None:
@@ -292,15 +297,19 @@ def assign(
         province = _province_of(session, session.get(Unit, actor.unit_id))
         if not _under(lead_unit, province):
             raise PermissionDenied(f"Đơn vị chủ trì {lead_unit.name} không thuộc tỉnh của cơ quan giao nhiệm vụ.", field="lead_unit")
-    doc = find_or_create_document(session, number=document_number, issued_on=document_date, issuer_level=issuer_level, issuer=issuer, subject=subject)
-    if doc.issued_on > at.date():
-        raise ValidationError(f"Ngày văn bản ({vn.fmt_date(doc.issued_on)}) sau ngày giao ({vn.fmt_date(at)}).", field="document_date")
+    _check_document(document_number, document_date, issuer_level)
+    if document_date > at.date():
+        raise ValidationError(f"Ngày văn bản ({vn.fmt_date(document_date)}) sau ngày giao ({vn.fmt_date(at)}).", field="document_date")
     if (deadline is None) == (working_days is None):
         raise ValidationError("Nhập hạn xử lý (một ngày) hoặc số ngày làm việc, một trong hai.", field="deadline")
     if working_days is not None:
         deadline = deadline_in_working_days(session, at, working_days)
+    elif not isinstance(deadline, date):
+        raise ValidationError("Hạn xử lý không hợp lệ.", field="deadline")
     elif deadline < at.date():
         raise ValidationError(f"Hạn xử lý {vn.fmt_date(deadline)} trước ngày giao {vn.fmt_date(at)}.", field="deadline")
+    coordinating_units = list(coordinating_units)
+    doc = find_or_create_document(session, number=document_number, issued_on=document_date, issuer_level=issuer_level, issuer=issuer, subject=subject)
     task = Task(
         code=_next_code(session, at.year), document_id=doc.id, title=title, content=(content or "").strip(),
         lead_unit_id=lead_unit.id, assigner_unit_id=actor.unit_id if actor.role != Role.SYSTEM_ADMIN else None,
