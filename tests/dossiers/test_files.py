@@ -62,7 +62,9 @@ def test_result_files_on_finish_mark_the_result_digitised(db, world, files_dir):
         ("a.exe", b"MZ", "application/x-msdownload", "không được phép"),
         ("", PDF, "application/pdf", "phải có tên"),
         ("empty.pdf", b"", "application/pdf", "rỗng"),
-        ("big.pdf", b"x" * 65, "application/pdf", "vượt giới hạn 64 byte"),
+        ("big.pdf", b"%PDF" + b"x" * 61, "application/pdf", "vượt giới hạn 64 byte"),
+        ("renamed.pdf", b"MZ\x90\x00 not a pdf", "application/pdf", "không đúng kiểu"),
+        ("photo.jpg", b"\x89PNG\r\n", "image/jpeg", "không đúng kiểu"),
     ],
 )
 def test_bad_uploads_are_refused_and_nothing_stored(db, world, files_dir, monkeypatch, name, content, ctype, match):

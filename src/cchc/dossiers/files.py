@@ -25,6 +25,13 @@ from cchc.errors import InvalidTransition, PermissionDenied, ValidationError
 from cchc.vn import fmt_int
 
 KINDS = {"thanh_phan": "thành phần hồ sơ", "bo_sung": "giấy tờ bổ sung", "ket_qua": "kết quả giải quyết"}
+# How each accepted format begins: a file whose bytes do not match its declared type is refused.
+SIGNATURES = {
+    "application/pdf": (b"%PDF",),
+    "image/png": (b"\x89PNG",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (b"PK\x03\x04",),
+}
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,11 @@ def validate_upload(filename: str, content: bytes, content_type: str) -> str:
     if len(content) > limit:
         raise ValidationError(
             f"Tệp «{name}» nặng {fmt_int(len(content))} byte, vượt giới hạn {fmt_int(limit)} byte.", field="content"
+        )
+    magic = SIGNATURES.get(content_type)
+    if magic and not content.startswith(magic):
+        raise ValidationError(
+            f"Nội dung tệp «{name}» không đúng kiểu «{content_type}» đã khai báo (tệp hỏng hoặc đổi đuôi).", field="content"
         )
     return name
 
