@@ -151,8 +151,10 @@ def check_totals(item: Item, sentence: str, where: str, *, other_groups_named: b
                 f"(chênh {fmt_number(abs(total - s))})."
             )
             out.append(Problem("tong_thanh_phan", excerpt(sentence), total, s, expl, item.num.text, fmt_number(s), where))
+    if parts and not item.approx and item.num.kind in ("count", "decimal") and item.value > 0:
+        total = item.value
         for p in parts:
-            if p.rate is not None and p.rate.value is not None and total > 0:
+            if p.rate is not None and p.rate.value is not None:
                 if not rate_matches(p.rate.value, p.rate.places, p.value, total):
                     comp = _rate_value(p.value, total, p.rate.places)
                     out.append(Problem("ty_le", excerpt(sentence), p.rate.value, comp,
