@@ -204,3 +204,14 @@ def test_any_text_is_read_without_crashing(parts):
     for p in check_report_text(text):
         assert p.kind in ("tong_thanh_phan", "ty_le", "mau_thuan", "phu_luc", "khong_doc_duoc")
         assert p.explanation
+
+
+def test_tong_so_before_a_figure_is_a_total():
+    text = "Đến nay có tổng số 6.038 nhiệm vụ, trong đó đã hoàn thành 4.182 nhiệm vụ, chưa hoàn thành 1.855 nhiệm vụ."
+    assert [(p.kind, p.stated, p.computed) for p in check_report_text(text)] == [("tong_thanh_phan", D(6038), D(6037))]
+
+
+def test_a_running_total_in_parenthesis_is_no_part():
+    text = ("Đã đồng bộ 147.437 hồ sơ lên Cổng DVC Quốc gia (nâng tổng số hồ sơ trực tuyến của tỉnh được nộp qua Cổng "
+            "Dịch vụ công Quốc gia lên 333.293 hồ sơ; đồng bộ tổng số 1.015.153 hồ sơ).")
+    assert check_report_text(text) == []

@@ -23,7 +23,7 @@ NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,/]\d+)*(?![\w/])")
 COUNT_UNITS_TABLE = ("ho so", "thu tuc", "dvc", "pakn", "nhiem vu", "van ban", "co quan", "van de", "tthc", "luot",
                      "so luong", "don vi", "tai khoan")
 _NOT_A_COUNT_BEFORE = re.compile(
-    r"(?:\bnăm|\bngày|\btháng|\bquý|\bgiai đoạn|\bmức độ|\bthứ|\bmã dịch vụ|\bphiên bản|\biso|\blần|\bsố|\bđiều"
+    r"(?:\bnăm|\bngày|\btháng|\bquý|\bgiai đoạn|\bmức độ|\bthứ|\bmã dịch vụ|\bphiên bản|\biso|\blần|\b(?:mã|hiệu|quyết định|kế hoạch|công văn|nghị định|thông tư|chỉ thị|báo cáo|tờ trình) số|\bđiều"
     r"|\bkhoản|\bmục|\bđiểm|\bchương|\bphụ lục|\bbiểu mẫu|\btổng đài|\btừ|\bđến|\bcổng|\bkhóa|\bcấp độ)\s*$",
     re.IGNORECASE,
 )
@@ -267,7 +267,10 @@ def parse_items(text: str) -> list[Item]:
             m = _MARKER.match(inner)
             item.subset = bool(m and m.group(1).lower() == "trong đó có")
             kids = parse_items(inner[m.end():] if m else inner)
-            if len(kids) >= 2 or (kids and m):
+            cumulative = any(w in search_key(k.label) for k in kids for w in vocabulary()["cumulative_words"])
+            # without "trong đó"/"bao gồm", a parenthesis is a breakdown only when its parts are short names
+            short = all(len(k.label.split()) <= 6 for k in kids)
+            if not cumulative and (len(kids) >= 2 and (m or short) or (kids and m)):
                 item.children = kids
         if total_for_rest is not None:
             total_for_rest.children.append(item)
