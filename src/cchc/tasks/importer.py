@@ -198,6 +198,8 @@ def import_tasks(session: Session, actor: User | None, path: Path | str) -> Impo
     seen: dict[tuple, int] = {}
     for number, row in table.rows:
         item = _check_row(session, units, number, row, table.columns)
+        if not service.may_lead(session, actor, item.lead):
+            raise ImportRejected(f"đơn vị chủ trì {item.lead.name} không thuộc tỉnh của cơ quan giao nhiệm vụ.", row=number, column="DonViChuTri")
         key = (item.doc_key, item.lead.id, item.title)
         if key in seen:
             raise ImportRejected(f"trùng nhiệm vụ ở dòng {seen[key]} (cùng văn bản, đơn vị chủ trì và tên).", row=number, column="TenNhiemVu")

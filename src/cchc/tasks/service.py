@@ -102,6 +102,13 @@ def _under(unit: Unit | None, root: Unit | None) -> bool:
     return bool(unit is not None and root is not None and root.path and (unit.path or "").startswith(root.path))
 
 
+def may_lead(session: Session, actor: User | None, unit: Unit) -> bool:
+    """May this assigner give a task to `unit`: a unit of their province (anyone for the system administrator)."""
+    if actor is None or actor.role == Role.SYSTEM_ADMIN:
+        return True
+    return _under(unit, _province_of(session, session.get(Unit, actor.unit_id)))
+
+
 def _is_assigner_of(session: Session, user: User, task: Task) -> bool:
     if not may_assign(session, user):
         return False
