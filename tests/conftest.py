@@ -44,6 +44,19 @@ def make_test_engine(url: str, schema: str | None):
     return make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Argon2 at production cost takes ~0.5 s a hash on a 2-core machine; tests hash hundreds of passwords."""
+    from argon2 import PasswordHasher
+
+    from cchc.auth import passwords
+
+    saved = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = saved
+
+
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory):
     url, schema = _test_url(tmp_path_factory.mktemp("db"))
