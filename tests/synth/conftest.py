@@ -13,12 +13,13 @@ from cchc.db import Base
 from cchc.synth.generator import DemoOptions, run_demo
 
 TODAY = date(2026, 11, 20)
-OPTIONS = dict(dossiers=300, seed=7, province="44", today=TODAY, max_communes=4, batch=100)
+OPTIONS = dict(dossiers=300, seed=7, province="44", today=TODAY, max_communes=4, max_procedures=80, batch=100)
 
 
 @pytest.fixture(scope="package")
 def demo(engine, tmp_path_factory):
-    """A committed demo of 300 dossiers (Quảng Trị, 4 new communes and their predecessors); emptied afterwards."""
+    """A committed demo of 300 dossiers (Quảng Trị, 4 new communes and their predecessors, the 80 most used
+    procedures); emptied afterwards."""
     files = tmp_path_factory.mktemp("files")
     old_files = config.settings.files_dir
     object.__setattr__(config.settings, "files_dir", files)

@@ -67,3 +67,12 @@ def test_a_broken_data_file_is_refused_with_the_procedure_named(tmp_path, monkey
             load_catalog()
     finally:
         load_catalog.cache_clear()
+
+
+def test_a_smaller_catalogue_keeps_the_most_used_of_every_level():
+    cat = load_catalog()
+    small = cat.most_used(40)
+    assert 35 <= len(small.procedures) <= 45
+    assert {p.levels for p in small.procedures} == {"tinh", "xa", "huyen,xa"}
+    assert "1.001193" in {p.code for p in small.procedures}  # Đăng ký khai sinh, the most frequent
+    assert min(p.weight for p in small.procedures) >= 1

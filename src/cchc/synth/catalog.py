@@ -6,7 +6,7 @@ procedure code or the agency key, and what is wrong.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time
 from decimal import Decimal
 from functools import lru_cache
@@ -79,6 +79,17 @@ class Catalog:
     district: dict[str, Any]
     commune: dict[str, Any]
     people: dict[str, Any]
+
+    def most_used(self, n: int) -> Catalog:
+        """A smaller catalogue: the n procedures with the most dossiers, shared out over the levels."""
+        by_levels: dict[str, list[ProcedureSpec]] = {}
+        for p in self.procedures:
+            by_levels.setdefault(p.levels, []).append(p)
+        keep: set[str] = set()
+        for levels, items in by_levels.items():
+            share = max(1, round(n * len(items) / len(self.procedures)))
+            keep.update(p.code for p in sorted(items, key=lambda p: (-p.weight, p.code))[:share])
+        return replace(self, procedures=tuple(p for p in self.procedures if p.code in keep))
 
 
 def _read(name: str) -> Any:

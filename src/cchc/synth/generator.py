@@ -89,7 +89,8 @@ class DemoOptions:
     province: str = DEFAULT_PROVINCE
     today: date | None = None
     batch: int = 500
-    max_communes: int | None = None
+    max_communes: int | None = None  # only the first N new communes (and their predecessors): small test demos
+    max_procedures: int | None = None  # only the N most used procedures of the catalogue: small test demos
     citizens: int = 150
     attach_files: bool = True
 
@@ -362,6 +363,11 @@ def _cover_every_state(plans: list[Plan], rng: random.Random, today: date) -> No
             p.supplement, p.never_supplemented = True, False
         if hold == "financial":
             p.pay = "financial"
+    # one of the very last dossiers, with a long time limit, still in progress within its deadline
+    last = [i for i in range(max(0, len(plans) - 20), len(plans)) if i not in taken and plans[i].outcome == "result"]
+    if last:
+        i = max(last, key=lambda i: (days(plans[i]), i))
+        plans[i].hold = "processing"
 
 
 # ---- playing a plan through the real actions ----------------------------------------------------
@@ -649,6 +655,8 @@ def run_demo(session: Session, options: DemoOptions, progress: Progress | None =
     rng = random.Random(f"{options.seed}:dossiers")
     catalog = load_catalog()
     t0 = timer.perf_counter()
+    if options.max_procedures is not None:
+        catalog = catalog.most_used(options.max_procedures)
     prov = build_province(session, catalog, setup_rng, province_code=options.province, today=today,
                           max_communes=options.max_communes, citizens=options.citizens, progress=progress)
     session.commit()
