@@ -20,7 +20,7 @@ class OutputFormat(str, Enum):
 
 def check_report(
     file: Path = typer.Argument(..., help="Tệp báo cáo: .txt, .md, .docx hoặc .pdf."),
-    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text (bảng) hoặc json."),
+    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text (từng chỗ sai, dễ đọc) hoặc json."),
 ) -> None:
     """Kiểm tra số học của một báo cáo CCHC: tổng và thành phần, tỷ lệ, số liệu ghi hai lần, phụ lục và phần lời."""
     problems = check_report_file(file)
