@@ -13,6 +13,7 @@ from cchc.dossiers.models import (  # noqa: F401
 from cchc.feedback.models import Feedback, FeedbackEvent, FeedbackVote  # noqa: F401
 from cchc.procedures.models import Component, FeeLine, Field, ProcessStep, Procedure, Publication  # noqa: F401
 from cchc.ratings.models import Rating  # noqa: F401
-from cchc.reform.models import ManualFigure, ReportNarrative  # noqa: F401
+from cchc.reform.models import CommunicationActivity, DirectiveDocument, Inspection, ManualFigure, PlanItem, ReportNarrative  # noqa: F401
+from cchc.submissions.models import Reminder, Submission, SubmissionEvent, UnitReporting  # noqa: F401
 from cchc.tasks.models import AssigningDocument, Task, TaskEvent, TaskReminder, TaskUnit  # noqa: F401
 from cchc.units.models import Unit, UnitSuccession  # noqa: F401

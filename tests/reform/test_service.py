@@ -80,13 +80,13 @@ def test_set_figures_is_all_or_nothing(db, tree):
 
 def test_a_rate_typed_by_hand_must_agree_with_its_rows(db, tree):
     _, office, _ = tree
-    with pytest.raises(ValidationError, match=r"Tỷ lệ ở STT 2 \(80,00%\) phải bằng STT 2.2 / STT 2.1 × 100 \(81,25%\)"):
+    with pytest.raises(ValidationError, match=r"Tỷ lệ ở STT 3 \(80,00%\) phải bằng STT 3.2 / STT 3.1 × 100 \(81,25%\)"):
         reform.set_figures(db, None, office, START, END, [
-            reform.Entry(1, "2.1", Decimal(32)), reform.Entry(1, "2.2", Decimal(26)), reform.Entry(1, "2", Decimal(80)),
+            reform.Entry(2, "3.1", Decimal(32)), reform.Entry(2, "3.2", Decimal(26)), reform.Entry(2, "3", Decimal(80)),
         ])
     # without its rows, a rate the officer knows is kept
-    reform.set_figure(db, None, office, START, END, 1, "2", "55,17")
-    assert reform.manual_values(db, office.id, START, END)[1]["2"] == Decimal("55.17")
+    reform.set_figure(db, None, office, START, END, 2, "3", "55,17")
+    assert reform.manual_values(db, office.id, START, END)[2]["3"] == Decimal("55.17")
 
 
 def test_unknown_row_is_not_found(db, tree):
@@ -100,15 +100,15 @@ def test_who_may_enter_figures(db, tree):
     admin = add_user(db, "qtdv", Role.UNIT_ADMIN, office)
     specialist = add_user(db, "cv", Role.SPECIALIST, office)
     foreign_admin = add_user(db, "qt_so", Role.UNIT_ADMIN, other)
-    assert reform.set_figure(db, reporting, office, START, END, 1, "1", 3).entered_by == "bao_cao"
-    assert reform.set_figure(db, admin, office, START, END, 1, "1", 4).value == Decimal(4)
+    assert reform.set_figure(db, reporting, office, START, END, 1, "6.1", 3).entered_by == "bao_cao"
+    assert reform.set_figure(db, admin, office, START, END, 1, "6.1", 4).value == Decimal(4)
     with pytest.raises(PermissionDenied, match="Chỉ cán bộ báo cáo hoặc quản trị đơn vị"):
-        reform.set_figure(db, specialist, office, START, END, 1, "1", 5)
+        reform.set_figure(db, specialist, office, START, END, 1, "6.1", 5)
     with pytest.raises(PermissionDenied, match="không thuộc phạm vi đơn vị của bạn"):
         reform.set_narrative(db, foreign_admin, office, START, END, "I", "Nội dung.")
     admin.active = False
     with pytest.raises(PermissionDenied, match="bị khóa"):
-        reform.set_figure(db, admin, office, START, END, 1, "1", 6)
+        reform.set_figure(db, admin, office, START, END, 1, "6.1", 6)
 
 
 def test_narratives_by_key_or_title(db, tree):

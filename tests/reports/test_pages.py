@@ -39,13 +39,13 @@ def test_manual_figures_are_validated_all_or_nothing(client, web_world):
     _reporter(client, w)
     page = client.get("/bao-cao", params={**PERIOD, "tab": "so-lieu"}).text
     base = {"csrf_token": csrf_from(page), "don_vi": w.province.code, "tu_ngay": "15/12/2024", "den_ngay": "14/6/2025"}
-    bad = client.post("/bao-cao/so-lieu", data={**base, "bm1_1": "17", "bm1_2.1": "-3"})
+    bad = client.post("/bao-cao/so-lieu", data={**base, "bm1_6.1": "17", "bm2_3.1": "-3"})
     assert bad.status_code == 422 and 'class="field-error"' in bad.text and "không âm" in bad.text
-    parts = client.post("/bao-cao/so-lieu", data={**base, "bm1_2.1": "29", "bm1_2.2": "30"})
-    assert parts.status_code == 422  # 30 tasks done out of 29 planned
+    parts = client.post("/bao-cao/so-lieu", data={**base, "bm2_3.1": "29", "bm2_3.2": "30"})
+    assert parts.status_code == 422  # 30 documents handled out of 29 found
     with session_factory()() as s:
         assert s.query(ManualFigure).count() == 0
-    ok = client.post("/bao-cao/so-lieu", data={**base, "bm1_1": "17", "bm1_2.1": "29", "bm1_2.2": "16"}, follow_redirects=False)
+    ok = client.post("/bao-cao/so-lieu", data={**base, "bm1_6.1": "17", "bm2_3.1": "29", "bm2_3.2": "16"}, follow_redirects=False)
     assert ok.status_code == 303
     with session_factory()() as s:
         assert s.query(ManualFigure).count() == 3

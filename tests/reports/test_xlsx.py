@@ -58,45 +58,45 @@ def test_template_layout(template):
     assert manual.value is None and not manual.protection.locked
     assert ws.protection.sheet
     assert ws.cell(rows["1"], 2).font.name == "Times New Roman" and ws.cell(rows["1"], 2).font.bold
-    f1 = wb["Biểu mẫu 1"]
-    assert f1.cell(rows_by_stt(f1)["2"], 4).value.startswith("=IF(")  # a rate of rows typed by hand: a formula
+    f2 = wb["Biểu mẫu 2"]
+    assert f2.cell(rows_by_stt(f2)["3"], 4).value.startswith("=IF(")  # a rate of rows typed by hand: a formula
 
 
 def test_round_trip(db, units, period, template):
-    fill(template, {(1, "1"): 17, (1, "2.1"): 32, (1, "2.2"): "26", (4, "2.1"): 59, (4, "2.2"): 57,
+    fill(template, {(1, "6.1"): 17, (2, "3.1"): 32, (2, "3.2"): "26", (4, "2.1"): 59, (4, "2.2"): 57,
                     (6, "1"): "21.985.346.717", (6, "1.1"): 21042000000, (6, "1.2"): 943346717, (7, "3"): "100%",
                     (3, "3.1.1"): 52414},
-         notes={(1, "2"): "Nhiệm vụ của Văn phòng", (3, "1.4"): "Bao gồm cả ngành dọc"})
+         notes={(2, "3"): "Văn bản của Văn phòng", (3, "1.4"): "Bao gồm cả ngành dọc"})
     unit, p, written = import_figures(db, None, template, figures_provider=provider)
     assert (unit.code, p.key) == ("000.00.01.H87", "2023-Q3")
     values = reform.manual_values(db, unit.id, p.start, p.end)
-    assert values[1] == {"1": Decimal(17), "2.1": Decimal(32), "2.2": Decimal(26)}
+    assert values[1] == {"6.1": Decimal(17)} and values[2] == {"3.1": Decimal(32), "3.2": Decimal(26)}
     assert values[6]["1"] == Decimal(21985346717)
     assert values[7]["3"] == Decimal(100)
-    assert reform.manual_notes(db, unit.id, p.start, p.end) == {1: {"2": "Nhiệm vụ của Văn phòng"}}
+    assert reform.manual_notes(db, unit.id, p.start, p.end) == {2: {"3": "Văn bản của Văn phòng"}}
     assert written == 10
     # the next template shows what was entered
     again = write_forms(forms_context(db, unit, p, figures_provider=provider), template.parent / "lan2.xlsx")
-    ws = load_workbook(again)["Biểu mẫu 1"]
-    assert ws.cell(rows_by_stt(ws)["2.2"], 4).value == 26
+    ws = load_workbook(again)["Biểu mẫu 2"]
+    assert ws.cell(rows_by_stt(ws)["3.2"], 4).value == 26
 
 
 def test_validation_errors_name_sheet_row_and_column_and_change_nothing(db, units, period, template):
     reform.set_figure(db, None, units["office"], period.start, period.end, 5, "3", 2)
-    fill(template, {(1, "1"): -3, (1, "4.2"): 120, (1, "6"): 2, (4, "2.1"): 50, (4, "2.2"): 57, (3, "3.1.1"): 52000,
+    fill(template, {(1, "6.1"): -3, (1, "4.2"): 120, (1, "6"): 2, (4, "2.1"): 50, (4, "2.2"): 57, (3, "3.1.1"): 52000,
                     (1, "3"): 4, (5, "3"): None})
     with pytest.raises(ImportRejected) as info:
         import_figures(db, None, template, figures_provider=provider)
     msg = info.value.message
     wb = load_workbook(template)
     r1, r3, r4 = (rows_by_stt(wb[f"Biểu mẫu {n}"]) for n in (1, 3, 4))
-    assert f"Trang «Biểu mẫu 1», dòng {r1['1']}, cột D (Số liệu): chỉ tiêu «Số văn bản chỉ đạo CCHC đã ban hành (Kết luận, chỉ thị, côn…»: phải là số nguyên không âm (nhập -3)." in msg
+    assert f"Trang «Biểu mẫu 1», dòng {r1['6.1']}, cột D (Số liệu): chỉ tiêu «Số lượng phiếu khảo sát»: phải là số nguyên không âm (nhập -3)." in msg
     assert f"Trang «Biểu mẫu 1», dòng {r1['4.2']}, cột D (Số liệu)" in msg and "tỷ lệ phải từ 0 đến 100 (nhập 120)" in msg
     assert "chỉ nhận 0 = Không; 1 = Có (nhập 2)" in msg
     assert f"Trang «Biểu mẫu 1», dòng {r1['3']}, cột D (Số liệu): chỉ tiêu «Kiểm tra CCHC»: dòng tiêu đề nhóm, không nhập số liệu." in msg
     assert f"Trang «Biểu mẫu 3», dòng {r3['3.1.1']}, cột D (Số liệu): chỉ tiêu «Tổng số hồ sơ TTHC đã giải quyết xong» do hệ thống tự tính (giá trị 52.414), không được sửa." in msg
     assert f"Trang «Biểu mẫu 4», dòng {r4['2.2']}, cột D (Số liệu): STT 2.2 (57) lớn hơn tổng của nó ở STT 2.1 (50)." in msg
-    assert info.value.row == r1["1"] and info.value.column == "D (Số liệu)"
+    assert info.value.row == r1["3"] and info.value.column == "D (Số liệu)"
     # nothing changed: the figure stored before is still there, nothing else was added
     assert reform.manual_values(db, units["office"].id, period.start, period.end) == {5: {"3": Decimal(2)}}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cchc.db import Base, utcnow
@@ -53,4 +53,86 @@ class ReportNarrative(Base):
     section: Mapped[str] = mapped_column(String(24))
     text: Mapped[str] = mapped_column(Text, default="")  # Markdown
     author: Mapped[str] = mapped_column(String(120), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- the unit's CCHC work: plan, directive documents, inspections, communication ------------------
+
+class PlanItem(Base):
+    """One chỉ tiêu/nhiệm vụ of a unit's annual CCHC plan (Kế hoạch CCHC năm), with its owner and deadline."""
+
+    __tablename__ = "reform_plan_items"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "year", "code", name="uq_reform_plan_items_code"),
+        Index("ix_reform_plan_items_unit_year", "unit_id", "year", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    code: Mapped[str] = mapped_column(String(24))  # STT in the plan: "1", "2.3" …
+    content: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(255), default="")  # unit or person in charge
+    deadline: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="chua_thuc_hien")
+    completed_at: Mapped[date | None] = mapped_column(Date)
+    evidence: Mapped[str] = mapped_column(Text, default="")  # document or result proving completion
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class DirectiveDocument(Base):
+    """A directive document the unit issued (Kế hoạch số 36/KH-VPUBND ngày 29/12/2022 về …)."""
+
+    __tablename__ = "reform_directives"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "number", "issued_on", name="uq_reform_directives_number"),
+        Index("ix_reform_directives_unit_date", "unit_id", "issued_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(60))  # "36/KH-VPUBND"
+    kind: Mapped[str] = mapped_column(String(20))
+    issued_on: Mapped[date] = mapped_column(Date)
+    subject: Mapped[str] = mapped_column(Text)
+    area: Mapped[str] = mapped_column(String(24), default="chung")
+    is_cchc: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Inspection(Base):
+    """One CCHC inspection the unit carried out: whom, when, issues found and resolved."""
+
+    __tablename__ = "reform_inspections"
+    __table_args__ = (Index("ix_reform_inspections_unit_date", "unit_id", "inspected_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    inspected_on: Mapped[date] = mapped_column(Date)
+    inspected_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    inspected_name: Mapped[str] = mapped_column(String(255), default="")
+    target_kind: Mapped[str] = mapped_column(String(12))  # so_nganh | huyen | xa | noi_bo
+    issues_found: Mapped[int] = mapped_column(Integer, default=0)
+    issues_resolved: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class CommunicationActivity(Base):
+    """Tuyên truyền CCHC: articles (tin, bài), meetings (cuộc) with their participants, programmes."""
+
+    __tablename__ = "reform_communications"
+    __table_args__ = (Index("ix_reform_communications_unit_date", "unit_id", "held_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    held_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))  # bai_viet | hoi_nghi | chuyen_muc | khac
+    title: Mapped[str] = mapped_column(Text, default="")
+    count: Mapped[int] = mapped_column(Integer, default=1)  # articles, meetings or programmes in this entry
+    participants: Mapped[int] = mapped_column(Integer, default=0)
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -415,6 +415,72 @@ def online_blocks(figures: dict, period) -> list[Block]:
     return out
 
 
+def reform_blocks(figures: dict, period, unit_name: str) -> list[Block]:
+    """Section I from the CCHC registers and the assigned tasks, in the seeds' phrasing (seed 001):
+    plan completion, directive documents issued (listed), inspections, communication, tasks."""
+    out: list[Block] = []
+    when = period_phrase(period)
+    plan = figures.get("plan") or {}
+    if plan.get("total"):
+        out.append(Block("bullet", (
+            f"Kết quả, {when} {unit_name} đã hoàn thành {n(plan.get('done'))}/{n(plan.get('total'))} chỉ tiêu nhiệm vụ "
+            f"của kế hoạch cải cách hành chính năm {plan.get('year')}, đạt {_pct(plan.get('rate'))}."
+        )))
+    docs = figures.get("directives") or {}
+    if docs.get("count"):
+        from cchc.reform.directives import document_line
+
+        items = docs.get("items") or []
+        more = "" if len(items) >= docs["count"] else f" (kể ra {n(len(items))} văn bản đầu tiên)"
+        out.append(Block("bullet", (
+            f"Trong {when}, {unit_name} đã ban hành {n(docs['count'])} văn bản chỉ đạo, điều hành về cải cách hành chính{more}, gồm:"
+        )))
+        out += [Block("sub", document_line(item)) for item in items]
+    ins = figures.get("inspections") or {}
+    if ins.get("inspections"):
+        targets = [
+            f"{n(ins[key])} {label}" for key, label in
+            (("departments", "sở, ban, ngành"), ("districts", "UBND cấp huyện"), ("communes", "UBND cấp xã"), ("internal", "lượt tự kiểm tra nội bộ"))
+            if ins.get(key)
+        ]
+        text = f"Về công tác kiểm tra cải cách hành chính: trong {when} đã tổ chức {n(ins['inspections'])} cuộc kiểm tra"
+        text += f" tại {', '.join(targets)}" if targets else ""
+        if ins.get("issues_found"):
+            text += (
+                f"; qua kiểm tra đã phát hiện {n(ins['issues_found'])} vấn đề, đã xử lý xong {n(ins.get('issues_resolved'))} vấn đề, "
+                f"đạt {_pct(ins.get('rate'))}"
+            )
+        else:
+            text += "; qua kiểm tra không phát hiện vấn đề phải xử lý"
+        out.append(Block("bullet", text + "."))
+    com = figures.get("communication") or {}
+    said = []
+    if com.get("articles"):
+        said.append(f"viết được {n(com['articles'])} tin, bài phản ánh kết quả thực hiện công tác cải cách hành chính")
+    if com.get("programmes"):
+        said.append(f"xây dựng {n(com['programmes'])} lượt chuyên mục về cải cách hành chính")
+    if com.get("meetings"):
+        said.append(
+            f"tuyên truyền được {n(com['meetings'])} cuộc, có {n(com.get('meeting_participants'))} lượt cán bộ, công chức, viên chức "
+            "và người dân tham dự"
+        )
+    if com.get("other"):
+        extra = f", có {n(com['other_participants'])} lượt tham dự" if com.get("other_participants") else ""
+        said.append(f"thực hiện {n(com['other'])} hoạt động tuyên truyền bằng hình thức khác{extra}")
+    if said:
+        out.append(Block("bullet", f"Về công tác tuyên truyền cải cách hành chính: trong {when} đã {'; '.join(said)}."))
+    if figures.get("tasks"):
+        from cchc.tasks.stats import task_sentences
+
+        spoken = task_sentences(figures["tasks"], when)
+        for sentence in [spoken] if isinstance(spoken, str) else spoken or []:
+            if isinstance(sentence, Block):
+                out.append(sentence)
+            elif str(sentence).strip():
+                out.append(Block("bullet", str(sentence).strip()))
+    return out
+
+
 def period_phrase(period) -> str:
     """'quý III năm 2023' for presets; 'kỳ báo cáo (từ 01/7/2023 đến 13/9/2023)' for a custom window."""
     if getattr(period, "kind", "") == "tuy_chon":
@@ -592,6 +658,7 @@ def build_report(
     )
 
     missing = layout["missing_text"]
+    reform_section = by_number[1].form.section if 1 in by_number else None
     next_title = str((layout.get("next_period") or {}).get(getattr(period, "preset", None) or "", layout.get("next_period_default", "KỲ TỚI")))
     next_title = next_title.format(year=period.year, next_year=period.year + 1)
     sections: list[Section] = []
@@ -601,6 +668,8 @@ def build_report(
         has_narrative = spec.get("narrative", True)
         figures_kind = spec.get("figures")
         generated: list[Block] = []
+        # The registers speak first in the section Biểu mẫu 1 belongs to (its `section:`), before the narrative.
+        leading = reform_blocks(figures, period, unit_phrase) if spec["key"] == reform_section else []
         if figures_kind == "dossiers":
             generated += catalogue_blocks(figures, period) + dossier_blocks(figures, period)
             generated += feedback_blocks(figures, period) + index766_blocks(figures)
@@ -609,11 +678,12 @@ def build_report(
         for number_ in spec.get("forms", []):
             if number_ in by_number:
                 generated += form_sentences(by_number[number_], unit_phrase, period)
+        sec.blocks += leading
         if has_narrative:
             text = texts.get(spec["key"], "")
             if text.strip():
                 sec.blocks += narrative_blocks(text)
-            elif not figures_kind:
+            elif not figures_kind and not leading:
                 sec.blocks.append(Block("missing", missing))
         sec.blocks += generated
         sections.append(sec)

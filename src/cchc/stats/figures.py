@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -16,7 +17,8 @@ from cchc.units.models import Unit
 
 
 def all_figures(session: Session, unit: Unit | str | int, start: date, end: date, *, period: Period | None = None) -> dict:
-    """{"period", "unit", "dossiers", "catalogue", "online", "digitisation", "feedback", "index766"}.
+    """{"period", "unit", "dossiers", "catalogue", "online", "digitisation", "feedback", "index766",
+    "plan", "directives", "inspections", "communication", "tasks"}.
 
     `period` is the preset whose window is exactly [start, end] when there is one (its label reads
     "quý III năm 2023"), otherwise the custom window ("từ 01/7/2023 đến 13/9/2023").
@@ -28,7 +30,7 @@ def all_figures(session: Session, unit: Unit | str | int, start: date, end: date
     online = online_figures(session, u, w.start, w.end, catalogue=catalogue)
     digitisation = online.pop("digitisation")
     feedback = online.pop("feedback")
-    return {
+    figures = {
         "period": p.as_dict(),
         "unit": {"code": u.code, "name": u.name, "level": u.level, "kind": u.kind},
         "dossiers": dossier_figures(session, u, w.start, w.end),
@@ -38,3 +40,24 @@ def all_figures(session: Session, unit: Unit | str | int, start: date, end: date
         "feedback": feedback,
         "index766": compute_index(session, u, w.start, w.end).as_dict(),
     }
+    figures.update(_reform_and_tasks(session, u, w.start, w.end))
+    return figures
+
+
+def _reform_and_tasks(session: Session, u: Unit, start: date, end: date) -> dict:
+    """The CCHC registers (cchc.reform) and the assigned tasks (cchc.tasks.stats).
+
+    Until cchc.tasks.stats exists the "tasks" key is absent and a warning says so (tests require it).
+    """
+    from cchc.reform.figures import reform_figures
+
+    out = reform_figures(session, u, start, end)
+    try:
+        from cchc.tasks.stats import task_figures
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("cchc.tasks.stats", "cchc.tasks"):
+            raise
+        warnings.warn("cchc.tasks.stats chưa có: số liệu nhiệm vụ (Biểu mẫu 1, mục 5) bị bỏ trống.", RuntimeWarning, stacklevel=3)
+        return out
+    out["tasks"] = task_figures(session, u, start, end)
+    return out
