@@ -473,3 +473,27 @@ def record_imported(
     _record(session, task, actor, TaskAction.IMPORT, None, moment(None), note)
     session.flush()
     return task
+
+
+def assignable_units(session: Session, user: User, limit: int = 3000) -> list[Unit]:
+    """The units this assigner may give tasks to (their province; every unit for the system administrator)."""
+    stmt = select(Unit).order_by(Unit.path).limit(limit)
+    if user.role != Role.SYSTEM_ADMIN:
+        province = _province_of(session, session.get(Unit, user.unit_id)) if user.unit_id else None
+        if province is None or not province.path:
+            return []
+        stmt = stmt.where(Unit.path.like(province.path + "%"))
+    return list(session.scalars(stmt))
+
+
+def stats_unit(session: Session, user: User, unit: Unit | None) -> Unit | None:
+    """The unit whose figures a user reads: the one asked for if in their scope, else their scope's root."""
+    from cchc.auth.scope import in_scope, scope_root
+
+    if user.role == Role.CITIZEN:
+        raise PermissionDenied("Số liệu nhiệm vụ chỉ dành cho cán bộ.")
+    if unit is None:
+        return scope_root(session, user)
+    if user.role != Role.SYSTEM_ADMIN and not in_scope(session, user, unit.id):
+        raise PermissionDenied(f"Đơn vị {unit.name} không thuộc phạm vi của tài khoản này.")
+    return unit

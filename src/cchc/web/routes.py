@@ -17,6 +17,11 @@ from cchc.feedback.views import router as feedback_api
 from cchc.ratings.views import router as rating_api
 from cchc.web.citizen import api as citizen_api
 from cchc.web.citizen import router as citizen_pages
+from cchc.reform.views import router as reform_api
+from cchc.reform.pages import router as reform_pages
+from cchc.interop.open311 import router as open311_api
+from cchc.tasks.views import router as tasks_api
+from cchc.tasks.pages import router as tasks_pages
 
 ROUTERS = [
     auth_api,
@@ -26,6 +31,8 @@ ROUTERS = [
     feedback_api,
     rating_api,
     citizen_api,
+    reform_api,
+    tasks_api,
     auth_pages,
     home_pages,
     portal,
@@ -36,4 +43,7 @@ ROUTERS = [
     report_pages,
     citizen_pages,
     feedback_pages,
+    tasks_pages,
+    open311_api,
+    reform_pages,
 ]
