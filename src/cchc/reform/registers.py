@@ -84,6 +84,7 @@ def text(max_len: int) -> Parser:
             raise ValidationError(f"dài quá {vn.fmt_int(max_len)} ký tự")
         return value
 
+    parse.max_len = max_len  # type: ignore[attr-defined]  # pages: a textarea for long texts
     return parse
 
 
@@ -128,6 +129,7 @@ def choice(enum_cls) -> Parser:
         except ValidationError as exc:
             raise ValidationError(_lower_first(exc.message.rstrip("."))) from None
 
+    parse.enum = enum_cls  # type: ignore[attr-defined]  # pages: a select of the enum's labels
     return parse
 
 
@@ -269,6 +271,22 @@ def delete(session: Session, actor: User | None, register: Register, entry_id: i
 def entries(session: Session, register: Register, unit_id: int, *conditions) -> list:
     model = register.model
     return list(session.scalars(select(model).where(model.unit_id == unit_id, *conditions).order_by(*register.order, model.id)))
+
+
+def widget(f: Field) -> tuple[str, list[tuple[str, str]]]:
+    """How a page asks for the field: ("date" | "number" | "check" | "select" | "textarea" | "text", options)."""
+    enum_cls = getattr(f.parse, "enum", None)
+    if enum_cls is not None:
+        return "select", enum_cls.choices()
+    if f.parse is a_date:
+        return "date", []
+    if f.parse in (count, year):
+        return "number", []
+    if f.parse is flag:
+        return "check", []
+    if getattr(f.parse, "max_len", 0) > 255:
+        return "textarea", []
+    return "text", []
 
 
 def columns_help(register: Register) -> str:

@@ -469,7 +469,7 @@ def reform_blocks(figures: dict, period, unit_name: str) -> list[Block]:
         said.append(f"thực hiện {n(com['other'])} hoạt động tuyên truyền bằng hình thức khác{extra}")
     if said:
         out.append(Block("bullet", f"Về công tác tuyên truyền cải cách hành chính: trong {when} đã {'; '.join(said)}."))
-    if figures.get("tasks"):
+    if (figures.get("tasks") or {}).get("assigned_total"):
         from cchc.tasks.stats import task_sentences
 
         spoken = task_sentences(figures["tasks"], when)
