@@ -19,8 +19,6 @@ from cchc.web.citizen import api as citizen_api
 from cchc.web.citizen import router as citizen_pages
 from cchc.reform.views import router as reform_api
 from cchc.reform.pages import router as reform_pages
-from cchc.reform.views import router as reform_api
-from cchc.reform.pages import router as reform_pages
 from cchc.interop.open311 import router as open311_api
 from cchc.tasks.views import router as tasks_api
 from cchc.tasks.pages import router as tasks_pages
@@ -33,7 +31,6 @@ ROUTERS = [
     feedback_api,
     rating_api,
     citizen_api,
-    reform_api,
     reform_api,
     tasks_api,
     auth_pages,
@@ -48,6 +45,5 @@ ROUTERS = [
     feedback_pages,
     tasks_pages,
     open311_api,
-    reform_pages,
     reform_pages,
 ]
