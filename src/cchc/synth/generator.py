@@ -238,9 +238,11 @@ def plan_dossiers(prov: DemoProvince, cal, rng: random.Random, n: int, today: da
         person = people.person(rng, year=day.year)
         if online and not org and prov.citizens and rng.random() < MIX["owned"]:
             owner = prov.citizens[rng.randrange(len(prov.citizens))]
-        address = people.address(rng, office.area_name if office.level != "tinh" else rng.choice(
-            [o.area_name for o in (prov.communes or prov.legacy_communes)] or [province_name]),
-            office.district_name, province_name, office.urban)
+        home = office
+        if office.level == "tinh":  # applicants of provincial procedures live anywhere in the province
+            communes = (prov.legacy_communes if legacy else prov.communes) or prov.communes or prov.legacy_communes
+            home = communes[rng.randrange(len(communes))] if communes else office
+        address = people.address(rng, home.area_name, home.district_name, province_name, home.urban)
         if org:
             applicant = {"name": people.organisation(rng), "applicant_type": 2, "address": address,
                          "phone": person.phone, "authorized_person": person.name}

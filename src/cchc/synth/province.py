@@ -43,6 +43,14 @@ def area_phrase(name: str) -> str:
     return name
 
 
+def proper_name(name: str) -> str:
+    """'Thành Phố Đồng Hới' → 'Thành phố Đồng Hới' (some official names capitalise the kind)."""
+    for prefix in AREA_PREFIXES:
+        if name.lower().startswith(prefix.lower() + " "):
+            return prefix + name[len(prefix):]
+    return name
+
+
 def slug(text: str) -> str:
     """'Phường Đồng Hới' → 'dongHoi'-free form: 'donghoi' (accent-free letters and digits only)."""
     key = search_key(text)
@@ -251,7 +259,7 @@ def build_province(
         agency_units[spec.key] = unit
         for j, phong in enumerate(spec.phong, start=1):
             b.unit(code=f"000.{j:02d}.{n:02d}.H{pp}", name=phong, level="tinh", kind="phong", parent=unit)
-        office = Office(unit=unit, level="tinh", slug=_unique_slug(spec.slug, used_slugs, pp), area_name=province.name,
+        office = Office(unit=unit, level="tinh", slug=_unique_slug(spec.slug, used_slugs, pp), area_name=proper_name(province.name),
                         agency_key=spec.key)
         if spec.receives:
             b.staff(office, unit, specialists=2)
@@ -277,7 +285,7 @@ def build_province(
                           kind="bo_phan_mot_cua", parent=district, valid_to=LEGACY_UNTIL)
         for j, phong in enumerate(catalog.district["phong"], start=2):
             b.unit(code=f"000.{j:02d}.{seg}.H{pp}", name=phong, level="huyen", kind="phong", parent=ubnd, valid_to=LEGACY_UNTIL)
-        office = Office(unit=one_stop, level="huyen", slug=_unique_slug(slug(district.name), used_slugs, pp), area_name=district.name,
+        office = Office(unit=one_stop, level="huyen", slug=_unique_slug(slug(district.name), used_slugs, pp), area_name=proper_name(district.name),
                         urban=district.kind in ("thanh_pho", "thi_xa", "quan"), legacy=True)
         b.staff(office, district)
         district_offices.append(office)
@@ -299,7 +307,7 @@ def build_province(
         one_stop = b.unit(code=f"{k:03d}.01.{seg}.H{pp}", name=catalog.commune["legacy_mot_cua"].format(commune=phrase),
                           level="xa", kind="bo_phan_mot_cua", parent=commune, valid_to=LEGACY_UNTIL)
         office = Office(unit=one_stop, level="xa", slug=_unique_slug(slug(commune.name), used_slugs, slug(district.name)),
-                        area_name=commune.name, district_name=district.name,
+                        area_name=proper_name(commune.name), district_name=proper_name(district.name),
                         urban=commune.kind in ("phuong", "thi_tran"), legacy=True)
         b.staff(office, commune)
         legacy_offices.append(office)
@@ -316,7 +324,7 @@ def build_province(
         for j, phong in enumerate(catalog.commune["new_phong"], start=2):
             b.unit(code=f"{m:03d}.{j:02d}.00.H{pp}", name=phong, level="xa", kind="phong", parent=commune, valid_from=TWO_TIER_FROM)
         office = Office(unit=center, level="xa", slug=commune_slugs[m - 1],
-                        area_name=commune.name, urban=commune.kind == "phuong")
+                        area_name=proper_name(commune.name), urban=commune.kind == "phuong")
         b.staff(office, commune)
         commune_offices.append(office)
         tick("Đơn vị cấp xã (từ 1/7/2025)")
