@@ -1,0 +1,87 @@
+"""Reports sent up the hierarchy: one Submission per unit and reporting window, its append-only
+events, the reminders sent to units that have not reported, and whether a unit runs on cchc."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cchc.db import Base, utcnow
+
+
+class UnitReporting(Base):
+    """How a unit reports: `on_cchc` (figures computed from its data) or not (it uploads the Biểu mẫu XLSX).
+    A unit without a row runs on cchc."""
+
+    __tablename__ = "unit_reporting"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
+    on_cchc: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Submission(Base):
+    """A unit's CCHC report for one window: draft → submitted → accepted | returned (→ draft again)."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "period_start", "period_end", name="uq_submissions_unit_period"),
+        Index("ix_submissions_period", "period_start", "period_end", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    period_key: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(16), default="draft")  # SubmissionState
+    source: Mapped[str] = mapped_column(String(8), default="cchc")  # cchc | xlsx
+    file_sha256: Mapped[str] = mapped_column(String(64), default="")
+    file_name: Mapped[str] = mapped_column(String(255), default="")
+    file_media: Mapped[str] = mapped_column(String(120), default="")
+    figures: Mapped[dict] = mapped_column(JSON, default=dict)
+    problems: Mapped[list] = mapped_column(JSON, default=list)
+    problems_acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+    deadline: Mapped[date] = mapped_column(Date)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    prepared_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    prepared_by: Mapped[str] = mapped_column(String(120), default="")
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    submitted_by: Mapped[str] = mapped_column(String(120), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by: Mapped[str] = mapped_column(String(120), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class SubmissionEvent(Base):
+    """Append-only history of a submission."""
+
+    __tablename__ = "submission_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # prepare | submit | accept | return
+    from_state: Mapped[str] = mapped_column(String(16), default="")
+    to_state: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(120), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Reminder(Base):
+    """A reminder sent to a unit that has not reported for a window (at most one per unit, window and day)."""
+
+    __tablename__ = "submission_reminders"
+    __table_args__ = (UniqueConstraint("unit_id", "period_start", "period_end", "day", name="uq_submission_reminders_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    day: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_by: Mapped[str] = mapped_column(String(120), default="")
+    message: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,78 @@
+"""The consolidated provincial report: units on cchc from the data, the others from their accepted XLSX."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from cchc.reports import forms as formdefs
+from cchc.reports.checks import check_figures
+from cchc.stats.figures import all_figures
+from cchc.submissions import consolidate, service
+from tests.submissions.conftest import PERIOD, filled_xlsx, huyen_values
+
+ON_TIME = datetime(2024, 6, 18, 9, 0)
+
+
+def _accept_xlsx(db, w, unit, path, values):
+    filled_xlsx(db, unit, path, values)
+    service.prepare_from_xlsx(db, w.leaders[unit.id], unit, PERIOD, path, now=ON_TIME)
+    sub = service.submit(db, w.leaders[unit.id], unit, PERIOD, now=ON_TIME)
+    return service.accept(db, w.reporter, sub, "Đạt")
+
+
+def test_totals_equal_the_sum_of_the_units(db, world, tmp_path):
+    w = world
+    _accept_xlsx(db, w, w.huyen_a, tmp_path / "a.xlsx", huyen_values(40, 37, 3))
+    _accept_xlsx(db, w, w.huyen_b, tmp_path / "b.xlsx", huyen_values(25, 20, 2))
+    figures = consolidate.consolidated_figures(db, w.province, PERIOD.start, PERIOD.end)
+
+    tp = all_figures(db, w.so_tp, PERIOD.start, PERIOD.end)["dossiers"]["by_level"]["tinh"]
+    yt = all_figures(db, w.so_yt, PERIOD.start, PERIOD.end)["dossiers"]["by_level"]["tinh"]
+    assert (tp["resolved_total"], tp["resolved_in_time"]) == (7, 5) and (yt["resolved_total"], yt["resolved_in_time"]) == (5, 4)
+    d = figures["dossiers"]
+    assert d["by_level"]["tinh"]["resolved_total"] == 12 and d["by_level"]["tinh"]["resolved_in_time"] == 9
+    assert d["by_level"]["huyen"]["resolved_total"] == 65 and d["by_level"]["huyen"]["resolved_in_time"] == 57
+    assert d["resolved_total"] == 77 and d["resolved_in_time"] == 66
+    assert d["on_time_rate"] == formdefs.rate(Decimal(66), Decimal(77))
+    assert figures["catalogue"]["publications"]["moi"] == 5
+    assert [c["source"] for c in figures["consolidation"]] == ["cchc", "cchc", "xlsx", "xlsx"]
+
+    # every source key: consolidated = sum over the four units
+    parts = [f for _, _, f in consolidate.unit_parts(db, w.province, PERIOD.start, PERIOD.end)]
+    for path in consolidate.source_paths():
+        found = [formdefs.lookup(p, path) for p in parts if formdefs.lookup(p, path) is not None]
+        if found:
+            assert formdefs.lookup(figures, path) == sum(found, Decimal(0)), path
+    assert check_figures(figures) == []
+
+    report = consolidate.consolidated_report(db, w.province, PERIOD)
+    table = {t.form.number: t for t in report.tables}[3]
+    assert table.values["3.1.1"] == 12 and table.values["3.2.1"] == 65 and table.values["3.2"] == Decimal("87.69")
+
+
+def test_units_without_accepted_report_are_missing_not_zero(db, world, tmp_path):
+    w = world
+    filled_xlsx(db, w.huyen_a, tmp_path / "a.xlsx", huyen_values(40, 37, 3))
+    service.prepare_from_xlsx(db, w.leaders[w.huyen_a.id], w.huyen_a, PERIOD, tmp_path / "a.xlsx")
+    service.submit(db, w.leaders[w.huyen_a.id], w.huyen_a, PERIOD)  # submitted, not accepted
+    parts = consolidate.unit_parts(db, w.province, PERIOD.start, PERIOD.end)
+    assert [(u.code, src) for u, src, _ in parts][2:] == [(w.huyen_a.code, "missing"), (w.huyen_b.code, "missing")]
+    figures = consolidate.consolidated_figures(db, w.province, PERIOD.start, PERIOD.end)
+    assert figures["dossiers"]["by_level"]["huyen"]["resolved_total"] == 0 and figures["dossiers"]["resolved_total"] == 12
+
+
+def test_a_chosen_level_counts_every_unit_of_that_level_once(db, world):
+    w = world
+    units = consolidate.reporting_units(db, w.province, "huyen")
+    assert [u.code for u in units] == [w.huyen_a.code, w.huyen_b.code]
+    assert [u.code for u in consolidate.reporting_units(db, w.province)] == [w.so_tp.code, w.so_yt.code, w.huyen_a.code, w.huyen_b.code]
+
+
+def test_add_up_and_figures_from_forms():
+    a = {"dossiers": {"by_level": {"xa": {"resolved_total": Decimal(3)}}}}
+    b = {"dossiers": {"by_level": {"xa": {"resolved_total": Decimal(4)}, "tinh": {"resolved_total": Decimal(1)}}}}
+    assert consolidate.add_up([a, b]) == {"dossiers": {"by_level": {"tinh": {"resolved_total": 1}, "xa": {"resolved_total": 7}}}}
+    f = consolidate.figures_from_forms({3: {"1.3": Decimal(9), "3.3": Decimal(50)}})
+    assert f["catalogue"]["publications"] == {"bai_bo": 9, "thay_the": 0}
+    assert "xa" not in f.get("dossiers", {}).get("by_level", {})  # a rate is never read back as a figure
