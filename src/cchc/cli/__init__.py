@@ -65,6 +65,10 @@ def _register() -> None:
 
     app.add_typer(tasks_app, name="tasks", help="Nhiệm vụ được giao.")
 
+    from cchc.submissions.cli import app as submissions_app
+
+    app.add_typer(submissions_app, name="submissions", help="Báo cáo gửi cấp trên.")
+
 
 _register()
 

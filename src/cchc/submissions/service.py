@@ -31,7 +31,7 @@ from cchc import config, vn
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.db import utcnow
-from cchc.errors import ImportRejected, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from cchc.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from cchc.submissions.consolidate import figures_from_forms, to_json
 from cchc.submissions.models import Reminder, Submission, SubmissionEvent, UnitReporting
 from cchc.units.models import Unit
