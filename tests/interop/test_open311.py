@@ -296,13 +296,30 @@ def test_post_errors_change_nothing(client, world):
     assert count(Feedback) == 0 and count(FeedbackEvent) == 0
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.dictionaries(st.sampled_from(["service_code", "description", "first_name", "last_name", "email", "phone", "lat", "long",
-                                             "attribute[unit_code]", "attribute[title]", "attribute[x]", "address_string"]),
-                            st.text(max_size=30), max_size=8))
-def test_any_post_is_answered_201_or_a_spec_error(client, world, data):
-    r = client.post(f"{BASE}/requests.json", data=data)
+KEYS = ["service_code", "description", "first_name", "last_name", "email", "phone", "lat", "long", "address_string",
+        "attribute[unit_code]", "attribute[dossier_code]", "attribute[title]", "attribute[x]", "service_request_id"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.dictionaries(st.sampled_from(KEYS), st.text(max_size=40), max_size=4))
+def test_any_post_or_query_is_answered_201_200_or_a_spec_error(client, world, changes):
+    """A valid form with any parameters replaced by any text (control characters included): never a 500."""
+    r = client.post(f"{BASE}/requests.json", data=FORM | {"attribute[unit_code]": world.commune.code} | changes)
     if r.status_code == 201:
         assert r.json()[0]["service_request_id"].startswith("PAKN-")
     else:
         assert_errors(r, 400)
+    q = client.get(f"{BASE}/requests.json", params={k: v for k, v in changes.items() if k in ("service_code", "service_request_id")})
+    assert q.status_code == 200 or assert_errors(q, 400)
+
+
+def test_control_characters_are_refused_not_stored(client, world):
+    unit = {"attribute[unit_code]": world.commune.code}
+    assert_errors(client.post(f"{BASE}/requests.json", data=FORM | unit | {"description": "a\x00b"}), 400,
+                  "«description» chứa ký tự điều khiển không hợp lệ")
+    assert_errors(client.post(f"{BASE}/requests.json", data=FORM | {"attribute[unit_code]": "H15\x00"}), 400,
+                  "attribute[unit_code] chứa ký tự điều khiển")
+    assert_errors(client.get(f"{BASE}/requests.json", params={"service_request_id": "PAKN\x00"}), 400, "«service_request_id» chứa ký tự điều khiển")
+    assert_errors(client.get(f"{BASE}/requests/PAKN%00.json"), 400, "ký tự điều khiển")
+    assert client.post(f"{BASE}/requests.json", data=FORM | unit | {"description": "Dòng 1\r\nDòng 2\tcột"}).status_code == 201
+    assert count(Feedback) == 1

@@ -208,6 +208,18 @@ def request_of(f: Feedback, unit_name: str) -> dict[str, Any]:
 
 
 # ---- reads --------------------------------------------------------------------------------------
+def _clean(params: dict[str, str]) -> dict[str, str]:
+    """Query parameters without control characters (PostgreSQL refuses NUL in a text)."""
+    for key, value in params.items():
+        if _has_control(value):
+            raise Open311Error(400, f"Tham số «{key}» chứa ký tự điều khiển không hợp lệ.")
+    return params
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(ch) < 32 and ch not in "\t\n\r" or ch == "\x7f" for ch in text)
+
+
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
@@ -222,6 +234,7 @@ def _when(value: str, what: str) -> datetime:
 def find_requests(session: Session, params: dict[str, str]) -> list[dict[str, Any]]:
     """The service requests matching the GeoReport v2 filters, newest first (SQL filters, one query)."""
     cat = catalogue()
+    params = _clean(params)
     query = select(Feedback, Unit.name).join(Unit, Unit.id == Feedback.unit_id)
     ids = _split(params.get("service_request_id"))
     if ids:
@@ -289,8 +302,11 @@ def _str(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (dict, list)):
-        raise ValueError
-    return str(value).strip()
+        raise ValueError("phải là một giá trị, không phải danh sách hay đối tượng")
+    text = str(value).strip()
+    if _has_control(text):
+        raise ValueError("chứa ký tự điều khiển không hợp lệ")
+    return text
 
 
 def _number(raw: Any, name: str, bound: float, problems: list[str]) -> float | None:
@@ -315,8 +331,8 @@ def to_send_form(data: dict[str, Any]) -> dict[str, str]:
             continue
         try:
             fields[key] = _str(value)
-        except ValueError:
-            problems.append(f"Tham số «{key}» phải là một giá trị, không phải danh sách hay đối tượng.")
+        except ValueError as exc:
+            problems.append(f"Tham số «{key}» {exc}.")
     attributes: dict[str, Any] = {}
     nested = data.get("attribute")
     if isinstance(nested, dict):
@@ -332,8 +348,8 @@ def to_send_form(data: dict[str, Any]) -> dict[str, str]:
             continue
         try:
             attrs[code] = _str(value)
-        except ValueError:
-            problems.append(f"Thuộc tính attribute[{code}] phải là một giá trị.")
+        except ValueError as exc:
+            problems.append(f"Thuộc tính attribute[{code}] {exc}.")
 
     service_code = fields.get("service_code", "")
     if not service_code:
@@ -450,6 +466,7 @@ def requests(fmt: str, request: Request, db: Session = Depends(get_db)) -> JSONR
 def one_request(service_request_id: str, fmt: str, db: Session = Depends(get_db)) -> JSONResponse:
     def work():
         _require_json(fmt)
+        _clean({"service_request_id": service_request_id})
         row = db.execute(select(Feedback, Unit.name).join(Unit, Unit.id == Feedback.unit_id)
                          .where(Feedback.code == service_request_id)).first()
         if row is None:
