@@ -33,7 +33,11 @@ router = APIRouter(prefix="/api/v1/reform", tags=["Cải cách hành chính"], d
 
 def scoped_unit(db: Session, user: User, code: str | None) -> Unit:
     """The unit named by `code` (the user's own by default), refused outside the user's scope."""
-    unit = resolve_unit(db, code) if code else default_unit(db, user)
+    if code:
+        unit = resolve_unit(db, code)
+    else:
+        own = db.get(Unit, user.unit_id) if user.unit_id is not None else None
+        unit = own if own is not None else default_unit(db, user)
     if not in_scope(db, user, unit.id):
         raise PermissionDenied(f"Đơn vị «{unit.name}» không thuộc phạm vi của bạn.")
     return unit
