@@ -201,6 +201,8 @@ def test_request_filters(client, schemas, feedbacks):
     assert codes(get(status="open")) == [f["open"]]
     assert codes(get(status="closed")) == [f["refused"], f["published"]]
     assert codes(get(status="open,closed")) == [f["open"], f["refused"], f["published"]]
+    assert codes(client.get(f"{BASE}/requests.json?status=closed&status=open")) == [f["open"], f["refused"], f["published"]]
+    assert codes(client.get(f"{BASE}/requests.json?service_code=khac&service_code=quy_dinh_tthc")) == [f["refused"], f["published"]]
     assert codes(get(service_code="quy_dinh_tthc")) == [f["published"]]
     assert codes(get(service_code="khac,hanh_vi_can_bo")) == [f["open"], f["refused"]]
     assert codes(get(service_code="quy_dinh_tthc", status="open")) == []
@@ -241,6 +243,7 @@ def test_post_form_creates_feedback_through_the_service(client, schemas, world):
     assert answer["account_id"] is None and len(r.json()) == 1
     code = answer["service_request_id"]
     assert code.startswith(f"PAKN-{w.commune.code}-") and f"mã {code}" in answer["service_notice"]
+    assert answer["service_notice"].endswith(f"/open311/v2/requests/{code}.json.")
     assert "Hạn trả lời:" in answer["service_notice"] and answer["service_notice"].startswith(w.commune.name)
     with session_factory()() as s:
         f = s.scalar(select(Feedback).where(Feedback.code == code))

@@ -410,8 +410,8 @@ def notice_of(session: Session, f: Feedback) -> str:
     unit = session.get(Unit, f.unit_id)
     due = f" Hạn trả lời: {vn.fmt_date(f.resolve_due_at)}." if f.resolve_due_at else ""
     return (f"{unit.name if unit else 'Cơ quan'} đã tiếp nhận phản ánh, kiến nghị mã {f.code}.{due} "
-            "Kết quả trả lời được gửi đến thông tin liên hệ của người phản ánh và công khai trên Cổng dịch vụ công; "
-            "tra cứu tình trạng bằng mã này.")
+            f"Kết quả trả lời được công khai trên Cổng dịch vụ công; tra cứu tình trạng tại "
+            f"/open311/v2/requests/{f.code}.json.")
 
 
 # ---- routes -------------------------------------------------------------------------------------
@@ -457,7 +457,9 @@ def service_definition(service_code: str, fmt: str, db: Session = Depends(get_db
 def requests(fmt: str, request: Request, db: Session = Depends(get_db)) -> JSONResponse:
     def work():
         _require_json(fmt)
-        return JSONResponse(find_requests(db, dict(request.query_params)))
+        # A parameter declared several times counts as its comma list (status=open&status=closed).
+        params = {key: ",".join(request.query_params.getlist(key)) for key in request.query_params.keys()}
+        return JSONResponse(find_requests(db, params))
 
     return _answer(db, work)
 
