@@ -325,6 +325,8 @@ def submit(session: Session, actor: User | None, unit: Unit, period, *, acknowle
 def _decide(session: Session, actor: User | None, sub: Submission, state: str, comment: str, now: datetime | None) -> Submission:
     unit = session.get(Unit, sub.unit_id)
     _check_superior(session, actor, unit)
+    if sub.state == ACCEPTED:
+        raise InvalidTransition(f"Báo cáo {sub.period_key} của «{unit.name}» đã được duyệt, chỉ được xem, không được duyệt hay trả lại lần nữa.")
     if sub.state != SUBMITTED:
         raise InvalidTransition(f"Báo cáo đang ở trạng thái «{STATE_LABELS[sub.state]}», chỉ duyệt hoặc trả lại báo cáo đã gửi.")
     now = now or utcnow()

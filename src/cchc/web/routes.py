@@ -17,6 +17,8 @@ from cchc.feedback.views import router as feedback_api
 from cchc.ratings.views import router as rating_api
 from cchc.web.citizen import api as citizen_api
 from cchc.web.citizen import router as citizen_pages
+from cchc.submissions.pages import router as submission_pages
+from cchc.submissions.views import router as submission_api
 from cchc.reform.views import router as reform_api
 from cchc.reform.pages import router as reform_pages
 from cchc.interop.open311 import router as open311_api
@@ -31,6 +33,7 @@ ROUTERS = [
     feedback_api,
     rating_api,
     citizen_api,
+    submission_api,
     reform_api,
     tasks_api,
     auth_pages,
@@ -46,4 +49,5 @@ ROUTERS = [
     tasks_pages,
     open311_api,
     reform_pages,
+    submission_pages,
 ]
