@@ -46,6 +46,7 @@ def demo(
         existing = has_dossiers(session)
         if if_empty and existing:
             console.print(f"Cơ sở dữ liệu đã có {fmt_int(existing)} hồ sơ: không tạo dữ liệu mẫu (--if-empty).")
+            print_accounts(stored_accounts(session))
             return
         options = DemoOptions(dossiers=dossiers, seed=seed, province=province, today=day, batch=batch)
         with Progress(
@@ -109,14 +110,34 @@ def print_summary(result: DemoResult) -> None:
     console.print(
         f"Phản ánh, kiến nghị: {fmt_int(s['feedback'])}; đánh giá của người dân về giải quyết hồ sơ: {fmt_int(s['ratings'])}."
     )
-    accounts = Table(title=f"Tài khoản dùng thử (mật khẩu: {DEMO_PASSWORD})")
-    accounts.add_column("Tên đăng nhập")
-    accounts.add_column("Vai trò")
-    accounts.add_column("Đơn vị")
-    for username, role, unit in prov.accounts:
-        accounts.add_row(username, role, unit)
-    console.print(accounts)
+    print_accounts(prov.accounts)
     console.print(
         "Mỗi đơn vị tiếp nhận hồ sơ có các tài khoản motcua.<đơn vị>, chuyenvien.<đơn vị>, lanhdao.<đơn vị>, "
         f"quantri.<đơn vị>; công dân congdan001…congdan{len(prov.citizens):03d}. Ngày dữ liệu: {fmt_date(result.today)}."
     )
+
+
+def print_accounts(accounts: list[tuple[str, str, str]]) -> None:
+    """The demo accounts, one per role, and where to log in."""
+    table = Table(title=f"Tài khoản dùng thử (mật khẩu: {DEMO_PASSWORD}) — đăng nhập tại /dang-nhap")
+    table.add_column("Tên đăng nhập")
+    table.add_column("Vai trò")
+    table.add_column("Đơn vị")
+    for username, role, unit in accounts:
+        table.add_row(username, role, unit)
+    console.print(table)
+
+
+def stored_accounts(session) -> list[tuple[str, str, str]]:
+    """One existing account per role (the first by name), for a database whose demo was built earlier."""
+    from sqlalchemy import select
+
+    from cchc.auth.enums import Role
+    from cchc.auth.models import User
+
+    rows = []
+    for role in Role:
+        user = session.scalar(select(User).where(User.role == role.value, User.active.is_(True)).order_by(User.username).limit(1))
+        if user is not None:
+            rows.append((user.username, role.label, user.unit.name if user.unit else ("Toàn hệ thống" if role is Role.SYSTEM_ADMIN else user.full_name)))
+    return rows
