@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from cchc.dossiers.enums import Channel, State, Timeliness
 from cchc.dossiers.models import Dossier
 from cchc.errors import CchcError, ValidationError
-from cchc.stats.scope import LEVELS, Window, rate, resolve_unit, subtree_condition, window
+from cchc.stats.scope import LEVELS, Window, rate, resolve_unit, subtree_condition, subtree_unit_ids, window
 from cchc.units.models import Unit
 
 NOT_RECEIVED = (State.SUBMITTED.value, State.NOT_ACCEPTED.value)
@@ -141,7 +141,12 @@ def scope_conditions(unit: Unit, w: Window, family: str = "all") -> list:
         rng = relevance_condition(w)
     else:
         raise ValueError(family)
-    return [subtree_condition(unit), received_condition(), rng]
+    return [unit_condition(unit), received_condition(), rng]
+
+
+def unit_condition(unit: Unit):
+    """Dossiers received by the unit or a unit under it (Unit.path LIKE unit.path || '%')."""
+    return Dossier.unit_id.in_(subtree_unit_ids(unit))
 
 
 def _ended():
@@ -273,7 +278,8 @@ def _classified_counts(session: Session, u: Unit, w: Window) -> list[tuple[int, 
         stmt = (
             select(Dossier.unit_id, Dossier.level, *[_count(conds[k]).label(k) for k in keys])
             .join(Unit, Unit.id == Dossier.unit_id)
-            .where(subtree_condition(u), received_condition(), part)
+            .where(subtree_condition(u), received_condition(), part)  # same set as unit_condition(u);
+            # the join lets SQLite range (unit_id, ended_at, received_at) for the carried-over slice
             .group_by(Dossier.unit_id, Dossier.level)
         )
         for row in session.execute(stmt):
@@ -356,7 +362,6 @@ def explain(
 def explain_query(u: Unit, w: Window, cond, limit: int, session: Session) -> Iterable[str]:
     stmt = (
         select(Dossier.code)
-        .join(Unit, Unit.id == Dossier.unit_id)
         .where(*scope_conditions(u, w), cond)
         .order_by(Dossier.code)
         .limit(max(0, int(limit)))

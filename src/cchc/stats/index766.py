@@ -40,7 +40,7 @@ from cchc.errors import ValidationError
 from cchc.procedures.enums import OnlineLevel
 from cchc.procedures.models import Component, Procedure, ProcessStep, Publication
 from cchc.stats.catalogue import competence_condition
-from cchc.stats.dossiers import bucket_conditions, received_condition, relevance_parts, scope_conditions
+from cchc.stats.dossiers import bucket_conditions, received_condition, relevance_parts, scope_conditions, unit_condition
 from cchc.stats.loader import load_definition
 from cchc.stats.online import PAID_ONLINE, feedback_model
 from cchc.stats.scope import Window, rate, resolve_unit, subtree_condition, window
@@ -208,7 +208,6 @@ class Context:
         """EXISTS a dossier of this procedure received in the window in the unit's subtree."""
         return exists(
             select(Dossier.id)
-            .join(Unit, Unit.id == Dossier.unit_id)
             .where(Dossier.procedure_id == Procedure.id, *scope_conditions(self.unit, self.w, "new"),
                    self.conds["new_total"], *extra)
         )
@@ -460,7 +459,6 @@ def _dossier_base(ctx: Context, spec: Spec, *columns):
     return (
         select(*columns)
         .select_from(Dossier)
-        .join(Unit, Unit.id == Dossier.unit_id)
         .join(Procedure, Procedure.id == Dossier.procedure_id)
         .where(*scope_conditions(ctx.unit, ctx.w, spec.family))
     )
@@ -477,9 +475,8 @@ def _count_dossiers(ctx: Context, spec: Spec) -> tuple[int, int]:
         row = ctx.session.execute(
             select(*cols)
             .select_from(Dossier)
-            .join(Unit, Unit.id == Dossier.unit_id)
             .join(Procedure, Procedure.id == Dossier.procedure_id)
-            .where(subtree_condition(ctx.unit), received_condition(), part)
+            .where(unit_condition(ctx.unit), received_condition(), part)
         ).one()
         n, d = n + int(row.n), d + int(row.d)
     return n, d

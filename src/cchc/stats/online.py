@@ -55,7 +55,6 @@ def services_and_dossiers(session: Session, u: Unit, w: Window) -> dict:
     base = (
         select()
         .select_from(Dossier)
-        .join(Unit, Unit.id == Dossier.unit_id)
         .join(Procedure, Procedure.id == Dossier.procedure_id)
         .where(*scope, new)
     )
@@ -96,7 +95,6 @@ def digitisation_figures(session: Session, unit: Unit | str | int, start: date, 
         conds, scope = _dossier_scope(session, u, w, family)
         stmt = (
             select(Dossier.level, _sum(conds[cond]).label("total"), _sum(and_(conds[cond], flag.is_(True))).label("digitized"))
-            .join(Unit, Unit.id == Dossier.unit_id)
             .where(*scope)
             .group_by(Dossier.level)
         )
