@@ -73,3 +73,21 @@ def test_figures_count_the_units_own_plan_of_the_year_up_to_the_window_end(db, u
     plan.delete_item(db, None, late.id)
     assert plan.plan_figures(db, units.district, *H1_2023)["rate"] == 81.25
     assert [i.code for i in plan.list_items(db, units.district.id, 2023)][:3] == ["1", "10", "11"]
+
+
+def test_the_reports_self_check_covers_the_registers():
+    from cchc.reports.checks import check_figures
+
+    good = {"plan": {"year": 2023, "total": 32, "done": 26, "not_done": 6, "rate": 81.25},
+            "inspections": {"inspections": 3, "departments": 1, "districts": 1, "issues_found": 8, "issues_resolved": 7, "rate": 87.5},
+            "directives": {"count": 2, "by_kind": {"ke_hoach": 2, "cong_van": 0}, "by_area": {"chung": 1, "tthc": 1}}}
+    assert check_figures(good) == []
+    bad = {"plan": {"total": 32, "done": 26, "not_done": 5, "rate": 80.0},
+           "inspections": {"inspections": 1, "departments": 2, "districts": 0, "issues_found": 3, "issues_resolved": 4, "rate": 133.33},
+           "directives": {"count": 3, "by_kind": {"ke_hoach": 2}, "by_area": {"chung": 3}}}
+    problems = check_figures(bad)
+    assert "plan.total = 32 nhưng plan.done + plan.not_done = 31." in problems
+    assert any(p.startswith("plan.rate = 80") for p in problems)
+    assert "inspections.issues_resolved = 4 lớn hơn inspections.issues_found = 3." in problems
+    assert "inspections.departments = 2 lớn hơn inspections.inspections = 1." in problems
+    assert any(p.startswith("directives.count = 3 nhưng directives.by_kind.*") for p in problems)
