@@ -69,7 +69,15 @@ def files_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def world(db, files_dir) -> Province:
+def no_charts(monkeypatch):
+    """The charts of the DOCX (matplotlib, tested in tests/reports) are left out to keep these tests fast."""
+    from cchc.reports import charts
+
+    monkeypatch.setattr(charts, "render_charts", lambda report, directory: [])
+
+
+@pytest.fixture
+def world(db, files_dir, no_charts) -> Province:
     return build_province(db)
 
 

@@ -18,7 +18,7 @@ KY = PERIOD.key
 
 
 @pytest.fixture
-def web(committed, files_dir):
+def web(committed, files_dir, no_charts):
     with session_factory()() as s:
         w = build_province(s)
         for user in [*w.leaders.values(), w.reporter, w.admin_a]:
