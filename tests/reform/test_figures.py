@@ -44,3 +44,14 @@ def test_tasks_fill_rows_5_and_speak_in_section_i(db, units):
     assert "tổng số nhiệm vụ đã giao trên phần mềm là 184 nhiệm vụ" in said
     assert "Chính phủ, Thủ tướng Chính phủ đã giao tổng cộng 50 nhiệm vụ" in said
     assert "| 5.1 | Tổng số nhiệm vụ được giao | Nhiệm vụ | 50 |" in render(report)
+
+
+def test_a_computed_row_of_bieu_mau_1_is_refused_as_manual_input(db, units):
+    import pytest
+
+    from cchc.errors import ValidationError
+    from cchc.reform import service
+
+    for stt in ("1", "2.1", "2.2", "3.1", "3.2", "3.3.1", "3.3.2", "5.1", "5.4"):
+        with pytest.raises(ValidationError, match=f"Biểu mẫu 1, STT {stt}: chỉ tiêu do hệ thống tự tính"):
+            service.set_figure(db, None, units.office, date(2023, 1, 1), date(2023, 6, 14), 1, stt, 3)

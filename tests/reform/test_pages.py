@@ -108,6 +108,10 @@ def test_pages_api_and_imports_reach_bieu_mau_1_and_section_i(client, world):
                     files={"file": ("kiem-tra.csv", ins_csv.encode("utf-8"), "text/csv")})
     assert r.status_code == 200 and r.json()["added"] == 1, r.text
 
+    for tab, seen in (("kiem-tra", "Xã Hòa Ân"), ("van-ban", "38/KH-UBND"), ("tuyen-truyen", "2.312")):
+        listed = client.get("/cai-cach", params={"tab": tab, "don_vi": w.district, "nam": 2023})
+        assert listed.status_code == 200 and seen in listed.text
+
     period = resolve_period("2023-H1")
     with session_factory()() as s:
         district = s.query(Unit).filter_by(code=w.district).one()
