@@ -19,16 +19,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from cchc import vn
 from cchc.calendar.service import load_calendar
+from cchc.db import utcnow
 from cchc.tasks.enums import ReminderKind, TaskState
 from cchc.tasks.models import Task, TaskReminder
 from cchc.tasks.rules import reminder_working_days
 
-BATCH = 1000
+BATCH = 5000
 
 
 @dataclass
@@ -57,7 +58,16 @@ def _horizon(session: Session, today: date, days: int) -> date:
     return day
 
 
+def _message(kind: ReminderKind, code: str, title: str, deadline: date, today: date) -> str:
+    if kind == ReminderKind.DUE_SOON:
+        left = "hôm nay" if deadline == today else f"ngày {vn.fmt_date(deadline)}"
+        return f"Nhiệm vụ {code} «{title}» đến hạn {left}; đề nghị đơn vị chủ trì hoàn thành và báo cáo đúng hạn."
+    return (f"Nhiệm vụ {code} «{title}» đã quá hạn từ ngày {vn.fmt_date(deadline)}; "
+            "đề nghị đơn vị chủ trì khẩn trương hoàn thành, báo cáo.")
+
+
 def _remind(session: Session, kind: ReminderKind, condition, today: date) -> int:
+    """Insert the missing reminders of this kind, in batches of core INSERTs (no ORM object per row)."""
     deadline = func.coalesce(Task.extended_deadline, Task.deadline)
     sent = exists().where(TaskReminder.task_id == Task.id, TaskReminder.kind == kind.value, TaskReminder.deadline == deadline)
     stmt = (
@@ -65,19 +75,15 @@ def _remind(session: Session, kind: ReminderKind, condition, today: date) -> int
         .where(Task.state != TaskState.DONE.value, condition, ~sent)
         .order_by(Task.id)
     )
-    count = 0
-    rows = session.execute(stmt).all()
+    now = utcnow()
+    rows = [
+        dict(task_id=r.id, unit_id=r.lead_unit_id, kind=kind.value, deadline=r.deadline, sent_on=today,
+             message=_message(kind, r.code, r.title, r.deadline, today), created_at=now)
+        for r in session.execute(stmt)
+    ]
     for start in range(0, len(rows), BATCH):
-        for row in rows[start:start + BATCH]:
-            if kind == ReminderKind.DUE_SOON:
-                left = "hôm nay" if row.deadline == today else f"ngày {vn.fmt_date(row.deadline)}"
-                message = f"Nhiệm vụ {row.code} «{row.title}» đến hạn {left}; đề nghị đơn vị chủ trì hoàn thành và báo cáo đúng hạn."
-            else:
-                message = f"Nhiệm vụ {row.code} «{row.title}» đã quá hạn từ ngày {vn.fmt_date(row.deadline)}; đề nghị đơn vị chủ trì khẩn trương hoàn thành, báo cáo."
-            session.add(TaskReminder(task_id=row.id, unit_id=row.lead_unit_id, kind=kind.value, deadline=row.deadline, sent_on=today, message=message))
-            count += 1
-        session.flush()
-    return count
+        session.execute(insert(TaskReminder), rows[start:start + BATCH])
+    return len(rows)
 
 
 def run_daily(session: Session, today: date, *, days: int | None = None) -> DailyResult:
