@@ -54,9 +54,9 @@ def nav_links(user) -> list[tuple[str, str]]:
     officer = [("/can-bo", "Hồ sơ cần xử lý")]
     if role in (Role.RECEIVING, Role.UNIT_ADMIN):
         officer.append(("/can-bo/tiep-nhan", "Tiếp nhận hồ sơ"))
-    officer += [("/can-bo/tim-kiem", "Tìm kiếm"), ("/can-bo/phan-anh", "Phản ánh"), ("/thong-ke", "Thống kê")]
+    officer += [("/can-bo/tim-kiem", "Tìm kiếm"), ("/can-bo/phan-anh", "Phản ánh"), ("/nhiem-vu", "Nhiệm vụ"), ("/thong-ke", "Thống kê")]
     if role in (Role.REPORTING, Role.LEADER, Role.UNIT_ADMIN, Role.SYSTEM_ADMIN):
-        officer.append(("/bao-cao", "Báo cáo"))
+        officer += [("/cai-cach", "Cải cách HC"), ("/bao-cao", "Báo cáo")]
     if role in (Role.UNIT_ADMIN, Role.SYSTEM_ADMIN):
         officer.append(("/quan-tri", "Quản trị"))
     return [("/", "Cổng dịch vụ công")] + officer
