@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 04:22:13.554653
+Create Date: 2026-11-22 05:53:19.309265
 """
 from alembic import op
 import sqlalchemy as sa
@@ -24,6 +24,8 @@ def upgrade() -> None:
     sa.Column('legal_ref', sa.Text(), nullable=False),
     sa.Column('created_by', sa.String(length=120), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('removed_by', sa.String(length=120), nullable=False),
+    sa.Column('removed_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_overrides')),
     sa.UniqueConstraint('day', name=op.f('uq_calendar_overrides_day'))
     )
@@ -33,6 +35,18 @@ def upgrade() -> None:
     sa.Column('last_seq', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('unit_code', 'day', name=op.f('pk_dossier_counters'))
     )
+    op.create_table('login_attempts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sa.String(length=80), nullable=False),
+    sa.Column('client', sa.String(length=64), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_attempts'))
+    )
+    with op.batch_alter_table('login_attempts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_attempts_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_login_attempts_client'), ['client'], unique=False)
+        batch_op.create_index(batch_op.f('ix_login_attempts_username'), ['username'], unique=False)
+
     op.create_table('office_hours',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('start', sa.Time(), nullable=False),
@@ -45,6 +59,16 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_procedure_fields')),
     sa.UniqueConstraint('code', name=op.f('uq_procedure_fields_code'))
+    )
+    op.create_table('task_documents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=80), nullable=False),
+    sa.Column('issued_on', sa.Date(), nullable=False),
+    sa.Column('issuer', sa.String(length=255), nullable=False),
+    sa.Column('issuer_level', sa.String(length=24), nullable=False),
+    sa.Column('subject', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_task_documents')),
+    sa.UniqueConstraint('number', 'issued_on', 'issuer_level', name='uq_task_documents_number_date_level')
     )
     op.create_table('units',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -67,7 +91,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_units_code'), ['code'], unique=False)
         batch_op.create_index(batch_op.f('ix_units_name_key'), ['name_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_units_parent_id'), ['parent_id'], unique=False)
-        batch_op.create_index('ix_units_path', ['path'], unique=False)
+        batch_op.create_index('ix_units_path', ['path'], unique=False, postgresql_ops={'path': 'varchar_pattern_ops'})
+
+    op.create_table('manual_figures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('form', sa.SmallInteger(), nullable=False),
+    sa.Column('stt', sa.String(length=16), nullable=False),
+    sa.Column('value', sa.Numeric(precision=20, scale=2), nullable=True),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('entered_by', sa.String(length=120), nullable=False),
+    sa.Column('entered_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_manual_figures_unit_id_units'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_manual_figures')),
+    sa.UniqueConstraint('unit_id', 'period_start', 'period_end', 'form', 'stt', name='uq_manual_figures_cell')
+    )
+    with op.batch_alter_table('manual_figures', schema=None) as batch_op:
+        batch_op.create_index('ix_manual_figures_unit_period', ['unit_id', 'period_start', 'period_end'], unique=False)
 
     op.create_table('procedures',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -93,9 +136,12 @@ def upgrade() -> None:
     sa.Column('legal_basis', sa.Text(), nullable=False),
     sa.Column('result_name', sa.String(length=500), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('inactive_from', sa.Date(), nullable=True),
+    sa.Column('replaced_by_id', sa.Integer(), nullable=True),
     sa.Column('published_on', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['agency_unit_id'], ['units.id'], name=op.f('fk_procedures_agency_unit_id_units')),
     sa.ForeignKeyConstraint(['field_id'], ['procedure_fields.id'], name=op.f('fk_procedures_field_id_procedure_fields')),
+    sa.ForeignKeyConstraint(['replaced_by_id'], ['procedures.id'], name=op.f('fk_procedures_replaced_by_id_procedures'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_procedures')),
     sa.UniqueConstraint('code', name=op.f('uq_procedures_code'))
     )
@@ -103,6 +149,150 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_procedures_field_id'), ['field_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_procedures_name_key'), ['name_key'], unique=False)
 
+    op.create_table('reform_communications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('title', sa.Text(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('participants', sa.Integer(), nullable=False),
+    sa.Column('updated_by', sa.String(length=120), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_reform_communications_unit_id_units'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reform_communications'))
+    )
+    with op.batch_alter_table('reform_communications', schema=None) as batch_op:
+        batch_op.create_index('ix_reform_communications_unit_date', ['unit_id', 'held_on'], unique=False)
+
+    op.create_table('reform_directives',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=60), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('issued_on', sa.Date(), nullable=False),
+    sa.Column('subject', sa.Text(), nullable=False),
+    sa.Column('area', sa.String(length=24), nullable=False),
+    sa.Column('is_cchc', sa.Boolean(), nullable=False),
+    sa.Column('updated_by', sa.String(length=120), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_reform_directives_unit_id_units'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reform_directives')),
+    sa.UniqueConstraint('unit_id', 'number', 'issued_on', name='uq_reform_directives_number')
+    )
+    with op.batch_alter_table('reform_directives', schema=None) as batch_op:
+        batch_op.create_index('ix_reform_directives_unit_date', ['unit_id', 'issued_on'], unique=False)
+
+    op.create_table('reform_inspections',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('inspected_on', sa.Date(), nullable=False),
+    sa.Column('inspected_unit_id', sa.Integer(), nullable=True),
+    sa.Column('inspected_name', sa.String(length=255), nullable=False),
+    sa.Column('target_kind', sa.String(length=12), nullable=False),
+    sa.Column('issues_found', sa.Integer(), nullable=False),
+    sa.Column('issues_resolved', sa.Integer(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('updated_by', sa.String(length=120), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['inspected_unit_id'], ['units.id'], name=op.f('fk_reform_inspections_inspected_unit_id_units'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_reform_inspections_unit_id_units'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reform_inspections'))
+    )
+    with op.batch_alter_table('reform_inspections', schema=None) as batch_op:
+        batch_op.create_index('ix_reform_inspections_unit_date', ['unit_id', 'inspected_on'], unique=False)
+
+    op.create_table('reform_plan_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.SmallInteger(), nullable=False),
+    sa.Column('code', sa.String(length=24), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('owner', sa.String(length=255), nullable=False),
+    sa.Column('deadline', sa.Date(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('completed_at', sa.Date(), nullable=True),
+    sa.Column('evidence', sa.Text(), nullable=False),
+    sa.Column('updated_by', sa.String(length=120), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_reform_plan_items_unit_id_units'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reform_plan_items')),
+    sa.UniqueConstraint('unit_id', 'year', 'code', name='uq_reform_plan_items_code')
+    )
+    with op.batch_alter_table('reform_plan_items', schema=None) as batch_op:
+        batch_op.create_index('ix_reform_plan_items_unit_year', ['unit_id', 'year', 'status'], unique=False)
+
+    op.create_table('report_narratives',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('section', sa.String(length=24), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('author', sa.String(length=120), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_report_narratives_unit_id_units'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_narratives')),
+    sa.UniqueConstraint('unit_id', 'period_start', 'period_end', 'section', name='uq_report_narratives_section')
+    )
+    with op.batch_alter_table('report_narratives', schema=None) as batch_op:
+        batch_op.create_index('ix_report_narratives_unit_period', ['unit_id', 'period_start', 'period_end'], unique=False)
+
+    op.create_table('submission_reminders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=False),
+    sa.Column('sent_by', sa.String(length=120), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_submission_reminders_unit_id_units'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_submission_reminders')),
+    sa.UniqueConstraint('unit_id', 'period_start', 'period_end', 'day', name='uq_submission_reminders_day')
+    )
+    with op.batch_alter_table('submission_reminders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_submission_reminders_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('submissions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('period_key', sa.String(length=40), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('source', sa.String(length=8), nullable=False),
+    sa.Column('file_sha256', sa.String(length=64), nullable=False),
+    sa.Column('file_name', sa.String(length=255), nullable=False),
+    sa.Column('file_media', sa.String(length=120), nullable=False),
+    sa.Column('figures', sa.JSON(), nullable=False),
+    sa.Column('problems', sa.JSON(), nullable=False),
+    sa.Column('problems_acknowledged', sa.Boolean(), nullable=False),
+    sa.Column('deadline', sa.Date(), nullable=False),
+    sa.Column('late', sa.Boolean(), nullable=False),
+    sa.Column('prepared_at', sa.DateTime(), nullable=False),
+    sa.Column('prepared_by', sa.String(length=120), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=True),
+    sa.Column('submitted_by', sa.String(length=120), nullable=False),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('decided_by', sa.String(length=120), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_submissions_unit_id_units'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_submissions')),
+    sa.UniqueConstraint('unit_id', 'period_start', 'period_end', name='uq_submissions_unit_period')
+    )
+    with op.batch_alter_table('submissions', schema=None) as batch_op:
+        batch_op.create_index('ix_submissions_period', ['period_start', 'period_end', 'state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submissions_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('unit_reporting',
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('on_cchc', sa.Boolean(), nullable=False),
+    sa.Column('updated_by', sa.String(length=120), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_unit_reporting_unit_id_units'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('unit_id', name=op.f('pk_unit_reporting'))
+    )
     op.create_table('unit_successions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('old_unit_id', sa.Integer(), nullable=False),
@@ -213,6 +403,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_dossiers_state'), ['state'], unique=False)
         batch_op.create_index('ix_dossiers_state_due', ['state', 'due_at'], unique=False)
         batch_op.create_index('ix_dossiers_unit_ended', ['unit_id', 'ended_at'], unique=False)
+        batch_op.create_index('ix_dossiers_unit_ended_received', ['unit_id', 'ended_at', 'received_at'], unique=False)
         batch_op.create_index('ix_dossiers_unit_received', ['unit_id', 'received_at'], unique=False)
 
     op.create_table('procedure_components',
@@ -249,7 +440,11 @@ def upgrade() -> None:
     sa.Column('effective_date', sa.Date(), nullable=True),
     sa.Column('legal_effective_date', sa.Date(), nullable=True),
     sa.Column('published_on', sa.Date(), nullable=True),
+    sa.Column('replaced_by_id', sa.Integer(), nullable=True),
+    sa.Column('replaced_by_code', sa.String(length=40), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
     sa.ForeignKeyConstraint(['procedure_id'], ['procedures.id'], name=op.f('fk_procedure_publications_procedure_id_procedures'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['replaced_by_id'], ['procedures.id'], name=op.f('fk_procedure_publications_replaced_by_id_procedures'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_procedure_publications'))
     )
     with op.batch_alter_table('procedure_publications', schema=None) as batch_op:
@@ -272,6 +467,59 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('procedure_steps', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_procedure_steps_procedure_id'), ['procedure_id'], unique=False)
+
+    op.create_table('submission_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=16), nullable=False),
+    sa.Column('from_state', sa.String(length=16), nullable=False),
+    sa.Column('to_state', sa.String(length=16), nullable=False),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_submission_events_submission_id_submissions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_submission_events'))
+    )
+    with op.batch_alter_table('submission_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_submission_events_submission_id'), ['submission_id'], unique=False)
+
+    op.create_table('tasks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=500), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('lead_unit_id', sa.Integer(), nullable=False),
+    sa.Column('assigner_unit_id', sa.Integer(), nullable=True),
+    sa.Column('assigned_by_id', sa.Integer(), nullable=True),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('deadline', sa.Date(), nullable=False),
+    sa.Column('deadline_working_days', sa.Integer(), nullable=True),
+    sa.Column('extended_deadline', sa.Date(), nullable=True),
+    sa.Column('extension_count', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=24), nullable=False),
+    sa.Column('assigned_at', sa.DateTime(), nullable=False),
+    sa.Column('accepted_at', sa.DateTime(), nullable=True),
+    sa.Column('reported_at', sa.DateTime(), nullable=True),
+    sa.Column('completed_on', sa.Date(), nullable=True),
+    sa.Column('done_at', sa.DateTime(), nullable=True),
+    sa.Column('returned_at', sa.DateTime(), nullable=True),
+    sa.Column('return_count', sa.Integer(), nullable=False),
+    sa.Column('on_time', sa.Boolean(), nullable=True),
+    sa.Column('overdue', sa.Boolean(), nullable=False),
+    sa.Column('result_note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['assigned_by_id'], ['users.id'], name=op.f('fk_tasks_assigned_by_id_users')),
+    sa.ForeignKeyConstraint(['assigner_unit_id'], ['units.id'], name=op.f('fk_tasks_assigner_unit_id_units')),
+    sa.ForeignKeyConstraint(['document_id'], ['task_documents.id'], name=op.f('fk_tasks_document_id_task_documents')),
+    sa.ForeignKeyConstraint(['lead_unit_id'], ['units.id'], name=op.f('fk_tasks_lead_unit_id_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks')),
+    sa.UniqueConstraint('code', name=op.f('uq_tasks_code'))
+    )
+    with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.create_index('ix_tasks_assigned_at', ['assigned_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tasks_assigner_unit_id'), ['assigner_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tasks_document_id'), ['document_id'], unique=False)
+        batch_op.create_index('ix_tasks_lead_state', ['lead_unit_id', 'state'], unique=False)
 
     op.create_table('dossier_components',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -330,6 +578,146 @@ def upgrade() -> None:
     with op.batch_alter_table('dossier_steps', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dossier_steps_dossier_id'), ['dossier_id'], unique=False)
 
+    op.create_table('feedback',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('procedure_id', sa.Integer(), nullable=True),
+    sa.Column('dossier_id', sa.Integer(), nullable=True),
+    sa.Column('category', sa.String(length=16), nullable=False),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('sender_name', sa.String(length=255), nullable=False),
+    sa.Column('sender_contact', sa.String(length=255), nullable=False),
+    sa.Column('sender_user_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=500), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('in_competence', sa.Boolean(), nullable=False),
+    sa.Column('supplement_count', sa.SmallInteger(), nullable=False),
+    sa.Column('supplement_requested_at', sa.DateTime(), nullable=True),
+    sa.Column('supplement_request', sa.Text(), nullable=False),
+    sa.Column('supplemented_at', sa.DateTime(), nullable=True),
+    sa.Column('supplement_content', sa.Text(), nullable=False),
+    sa.Column('refused_at', sa.DateTime(), nullable=True),
+    sa.Column('refusal_reason', sa.Text(), nullable=False),
+    sa.Column('forwarded_at', sa.DateTime(), nullable=True),
+    sa.Column('forwarded_to', sa.String(length=255), nullable=False),
+    sa.Column('answered_at', sa.DateTime(), nullable=True),
+    sa.Column('answer', sa.Text(), nullable=False),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('published_at', sa.DateTime(), nullable=True),
+    sa.Column('published_by_id', sa.Integer(), nullable=True),
+    sa.Column('likes', sa.Integer(), nullable=False),
+    sa.Column('dislikes', sa.Integer(), nullable=False),
+    sa.Column('resolve_due_at', sa.DateTime(), nullable=True),
+    sa.Column('refused_on_time', sa.Boolean(), nullable=True),
+    sa.Column('supplement_on_time', sa.Boolean(), nullable=True),
+    sa.Column('forwarded_on_time', sa.Boolean(), nullable=True),
+    sa.Column('answered_on_time', sa.Boolean(), nullable=True),
+    sa.Column('published_on_time', sa.Boolean(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['users.id'], name=op.f('fk_feedback_answered_by_id_users')),
+    sa.ForeignKeyConstraint(['dossier_id'], ['dossiers.id'], name=op.f('fk_feedback_dossier_id_dossiers')),
+    sa.ForeignKeyConstraint(['procedure_id'], ['procedures.id'], name=op.f('fk_feedback_procedure_id_procedures')),
+    sa.ForeignKeyConstraint(['published_by_id'], ['users.id'], name=op.f('fk_feedback_published_by_id_users')),
+    sa.ForeignKeyConstraint(['sender_user_id'], ['users.id'], name=op.f('fk_feedback_sender_user_id_users')),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_feedback_unit_id_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback')),
+    sa.UniqueConstraint('code', name=op.f('uq_feedback_code'))
+    )
+    with op.batch_alter_table('feedback', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_feedback_dossier_id'), ['dossier_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_feedback_procedure_id'), ['procedure_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_feedback_received_at'), ['received_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_feedback_sender_user_id'), ['sender_user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_feedback_state'), ['state'], unique=False)
+        batch_op.create_index('ix_feedback_state_due', ['state', 'resolve_due_at'], unique=False)
+        batch_op.create_index('ix_feedback_unit_received', ['unit_id', 'received_at'], unique=False)
+
+    op.create_table('ratings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dossier_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('procedure_id', sa.Integer(), nullable=False),
+    sa.Column('rater_user_id', sa.Integer(), nullable=True),
+    sa.Column('via', sa.String(length=12), nullable=False),
+    sa.Column('c1', sa.SmallInteger(), nullable=True),
+    sa.Column('c2', sa.SmallInteger(), nullable=True),
+    sa.Column('c3', sa.SmallInteger(), nullable=True),
+    sa.Column('c4', sa.SmallInteger(), nullable=True),
+    sa.Column('c5', sa.SmallInteger(), nullable=True),
+    sa.Column('c6', sa.SmallInteger(), nullable=True),
+    sa.Column('c7', sa.SmallInteger(), nullable=True),
+    sa.Column('c8', sa.SmallInteger(), nullable=True),
+    sa.Column('c9', sa.SmallInteger(), nullable=True),
+    sa.Column('total', sa.SmallInteger(), nullable=False),
+    sa.Column('max_total', sa.SmallInteger(), nullable=False),
+    sa.Column('satisfaction', sa.String(length=16), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('rated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['dossier_id'], ['dossiers.id'], name=op.f('fk_ratings_dossier_id_dossiers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['procedure_id'], ['procedures.id'], name=op.f('fk_ratings_procedure_id_procedures')),
+    sa.ForeignKeyConstraint(['rater_user_id'], ['users.id'], name=op.f('fk_ratings_rater_user_id_users')),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_ratings_unit_id_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ratings')),
+    sa.UniqueConstraint('dossier_id', name=op.f('uq_ratings_dossier_id'))
+    )
+    with op.batch_alter_table('ratings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ratings_procedure_id'), ['procedure_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ratings_rater_user_id'), ['rater_user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ratings_satisfaction'), ['satisfaction'], unique=False)
+        batch_op.create_index('ix_ratings_unit_rated', ['unit_id', 'rated_at'], unique=False)
+
+    op.create_table('task_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_name', sa.String(length=255), nullable=False),
+    sa.Column('action', sa.String(length=32), nullable=False),
+    sa.Column('from_state', sa.String(length=24), nullable=True),
+    sa.Column('to_state', sa.String(length=24), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_task_events_actor_id_users')),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_task_events_task_id_tasks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_task_events'))
+    )
+    with op.batch_alter_table('task_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_task_events_task_id'), ['task_id'], unique=False)
+
+    op.create_table('task_reminders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('deadline', sa.Date(), nullable=False),
+    sa.Column('sent_on', sa.Date(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_task_reminders_task_id_tasks'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_task_reminders_unit_id_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_task_reminders')),
+    sa.UniqueConstraint('task_id', 'kind', 'deadline', name='uq_task_reminders_task_kind_deadline')
+    )
+    with op.batch_alter_table('task_reminders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_task_reminders_task_id'), ['task_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_task_reminders_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('task_units',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_task_units_task_id_tasks'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_task_units_unit_id_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_task_units')),
+    sa.UniqueConstraint('task_id', 'unit_id', name=op.f('uq_task_units_task_id'))
+    )
+    with op.batch_alter_table('task_units', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_task_units_task_id'), ['task_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_task_units_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('dossier_files',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('dossier_id', sa.Integer(), nullable=False),
@@ -350,16 +738,86 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_dossier_files_dossier_id'), ['dossier_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_dossier_files_sha256'), ['sha256'], unique=False)
 
+    op.create_table('feedback_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('feedback_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_name', sa.String(length=255), nullable=False),
+    sa.Column('action', sa.String(length=32), nullable=False),
+    sa.Column('from_state', sa.String(length=20), nullable=True),
+    sa.Column('to_state', sa.String(length=20), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_feedback_events_actor_id_users')),
+    sa.ForeignKeyConstraint(['feedback_id'], ['feedback.id'], name=op.f('fk_feedback_events_feedback_id_feedback'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_events'))
+    )
+    with op.batch_alter_table('feedback_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_feedback_events_feedback_id'), ['feedback_id'], unique=False)
+
+    op.create_table('feedback_votes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('feedback_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('value', sa.String(length=12), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['feedback_id'], ['feedback.id'], name=op.f('fk_feedback_votes_feedback_id_feedback'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_feedback_votes_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_votes')),
+    sa.UniqueConstraint('feedback_id', 'user_id', name=op.f('uq_feedback_votes_feedback_id'))
+    )
+    with op.batch_alter_table('feedback_votes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_feedback_votes_feedback_id'), ['feedback_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('feedback_votes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_feedback_votes_feedback_id'))
+
+    op.drop_table('feedback_votes')
+    with op.batch_alter_table('feedback_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_feedback_events_feedback_id'))
+
+    op.drop_table('feedback_events')
     with op.batch_alter_table('dossier_files', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dossier_files_sha256'))
         batch_op.drop_index(batch_op.f('ix_dossier_files_dossier_id'))
 
     op.drop_table('dossier_files')
+    with op.batch_alter_table('task_units', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_task_units_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_task_units_task_id'))
+
+    op.drop_table('task_units')
+    with op.batch_alter_table('task_reminders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_task_reminders_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_task_reminders_task_id'))
+
+    op.drop_table('task_reminders')
+    with op.batch_alter_table('task_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_task_events_task_id'))
+
+    op.drop_table('task_events')
+    with op.batch_alter_table('ratings', schema=None) as batch_op:
+        batch_op.drop_index('ix_ratings_unit_rated')
+        batch_op.drop_index(batch_op.f('ix_ratings_satisfaction'))
+        batch_op.drop_index(batch_op.f('ix_ratings_rater_user_id'))
+        batch_op.drop_index(batch_op.f('ix_ratings_procedure_id'))
+
+    op.drop_table('ratings')
+    with op.batch_alter_table('feedback', schema=None) as batch_op:
+        batch_op.drop_index('ix_feedback_unit_received')
+        batch_op.drop_index('ix_feedback_state_due')
+        batch_op.drop_index(batch_op.f('ix_feedback_state'))
+        batch_op.drop_index(batch_op.f('ix_feedback_sender_user_id'))
+        batch_op.drop_index(batch_op.f('ix_feedback_received_at'))
+        batch_op.drop_index(batch_op.f('ix_feedback_procedure_id'))
+        batch_op.drop_index(batch_op.f('ix_feedback_dossier_id'))
+
+    op.drop_table('feedback')
     with op.batch_alter_table('dossier_steps', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dossier_steps_dossier_id'))
 
@@ -372,6 +830,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_dossier_components_dossier_id'))
 
     op.drop_table('dossier_components')
+    with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.drop_index('ix_tasks_lead_state')
+        batch_op.drop_index(batch_op.f('ix_tasks_document_id'))
+        batch_op.drop_index(batch_op.f('ix_tasks_assigner_unit_id'))
+        batch_op.drop_index('ix_tasks_assigned_at')
+
+    op.drop_table('tasks')
+    with op.batch_alter_table('submission_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submission_events_submission_id'))
+
+    op.drop_table('submission_events')
     with op.batch_alter_table('procedure_steps', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_procedure_steps_procedure_id'))
 
@@ -391,6 +860,7 @@ def downgrade() -> None:
     op.drop_table('procedure_components')
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
         batch_op.drop_index('ix_dossiers_unit_received')
+        batch_op.drop_index('ix_dossiers_unit_ended_received')
         batch_op.drop_index('ix_dossiers_unit_ended')
         batch_op.drop_index('ix_dossiers_state_due')
         batch_op.drop_index(batch_op.f('ix_dossiers_state'))
@@ -411,20 +881,61 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_unit_successions_new_unit_id'))
 
     op.drop_table('unit_successions')
+    op.drop_table('unit_reporting')
+    with op.batch_alter_table('submissions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submissions_unit_id'))
+        batch_op.drop_index('ix_submissions_period')
+
+    op.drop_table('submissions')
+    with op.batch_alter_table('submission_reminders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submission_reminders_unit_id'))
+
+    op.drop_table('submission_reminders')
+    with op.batch_alter_table('report_narratives', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_narratives_unit_period')
+
+    op.drop_table('report_narratives')
+    with op.batch_alter_table('reform_plan_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_reform_plan_items_unit_year')
+
+    op.drop_table('reform_plan_items')
+    with op.batch_alter_table('reform_inspections', schema=None) as batch_op:
+        batch_op.drop_index('ix_reform_inspections_unit_date')
+
+    op.drop_table('reform_inspections')
+    with op.batch_alter_table('reform_directives', schema=None) as batch_op:
+        batch_op.drop_index('ix_reform_directives_unit_date')
+
+    op.drop_table('reform_directives')
+    with op.batch_alter_table('reform_communications', schema=None) as batch_op:
+        batch_op.drop_index('ix_reform_communications_unit_date')
+
+    op.drop_table('reform_communications')
     with op.batch_alter_table('procedures', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_procedures_name_key'))
         batch_op.drop_index(batch_op.f('ix_procedures_field_id'))
 
     op.drop_table('procedures')
+    with op.batch_alter_table('manual_figures', schema=None) as batch_op:
+        batch_op.drop_index('ix_manual_figures_unit_period')
+
+    op.drop_table('manual_figures')
     with op.batch_alter_table('units', schema=None) as batch_op:
-        batch_op.drop_index('ix_units_path')
+        batch_op.drop_index('ix_units_path', postgresql_ops={'path': 'varchar_pattern_ops'})
         batch_op.drop_index(batch_op.f('ix_units_parent_id'))
         batch_op.drop_index(batch_op.f('ix_units_name_key'))
         batch_op.drop_index(batch_op.f('ix_units_code'))
 
     op.drop_table('units')
+    op.drop_table('task_documents')
     op.drop_table('procedure_fields')
     op.drop_table('office_hours')
+    with op.batch_alter_table('login_attempts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_attempts_username'))
+        batch_op.drop_index(batch_op.f('ix_login_attempts_client'))
+        batch_op.drop_index(batch_op.f('ix_login_attempts_at'))
+
+    op.drop_table('login_attempts')
     op.drop_table('dossier_counters')
     op.drop_table('calendar_overrides')
     # ### end Alembic commands ###
