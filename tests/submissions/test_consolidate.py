@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from cchc.reports import forms as formdefs
 from cchc.reports.checks import check_figures
 from cchc.stats.figures import all_figures
@@ -76,3 +79,20 @@ def test_add_up_and_figures_from_forms():
     f = consolidate.figures_from_forms({3: {"1.3": Decimal(9), "3.3": Decimal(50)}})
     assert f["catalogue"]["publications"] == {"bai_bo": 9, "thay_the": 0}
     assert "xa" not in f.get("dossiers", {}).get("by_level", {})  # a rate is never read back as a figure
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(consolidate.source_paths()), st.integers(0, 10**9), max_size=12), min_size=1, max_size=6))
+def test_add_up_is_the_sum_of_the_units_for_every_key(units):
+    trees = []
+    for flat in units:
+        tree: dict = {}
+        for path, value in flat.items():
+            consolidate._set(tree, path, Decimal(value))
+        trees.append(tree)
+    total = consolidate.add_up(trees)
+    for path in consolidate.source_paths():
+        present = [flat[path] for flat in units if path in flat]
+        assert formdefs.lookup(total, path) == (sum(present) if present else None)
+    finished = consolidate._finish(total)  # rates recomputed from the summed parts, never added
+    assert [p for p in check_figures(finished) if "× 100" in p] == []

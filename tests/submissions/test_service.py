@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cchc.errors import ImportRejected, InvalidTransition, PermissionDenied, ValidationError
+from cchc.reform import service as reform
 from cchc.stats.periods import resolve_period
 from cchc.submissions import service
 from cchc.submissions.models import Reminder, Submission, SubmissionEvent
@@ -56,9 +57,11 @@ def test_cchc_unit_draft_submit_accept_then_read_only(db, world):
 def test_problems_found_by_the_check_need_an_acknowledgement(db, world):
     w = world
     leader = w.leaders[w.so_tp.id]
+    # a sentence typed by the unit whose parts do not add up: cchc.verify finds it in the DOCX
+    reform.set_narrative(db, None, w.so_tp, PERIOD.start, PERIOD.end, "I",
+                         "Tổng số hồ sơ tiếp nhận: 100 hồ sơ, trong đó: trực tuyến 30 hồ sơ, trực tiếp 50 hồ sơ.")
     sub = service.prepare_from_cchc(db, leader, w.so_tp, PERIOD)
-    sub.problems = [{"kind": "total", "explanation": "Tổng khác các phần"}]
-    db.flush()
+    assert any("30 + 50 = 80" in p["explanation"] for p in sub.problems)
     with pytest.raises(ValidationError) as exc:
         service.submit(db, leader, w.so_tp, PERIOD, now=ON_TIME)
     assert "cảnh báo" in exc.value.message and sub.state == "draft"
