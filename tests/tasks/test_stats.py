@@ -210,3 +210,20 @@ def test_every_task_in_exactly_one_bucket(db, w, specs, start, length, today):
         assert f["assigned_total"] == sum(expected.values())
     finally:
         nested.rollback()
+
+
+def test_seed_000_sentence_on_government_tasks():
+    from cchc.tasks.stats import government_sentence
+
+    g = dict.fromkeys(KEYS, 0) | {"assigned_total": 47, "done_on_time": 4, "waiting_confirmation": 27,
+                                  "waiting_acceptance_within": 6, "in_progress_within": 10}
+    f = {"by_source": {"chinh_phu": g, "ubnd_tinh": dict.fromkeys(KEYS, 0)}}
+    assert government_sentence(f, "Tỉnh", "quý III, năm 2023") == (
+        "Trong quý III, năm 2023, Tỉnh có 47 nhiệm vụ được Chính phủ, Thủ tướng Chính phủ giao. Trong đó có 4 nhiệm vụ "
+        "giải quyết đúng hạn và trước hạn; 27 nhiệm vụ đã báo cáo hoàn thành và chờ xác nhận; 16 nhiệm vụ đang thực hiện "
+        "và chưa tới hạn giải quyết."
+    )
+    g |= {"done_late": 2, "in_progress_overdue": 3}
+    assert government_sentence(f).endswith("2 nhiệm vụ hoàn thành nhưng quá hạn; 27 nhiệm vụ đã báo cáo hoàn thành và chờ xác nhận; "
+                                            "16 nhiệm vụ đang thực hiện và chưa tới hạn giải quyết; 3 nhiệm vụ quá hạn chưa hoàn thành.")
+    assert government_sentence({"by_source": {"chinh_phu": dict.fromkeys(KEYS, 0)}}) == "Tỉnh có 0 nhiệm vụ được Chính phủ, Thủ tướng Chính phủ giao."

@@ -190,3 +190,25 @@ def task_sentences(figures: dict, period_label: str = "") -> list[str]:
             f"quá hạn: {_n(s['waiting_confirmation_overdue'])} nhiệm vụ)."
         )
     return sentences
+
+
+def government_sentence(figures: dict, subject: str = "Tỉnh", period_label: str = "") -> str:
+    """Seed 000's sentence on the Government's / Prime Minister's tasks (figures["by_source"]["chinh_phu"]).
+
+    "Trong quý III, năm 2023, Tỉnh có 47 nhiệm vụ được Chính phủ, Thủ tướng Chính phủ giao. Trong đó có 04 nhiệm vụ
+    giải quyết đúng hạn và trước hạn; 27 nhiệm vụ đã báo cáo hoàn thành và chờ xác nhận; 16 nhiệm vụ đang thực hiện
+    và chưa tới hạn giải quyết." — parts that are zero are left out.
+    """
+    g = figures["by_source"][Source.CHINH_PHU.value]
+    when = f"Trong {period_label.strip()}, " if period_label and period_label.strip() else ""
+    head = f"{when}{subject} có {_n(g['assigned_total'])} nhiệm vụ được Chính phủ, Thủ tướng Chính phủ giao."
+    head = head[0].upper() + head[1:]
+    parts = [
+        (g["done_on_time"], "nhiệm vụ giải quyết đúng hạn và trước hạn"),
+        (g["done_late"], "nhiệm vụ hoàn thành nhưng quá hạn"),
+        (g["waiting_confirmation"], "nhiệm vụ đã báo cáo hoàn thành và chờ xác nhận"),
+        (g["waiting_acceptance_within"] + g["in_progress_within"], "nhiệm vụ đang thực hiện và chưa tới hạn giải quyết"),
+        (g["waiting_acceptance_overdue"] + g["in_progress_overdue"], "nhiệm vụ quá hạn chưa hoàn thành"),
+    ]
+    text = "; ".join(f"{_n(n)} {what}" for n, what in parts if n)
+    return head + (f" Trong đó có {text}." if text else "")
