@@ -64,6 +64,9 @@ def _register() -> None:
     from cchc.tasks.cli import app as tasks_app
 
     app.add_typer(tasks_app, name="tasks", help="Nhiệm vụ được giao.")
+    from cchc.reform.cli import app as reform_app
+
+    app.add_typer(reform_app, name="reform", help="Sổ cải cách hành chính: kế hoạch, văn bản chỉ đạo, kiểm tra, tuyên truyền.")
 
     from cchc.submissions.cli import app as submissions_app
 
