@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -70,6 +70,10 @@ def test_a_chosen_level_counts_every_unit_of_that_level_once(db, world):
     units = consolidate.reporting_units(db, w.province, "huyen")
     assert [u.code for u in units] == [w.huyen_a.code, w.huyen_b.code]
     assert [u.code for u in consolidate.reporting_units(db, w.province)] == [w.so_tp.code, w.so_yt.code, w.huyen_a.code, w.huyen_b.code]
+    w.huyen_b.valid_to = date(2023, 12, 1)  # dissolved before the window: no longer reports
+    db.flush()
+    units = consolidate.reporting_units(db, w.province, start=PERIOD.start, end=PERIOD.end)
+    assert w.huyen_b not in units and len(units) == 3
 
 
 def test_add_up_and_figures_from_forms():

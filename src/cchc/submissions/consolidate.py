@@ -127,9 +127,17 @@ def _finish(figures: dict) -> dict:
     return figures
 
 
-def reporting_units(session: Session, province: Unit, level: str | None = None) -> list[Unit]:
-    """The units that report to `province`: its direct children, or every unit of `level` under it."""
+def reporting_units(session: Session, province: Unit, level: str | None = None, *, start: date | None = None,
+                    end: date | None = None) -> list[Unit]:
+    """The units that report to `province`: its direct children, or every unit of `level` under it;
+    with a window, only the units that existed during it (valid_from/valid_to)."""
+    from sqlalchemy import or_
+
     query = select(Unit).order_by(Unit.code)
+    if end is not None:
+        query = query.where(or_(Unit.valid_from.is_(None), Unit.valid_from <= end))
+    if start is not None:
+        query = query.where(or_(Unit.valid_to.is_(None), Unit.valid_to >= start))
     if level:
         query = query.where(Unit.level == level, Unit.path.like(province.path + "%"), Unit.id != province.id)
     else:
@@ -144,7 +152,7 @@ def unit_parts(session: Session, province: Unit, start: date, end: date, *, leve
     from cchc.submissions.models import Submission
     from cchc.submissions.service import on_cchc_map
 
-    units = reporting_units(session, province, level)
+    units = reporting_units(session, province, level, start=start, end=end)
     flags = on_cchc_map(session, [u.id for u in units])
     accepted = {
         s.unit_id: s

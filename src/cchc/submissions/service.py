@@ -378,7 +378,7 @@ def overview(session: Session, province: Unit, period, *, level: str | None = No
     """Every reporting unit under `province` with its status for `period` (a fixed number of queries)."""
     from cchc.submissions.consolidate import reporting_units
 
-    units = reporting_units(session, province, level)
+    units = reporting_units(session, province, level, start=period.start, end=period.end)
     ids = [u.id for u in units]
     subs = {s.unit_id: s for s in session.scalars(select(Submission).where(
         Submission.unit_id.in_(ids), Submission.period_start == period.start, Submission.period_end == period.end))}
