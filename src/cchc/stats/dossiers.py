@@ -158,12 +158,12 @@ def _not_ended_before(moment):
 
 
 def _overdue_at_end(w: Window, dialect: str):
-    """Due date passed at the window's last instant, with the supplement rule (see module doc)."""
+    """Due date passed at the window's last instant (or now, for a window not over yet), with the supplement rule."""
     requested = Dossier.supplement_requested_at
     supplemented = Dossier.supplemented_at
     waiting = and_(requested.is_not(None), requested < w.stop, or_(supplemented.is_(None), supplemented >= w.stop))
     resumed = and_(requested.is_not(None), supplemented.is_not(None), supplemented < w.stop, supplemented >= requested)
-    last = literal(w.last_instant)
+    last = literal(w.judged_at)
     if dialect == "sqlite":
         shifted = func.julianday(Dossier.due_at) + func.julianday(supplemented) - func.julianday(requested) < func.julianday(last)
     else:

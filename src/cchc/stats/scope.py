@@ -89,6 +89,14 @@ class Window:
     def last_instant(self) -> datetime:
         return datetime(self.end.year, self.end.month, self.end.day, 23, 59, 59)
 
+    @property
+    def judged_at(self) -> datetime:
+        """When an open dossier is judged within or past its deadline: the window's last instant, or now
+        for a window that is not over yet (a dossier due tomorrow is not overdue today)."""
+        from cchc.db import utcnow
+
+        return min(self.last_instant, utcnow())
+
 
 def window(start: date | str, end: date | str) -> Window:
     s = start if isinstance(start, date) and not isinstance(start, datetime) else parse_date(start, what="ngày bắt đầu")
