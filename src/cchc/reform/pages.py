@@ -102,7 +102,9 @@ async def change_status(request: Request, item_id: int, db: Session = Depends(ge
     form = {k: str(v) for k, v in (await request.form()).items()}
     item = reg.get(db, PLAN, item_id)
     unit = db.get(Unit, item.unit_id)
-    data = {"status": form.get("status", ""), "completed_at": form.get("completed_at") or None}
+    status = form.get("status", "")
+    done = status == PlanStatus.DONE.value
+    data = {"status": status, "completed_at": (form.get("completed_at") or None) if done else None}
     if "evidence" in form:
         data["evidence"] = form["evidence"]
     try:
