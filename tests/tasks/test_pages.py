@@ -114,3 +114,18 @@ def test_citizen_and_anonymous_are_kept_out(client, web_world, make_user):
     sign_in(client, "congdan1")
     r = client.get("/nhiem-vu")
     assert r.status_code == 403 and "chỉ dành cho cán bộ" in r.text
+
+
+def test_officer_without_unit_sees_no_figures(client, web_world):
+    from cchc.auth.models import User
+    from cchc.auth.passwords import hash_password
+    from tests.webclient import PASSWORD
+
+    with session_factory()() as s:  # accounts are created with a unit; one whose unit was detached
+        s.add(User(username="khongdonvi", full_name="Không Đơn Vị", role="chuyen_vien", unit_id=None, password_hash=hash_password(PASSWORD)))
+        s.commit()
+    sign_in(client, "khongdonvi")
+    r = client.get("/nhiem-vu")
+    assert r.status_code == 200 and "Tài khoản chưa gắn với đơn vị nên không có số liệu nhiệm vụ." in r.text
+    r = client.get("/api/v1/tasks/stats", params={"start": "2025-01-01", "end": "2025-06-30"})
+    assert r.status_code == 403 and "chưa gắn với đơn vị" in r.json()["detail"]

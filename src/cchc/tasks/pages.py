@@ -54,10 +54,12 @@ def _list_context(db: Session, user: User, trang_thai: str, nguon: str, qua_han:
         box = service.list_tasks(db, user, today=today, limit=PAGE)
     scope = scope_units_query(db, user)
     unit_ids = None if scope is None else set(db.scalars(scope))
-    root = service.stats_unit(db, user, None)
     start = date(today.year, 1, 1)
-    figures = task_figures(db, root, start, today, today=today)
-    sentences = task_sentences(figures, f"Từ ngày {vn.fmt_date(start)} đến ngày {vn.fmt_date(today)}")
+    try:
+        figures = task_figures(db, service.stats_unit(db, user, None), start, today, today=today)
+        sentences = task_sentences(figures, f"Từ ngày {vn.fmt_date(start)} đến ngày {vn.fmt_date(today)}")
+    except PermissionDenied as exc:
+        figures, sentences = None, [exc.message]
     reminders = reminders_of(db, unit_ids, limit=10)
     return {
         "box": box, "names": _names(db, [t.lead_unit_id for t in box.items]), "today": today, "labels": LABELS,

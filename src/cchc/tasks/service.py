@@ -493,7 +493,10 @@ def stats_unit(session: Session, user: User, unit: Unit | None) -> Unit | None:
     if user.role == Role.CITIZEN:
         raise PermissionDenied("Số liệu nhiệm vụ chỉ dành cho cán bộ.")
     if unit is None:
-        return scope_root(session, user)
+        root = scope_root(session, user)
+        if root is None and user.role != Role.SYSTEM_ADMIN:
+            raise PermissionDenied("Tài khoản chưa gắn với đơn vị nên không có số liệu nhiệm vụ.")
+        return root
     if user.role != Role.SYSTEM_ADMIN and not in_scope(session, user, unit.id):
         raise PermissionDenied(f"Đơn vị {unit.name} không thuộc phạm vi của tài khoản này.")
     return unit
