@@ -40,6 +40,7 @@ def test_totals_equal_the_sum_of_the_units(db, world, tmp_path):
     assert d["on_time_rate"] == formdefs.rate(Decimal(66), Decimal(77))
     assert figures["catalogue"]["publications"]["moi"] == 5
     assert [c["source"] for c in figures["consolidation"]] == ["cchc", "cchc", "xlsx", "xlsx"]
+    assert "received_total" not in d  # a Biểu mẫu carries resolved counts only: no half-counted totals
 
     # every source key: consolidated = sum over the four units
     parts = [f for _, _, f in consolidate.unit_parts(db, w.province, PERIOD.start, PERIOD.end)]
@@ -63,6 +64,12 @@ def test_units_without_accepted_report_are_missing_not_zero(db, world, tmp_path)
     assert [(u.code, src) for u, src, _ in parts][2:] == [(w.huyen_a.code, "missing"), (w.huyen_b.code, "missing")]
     figures = consolidate.consolidated_figures(db, w.province, PERIOD.start, PERIOD.end)
     assert figures["dossiers"]["by_level"]["huyen"]["resolved_total"] == 0 and figures["dossiers"]["resolved_total"] == 12
+    # only units on cchc count: every dossier count is summed too (received, new, in progress …)
+    assert figures["dossiers"]["received_total"] == 12 and figures["dossiers"]["new_online"] == 5
+    report = consolidate.consolidated_report(db, w.province, PERIOD)
+    text = "\n".join(b.text for sec in report.sections for b in sec.blocks)
+    assert "Chưa có báo cáo được duyệt, chưa tổng hợp: UBND huyện An, UBND huyện Bình." in text
+    assert "Tổng số hồ sơ TTHC đã tiếp nhận từ ngày 15/12/2023 – 14/6/2024 là: 12" in text
 
 
 def test_a_chosen_level_counts_every_unit_of_that_level_once(db, world):

@@ -54,10 +54,26 @@ def to_json(value):
     return value
 
 
-def project(figures: dict) -> dict:
-    """Only the Biểu mẫu source keys of an all_figures dict (as Decimal), nested like all_figures."""
+def dossier_count_paths(figures: dict) -> list[str]:
+    """The additive dossier counts of an all_figures dict: dossiers.<count> and dossiers.by_level.<level>.<count>."""
+    d = figures.get("dossiers") or {}
+    paths = [f"dossiers.{k}" for k, v in d.items() if not isinstance(v, (dict, list)) and not k.endswith("_rate")]
+    for level, counts in (d.get("by_level") or {}).items():
+        if isinstance(counts, dict):
+            paths += [f"dossiers.by_level.{level}.{k}" for k, v in counts.items()
+                      if not isinstance(v, (dict, list)) and not k.endswith("_rate")]
+    return paths
+
+
+def project(figures: dict, *, with_dossiers: bool = False) -> dict:
+    """Only the Biểu mẫu source keys of an all_figures dict (as Decimal), nested like all_figures.
+
+    `with_dossiers`: also every dossier count (received, new, resolved, in progress …, in total and by
+    level), used when every unit that counts is on cchc — a Biểu mẫu carries only resolved counts, so a
+    mix with XLSX units keeps to the Biểu mẫu keys (otherwise totals and parts would not add up)."""
     out: dict = {}
-    for path in source_paths():
+    paths = source_paths() + (dossier_count_paths(figures) if with_dossiers else [])
+    for path in paths:
         value = formdefs.to_decimal(formdefs.lookup(figures, path))
         if value is not None:
             _set(out, path, value)
@@ -163,10 +179,12 @@ def unit_parts(session: Session, province: Unit, start: date, end: date, *, leve
             )
         )
     }
+    full = not any(unit.id in accepted for unit in units if not flags.get(unit.id, True))
     out = []
     for unit in units:
         if flags.get(unit.id, True):
-            out.append((unit, "cchc", project(all_figures(session, unit, start, end))))
+            figures = all_figures(session, unit, start, end)
+            out.append((unit, "cchc", project(figures, with_dossiers=full)))
         elif unit.id in accepted:
             out.append((unit, "xlsx", decimal_tree(accepted[unit.id].figures.get("figures", {}))))
         else:
@@ -198,7 +216,28 @@ def consolidated_report(session: Session, province: Unit, period, *, level: str 
     """build_report of the province with the consolidated figures (checked by the report's own self-check)."""
     from cchc.reports.assembly import build_report
 
-    def provider(s, unit, start, end):
-        return consolidated_figures(s, unit, start, end, level=level)
+    from cchc.reform import service as reform
 
-    return build_report(session, province, period, figures_provider=provider, trend_periods=0, report_date=report_date)
+    parts = consolidated_figures(session, province, period.start, period.end, level=level)
+
+    def provider(s, unit, start, end):
+        return parts
+
+    return build_report(session, province, period, figures_provider=provider, trend_periods=0, report_date=report_date,
+                        narrative=_sources_note(parts["consolidation"], reform.get_narratives(session, province.id, period.start, period.end)))
+
+
+def _sources_note(consolidation: list[dict], texts: dict[str, str]) -> str:
+    """Section II.2 opens with where the figures come from (then the province's own text, if any)."""
+    groups = {"cchc": [], "xlsx": [], "missing": []}
+    for c in consolidation:
+        groups[c["source"]].append(c["unit_name"])
+    lines = [f"Số liệu tổng hợp từ {len(consolidation) - len(groups['missing'])}/{len(consolidation)} đơn vị."]
+    if groups["cchc"]:
+        lines.append(f"- Tính từ Hệ thống thông tin giải quyết TTHC: {', '.join(groups['cchc'])}.")
+    if groups["xlsx"]:
+        lines.append(f"- Theo Biểu mẫu đơn vị gửi, đã được duyệt: {', '.join(groups['xlsx'])}.")
+    if groups["missing"]:
+        lines.append(f"- Chưa có báo cáo được duyệt, chưa tổng hợp: {', '.join(groups['missing'])}.")
+    own = texts.get("II.2", "").strip()
+    return "## II.2\n" + "\n".join(lines) + (f"\n\n{own}" if own else "") + "\n"
