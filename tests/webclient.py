@@ -52,3 +52,17 @@ def login_api(client: TestClient, username: str, password: str = PASSWORD) -> st
     r = client.post("/api/v1/auth/login", json={"username": username, "password": password})
     assert r.status_code == 200, r.text
     return r.json()["csrf_token"]
+
+
+def with_passwords(world, password_hash: str | None = None):
+    """Give every user of a test world (a dataclass of units, procedures and users) the test password."""
+    import dataclasses
+
+    from cchc.auth.passwords import hash_password
+
+    hashed = password_hash or hash_password(PASSWORD)
+    for f in dataclasses.fields(world):
+        obj = getattr(world, f.name)
+        if hasattr(obj, "password_hash"):
+            obj.password_hash = hashed
+    return world

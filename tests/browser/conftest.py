@@ -14,10 +14,9 @@ import time
 import pytest
 
 from cchc import config
-from cchc.auth.passwords import hash_password
 from cchc.db import session_factory
 from tests.dossiers.factories import make_world
-from tests.webclient import PASSWORD
+from tests.webclient import PASSWORD, with_passwords
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -85,11 +84,7 @@ def new_page(browser, live_server):
 @pytest.fixture
 def world(committed):
     with session_factory()() as s:
-        w = make_world(s)
-        for f in dataclasses.fields(w):
-            obj = getattr(w, f.name)
-            if hasattr(obj, "password_hash"):
-                obj.password_hash = hash_password(PASSWORD)
+        w = with_passwords(make_world(s))
         s.commit()
         return w
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date, time
 
 import pytest
 from sqlalchemy.orm import Session
 
 from cchc.calendar import service
-from cchc.cli import main
+from tests.clirunner import run_cli
 
 
 @pytest.fixture
@@ -22,17 +21,7 @@ def cchc(committed, capsys, monkeypatch):
     monkeypatch.setattr(cli.console, "width", 200, raising=False)
     monkeypatch.setattr(cli.err_console, "width", 200, raising=False)
 
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["cchc", *args])
-        code = 0
-        try:
-            main()
-        except SystemExit as exc:
-            code = exc.code or 0
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return run
+    return lambda *args: run_cli(monkeypatch, capsys, *args)
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,9 @@ import re
 import pytest
 
 from cchc import config
-from cchc.auth.passwords import hash_password
 from cchc.db import session_factory
 from cchc.dossiers.models import Dossier, DossierEvent
-from tests.webclient import PASSWORD, login_api
+from tests.webclient import login_api, with_passwords
 
 from .factories import APPLICANT, make_world
 
@@ -20,11 +19,7 @@ from .factories import APPLICANT, make_world
 def web_world(committed, tmp_path, monkeypatch):
     monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, files_dir=tmp_path / "files"))
     with session_factory()() as s:
-        world = make_world(s)
-        for f in dataclasses.fields(world):
-            obj = getattr(world, f.name)
-            if hasattr(obj, "password_hash"):
-                obj.password_hash = hash_password(PASSWORD)
+        world = with_passwords(make_world(s))
         s.commit()
         return world
 

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 
 import pytest
 
-from cchc.cli import main
 from cchc.db import session_scope
 from cchc.reform.models import PlanItem
 from cchc.units.models import Unit
-
-
-def run(monkeypatch, capsys, *args) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["cchc", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from tests.clirunner import run_cli as run
 
 
 @pytest.fixture

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 
-from cchc.cli import main
 from cchc.db import session_scope
 from cchc.reform import service as reform
 from cchc.reports.xlsx import FIRST_ROW
 
 from .test_real_data import build
-
-
-def run(monkeypatch, capsys, *args) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["cchc", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from tests.clirunner import run_cli as run
 
 
 @pytest.fixture

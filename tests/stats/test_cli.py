@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 
-from cchc import cli
 from cchc.db import session_scope
 from tests.stats.conftest import build_province
 from tests.stats.test_dossiers import EXPECTED_Q3, build_q3
-
-
-def run(monkeypatch, capsys, *args) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["cchc", *args])
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from tests.clirunner import run_cli as run
 
 
 @pytest.fixture

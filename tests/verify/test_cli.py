@@ -3,20 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
 
-from cchc.cli import main
-
-
-def run(monkeypatch, capsys, *args) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["cchc", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from tests.clirunner import run_cli as run
 
 
 def test_seed_with_problems(monkeypatch, capsys, shared_dir):

@@ -16,7 +16,7 @@ from cchc.dossiers import service
 from cchc.dossiers.models import Dossier, DossierCounter, DossierEvent, DossierFile
 from cchc.ratings.models import Rating
 from tests.dossiers.factories import make_procedure, make_world
-from tests.webclient import PASSWORD, csrf_from, login_api, login_page
+from tests.webclient import PASSWORD, csrf_from, login_api, login_page, with_passwords
 
 
 @functools.lru_cache(maxsize=1)
@@ -34,11 +34,7 @@ def world(committed, tmp_path, monkeypatch):
     """make_world with passwords, the citizen's profile filled in, and a procedure that is not online."""
     monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, files_dir=tmp_path / "files"))
     with session_factory()() as s:
-        w = make_world(s)
-        for f in dataclasses.fields(w):
-            obj = getattr(w, f.name)
-            if hasattr(obj, "password_hash"):
-                obj.password_hash = password_hash()
+        w = with_passwords(make_world(s), password_hash())
         w.citizen.id_number, w.citizen.phone, w.citizen.email = "087090001234", "0912345678", "an@example.vn"
         make_procedure(s, "2.000001", name="Cấp giấy phép xây dựng", online_level="khong")
         s.commit()

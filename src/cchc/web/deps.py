@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from cchc.auth.enums import Role
 from cchc.auth.models import User
-from cchc.db import session_factory
+from cchc.db import session_scope
 from cchc.errors import CchcError, PermissionDenied
 
 SESSION_USER = "uid"
@@ -37,15 +37,8 @@ class LoginRequired(CchcError):
 
 def get_db() -> Iterator[Session]:
     """One session per request: committed when the handler succeeds, rolled back on any error."""
-    session = session_factory()()
-    try:
+    with session_scope() as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def csrf_token(request: Request) -> str:
