@@ -227,3 +227,10 @@ def test_seed_000_sentence_on_government_tasks():
     assert government_sentence(f).endswith("2 nhiệm vụ hoàn thành nhưng quá hạn; 27 nhiệm vụ đã báo cáo hoàn thành và chờ xác nhận; "
                                             "16 nhiệm vụ đang thực hiện và chưa tới hạn giải quyết; 3 nhiệm vụ quá hạn chưa hoàn thành.")
     assert government_sentence({"by_source": {"chinh_phu": dict.fromkeys(KEYS, 0)}}) == "Tỉnh có 0 nhiệm vụ được Chính phủ, Thủ tướng Chính phủ giao."
+
+
+def test_sentence_opening_from_the_period_label():
+    f = dict.fromkeys(KEYS, 0) | {"assigned_total": 3, "not_done_total": 3, "not_done_within": 3, "on_time_rate": None, "by_source": {}}
+    assert task_sentences(f, "quý III năm 2023")[0].startswith("Trong quý III năm 2023, tổng số nhiệm vụ đã giao trên phần mềm là 3 nhiệm vụ")
+    assert task_sentences(f, "từ ngày 01/7/2023 đến 13/9/2023")[0].startswith("Từ ngày 01/7/2023 đến 13/9/2023, tổng số")
+    assert task_sentences(f, "")[0].startswith("Tổng số nhiệm vụ đã giao")

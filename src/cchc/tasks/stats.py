@@ -154,6 +154,17 @@ def _n(x: int) -> str:
     return vn.fmt_int(x)
 
 
+OPENINGS = ("trong ", "từ ", "thống kê", "tính đến", "tính từ", "đến ", "lũy kế", "luỹ kế")
+
+
+def _opening(period_label: str) -> str:
+    """'quý III năm 2023' → 'Trong quý III năm 2023, '; 'Thống kê từ ngày …' and 'từ ngày …' are kept as written."""
+    label = (period_label or "").strip()
+    if not label:
+        return ""
+    return (label if label.lower().startswith(OPENINGS) else f"Trong {label}") + ", "
+
+
 def task_sentences(figures: dict, period_label: str = "") -> list[str]:
     """The seeds' sentences for a report (seed 004, seed 002, seed 000), from task_figures' result.
 
@@ -161,7 +172,7 @@ def task_sentences(figures: dict, period_label: str = "") -> list[str]:
     …%"); then one sentence per source that has tasks, as seed 002 and seed 000 write them.
     """
     f = figures
-    when = f"{period_label.strip()}, " if period_label and period_label.strip() else ""
+    when = _opening(period_label)
     rate = vn.fmt_percent(f["on_time_rate"]) if f["on_time_rate"] is not None else None
     first = (
         f"{when}tổng số nhiệm vụ đã giao trên phần mềm là {_n(f['assigned_total'])} nhiệm vụ, "
