@@ -34,7 +34,6 @@ class Dossier(Base):
     __tablename__ = "dossiers"
     __table_args__ = (
         Index("ix_dossiers_unit_received", "unit_id", "received_at"),
-        Index("ix_dossiers_unit_ended", "unit_id", "ended_at"),
         # Statistics (cchc.stats.dossiers): dossiers received before a window and ended in or after it,
         # filtered on received_at inside the index instead of fetching every later-ended row.
         Index("ix_dossiers_unit_ended_received", "unit_id", "ended_at", "received_at"),
