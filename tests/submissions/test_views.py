@@ -146,3 +146,30 @@ def test_pages_unit_and_province(client, web, tmp_path):
     client.cookies.clear()
     login_page(client, leaders[w.so_tp.id])
     assert client.get("/bao-cao-tong-hop", params={"ky": KY}).status_code == 403
+
+
+def test_page_cchc_unit_prepare_and_warnings_before_sending(client, web):
+    w, leaders = web, names(web)
+    with session_factory()() as s:
+        from cchc.reform import service as reform
+
+        reform.set_narrative(s, None, s.merge(w.so_tp), PERIOD.start, PERIOD.end, "I",
+                             "Tổng số hồ sơ tiếp nhận: 100 hồ sơ, trong đó: trực tuyến 30 hồ sơ, trực tiếp 50 hồ sơ.")
+        s.commit()
+    login_page(client, leaders[w.so_tp.id])
+    page = client.get("/bao-cao-gui", params={"ky": KY})
+    assert "Lập dự thảo từ số liệu cchc" in page.text and "Chưa lập" in page.text
+    token = csrf_from(page.text)
+    r = client.post("/bao-cao-gui/lap", data={"csrf_token": token, "ky": KY}, follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get("/bao-cao-gui", params={"ky": KY}).text
+    assert "Cảnh báo khi kiểm tra số liệu" in page and "30 + 50 = 80" in page and "Tôi đã xem các cảnh báo và vẫn gửi" in page
+    refused = client.post("/bao-cao-gui/gui", data={"csrf_token": token, "ky": KY})
+    assert refused.status_code == 422 and 'class="field-error"' in refused.text
+    with session_factory()() as s:
+        assert s.query(Submission).one().state == "draft"
+    sent = client.post("/bao-cao-gui/gui", data={"csrf_token": token, "ky": KY, "xac_nhan": "1"}, follow_redirects=False)
+    assert sent.status_code == 303
+    with session_factory()() as s:
+        assert s.query(Submission).one().state == "submitted"
+    assert client.get("/bao-cao-gui", params={"ky": "2024-XX"}).status_code == 422
