@@ -135,6 +135,11 @@ def test_pages_unit_and_province(client, web, tmp_path):
     assert r.status_code == 303
     r = client.post("/bao-cao-tong-hop/nhac", data={"csrf_token": token, "ky": KY}, follow_redirects=False)
     assert r.status_code == 303 and _count(Reminder) == 3
+    client.cookies.clear()
+    login_page(client, leaders[w.huyen_b.id])
+    assert "Cấp trên đã nhắc 1 lần" in client.get("/bao-cao-gui", params={"ky": KY}).text
+    client.cookies.clear()
+    login_page(client, w.reporter.username)
     docx = client.get("/bao-cao-tong-hop/tai", params={"ky": KY, "dinh_dang": "docx"})
     assert docx.status_code == 200 and docx.content[:2] == b"PK"
     xlsx = client.get("/bao-cao-tong-hop/tai", params={"ky": KY, "dinh_dang": "xlsx"})

@@ -41,7 +41,7 @@ def _unit_page(request: Request, db: Session, user: User, ky: str, *, error: str
         "sub": sub, "events": service.events(db, sub) if sub is not None else [], "deadline": service.deadline_for(period),
         "labels": service.STATE_LABELS, "status_labels": service.STATUS_LABELS, "status": service.status_of(sub),
         "error": error or period_error, "error_field": error_field if error else ("ky" if period_error else None),
-        "is_leader": user.role == "lanh_dao",
+        "is_leader": user.role == "lanh_dao", "reminders": service.reminders_of(db, unit, period),
     }
     return render(request, "submissions/unit.html", ctx, status_code=status_code if not period_error or error else 422)
 

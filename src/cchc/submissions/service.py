@@ -438,6 +438,12 @@ def remind(session: Session, actor: User | None, province: Unit, period, *, unit
     return created
 
 
+def reminders_of(session: Session, unit: Unit, period) -> list[Reminder]:
+    """Reminders a unit received for a window, newest first."""
+    return list(session.scalars(select(Reminder).where(Reminder.unit_id == unit.id, Reminder.period_start == period.start,
+                                                       Reminder.period_end == period.end).order_by(Reminder.id.desc())))
+
+
 def check_overview_access(session: Session, actor: User | None, province: Unit) -> None:
     _check_reporting(session, actor, province)
 
