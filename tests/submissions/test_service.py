@@ -52,6 +52,10 @@ def test_cchc_unit_draft_submit_accept_then_read_only(db, world):
         assert "duyệt" in exc.value.message
     assert sub.state == "accepted"
     assert [e.action for e in service.events(db, sub)] == ["prepare", "submit", "accept"]
+    with pytest.raises(InvalidTransition) as exc:
+        service.ensure_editable(db, w.so_tp, PERIOD.start, PERIOD.end)
+    assert "chỉ được xem" in exc.value.message
+    service.ensure_editable(db, w.so_yt, PERIOD.start, PERIOD.end)  # nothing sent: free to change
 
 
 def test_problems_found_by_the_check_need_an_acknowledgement(db, world):

@@ -438,6 +438,17 @@ def remind(session: Session, actor: User | None, province: Unit, period, *, unit
     return created
 
 
+def ensure_editable(session: Session, unit: Unit, start: date, end: date) -> None:
+    """InvalidTransition (Vietnamese) when the unit's report for [start, end] was accepted or is awaiting a
+    decision: for other services that change what the report is made of (figures, narratives)."""
+    sub = session.scalar(select(Submission).where(Submission.unit_id == unit.id, Submission.period_start == start,
+                                                  Submission.period_end == end))
+    if sub is not None:
+        from cchc.stats.periods import period_for
+
+        _editable(sub, unit, period_for(start, end))
+
+
 def reminders_of(session: Session, unit: Unit, period) -> list[Reminder]:
     """Reminders a unit received for a window, newest first."""
     return list(session.scalars(select(Reminder).where(Reminder.unit_id == unit.id, Reminder.period_start == period.start,
