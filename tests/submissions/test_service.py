@@ -174,3 +174,18 @@ def test_reminders_for_missing_units_once_a_day(db, world):
         service.remind(db, w.leaders[w.so_tp.id], w.province, PERIOD)
     with pytest.raises(ValidationError):
         service.remind(db, w.reporter, w.province, PERIOD, unit_ids=[w.province.id])
+
+
+def test_figures_and_narratives_are_read_only_once_sent(db):
+    """What a report is made of cannot change while it awaits a decision or after it was accepted."""
+    from tests.dossiers.factories import make_unit
+
+    unit = make_unit(db, "T99", "Tỉnh Thử", "tinh", kind="tinh")
+    start, end = date(2025, 6, 15), date(2025, 9, 14)
+    reform.set_narrative(db, None, unit, start, end, "IV", "Tiếp tục cải cách.")
+    db.add(Submission(unit_id=unit.id, period_start=start, period_end=end, period_key="2025-Q3", state="submitted", source="cchc",
+                      deadline=date(2025, 9, 20)))
+    db.flush()
+    with pytest.raises(InvalidTransition):
+        reform.set_narrative(db, None, unit, start, end, "IV", "Sửa sau khi gửi.")
+    assert reform.get_narratives(db, unit.id, start, end)["IV"] == "Tiếp tục cải cách."

@@ -151,6 +151,7 @@ def set_figures(
     """Store several entries at once, all or nothing; a blank entry deletes the stored one. Returns rows written."""
     check_permission(session, actor, unit)
     _check_window(start, end)
+    _ensure_editable(session, unit, start, end)
     entries = list(entries)
     stored = get_figures(session, unit.id, start, end)
     existing: dict[int, dict[str, Decimal | None]] = {}
@@ -213,6 +214,13 @@ def set_figure(
 
 # --- narratives -------------------------------------------------------------------------------
 
+def _ensure_editable(session: Session, unit: Unit, start: date, end: date) -> None:
+    """What a report is made of cannot change once it was sent up and accepted or is awaiting a decision."""
+    from cchc.submissions.service import ensure_editable
+
+    ensure_editable(session, unit, start, end)
+
+
 def narrative_keys() -> list[str]:
     layout = formdefs.report_layout()
     return [s["key"] for s in layout["sections"] if s.get("narrative", True)] + list(layout["header_keys"])
@@ -262,6 +270,7 @@ def set_narrative(
     """Write (or, with blank text, remove) the narrative of one section."""
     check_permission(session, actor, unit)
     _check_window(start, end)
+    _ensure_editable(session, unit, start, end)
     key = normalise_section(section)
     row = session.scalar(
         select(ReportNarrative).where(

@@ -215,7 +215,16 @@ def dossier_blocks(figures: dict, period) -> list[Block]:
     out: list[Block] = []
     start, end = vn.fmt_date(period.start), vn.fmt_date(period.end)
     out.append(Block("subheading", "Tổng hợp, cập nhật kết quả giải quyết hồ sơ TTHC tại các cấp chính quyền:"))
-    if not d.get("received_total"):
+    if d.get("received_total") is None:
+        # A consolidation from units' Biểu mẫu knows the resolved counts but not what was received.
+        if d.get("resolved_total"):
+            out.append(Block("bullet", (
+                f"Số lượng hồ sơ đã giải quyết từ ngày {start} – {end}: {n(d['resolved_total'])}; trong đó, giải quyết đúng và "
+                f"trước hạn: {n(d.get('resolved_in_time') or 0)}, trễ hạn: {n(d.get('resolved_late') or 0)}. Tỷ lệ hồ sơ giải quyết "
+                f"đúng và trước hạn đạt {_pct(d.get('on_time_rate'))}."
+            )))
+        return out
+    if not d["received_total"]:
         out.append(Block("para", f"Từ ngày {start} – {end}, không phát sinh hồ sơ TTHC tiếp nhận trên Hệ thống thông tin giải quyết TTHC."))
         return out
     out.append(Block("para", (

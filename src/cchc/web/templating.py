@@ -57,6 +57,10 @@ def nav_links(user) -> list[tuple[str, str]]:
     officer += [("/can-bo/tim-kiem", "Tìm kiếm"), ("/can-bo/phan-anh", "Phản ánh"), ("/nhiem-vu", "Nhiệm vụ"), ("/thong-ke", "Thống kê")]
     if role in (Role.REPORTING, Role.LEADER, Role.UNIT_ADMIN, Role.SYSTEM_ADMIN):
         officer += [("/cai-cach", "Cải cách HC"), ("/bao-cao", "Báo cáo")]
+    if role in (Role.REPORTING, Role.LEADER, Role.UNIT_ADMIN):  # a unit's own report, sent up
+        officer.append(("/bao-cao-gui", "Gửi báo cáo"))
+    if role == Role.REPORTING:  # the province's view of every unit's report
+        officer.append(("/bao-cao-tong-hop", "Tổng hợp"))
     if role in (Role.UNIT_ADMIN, Role.SYSTEM_ADMIN):
         officer.append(("/quan-tri", "Quản trị"))
     return [("/", "Cổng dịch vụ công")] + officer

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 05:53:19.309265
+Create Date: 2026-11-22 06:13:04.767251
 """
 from alembic import op
 import sqlalchemy as sa
@@ -402,7 +402,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_dossiers_received_at'), ['received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_dossiers_state'), ['state'], unique=False)
         batch_op.create_index('ix_dossiers_state_due', ['state', 'due_at'], unique=False)
-        batch_op.create_index('ix_dossiers_unit_ended', ['unit_id', 'ended_at'], unique=False)
         batch_op.create_index('ix_dossiers_unit_ended_received', ['unit_id', 'ended_at', 'received_at'], unique=False)
         batch_op.create_index('ix_dossiers_unit_received', ['unit_id', 'received_at'], unique=False)
 
@@ -861,7 +860,6 @@ def downgrade() -> None:
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
         batch_op.drop_index('ix_dossiers_unit_received')
         batch_op.drop_index('ix_dossiers_unit_ended_received')
-        batch_op.drop_index('ix_dossiers_unit_ended')
         batch_op.drop_index('ix_dossiers_state_due')
         batch_op.drop_index(batch_op.f('ix_dossiers_state'))
         batch_op.drop_index(batch_op.f('ix_dossiers_received_at'))
