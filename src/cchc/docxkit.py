@@ -17,16 +17,20 @@ BODY_PT = 14
 INLINE = re.compile(r"(\*\*[^*]+\*\*|\*[^*]+\*)")
 
 
-def set_font(run, size: float = BODY_PT, bold: bool | None = None, italic: bool | None = None, underline: bool | None = None):
-    run.font.name = FONT
-    run.font.size = Pt(size)
-    rpr = run._element.get_or_add_rPr()
+def _all_scripts_in(rpr) -> None:
+    """The same font for every script slot, so Word and LibreOffice never substitute one for Vietnamese letters."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
         rpr.insert(0, fonts)
     for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
         fonts.set(qn(attr), FONT)
+
+
+def set_font(run, size: float = BODY_PT, bold: bool | None = None, italic: bool | None = None, underline: bool | None = None):
+    run.font.name = FONT
+    run.font.size = Pt(size)
+    _all_scripts_in(run._element.get_or_add_rPr())
     if bold is not None:
         run.bold = bold
     if italic is not None:
@@ -154,12 +158,6 @@ def setup_a4(doc):
     style = doc.styles["Normal"]
     style.font.name = FONT
     style.font.size = Pt(BODY_PT)
-    rpr = style.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        fonts.set(qn(attr), FONT)
+    _all_scripts_in(style.element.get_or_add_rPr())
     page_number_header(section)
     doc.core_properties.language = "vi-VN"

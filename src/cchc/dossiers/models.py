@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -28,6 +29,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from cchc.db import Base, utcnow
 from cchc.dossiers.enums import State
+
+if TYPE_CHECKING:  # for the relationships' annotations only: the models import each other's tables by name
+    from cchc.procedures.models import Procedure
+    from cchc.units.models import Unit
 
 
 class Dossier(Base):
@@ -117,8 +122,8 @@ class Dossier(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
-    procedure: Mapped["Procedure"] = relationship("Procedure", lazy="select")  # noqa: F821
-    unit: Mapped["Unit"] = relationship("Unit", foreign_keys=[unit_id], lazy="select")  # noqa: F821
+    procedure: Mapped[Procedure] = relationship("Procedure", lazy="select")
+    unit: Mapped[Unit] = relationship("Unit", foreign_keys=[unit_id], lazy="select")
     components: Mapped[list[DossierComponent]] = relationship(back_populates="dossier", cascade="all, delete-orphan", order_by="DossierComponent.seq")
     files: Mapped[list[DossierFile]] = relationship(back_populates="dossier", cascade="all, delete-orphan", order_by="DossierFile.id")
     steps: Mapped[list[DossierStep]] = relationship(back_populates="dossier", cascade="all, delete-orphan", order_by="DossierStep.id")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
@@ -10,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cchc import vn
-from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.calendar.service import due_for_procedure
 from cchc.dossiers import service
@@ -129,8 +127,6 @@ def _dossier_context(db: Session, user: User, dossier: Dossier, **extra) -> dict
 def dossier_page(request: Request, code: str, db: Session = Depends(get_db), user: User = Depends(officer)):
     dossier = service.get_dossier(db, user, code)
     return render(request, "dossiers/detail.html", _dossier_context(db, user, dossier))
-
-
 
 
 @router.post("/can-bo/ho-so/{code}/thao-tac/{action}", dependencies=[Depends(check_csrf)])

@@ -21,7 +21,6 @@ from cchc.procedures.enums import OnlineLevel, TimeUnit
 from cchc.procedures.schemas import ProcedureOut
 from cchc.units import service as unit_service
 from cchc.units.enums import UNIT_KINDS, Level
-from cchc.units.models import Unit
 from cchc.web.deps import check_csrf, get_db, require_roles
 from cchc.web.templating import flash, render
 

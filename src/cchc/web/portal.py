@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from cchc.dossiers.enums import State, Timeliness
-from cchc.dossiers.models import Dossier, DossierStep
+from cchc.dossiers.models import Dossier
 from cchc.errors import NotFound, ValidationError
 from cchc.privacy import mask_digits, mask_name
 from cchc.procedures.models import Procedure
