@@ -933,18 +933,24 @@ def _check_refuse(session: Session, actor: User | None, dossier: Dossier) -> Non
     )
 
 
-def refuse(session: Session, actor: User | None, dossier: Dossier, reason: str, at: datetime | None = None) -> Dossier:
-    """Từ chối giải quyết (with reasons): ended, classified on time or late."""
+def _end_with_reason(session: Session, actor: User | None, dossier: Dossier, action: str, check, what: str,
+                     state: State, reason: str, at: datetime | None) -> Dossier:
+    """Refuse, withdraw or stop: checked, with a reason, ended and classified, one event."""
     at = moment(at)
-    _check_refuse(session, actor, dossier)
-    reason = _text(reason, "lý do từ chối giải quyết", "reason")
+    check(session, actor, dossier)
+    reason = _text(reason, what, "reason")
     check_moment(session, dossier, at)
     before = dossier.state
     dossier.end_reason = reason
-    _end(dossier, State.REFUSED, at, actor, reason)
-    log(session, actor, dossier, "refuse", before, dossier.state, at, note=reason, data={"timeliness": dossier.timeliness})
+    _end(dossier, state, at, actor, reason)
+    log(session, actor, dossier, action, before, dossier.state, at, note=reason, data={"timeliness": dossier.timeliness})
     _flush(session, dossier)
     return dossier
+
+
+def refuse(session: Session, actor: User | None, dossier: Dossier, reason: str, at: datetime | None = None) -> Dossier:
+    """Từ chối giải quyết (with reasons): ended, classified on time or late."""
+    return _end_with_reason(session, actor, dossier, "refuse", _check_refuse, "lý do từ chối giải quyết", State.REFUSED, reason, at)
 
 
 def _check_withdraw(session: Session, actor: User | None, dossier: Dossier) -> None:
@@ -954,16 +960,7 @@ def _check_withdraw(session: Session, actor: User | None, dossier: Dossier) -> N
 
 def withdraw(session: Session, actor: User | None, dossier: Dossier, reason: str, at: datetime | None = None) -> Dossier:
     """The citizen withdraws (rút hồ sơ) before a result; recorded by the owner or the one-stop desk."""
-    at = moment(at)
-    _check_withdraw(session, actor, dossier)
-    reason = _text(reason, "lý do rút hồ sơ", "reason")
-    check_moment(session, dossier, at)
-    before = dossier.state
-    dossier.end_reason = reason
-    _end(dossier, State.WITHDRAWN, at, actor, reason)
-    log(session, actor, dossier, "withdraw", before, dossier.state, at, note=reason, data={"timeliness": dossier.timeliness})
-    _flush(session, dossier)
-    return dossier
+    return _end_with_reason(session, actor, dossier, "withdraw", _check_withdraw, "lý do rút hồ sơ", State.WITHDRAWN, reason, at)
 
 
 def _check_stop(session: Session, actor: User | None, dossier: Dossier) -> None:
@@ -979,16 +976,7 @@ def _check_stop(session: Session, actor: User | None, dossier: Dossier) -> None:
 
 def stop(session: Session, actor: User | None, dossier: Dossier, reason: str, at: datetime | None = None) -> Dossier:
     """Thông báo dừng giải quyết (Mẫu 05)."""
-    at = moment(at)
-    _check_stop(session, actor, dossier)
-    reason = _text(reason, "lý do dừng giải quyết", "reason")
-    check_moment(session, dossier, at)
-    before = dossier.state
-    dossier.end_reason = reason
-    _end(dossier, State.STOPPED, at, actor, reason)
-    log(session, actor, dossier, "stop", before, dossier.state, at, note=reason, data={"timeliness": dossier.timeliness})
-    _flush(session, dossier)
-    return dossier
+    return _end_with_reason(session, actor, dossier, "stop", _check_stop, "lý do dừng giải quyết", State.STOPPED, reason, at)
 
 
 # ---- fees -----------------------------------------------------------------------------------

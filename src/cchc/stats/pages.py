@@ -21,6 +21,7 @@ from cchc.errors import CchcError, PermissionDenied, ValidationError
 from cchc.stats.dossiers import dossier_figures, explain
 from cchc.stats.figures import all_figures
 from cchc.stats.index766 import explain_indicator
+from cchc.stats.scope import rate
 from cchc.stats.periods import Period, current_quarter, presets_of_year, previous_periods, resolve_period
 from cchc.units.models import Unit
 from cchc.units.service import resolve_unit
@@ -71,13 +72,13 @@ def select_scope(db: Session, user: User, unit_code: str | None, period: str | N
     return Selection(unit, chosen)
 
 
-def trend_points(db: Session, unit: Unit, period: Period, n: int = TREND_PERIODS) -> list[dict]:
+def trend_points(db: Session, unit: Unit, period: Period, n: int = TREND_PERIODS, current: dict | None = None) -> list[dict]:
+    """The last `n` periods and this one; `current` (this period's dossier figures, when already computed) is reused."""
     points = []
     for p in [*previous_periods(period, n), period]:
-        fig = dossier_figures(db, unit, p.start, p.end)
-        online = fig["new_online"] / fig["new_total"] * 100 if fig["new_total"] else None
-        points.append({"label": p.label, "key": p.key, "on_time_rate": fig["on_time_rate"], "online_rate": online,
-                       "received": fig["received_total"]})
+        fig = current if (p is period and current is not None) else dossier_figures(db, unit, p.start, p.end)
+        points.append({"label": p.label, "key": p.key, "on_time_rate": fig["on_time_rate"],
+                       "online_rate": rate(fig["new_online"], fig["new_total"]), "received": fig["received_total"]})
     return points
 
 
@@ -101,7 +102,7 @@ def dashboard(request: Request, don_vi: str = "", ky: str = "", tu_ngay: str = "
     children = db.scalars(select(Unit).where(Unit.parent_id == sel.unit.id).order_by(Unit.level, Unit.name)).all()
     return render(request, "stats/dashboard.html", {
         "figures": figures, "unit": sel.unit, "period": sel.period, "choices": choices, "labels": BUCKET_LABELS,
-        "trend": trend_points(db, sel.unit, sel.period), "children": children,
+        "trend": trend_points(db, sel.unit, sel.period, current=figures["dossiers"]), "children": children,
         "don_vi": sel.unit.code, "ky": sel.period.key if sel.period.preset else "", "tu_ngay": tu_ngay, "den_ngay": den_ngay,
         "query": f"don_vi={sel.unit.code}&tu_ngay={vn.fmt_date(sel.period.start)}&den_ngay={vn.fmt_date(sel.period.end)}",
     })
@@ -145,7 +146,7 @@ def chart(kind: str, don_vi: str = "", ky: str = "", tu_ngay: str = "", den_ngay
                 items = [(names[k], v["on_time_rate"]) for k, v in levels.items() if v["on_time_rate"] is not None]
                 title = "Tỷ lệ giải quyết đúng hạn theo cấp"
             else:
-                items = [(names[k], v["new_online"] / v["new_total"] * 100) for k, v in levels.items() if v["new_total"]]
+                items = [(names[k], rate(v["new_online"], v["new_total"])) for k, v in levels.items() if v["new_total"]]
                 title = "Tỷ lệ hồ sơ trực tuyến theo cấp"
             if not items:
                 raise ValidationError("Không phát sinh số liệu trong kỳ để vẽ biểu đồ này.")
