@@ -232,15 +232,26 @@ def step_unit_ids(session: Session, dossier: Dossier) -> set[int]:
     return ids
 
 
+def step_due(cal: WorkCalendar, spec: StepSpec, start: datetime) -> datetime:
+    """The time given to a step of the internal process that starts at `start`."""
+    return cal.due(start, spec.duration_amount, spec.duration_unit)
+
+
 def _step_due(session: Session, spec: StepSpec, start: datetime) -> datetime:
-    return calendar(session).due(start, spec.duration_amount, spec.duration_unit)
+    return step_due(calendar(session), spec, start)
+
+
+def _new_step(dossier: Dossier, **values: Any) -> DossierStep:
+    """A new row of Mẫu 06: an ORM row, or the plain row of a backfill draft (cchc.dossiers.backfill)."""
+    make = getattr(dossier, "new_step_row", None)
+    return make(**values) if make is not None else DossierStep(**values)
 
 
 def _open_step(session: Session, dossier: Dossier, spec: StepSpec, at: datetime, assignee_id: int | None = None) -> DossierStep:
     unit_id = spec.unit_id or dossier.unit_id
     due = _step_due(session, spec, at)
-    row = DossierStep(
-        step_seq=spec.seq, name=spec.name, role=spec.role, unit_id=unit_id, assignee_id=assignee_id, started_at=at, due_at=due
+    row = _new_step(
+        dossier, step_seq=spec.seq, name=spec.name, role=spec.role, unit_id=unit_id, assignee_id=assignee_id, started_at=at, due_at=due
     )
     dossier.steps.append(row)
     dossier.current_step_seq = spec.seq
@@ -254,8 +265,8 @@ def _open_step(session: Session, dossier: Dossier, spec: StepSpec, at: datetime,
 def _open_return_step(session: Session, dossier: Dossier, proc: Process, at: datetime) -> None:
     last = max([proc.receiving.seq, *(s.seq for s in proc.steps)])
     due = dossier.extended_due_at or dossier.due_at
-    row = DossierStep(
-        step_seq=last + 1, name=RETURN_STEP_NAME, role=StepRole.RECEIVING.value, unit_id=dossier.unit_id, started_at=at, due_at=due
+    row = _new_step(
+        dossier, step_seq=last + 1, name=RETURN_STEP_NAME, role=StepRole.RECEIVING.value, unit_id=dossier.unit_id, started_at=at, due_at=due
     )
     dossier.steps.append(row)
     dossier.current_step_seq = None
@@ -277,6 +288,15 @@ def _close_step(dossier: Dossier, at: datetime, outcome: str, actor: User | None
     if note:
         row.note = note
     return row
+
+
+def _pause_step_clock(dossier: Dossier, pause: timedelta) -> None:
+    """While the citizen supplements, the open step's clock stops too: its due time moves by the pause."""
+    row = _open_row(dossier)
+    if row is not None and row.due_at is not None:
+        row.due_at = row.due_at + pause
+    if dossier.current_step_due_at is not None:
+        dossier.current_step_due_at = dossier.current_step_due_at + pause
 
 
 def _clear_position(dossier: Dossier) -> None:
@@ -432,8 +452,18 @@ def next_code(session: Session, unit: Unit, day: date) -> str:
 
 
 # ---- receipt --------------------------------------------------------------------------------
+def receipt_due(cal: WorkCalendar, procedure: Procedure, start: datetime) -> datetime:
+    """NgayHenTra of a dossier received at `start`: the procedure's time limit and cut-off hour."""
+    return cal.due(start, Decimal(procedure.time_amount), procedure.time_unit, procedure.cutoff_time)
+
+
 def _due(session: Session, procedure: Procedure, start: datetime) -> datetime:
-    return calendar(session).due(start, Decimal(procedure.time_amount), procedure.time_unit, procedure.cutoff_time)
+    return receipt_due(calendar(session), procedure, start)
+
+
+def procedure_fee(procedure: Procedure) -> Decimal:
+    """What a new dossier of the procedure owes: the sum of its fees and charges."""
+    return sum((Decimal(f.amount or 0) for f in procedure.fees), Decimal(0))
 
 
 def _check_procedure_unit(procedure: Procedure, unit: Unit, at: datetime) -> None:
@@ -495,7 +525,7 @@ def _new_dossier(
     state: State,
     submitted_at: datetime,
 ) -> Dossier:
-    fee = sum((Decimal(f.amount or 0) for f in procedure.fees), Decimal(0))
+    fee = procedure_fee(procedure)
     dossier = Dossier(
         code=code,
         procedure_id=procedure.id,
@@ -712,6 +742,11 @@ def _current_spec(session: Session, dossier: Dossier) -> tuple[Process, StepSpec
 
 def _next_spec(session: Session, dossier: Dossier) -> StepSpec:
     proc, spec = _current_spec(session, dossier)
+    return following_step(proc, spec, dossier)
+
+
+def following_step(proc: Process, spec: StepSpec, dossier: Dossier) -> StepSpec:
+    """The step after `spec` in the process (the first processing step after receipt)."""
     if spec is proc.receiving:
         return proc.steps[0]
     i = proc.index(spec.seq)
@@ -762,12 +797,17 @@ def _check_send_back(session: Session, actor: User | None, dossier: Dossier) -> 
     _require_state(dossier, (State.PROCESSING,), "send_back")
     _require_step_actor(session, actor, dossier, "send_back")
     proc, spec = _current_spec(session, dossier)
+    return previous_step(_procedure(session, dossier), proc, spec)
+
+
+def previous_step(procedure: Procedure, proc: Process, spec: StepSpec) -> StepSpec:
+    """The step a dossier at `spec` is sent back to, where the process lets that step send back."""
     if not spec.can_return:
         raise InvalidTransition(f"Bước «{spec.name}» của quy trình không được phép trả lại hồ sơ về bước trước.")
     i = proc.index(spec.seq)
     if i > 0:
         return proc.steps[i - 1]
-    if i == 0 and proc.receiving.seq in {s.seq for s in _procedure(session, dossier).steps}:
+    if i == 0 and proc.receiving.seq in {s.seq for s in procedure.steps}:
         return proc.receiving
     raise InvalidTransition(f"Bước «{spec.name}» là bước đầu của quy trình: không có bước trước để trả lại.")
 
@@ -859,11 +899,7 @@ def supplement(session: Session, actor: User | None, dossier: Dossier, note: str
     dossier.state = State.PROCESSING
     dossier.supplemented_at = at
     dossier.supplement_seconds = int(pause.total_seconds())
-    row = _open_row(dossier)
-    if row is not None and row.due_at is not None:  # the step's clock stopped too
-        row.due_at = row.due_at + pause
-    if dossier.current_step_due_at is not None:
-        dossier.current_step_due_at = dossier.current_step_due_at + pause
+    _pause_step_clock(dossier, pause)
     log(session, actor, dossier, "supplement", before, dossier.state, at, note=note,
         data={"supplement_seconds": dossier.supplement_seconds})
     _flush(session, dossier)
@@ -882,8 +918,14 @@ def _check_apologize(session: Session, actor: User | None, dossier: Dossier, at:
         raise PermissionDenied(
             f"Bạn không được gửi văn bản xin lỗi cho hồ sơ {dossier.code}: việc này do người đang xử lý hồ sơ hoặc lãnh đạo đơn vị thực hiện."
         )
-    if at is not None and dossier.due_at is not None:
-        if calendar(session).working_days_between(at.date(), dossier.due_at.date()) < 1:
+    if at is not None:
+        require_apology_in_time(calendar(session), dossier, at)
+
+
+def require_apology_in_time(cal: WorkCalendar, dossier: Dossier, at: datetime) -> None:
+    """The apology letter (Mẫu 04) is sent at least 1 working day before the due date."""
+    if dossier.due_at is not None:
+        if cal.working_days_between(at.date(), dossier.due_at.date()) < 1:
             raise InvalidTransition(
                 f"Đã quá thời điểm xin lỗi, hẹn lại cho hồ sơ {dossier.code}: văn bản xin lỗi phải gửi chậm nhất 01 ngày làm việc "
                 f"trước hạn trả kết quả ({fmt_datetime(dossier.due_at)}); hôm nay là {fmt_date(at)}."
@@ -1054,6 +1096,11 @@ def _check_finish(session: Session, actor: User | None, dossier: Dossier) -> Non
     _require_state(dossier, (State.PROCESSING,), "finish")
     _require_step_actor(session, actor, dossier, "finish")
     proc, spec = _current_spec(session, dossier)
+    require_finishing_step(proc, spec, dossier)
+
+
+def require_finishing_step(proc: Process, spec: StepSpec, dossier: Dossier) -> None:
+    """A result is given at the leader's approval or at the last step of the process."""
     if spec.role != StepRole.LEADER and spec is not proc.steps[-1]:
         raise InvalidTransition(
             f"Hồ sơ {dossier.code} đang ở bước «{spec.name}»: chỉ hoàn thành xử lý ở bước lãnh đạo duyệt hoặc bước cuối của quy trình."
