@@ -171,12 +171,15 @@ class Spec:
     kind: str  # dossier | procedure | feedback | listed
     denominator: object = None
     numerator: object = None
-    factor: float | None = None  # multiplies the rate (3.3: the sync rate)
     note: str = ""
     num_codes: list[str] | None = None
     den_codes: list[str] | None = None
     model: object = None  # the PAKN model for kind "feedback"
     family: str = "all"  # dossier kind: "new" / "ended" when the denominator lies in that slice (faster)
+    # procedure kind: the numerator is "a dossier of the procedure received in the window in the unit's
+    # subtree with these conditions exists" (counted for every such indicator in one pass, `_count_all`)
+    new_exists: tuple | None = None
+    factor_of: Spec | None = None  # the rate is multiplied by this spec's rate (3.3: the sync rate of 1.4)
 
 
 @dataclass
@@ -306,25 +309,22 @@ def _online_procedures(ctx: Context) -> Spec:
 
 @metric("online_dossiers")
 def _online_dossiers(ctx: Context) -> Spec:
-    sync = _dossier_sync(ctx)
-    n, d = _count_dossiers(ctx, sync)
-    factor = (n / d) if d else None
     online = and_(Dossier.channel == int(Channel.ONLINE),
                   or_(Procedure.paper_result.is_(False), Dossier.result_digitized.is_(True)))
-    note = "Tỷ lệ đã nhân với tỷ lệ đồng bộ (chỉ số 1.4)" + ("" if factor is not None else "; không có hồ sơ để tính tỷ lệ đồng bộ")
-    return Spec("dossier", family="new", denominator=ctx.conds["new_total"], numerator=online, factor=factor, note=note + ".")
+    return Spec("dossier", family="new", denominator=ctx.conds["new_total"], numerator=online,
+                factor_of=_dossier_sync(ctx), note="Tỷ lệ đã nhân với tỷ lệ đồng bộ (chỉ số 1.4).")
 
 
 @metric("fee_procedures_synced")
 def _fee_procedures_synced(ctx: Context) -> Spec:
     return Spec("procedure", denominator=Procedure.has_fee.is_(True),
-                numerator=ctx.new_in_scope_exists(Dossier.fee_amount > 0, Dossier.synced_dvcqg.is_(True)))
+                new_exists=(Dossier.fee_amount > 0, Dossier.synced_dvcqg.is_(True)))
 
 
 @metric("fee_procedures_paid")
 def _fee_procedures_paid(ctx: Context) -> Spec:
     return Spec("procedure", denominator=Procedure.has_fee.is_(True),
-                numerator=ctx.new_in_scope_exists(Dossier.paid_online.in_(PAID_ONLINE)))
+                new_exists=(Dossier.paid_online.in_(PAID_ONLINE),))
 
 
 @metric("paid_online")
@@ -365,7 +365,7 @@ def _citizen_data():
 @metric("citizen_data_procedures")
 def _citizen_data_procedures(ctx: Context) -> Spec:
     return Spec("procedure", denominator=Procedure.subject.in_(("ca_nhan", "ca_hai")),
-                numerator=ctx.new_in_scope_exists(_citizen_data()))
+                new_exists=(_citizen_data(),))
 
 
 @metric("citizen_data_dossiers")
@@ -464,30 +464,82 @@ def _dossier_base(ctx: Context, spec: Spec, *columns):
     )
 
 
+def _numerator(ctx: Context, spec: Spec):
+    """The numerator's SQL condition (for a `new_exists` spec: the EXISTS, used to count one indicator or to list)."""
+    if spec.new_exists is not None:
+        return ctx.new_in_scope_exists(*spec.new_exists)
+    return spec.numerator
+
+
 def _count_dossiers(ctx: Context, spec: Spec) -> tuple[int, int]:
-    cols = (_sum(and_(spec.denominator, spec.numerator)).label("n"), _sum(spec.denominator).label("d"))
-    if spec.family != "all":
-        row = ctx.session.execute(_dossier_base(ctx, spec, *cols)).one()
-        return int(row.n), int(row.d)
-    # Over the whole window: one query per relevance slice (each an index range), added up.
-    n = d = 0
-    for part in relevance_parts(ctx.w):
-        row = ctx.session.execute(
-            select(*cols)
-            .select_from(Dossier)
-            .join(Procedure, Procedure.id == Dossier.procedure_id)
-            .where(unit_condition(ctx.unit), received_condition(), part)
-        ).one()
-        n, d = n + int(row.n), d + int(row.d)
-    return n, d
+    return _count_dossier_specs(ctx, spec.family, [spec])[0]
 
 
-def _count(ctx: Context, spec: Spec) -> tuple[int, int]:
+def _count_dossier_specs(ctx: Context, family: str, specs: list[Spec]) -> list[tuple[int, int]]:
+    """(numerator, denominator) of dossier specs of one family, all in one query per index range."""
+    cols = []
+    for i, spec in enumerate(specs):
+        cols += [_sum(and_(spec.denominator, spec.numerator)).label(f"n{i}"), _sum(spec.denominator).label(f"d{i}")]
+    if family != "all":
+        rows = [ctx.session.execute(_dossier_base(ctx, Spec("dossier", family=family), *cols)).one()._mapping]
+    else:
+        # Over the whole window: one query per relevance slice (each an index range), added up.
+        rows = [
+            ctx.session.execute(
+                select(*cols)
+                .select_from(Dossier)
+                .join(Procedure, Procedure.id == Dossier.procedure_id)
+                .where(unit_condition(ctx.unit), received_condition(), part)
+            ).one()._mapping
+            for part in relevance_parts(ctx.w)
+        ]
+    return [(sum(int(r[f"n{i}"] or 0) for r in rows), sum(int(r[f"d{i}"] or 0) for r in rows)) for i in range(len(specs))]
+
+
+def _count_new_and_procedures(ctx: Context, dossier_specs: list[Spec], procedure_specs: list[Spec]) -> list[tuple[int, int]]:
+    """The dossier specs of the "new" family and every procedure spec, in one query.
+
+    The dossiers received in the window in the unit's subtree are read once, grouped by procedure:
+    the sums of the dossier specs, and for each `new_exists` spec whether the procedure has such a
+    dossier (MAX of a flag). The outer query runs over every procedure joined to those groups: it adds
+    up the dossier sums, and counts the procedures in competence meeting each procedure spec
+    (instead of an EXISTS per procedure and indicator, each reading the window's dossiers again).
+    """
+    inner_cols = []
+    for i, spec in enumerate(dossier_specs):
+        inner_cols += [_sum(and_(spec.denominator, spec.numerator)).label(f"n{i}"), _sum(spec.denominator).label(f"d{i}")]
+    exists_specs = [(j, spec) for j, spec in enumerate(procedure_specs) if spec.new_exists is not None]
+    for j, spec in exists_specs:
+        inner_cols.append(func.max(case((and_(*spec.new_exists), 1), else_=0)).label(f"e{j}"))
+    outer_cols = []
+    if inner_cols:
+        inner = (
+            _dossier_base(ctx, Spec("dossier", family="new"), Dossier.procedure_id.label("pid"), *inner_cols)
+            .group_by(Dossier.procedure_id)
+            .subquery()
+        )
+        outer_cols += [func.coalesce(func.sum(getattr(inner.c, f"{x}{i}")), 0).label(f"{x}{i}")
+                       for i in range(len(dossier_specs)) for x in ("n", "d")]
+    for j, spec in enumerate(procedure_specs):
+        num = (getattr(inner.c, f"e{j}") == 1) if spec.new_exists is not None else spec.numerator
+        outer_cols += [_sum(and_(ctx.competent, spec.denominator, num)).label(f"pn{j}"),
+                       _sum(and_(ctx.competent, spec.denominator)).label(f"pd{j}")]
+    if not outer_cols:
+        return []
+    stmt = select(*outer_cols).select_from(Procedure)
+    if inner_cols:
+        stmt = stmt.outerjoin(inner, inner.c.pid == Procedure.id)
+    row = ctx.session.execute(stmt).one()._mapping
+    return ([(int(row[f"n{i}"]), int(row[f"d{i}"])) for i in range(len(dossier_specs))]
+            + [(int(row[f"pn{j}"]), int(row[f"pd{j}"])) for j in range(len(procedure_specs))])
+
+
+def _count_one(ctx: Context, spec: Spec) -> tuple[int, int]:
     if spec.kind == "dossier":
         return _count_dossiers(ctx, spec)
     if spec.kind == "procedure":
         row = ctx.session.execute(
-            select(_sum(and_(spec.denominator, spec.numerator)).label("n"), _sum(spec.denominator).label("d"))
+            select(_sum(and_(spec.denominator, _numerator(ctx, spec))).label("n"), _sum(spec.denominator).label("d"))
             .select_from(Procedure)
             .where(ctx.competent)
         ).one()
@@ -499,13 +551,47 @@ def _count(ctx: Context, spec: Spec) -> tuple[int, int]:
     return len(spec.num_codes or []), len(spec.den_codes or [])
 
 
+def _count_all(ctx: Context, specs: list[Spec]) -> dict[int, tuple[int, int]]:
+    """{id(spec): (numerator, denominator)} of every spec (and of the specs their rates are multiplied by).
+
+    The dossier specs of a family share one pass over their index ranges, the procedure specs share
+    the pass over the window's new dossiers: a handful of queries for the whole index.
+    """
+    wanted: list[Spec] = []
+    for spec in specs:
+        for x in (spec, spec.factor_of):
+            if x is not None and all(x is not y for y in wanted):
+                wanted.append(x)
+    out: dict[int, tuple[int, int]] = {}
+    by_family: dict[str, list[Spec]] = {}
+    procedures: list[Spec] = []
+    for spec in wanted:
+        if spec.kind == "dossier":
+            by_family.setdefault(spec.family, []).append(spec)
+        elif spec.kind == "procedure":
+            procedures.append(spec)
+        else:
+            out[id(spec)] = _count_one(ctx, spec)
+    new = by_family.pop("new", [])
+    for spec, counts in zip(new + procedures, _count_new_and_procedures(ctx, new, procedures)):
+        out[id(spec)] = counts
+    for family, group in by_family.items():
+        for spec, counts in zip(group, _count_dossier_specs(ctx, family, group)):
+            out[id(spec)] = counts
+    return out
+
+
+def _count(ctx: Context, spec: Spec) -> tuple[int, int]:
+    return _count_all(ctx, [spec])[id(spec)]
+
+
 def _feedback_base(ctx: Context, spec: Spec, *columns):
     model = spec.model
     return select(*columns).select_from(model).join(Unit, Unit.id == model.unit_id).where(subtree_condition(ctx.unit))
 
 
 def _list(ctx: Context, spec: Spec, which: str, limit: int) -> list[str]:
-    cond = spec.denominator if which == "denominator" else and_(spec.denominator, spec.numerator)
+    cond = spec.denominator if which == "denominator" else and_(spec.denominator, _numerator(ctx, spec))
     if spec.kind == "dossier":
         stmt = _dossier_base(ctx, spec, Dossier.code).where(cond).order_by(Dossier.code).limit(limit)
         return list(ctx.session.scalars(stmt))
@@ -525,29 +611,40 @@ def _indicator_defs(defn: dict):
             yield g, ind
 
 
-def _evaluate(ctx: Context, ind: dict, group: dict, zero_rule: str) -> IndicatorResult:
+def _spec(ctx: Context, ind: dict, group: dict) -> Spec | IndicatorResult:
+    """The indicator's Spec, or its result already when it has no computation or cannot be computed."""
     maximum = float(ind.get("maximum", 0))
-    threshold = ind.get("threshold")
-    threshold = float(threshold) if threshold not in (None, "") else None
-    base = dict(id=str(ind["id"]), name=ind["name"], group=str(group["id"]), maximum=maximum, threshold=threshold)
     name = ind.get("metric")
     if not name:
         status = STATUS_MONITORING if maximum == 0 else STATUS_NOT_COMPUTABLE
-        return IndicatorResult(**base, numerator=None, denominator=None, rate=None, score=None, status=status,
+        return IndicatorResult(**_base(ind, group), numerator=None, denominator=None, rate=None, score=None, status=status,
                                note=ind.get("note", ""))
     if name not in METRICS:
         raise ValidationError(f"Tệp index766.yaml: chỉ số {ind['id']} dùng cách tính «{name}» không có trong hệ thống.")
     ctx.params = ind.get("params") or {}
     try:
-        spec = METRICS[name](ctx)
+        return METRICS[name](ctx)
     except NotComputable as exc:
-        return IndicatorResult(**base, numerator=None, denominator=None, rate=None, score=None,
+        return IndicatorResult(**_base(ind, group), numerator=None, denominator=None, rate=None, score=None,
                                status=STATUS_NOT_COMPUTABLE, note=str(exc))
-    n, d = _count(ctx, spec)
+
+
+def _base(ind: dict, group: dict) -> dict:
+    threshold = ind.get("threshold")
+    threshold = float(threshold) if threshold not in (None, "") else None
+    return dict(id=str(ind["id"]), name=ind["name"], group=str(group["id"]), maximum=float(ind.get("maximum", 0)),
+                threshold=threshold)
+
+
+def _result(ind: dict, group: dict, spec: Spec, counts: dict[int, tuple[int, int]], zero_rule: str) -> IndicatorResult:
+    base = _base(ind, group)
+    maximum, threshold = base["maximum"], base["threshold"]
+    n, d = counts[id(spec)]
     r = rate(n, d)
-    if r is not None and spec.factor is not None:
-        r = round(r * spec.factor, 2)
-    note = " ".join(x for x in (ind.get("note", ""), spec.note) if x)
+    factor = _factor(spec, counts)
+    if r is not None and factor is not None:
+        r = round(r * factor, 2)
+    note = " ".join(x for x in (ind.get("note", ""), _spec_note(spec, counts)) if x)
     if r is None:
         if zero_rule == "zero":
             return IndicatorResult(**base, numerator=n, denominator=d, rate=None, score=0.0, status=STATUS_SCORED, note=note)
@@ -559,8 +656,33 @@ def _evaluate(ctx: Context, ind: dict, group: dict, zero_rule: str) -> Indicator
     return IndicatorResult(**base, numerator=n, denominator=d, rate=r, score=s, status=status, note=note)
 
 
+def _factor(spec: Spec, counts: dict[int, tuple[int, int]]) -> float | None:
+    if spec.factor_of is None:
+        return None
+    n, d = counts[id(spec.factor_of)]
+    return (n / d) if d else None
+
+
+def _spec_note(spec: Spec, counts: dict[int, tuple[int, int]]) -> str:
+    if spec.factor_of is not None and _factor(spec, counts) is None:
+        return spec.note.rstrip(".") + "; không có hồ sơ để tính tỷ lệ đồng bộ."
+    return spec.note
+
+
+def _evaluate(ctx: Context, ind: dict, group: dict, zero_rule: str) -> IndicatorResult:
+    """One indicator on its own (compute_index counts every indicator together)."""
+    spec = _spec(ctx, ind, group)
+    if isinstance(spec, IndicatorResult):
+        return spec
+    return _result(ind, group, spec, _count_all(ctx, [spec]), zero_rule)
+
+
 def compute_index(session: Session, unit: Unit | str | int, start: date, end: date) -> IndexResult:
-    """The 766 index of `unit` (and everything under it) for the window [start, end]."""
+    """The 766 index of `unit` (and everything under it) for the window [start, end].
+
+    Every indicator's spec is built first, then all are counted together (`_count_all`): the
+    dossiers of each index range are read once for the whole index rather than once per indicator.
+    """
     defn = definition()
     w = window(start, end)
     u = resolve_unit(session, unit, on=w.end)
@@ -568,9 +690,11 @@ def compute_index(session: Session, unit: Unit | str | int, start: date, end: da
     if zero_rule not in ("not_scored", "zero", "full"):
         raise ValidationError("Tệp index766.yaml: zero_denominator phải là not_scored, zero hoặc full.")
     ctx = Context(session, u, w, {})
+    specs = [(g, [(ind, _spec(ctx, ind, g)) for ind in g.get("indicators", [])]) for g in defn["groups"]]
+    counts = _count_all(ctx, [s for _, items in specs for _, s in items if isinstance(s, Spec)])
     groups = []
-    for g in defn["groups"]:
-        results = [_evaluate(ctx, ind, g, zero_rule) for ind in g.get("indicators", [])]
+    for g, items in specs:
+        results = [s if isinstance(s, IndicatorResult) else _result(ind, g, s, counts, zero_rule) for ind, s in items]
         scored = [r for r in results if r.status == STATUS_SCORED]
         groups.append(GroupResult(
             id=str(g["id"]), name=g["name"], maximum=float(g["maximum"]),
@@ -608,10 +732,11 @@ def explain_indicator(session: Session, unit: Unit | str | int, start: date, end
     except NotComputable as exc:
         return {**base, "kind": None, "computable": False, "note": str(exc),
                 "numerator": None, "denominator": None, "numerator_codes": [], "denominator_codes": []}
-    n, d = _count(ctx, spec)
+    counts = _count_all(ctx, [spec])
+    n, d = counts[id(spec)]
     kind = {"dossier": "ho_so", "procedure": "thu_tuc", "feedback": "pakn", "listed": "thu_tuc"}[spec.kind]
     return {
-        **base, "kind": kind, "computable": True, "note": spec.note, "numerator": n, "denominator": d,
+        **base, "kind": kind, "computable": True, "note": _spec_note(spec, counts), "numerator": n, "denominator": d,
         "numerator_codes": _list(ctx, spec, "numerator", max(0, int(limit))),
         "denominator_codes": _list(ctx, spec, "denominator", max(0, int(limit))),
     }
