@@ -8,7 +8,9 @@
         them paid online (DuocThanhToanTrucTuyen 1 or 2)
     digitisation on receipt (new dossiers with digitised components) and of results (resolved
     dossiers with an electronic result), total and by level; PAKN received / resolved in the window.
-Every count is one SQL aggregate; the dossier conditions are those of `stats.dossiers`.
+Every count is a SQL aggregate; the dossiers received in the window are read once, counted per level
+and procedure (`new_dossier_groups`), and those few rows added up. The dossier conditions are those
+of `stats.dossiers`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import importlib
 from datetime import date
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from cchc.dossiers.enums import Channel, OnlinePayment
@@ -47,58 +49,73 @@ def _dossier_scope(session: Session, u: Unit, w: Window, family: str):
     return conds, scope_conditions(u, w, family)
 
 
-def services_and_dossiers(session: Session, u: Unit, w: Window) -> dict:
-    """6.2–6.4 and the dossier side of 6.5."""
+def new_dossier_groups(session: Session, u: Unit, w: Window) -> list:
+    """The dossiers received in the window in the unit's subtree, read once (one index range) and
+    counted by the database per level and procedure: total, online, with a fee, paid online, with
+    digitised components. At most (levels × procedures) rows; what 6.2–6.5 and the digitisation on
+    receipt need is added up from them."""
     conds, scope = _dossier_scope(session, u, w, "new")
-    new = conds["new_total"]
-    online = Dossier.channel == int(Channel.ONLINE)
-    base = (
-        select()
+    fee = Dossier.fee_amount > 0
+    stmt = (
+        select(
+            Dossier.level,
+            Dossier.procedure_id,
+            Procedure.online_level,
+            _sum(conds["new_total"]).label("total"),
+            _sum(Dossier.channel == int(Channel.ONLINE)).label("online"),
+            _sum(fee).label("fee"),
+            _sum(and_(fee, Dossier.paid_online.in_(PAID_ONLINE))).label("paid_online"),
+            _sum(Dossier.components_digitized.is_(True)).label("digitized"),
+        )
         .select_from(Dossier)
         .join(Procedure, Procedure.id == Dossier.procedure_id)
-        .where(*scope, new)
+        .where(*scope, conds["new_total"])
+        .group_by(Dossier.level, Dossier.procedure_id, Procedure.online_level)
     )
-    svc = session.execute(
-        base.add_columns(
-            func.count(distinct(Dossier.procedure_id)).label("with_any"),
-            func.count(distinct(case((online, Dossier.procedure_id)))).label("with_online"),
-        ).where(Procedure.online_level.in_(ONLINE_LEVELS))
-    ).one()._mapping
-    by_level = session.execute(
-        base.add_columns(
-            _sum(Procedure.online_level == OnlineLevel.FULL.value).label("full_total"),
-            _sum(and_(Procedure.online_level == OnlineLevel.FULL.value, online)).label("full_online"),
-            _sum(Procedure.online_level == OnlineLevel.PARTIAL.value).label("partial_total"),
-            _sum(and_(Procedure.online_level == OnlineLevel.PARTIAL.value, online)).label("partial_online"),
-            _sum(Dossier.fee_amount > 0).label("fee_total"),
-            _sum(and_(Dossier.fee_amount > 0, Dossier.paid_online.in_(PAID_ONLINE))).label("fee_paid_online"),
-        )
-    ).one()._mapping
+    return [row._mapping for row in session.execute(stmt)]
+
+
+def services_and_dossiers(session: Session, u: Unit, w: Window, groups: list | None = None) -> dict:
+    """6.2–6.4 and the dossier side of 6.5 (from `new_dossier_groups`)."""
+    groups = groups if groups is not None else new_dossier_groups(session, u, w)
+    with_any, with_online = set(), set()
+    n = dict.fromkeys(("full_total", "full_online", "partial_total", "partial_online", "fee_total", "fee_paid_online"), 0)
+    for g in groups:
+        total, online = int(g["total"] or 0), int(g["online"] or 0)
+        if g["online_level"] in ONLINE_LEVELS and total:
+            with_any.add(g["procedure_id"])
+            if online:
+                with_online.add(g["procedure_id"])
+        for level, key in ((OnlineLevel.FULL.value, "full"), (OnlineLevel.PARTIAL.value, "partial")):
+            if g["online_level"] == level:
+                n[f"{key}_total"] += total
+                n[f"{key}_online"] += online
+        n["fee_total"] += int(g["fee"] or 0)
+        n["fee_paid_online"] += int(g["paid_online"] or 0)
     return {
-        "services_with_dossiers": _pair(svc["with_any"], svc["with_online"], "with_any", "with_online"),
-        "full_online_dossiers": _pair(by_level["full_total"], by_level["full_online"]),
-        "partial_online_dossiers": _pair(by_level["partial_total"], by_level["partial_online"]),
-        "fee_dossiers": _pair(by_level["fee_total"], by_level["fee_paid_online"], "with_fee", "paid_online"),
+        "services_with_dossiers": _pair(len(with_any), len(with_online), "with_any", "with_online"),
+        "full_online_dossiers": _pair(n["full_total"], n["full_online"]),
+        "partial_online_dossiers": _pair(n["partial_total"], n["partial_online"]),
+        "fee_dossiers": _pair(n["fee_total"], n["fee_paid_online"], "with_fee", "paid_online"),
     }
 
 
-def digitisation_figures(session: Session, unit: Unit | str | int, start: date, end: date) -> dict:
+def digitisation_figures(session: Session, unit: Unit | str | int, start: date, end: date, *,
+                         groups: list | None = None) -> dict:
     """Digitisation on receipt (new dossiers with components_digitized) and of results (resolved
-    dossiers with result_digitized), total and by level."""
+    dossiers with result_digitized), total and by level. `groups`: `new_dossier_groups` already read."""
     w = window(start, end)
     u = resolve_unit(session, unit, on=w.end)
-    rows = []
-    for family, cond, flag, prefix in (
-        ("new", "new_total", Dossier.components_digitized, "receipt"),
-        ("ended", "resolved_total", Dossier.result_digitized, "result"),
-    ):
-        conds, scope = _dossier_scope(session, u, w, family)
-        stmt = (
-            select(Dossier.level, _sum(conds[cond]).label("total"), _sum(and_(conds[cond], flag.is_(True))).label("digitized"))
-            .where(*scope)
-            .group_by(Dossier.level)
-        )
-        rows += [(prefix, level, total, digitized) for level, total, digitized in session.execute(stmt)]
+    groups = groups if groups is not None else new_dossier_groups(session, u, w)
+    rows = [("receipt", g["level"], g["total"], g["digitized"]) for g in groups]
+    conds, scope = _dossier_scope(session, u, w, "ended")
+    resolved = conds["resolved_total"]
+    stmt = (
+        select(Dossier.level, _sum(resolved).label("total"), _sum(and_(resolved, Dossier.result_digitized.is_(True))).label("digitized"))
+        .where(*scope)
+        .group_by(Dossier.level)
+    )
+    rows += [("result", level, total, digitized) for level, total, digitized in session.execute(stmt)]
     keys = ("receipt_total", "receipt_digitized", "result_total", "result_digitized")
     per = {lv: dict.fromkeys(keys, 0) for lv in LEVELS}
     for prefix, level, total, digitized in rows:
@@ -156,12 +173,13 @@ def online_figures(session: Session, unit: Unit | str | int, start: date, end: d
     w = window(start, end)
     u = resolve_unit(session, unit, on=w.end)
     cat = catalogue if catalogue is not None else catalogue_figures(session, u, w.start, w.end)
+    groups = new_dossier_groups(session, u, w)
     out = {
         "full_online": _pair(cat["online"]["eligible_full_online"], cat["online"]["eligible_full_online_provided"],
                              "eligible", "provided"),
-        **services_and_dossiers(session, u, w),
+        **services_and_dossiers(session, u, w, groups),
         "fee_procedures": _pair(cat["fees"]["with_fee"], cat["fees"]["online_integrated"], "with_fee", "integrated"),
     }
-    out["digitisation"] = digitisation_figures(session, u, w.start, w.end)
+    out["digitisation"] = digitisation_figures(session, u, w.start, w.end, groups=groups)
     out["feedback"] = feedback_figures(session, u, w.start, w.end)
     return out
