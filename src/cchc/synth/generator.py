@@ -3,8 +3,11 @@
 `plan_dossiers` draws, from random generators seeded by `seed` only, what happens to each dossier (when and where
 it arrives, its procedure, channel, applicant, and its story: supplement, financial wait, apology,
 send-back, refusal, withdrawal, stop, late or early end, digitisation, payment). `run_demo` then
-plays every plan through cchc.dossiers.service with `at=` moments inside office hours (the working
-calendar of the database), in the order of arrival, committing in batches. Actions whose moment is
+plays every plan, in the order of arrival, with `at=` moments inside office hours (the working
+calendar of the database): the oldest `via_service` plans through cchc.dossiers.service, one flush
+per action, the rest through cchc.dossiers.backfill, which replays the same actions with the
+service's own rules in memory and writes each batch with set-based inserts (same rows, same
+events; tests/synth/test_backfill.py compares both). Actions whose moment is
 not before "today" are not played, which leaves a realistic backlog: online submissions not yet
 accepted, dossiers in progress within their deadline and some overdue, results not yet collected.
 
@@ -20,6 +23,7 @@ import time as timer
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import accumulate
@@ -29,12 +33,14 @@ from sqlalchemy.orm import Session
 
 from cchc.auth.models import User
 from cchc.dossiers import service as dossiers
+from cchc.dossiers.backfill import Backfill
 from cchc.dossiers.enums import State
 from cchc.dossiers.files import attach_file
 from cchc.dossiers.models import Dossier, DossierComponent, DossierEvent, DossierFile, DossierStep
 from cchc.feedback import service as feedback
 from cchc.feedback.models import Feedback
 from cchc.ratings import service as ratings
+from cchc.ratings.enums import RatedVia
 from cchc.ratings.models import Rating
 from cchc.procedures.models import Procedure
 from cchc.synth.catalog import ProcedureSpec, load_catalog
@@ -88,7 +94,8 @@ class DemoOptions:
     seed: int = 2025
     province: str = DEFAULT_PROVINCE
     today: date | None = None
-    batch: int = 500
+    batch: int = 2000  # dossiers per transaction
+    via_service: int | None = 200  # the first N dossiers through the service functions (None: all), the rest in bulk
     max_communes: int | None = None  # only the first N new communes (and their predecessors): small test demos
     max_procedures: int | None = None  # only the N most used procedures of the catalogue: small test demos
     citizens: int = 150
@@ -401,16 +408,47 @@ _MINIMAL_PDF = (
 )
 
 
+class _ServiceActions:
+    """The service functions of cchc.dossiers with the session bound: the actions as officers take them."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def __getattr__(self, name: str):
+        return partial(getattr(dossiers, name), self.session)
+
+    def attach_file(self, actor, d, kind, filename, content, content_type, at=None):
+        return attach_file(self.session, actor, d, kind, filename, content, content_type, at=at)
+
+    def rate(self, rater, d, scores, satisfaction, at):
+        ratings.rate_dossier(self.session, rater, d, scores, satisfaction, at=at)
+
+
+class _BulkActions(Backfill):
+    """The same actions replayed in memory and written by set-based inserts (cchc.dossiers.backfill)."""
+
+    def rate(self, rater, d, scores, satisfaction, at):
+        """The rating row rate_dossier writes: who rated (owner online or at the counter), points, total."""
+        points = ratings.normalise_scores(scores)
+        given = [v for v in points.values() if v is not None]
+        via = RatedVia.OWNER if rater.id == d.owner_user_id else RatedVia.COUNTER
+        d.attach(Rating.__table__, {
+            "unit_id": d.unit_id, "procedure_id": d.procedure_id, "rater_user_id": rater.id, "via": via.value,
+            "total": sum(given), "max_total": ratings.MAX_POINTS * len(given), "satisfaction": satisfaction, "comment": "",
+            "rated_at": at.replace(microsecond=0), **{f"c{n}": v for n, v in points.items()},
+        })
+
+
 class _Player:
-    def __init__(self, session: Session, cal, now: datetime, attach_files: bool):
-        self.s = session
+    def __init__(self, act, cal, now: datetime, attach_files: bool):
+        self.act = act
         self.cal = cal
         self.now = now
         self.attach_files = attach_files
         self.result_counter = 0
 
     def play(self, p: Plan) -> Dossier:
-        s, cal, now = self.s, self.cal, self.now
+        act, cal, now = self.act, self.cal, self.now
         office = p.office
         mot_cua = office.receiving[p.receiver % len(office.receiving)]
         cv = office.specialists[p.specialist % len(office.specialists)]
@@ -419,18 +457,18 @@ class _Player:
         common = dict(procedure=p.procedure, unit=office.unit, applicant=p.applicant, request_summary=p.spec.name,
                       vneid_verified=p.vneid, result_delivery=p.result_delivery)
         if p.channel == 2:
-            d = dossiers.submit_online(s, p.owner, at=p.start, **common)
+            d = act.submit_online(p.owner, at=p.start, **common)
             if p.pay == "submit":
-                dossiers.record_payment(s, p.owner, d, fee, online=p.pay_online, at=p.start)
+                act.record_payment(p.owner, d, fee, online=p.pay_online, at=p.start)
             accept_at = cal.add_working_seconds(cal.normalise(p.start), p.accept_delay)
             if accept_at >= now or p.hold == "submitted":
                 return d
             if p.outcome == "not_accepted":
-                dossiers.reject_submission(s, mot_cua, d, p.reasons["not_accepted"], at=accept_at)
+                act.reject_submission(mot_cua, d, p.reasons["not_accepted"], at=accept_at)
                 return d
-            dossiers.accept(s, mot_cua, d, at=accept_at)
+            act.accept(mot_cua, d, at=accept_at)
         else:
-            d = dossiers.receive(s, mot_cua, channel=p.channel, at=p.start, **common)
+            d = act.receive(mot_cua, channel=p.channel, at=p.start, **common)
         received, due = d.received_at, d.due_at
         total = max(cal.working_seconds_between(received, due), 30 * 60)
         end = max(p.f * total, 10 * 60)
@@ -443,27 +481,27 @@ class _Player:
 
         # at receipt: digitisation, fee paid at the counter (or through the gateway), assignment
         if p.digitized_in:
-            dossiers.mark_digitized(s, mot_cua, d, components=True, at=received)
+            act.mark_digitized(mot_cua, d, components=True, at=received)
             if p.attach and self.attach_files:
-                attach_file(s, mot_cua, d, "thanh_phan", "to-khai.pdf", _MINIMAL_PDF, "application/pdf", at=received)
+                act.attach_file(mot_cua, d, "thanh_phan", "to-khai.pdf", _MINIMAL_PDF, "application/pdf", at=received)
         if p.pay == "receipt":
-            dossiers.record_payment(s, mot_cua, d, fee, online=p.pay_online, at=received)
+            act.record_payment(mot_cua, d, fee, online=p.pay_online, at=received)
         if p.hold == "processing":  # stalled at the specialist: in progress, overdue once the due date passes
             return d
         if p.assign and len(office.specialists) > 1:
             at = due_now(0.02 * end)
             if at is None:
                 return d
-            dossiers.assign(s, ld, d, cv, at=at)
+            act.assign(ld, d, cv, at=at)
 
         if p.outcome in ("withdraw", "stop"):
             at = due_now((0.4 if p.outcome == "withdraw" else 0.5) * end)
             if at is None:
                 return d
             if p.outcome == "withdraw":
-                dossiers.withdraw(s, citizen, d, p.reasons["withdraw"], at=at)
+                act.withdraw(citizen, d, p.reasons["withdraw"], at=at)
             else:
-                dossiers.stop(s, ld, d, p.reasons["stop"], at=at)
+                act.stop(ld, d, p.reasons["stop"], at=at)
             return d
 
         if p.supplement:
@@ -471,36 +509,36 @@ class _Player:
             at = due_now(offset)
             if at is None:
                 return d
-            dossiers.request_supplement(s, cv, d, p.reasons["supplement"], items=list(p.spec.components[:1]), at=at)
+            act.request_supplement(cv, d, p.reasons["supplement"], items=list(p.spec.components[:1]), at=at)
             back = cal.add_working_seconds(at, p.supplement_pause)
             if p.hold == "supplement":
                 return d
             if p.never_supplemented:
                 gave_up = cal.add_working_seconds(at, 15 * WORKDAY)
                 if gave_up < now:
-                    dossiers.withdraw(s, mot_cua, d, p.reasons["withdraw"], at=gave_up)
+                    act.withdraw(mot_cua, d, p.reasons["withdraw"], at=gave_up)
                 return d
             if back >= now:
                 return d
-            dossiers.supplement(s, citizen, d, "Đã bổ sung giấy tờ theo phiếu yêu cầu.", at=back)
+            act.supplement(citizen, d, "Đã bổ sung giấy tờ theo phiếu yêu cầu.", at=back)
             clock.rebase(back, offset)
 
         if p.outcome == "refuse":
             at = due_now(0.6 * end)
             if at is not None:
-                dossiers.refuse(s, ld, d, p.reasons["refuse"], at=at)
+                act.refuse(ld, d, p.reasons["refuse"], at=at)
             return d
 
         if p.pay == "financial":
             at = due_now(0.45 * end)
             if at is None:
                 return d
-            dossiers.request_financial(s, cv, d, fee, at=at)
+            act.request_financial(cv, d, fee, at=at)
             paid = due_now(0.45 * end + min(0.12 * end, WORKDAY))
             if paid is None or p.hold == "financial":
                 return d
             payer = p.owner if (p.owner is not None and p.pay_online) else mot_cua
-            dossiers.record_payment(s, payer, d, fee, online=p.pay_online, at=paid)
+            act.record_payment(payer, d, fee, online=p.pay_online, at=paid)
 
         if p.apology and total > WORKDAY:
             offset = min(0.55 * end, total - 1.5 * WORKDAY)
@@ -509,35 +547,35 @@ class _Player:
                 return d
             if cal.working_days_between(at.date(), due.date()) >= 1:
                 new_due = cal.add_working_seconds(due, int(max(end - total, 0)) + WORKDAY)
-                dossiers.apologize(s, ld, d, p.reasons["apology"], new_due, at=at)
+                act.apologize(ld, d, p.reasons["apology"], new_due, at=at)
 
         at = due_now(0.75 * end)
         if at is None:
             return d
-        dossiers.forward(s, cv, d, "Đã thẩm định, trình lãnh đạo phê duyệt.", at=at)
+        act.forward(cv, d, "Đã thẩm định, trình lãnh đạo phê duyệt.", at=at)
         if p.send_back:
             at = due_now(0.85 * end)
             if at is None:
                 return d
-            dossiers.send_back(s, ld, d, p.reasons["send_back"], at=at)
+            act.send_back(ld, d, p.reasons["send_back"], at=at)
             at = due_now(0.92 * end)
             if at is None:
                 return d
-            dossiers.forward(s, cv, d, "Đã chỉnh sửa theo ý kiến lãnh đạo.", at=at)
+            act.forward(cv, d, "Đã chỉnh sửa theo ý kiến lãnh đạo.", at=at)
 
         at = due_now(end)
         if at is None:
             return d
         self.result_counter += 1
         number = f"{self.result_counter:05d}/{at.year}"
-        dossiers.finish(s, ld, d, result_number=number, result_summary=p.spec.result or p.spec.name, esigned=p.esigned, at=at)
+        act.finish(ld, d, result_number=number, result_summary=p.spec.result or p.spec.name, esigned=p.esigned, at=at)
         if p.digitized_out:
-            dossiers.mark_digitized(s, ld, d, result=True, at=at)
+            act.mark_digitized(ld, d, result=True, at=at)
             if p.attach and self.attach_files:
-                attach_file(s, ld, d, "ket_qua", "ket-qua.pdf", _MINIMAL_PDF + number.encode(), "application/pdf", at=at)
+                act.attach_file(ld, d, "ket_qua", "ket-qua.pdf", _MINIMAL_PDF + number.encode(), "application/pdf", at=at)
         returned = cal.add_working_seconds(at, p.return_delay)
         if returned < now and p.hold != "finished":
-            dossiers.return_result(s, mot_cua, d, at=returned)
+            act.return_result(mot_cua, d, at=returned)
             self.rate(p, d, mot_cua, returned)
         return d
 
@@ -550,7 +588,7 @@ class _Player:
         if rater is None or moment >= self.now:
             return
         scores, satisfaction = p.rating
-        ratings.rate_dossier(self.s, rater, d, scores, satisfaction, at=moment)
+        self.act.rate(rater, d, scores, satisfaction, moment)
 
 
 # ---- PAKN ----------------------------------------------------------------------------------------
@@ -665,15 +703,29 @@ def run_demo(session: Session, options: DemoOptions, progress: Progress | None =
     cal = dossiers.calendar(session)
     plans = plan_dossiers(prov, cal, rng, options.dossiers, today)
     t1 = timer.perf_counter()
-    player = _Player(session, cal, datetime.combine(today, time(0, 0)), options.attach_files)
+    now = datetime.combine(today, time(0, 0))
+    player = _Player(_ServiceActions(session), cal, now, options.attach_files)
     total = len(plans)
-    for i, plan in enumerate(plans, start=1):
+    # The oldest dossiers go through the service functions one action at a time, the others are
+    # replayed in memory and inserted set-based (cchc.dossiers.backfill), batch after batch.
+    via_service = total if options.via_service is None else min(options.via_service, total)
+    for i, plan in enumerate(plans[:via_service], start=1):
         player.play(plan)
-        if i % options.batch == 0 or i == total:
+        if i % options.batch == 0 or i == via_service:
             session.commit()
             _expunge_dossiers(session)
         if progress:
             progress("Hồ sơ", i, total)
+    if via_service < total:
+        bulk = _BulkActions(session)
+        player.act = bulk
+        for i, plan in enumerate(plans[via_service:], start=via_service + 1):
+            player.play(plan)
+            if i % options.batch == 0 or i == total:
+                bulk.write()
+                session.commit()
+                if progress:
+                    progress("Hồ sơ", i, total)
     play_feedback(session, prov, cal, random.Random(f"{options.seed}:pakn"), options.dossiers // MIX["feedback_per_dossiers"],
                   player.now, today)
     session.commit()
