@@ -115,6 +115,33 @@ def test_index_on_known_data(db, province):
     assert r.as_dict()["not_computable"] == ["4.ct"]
 
 
+def test_dossier_satisfaction_counts_disliked_dossiers_once(db, province):
+    """5.4: a dissatisfied rating or a PAKN about a dossier makes it «bad» once, even when it is late too;
+    a satisfied rating, a PAKN about no dossier and a rating outside the window change nothing."""
+    from cchc.ratings.models import Rating
+
+    c = _known(db, province)
+
+    def rating(d, satisfaction):
+        db.add(Rating(dossier_id=d.id, unit_id=d.unit_id, procedure_id=d.procedure_id, via="chu_ho_so", total=0,
+                      max_total=18, satisfaction=satisfaction))
+
+    rating(c["d3"], "khong_hai_long")  # in time → bad
+    rating(c["d12"], "khong_hai_long")  # late already: counted once
+    rating(c["d17"], "hai_long")
+    rating(c["d1"], "khong_hai_long")  # ended before the window: not received in it
+    base = dict(unit_id=province.district.id, category="quy_dinh_tthc", channel="cong_dvc", sender_name="Lê Văn Cường",
+                content="Nội dung", received_at=datetime(2023, 8, 1, 8), state="moi")
+    db.add(Feedback(code="PAKN-HS", dossier_id=c["d2"].id, **base))  # about an in-time dossier → bad
+    db.add(Feedback(code="PAKN-KHAC", **base))  # about no dossier
+    db.flush()
+    i = {x.id: x for x in compute_index(db, province.province, Q3_START, Q3_END).indicators}["5.4"]
+    assert (i.numerator, i.denominator, i.rate) == (8, 15, 53.33)  # 15 − (1 late + 4 overdue + 2 disliked)
+    explained = explain_indicator(db, province.province, Q3_START, Q3_END, "5.4")
+    assert (explained["numerator"], explained["denominator"]) == (8, 15)
+    assert c["d3"].code not in explained["numerator_codes"] and c["d2"].code not in explained["numerator_codes"]
+
+
 def test_publication_and_feedback_indicators(db, province):
     P = province
     # 1.1: decision 5 working days before the legal basis takes effect (on time) and 2 days before (late).
