@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, case, exists, func, literal, not_, or_, select
+from sqlalchemy import and_, case, exists, func, literal, not_, or_, select, text
 from sqlalchemy.orm import Session
 
 from cchc.dossiers.enums import Channel, Timeliness
@@ -489,16 +489,56 @@ def _count_dossier_specs(ctx: Context, family: str, specs: list[Spec]) -> list[t
         rows = [ctx.session.execute(_dossier_base(ctx, Spec("dossier", family=family), *cols)).one()._mapping]
     else:
         # Over the whole window: one query per relevance slice (each an index range), added up.
-        rows = [
-            ctx.session.execute(
+        rows = []
+        for i, part in enumerate(relevance_parts(ctx.w)):
+            if i > 0 and ctx.dialect == "postgresql":  # the slices received before the window
+                rows.append(_without_jit(ctx.session, _per_unit(ctx, cols, part)))
+                continue
+            rows.append(ctx.session.execute(
                 select(*cols)
                 .select_from(Dossier)
                 .join(Procedure, Procedure.id == Dossier.procedure_id)
                 .where(unit_condition(ctx.unit), received_condition(), part)
-            ).one()._mapping
-            for part in relevance_parts(ctx.w)
-        ]
+            ).one()._mapping)
     return [(sum(int(r[f"n{i}"] or 0) for r in rows), sum(int(r[f"d{i}"] or 0) for r in rows)) for i in range(len(specs))]
+
+
+def _per_unit(ctx: Context, cols: list, part):
+    """PostgreSQL: the sums of `cols` over one slice, counted unit by unit (LATERAL) and added up.
+
+    For the slices of dossiers received before the window (ended from its start on; not ended)
+    PostgreSQL misjudges how few rows match (it multiplies the selectivities of the two conditions)
+    and reads every dossier ended after the window's start, or every open one, through the `ended_at`
+    index, filtering units and receipt afterwards. Asked per unit it ranges (unit_id, ended_at,
+    received_at) instead. At 10 million dossiers: a district 4,4 s → 0,2 s and 0,5 s → 0,1 s, the
+    whole province 2,9 s → 1,1 s and 1,4 s → 0,9 s. (The window's new dossiers are faster without:
+    the `received_at` range follows the table's order.)
+    """
+    units = select(Unit.id.label("uid")).where(subtree_condition(ctx.unit)).subquery("scope_units")
+    per_unit = (
+        select(*cols)
+        .select_from(Dossier)
+        .join(Procedure, Procedure.id == Dossier.procedure_id)
+        .where(Dossier.unit_id == units.c.uid, received_condition(), part)
+        .lateral("per_unit")
+    )
+    return select(*[func.coalesce(func.sum(per_unit.c[c.name]), 0).label(c.name) for c in cols]).select_from(
+        units.join(per_unit, literal(True))
+    )
+
+
+def _without_jit(session: Session, stmt):
+    """Run `stmt` (one row) with PostgreSQL's JIT compilation off for it alone.
+
+    The per-unit plan is estimated expensive (the same misjudged row counts, per unit), which makes
+    PostgreSQL inline and optimise its expressions with LLVM: about 1 s of compilation for a query
+    that runs in tens of milliseconds. The setting is local to the transaction and put back after."""
+    before = session.execute(text("SELECT current_setting('jit')")).scalar_one()
+    session.execute(text("SELECT set_config('jit', 'off', true)"))
+    try:
+        return session.execute(stmt).one()._mapping
+    finally:
+        session.execute(text("SELECT set_config('jit', :v, true)"), {"v": before})
 
 
 def _count_new_and_procedures(ctx: Context, dossier_specs: list[Spec], procedure_specs: list[Spec]) -> list[tuple[int, int]]:
