@@ -114,7 +114,9 @@ def committed(engine):
     """For tests that need real commits (CLI, web server, concurrency): tables emptied afterwards."""
     yield engine
     with engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
+        # dossier_day_counts last: deleting dossiers fires the triggers that write to it.
+        tables = sorted(reversed(Base.metadata.sorted_tables), key=lambda t: t.name == "dossier_day_counts")
+        for table in tables:
             conn.execute(table.delete())
 
 

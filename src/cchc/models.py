@@ -13,6 +13,8 @@ from cchc.dossiers.models import (  # noqa: F401
 from cchc.feedback.models import Feedback, FeedbackEvent, FeedbackVote  # noqa: F401
 from cchc.procedures.models import Component, FeeLine, Field, ProcessStep, Procedure, Publication  # noqa: F401
 from cchc.ratings.models import Rating  # noqa: F401
+from cchc.stats.models import DossierDayCount  # noqa: F401
+from cchc.stats import daily as _daily  # noqa: F401 — installs the counts triggers on create_all
 from cchc.reform.models import CommunicationActivity, DirectiveDocument, Inspection, ManualFigure, PlanItem, ReportNarrative  # noqa: F401
 from cchc.submissions.models import Reminder, Submission, SubmissionEvent, UnitReporting  # noqa: F401
 from cchc.tasks.models import AssigningDocument, Task, TaskEvent, TaskReminder, TaskUnit  # noqa: F401

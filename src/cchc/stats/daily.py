@@ -1,0 +1,280 @@
+"""Per-unit, per-day dossier counts, kept by database triggers: the window figures in milliseconds.
+
+Counting the buckets of a window straight from `dossiers` reads every dossier received in the
+window, ended after its start or still open — millions of rows at 10 million dossiers. Instead each
+received dossier adds 1 to a few cells of `dossier_day_counts` (one row per receiving unit, level
+and day):
+
+    received_{online,direct,postal}   on the day it was received
+    resolved_{early,on_time,late}, refused, withdrawn, stopped
+                                      on the day it ended (never before the day received)
+    deadline_passed                   on the first day at whose end it is overdue if still open
+    deadline_passed_ended             on the later of that day and the day it ended
+
+and the figures of a window [s, e] are sums over days (cchc.stats.dossiers):
+
+    carried_over  = Σ_{day < s} received − Σ_{day < s} ended
+    new_*         = Σ_{s ≤ day ≤ e} received_*
+    resolved_*, refused, withdrawn, stopped = Σ_{s ≤ day ≤ e} of the column
+    in_progress   = Σ_{day ≤ e} received − Σ_{day ≤ e} ended
+    overdue       = Σ_{day ≤ e} deadline_passed − Σ_{day ≤ e} deadline_passed_ended
+
+The last line holds because a dossier is overdue at the window's last instant J exactly when it
+is open then and its "overdue from" instant O is before J — O being the due date, or, when a
+supplement was requested before the due date, the due date moved by the time the dossier waited
+(never, while it still waits); the rule of `stats.dossiers._overdue_at_end`, which is monotone in J.
+The day of O is the day of O + 1 second, so that "O before 23:59:59" and "day ≤ e" agree.
+
+The conditions and keys are written once, as SQL text, and used both by the triggers (row images
+NEW / OLD) and by `rebuild` (alias d): the counts cannot drift from the rebuild. The triggers fire
+on every insert, delete and relevant update of `dossiers`, whoever writes (service, import, demo,
+raw SQL), in the writer's transaction. A future migration that rebuilds `dossiers` on SQLite
+(batch mode) must call `install` again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+
+from cchc.db import Base
+from cchc.dossiers.enums import Channel, State, Timeliness
+from cchc.stats.models import DossierDayCount
+
+TABLE = DossierDayCount.__tablename__
+NAME = "dossier_day_counts_sync"  # triggers (…_ins/_upd/_del on SQLite) and the PostgreSQL function
+COUNT_COLUMNS = tuple(c.name for c in DossierDayCount.__table__.columns if not c.primary_key)
+
+_NOT_RECEIVED = (State.SUBMITTED.value, State.NOT_ACCEPTED.value)
+_TERMINAL = (State.FINISHED.value, State.RETURNED.value, State.REFUSED.value, State.WITHDRAWN.value, State.STOPPED.value)
+_RESOLVED = (State.FINISHED.value, State.RETURNED.value)
+
+
+def _in(values) -> str:
+    return "(" + ", ".join(f"'{v}'" if isinstance(v, str) else str(v) for v in values) + ")"
+
+
+@dataclass(frozen=True)
+class _SQL:
+    """The few expressions that differ between SQLite (dates as ISO text) and PostgreSQL."""
+
+    dialect: str
+
+    def day(self, ts: str) -> str:
+        return f"date({ts})" if self.dialect == "sqlite" else f"CAST({ts} AS date)"
+
+    def overdue_day(self, ts: str) -> str:
+        """The day of ts + 1 second."""
+        if self.dialect == "sqlite":  # text arithmetic, exact to the microsecond (julianday is not)
+            return f"(CASE WHEN substr({ts}, 12) >= '23:59:59' THEN date({ts}, '+1 day') ELSE date({ts}) END)"
+        return f"CAST({ts} + INTERVAL '1 second' AS date)"
+
+    def shifted(self, due: str, requested: str, supplemented: str) -> str:
+        """due + (supplemented − requested), as the direct rule computes it."""
+        if self.dialect == "sqlite":
+            return f"datetime(julianday({due}) + julianday({supplemented}) - julianday({requested}))"
+        return f"({due} + ({supplemented} - {requested}))"
+
+    def later(self, a: str, b: str) -> str:
+        return f"max({a}, {b})" if self.dialect == "sqlite" else f"GREATEST({a}, {b})"
+
+    def changed(self, columns: tuple[str, ...]) -> str:
+        op = "IS NOT" if self.dialect == "sqlite" else "IS DISTINCT FROM"
+        return "(" + " OR ".join(f"OLD.{c} {op} NEW.{c}" for c in columns) + ")"
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One day a dossier is counted on: the day's expression, the cells it adds to, when it applies."""
+
+    day: str
+    cells: dict[str, str]
+    where: str
+    columns: tuple[str, ...]  # the dossier columns it reads (an UPDATE of others leaves it alone)
+
+
+def _parts(sql: _SQL, r: str) -> list[_Part]:
+    """The contributions of the dossier row `r` (NEW, OLD or a table alias)."""
+    received = (
+        f"{r}.unit_id IS NOT NULL AND {r}.received_at IS NOT NULL AND {r}.state NOT IN {_in(_NOT_RECEIVED)}"
+    )
+    ended = f"{received} AND {r}.ended_at IS NOT NULL AND {r}.state IN {_in(_TERMINAL)}"
+    due, req, done = f"{r}.due_at", f"{r}.supplement_requested_at", f"{r}.supplemented_at"
+    overdue_from = (
+        f"(CASE WHEN {due} IS NULL THEN NULL WHEN {req} IS NULL OR {due} < {req} THEN {due} "
+        f"WHEN {done} IS NULL THEN NULL WHEN {done} < {req} THEN {due} "
+        f"ELSE {sql.shifted(due, req, done)} END)"
+    )
+    received_day = sql.day(f"{r}.received_at")
+    ended_day = sql.later(sql.day(f"{r}.ended_at"), received_day)
+    deadline_day = sql.later(sql.overdue_day(overdue_from), received_day)
+    online, postal = int(Channel.ONLINE), int(Channel.POSTAL)
+    resolved = f"{r}.state IN {_in(_RESOLVED)}"
+
+    def one(cond: str) -> str:
+        return f"CASE WHEN {cond} THEN 1 ELSE 0 END"
+
+    base = ("unit_id", "level", "received_at", "state")
+    ended_cols = (*base, "ended_at", "timeliness")
+    deadline_cols = (*base, "due_at", "supplement_requested_at", "supplemented_at")
+    return [
+        _Part(
+            received_day,
+            {
+                "received_online": one(f"{r}.channel = {online}"),
+                "received_postal": one(f"{r}.channel = {postal}"),
+                "received_direct": one(f"{r}.channel IS NULL OR {r}.channel NOT IN ({online}, {postal})"),
+            },
+            received,
+            (*base, "channel"),
+        ),
+        _Part(
+            ended_day,
+            {
+                "resolved_early": one(f"{resolved} AND {r}.timeliness = '{Timeliness.EARLY.value}'"),
+                "resolved_late": one(f"{resolved} AND {r}.timeliness = '{Timeliness.LATE.value}'"),
+                "resolved_on_time": one(
+                    f"{resolved} AND ({r}.timeliness IS NULL OR {r}.timeliness NOT IN "
+                    f"{_in((Timeliness.EARLY.value, Timeliness.LATE.value))})"
+                ),
+                "refused": one(f"{r}.state = '{State.REFUSED.value}'"),
+                "withdrawn": one(f"{r}.state = '{State.WITHDRAWN.value}'"),
+                "stopped": one(f"{r}.state = '{State.STOPPED.value}'"),
+                "ended_before_received": one(f"{r}.ended_at < {r}.received_at"),
+            },
+            ended,
+            ended_cols,
+        ),
+        _Part(deadline_day, {"deadline_passed": "1"}, f"{received} AND {overdue_from} IS NOT NULL", deadline_cols),
+        _Part(
+            sql.later(deadline_day, ended_day),
+            {"deadline_passed_ended": "1"},
+            f"{ended} AND {overdue_from} IS NOT NULL",
+            tuple(dict.fromkeys(ended_cols + deadline_cols)),
+        ),
+    ]
+
+
+def _upsert(sql: _SQL, part: _Part, r: str, sign: int, extra_where: str = "") -> str:
+    cols = list(part.cells)
+    values = [v if sign > 0 else f"-({v})" for v in part.cells.values()]
+    where = part.where + (f" AND {extra_where}" if extra_where else "")
+    sets = ", ".join(f"{c} = {TABLE}.{c} + excluded.{c}" for c in cols)
+    return (
+        f"INSERT INTO {TABLE} (unit_id, level, day, {', '.join(cols)}) "
+        f"SELECT {r}.unit_id, COALESCE({r}.level, ''), {part.day}, {', '.join(values)} WHERE {where} "
+        f"ON CONFLICT (unit_id, level, day) DO UPDATE SET {sets}"
+    )
+
+
+def _watched_columns(sql: _SQL) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c for p in _parts(sql, "NEW") for c in p.columns))
+
+
+def install_ddl(dialect: str) -> list[str]:
+    """CREATE statements of the triggers (and, on PostgreSQL, their function)."""
+    sql = _SQL(dialect)
+    inserts = [_upsert(sql, p, "NEW", +1) for p in _parts(sql, "NEW")]
+    deletes = [_upsert(sql, p, "OLD", -1) for p in _parts(sql, "OLD")]
+    updates = []
+    for old, new in zip(_parts(sql, "OLD"), _parts(sql, "NEW"), strict=True):
+        changed = sql.changed(new.columns)
+        updates += [_upsert(sql, old, "OLD", -1, changed), _upsert(sql, new, "NEW", +1, changed)]
+    watched = _watched_columns(sql)
+    if dialect == "sqlite":
+        def trigger(suffix: str, when: str, body: list[str], cond: str = "") -> str:
+            return (
+                f"CREATE TRIGGER {NAME}_{suffix} AFTER {when} ON dossiers {cond}BEGIN "
+                + "; ".join(body) + "; END"
+            )
+
+        return [
+            trigger("ins", "INSERT", inserts),
+            trigger("upd", f"UPDATE OF {', '.join(watched)}", updates, f"WHEN {sql.changed(watched)} "),
+            trigger("del", "DELETE", deletes),
+        ]
+    body = (
+        "BEGIN\n  IF TG_OP = 'INSERT' THEN\n    " + ";\n    ".join(inserts)
+        + ";\n  ELSIF TG_OP = 'DELETE' THEN\n    " + ";\n    ".join(deletes)
+        + ";\n  ELSE\n    " + ";\n    ".join(updates)
+        + ";\n  END IF;\n  RETURN NULL;\nEND"
+    )
+    return [
+        f"CREATE OR REPLACE FUNCTION {NAME}() RETURNS trigger LANGUAGE plpgsql AS $fn$\n{body}\n$fn$",
+        f"CREATE TRIGGER {NAME}_ins_del AFTER INSERT OR DELETE ON dossiers FOR EACH ROW EXECUTE FUNCTION {NAME}()",
+        f"CREATE TRIGGER {NAME}_upd AFTER UPDATE OF {', '.join(watched)} ON dossiers FOR EACH ROW "
+        f"WHEN {sql.changed(watched)} EXECUTE FUNCTION {NAME}()",
+    ]
+
+
+def uninstall_ddl(dialect: str) -> list[str]:
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {NAME}_{s}" for s in ("ins", "upd", "del")]
+    return [
+        f"DROP TRIGGER IF EXISTS {NAME}_ins_del ON dossiers",
+        f"DROP TRIGGER IF EXISTS {NAME}_upd ON dossiers",
+        f"DROP FUNCTION IF EXISTS {NAME}()",
+    ]
+
+
+def install(conn: Connection) -> None:
+    """(Re)create the triggers that keep dossier_day_counts in step with dossiers."""
+    for stmt in uninstall_ddl(conn.dialect.name) + install_ddl(conn.dialect.name):
+        conn.exec_driver_sql(stmt)
+
+
+def uninstall(conn: Connection) -> None:
+    """Drop the triggers (before a bulk load; `rebuild` and `install` afterwards)."""
+    for stmt in uninstall_ddl(conn.dialect.name):
+        conn.exec_driver_sql(stmt)
+
+
+def installed(conn: Connection) -> bool:
+    if conn.dialect.name == "sqlite":
+        q = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE :n"
+    else:
+        q = "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE tgname LIKE :n " \
+            "AND c.relname = 'dossiers' AND pg_table_is_visible(c.oid)"
+    return conn.execute(text(q), {"n": NAME + "%"}).scalar_one() > 0
+
+
+def rebuild_sql(dialect: str) -> list[str]:
+    """Empty the table and recompute it from dossiers in one INSERT … SELECT … GROUP BY."""
+    sql = _SQL(dialect)
+    selects = []
+    for p in _parts(sql, "d"):
+        cells = [p.cells.get(c, "0") + f" AS {c}" for c in COUNT_COLUMNS]
+        selects.append(
+            f"SELECT d.unit_id AS unit_id, COALESCE(d.level, '') AS level, {p.day} AS day, {', '.join(cells)} "
+            f"FROM dossiers d WHERE {p.where}"
+        )
+    sums = ", ".join(f"SUM({c})" for c in COUNT_COLUMNS)
+    return [
+        f"DELETE FROM {TABLE}",
+        f"INSERT INTO {TABLE} (unit_id, level, day, {', '.join(COUNT_COLUMNS)}) "
+        f"SELECT unit_id, level, day, {sums} FROM ({' UNION ALL '.join(selects)}) AS parts GROUP BY unit_id, level, day",
+    ]
+
+
+def rebuild(conn: Connection) -> int:
+    """Recompute every count from the dossiers (after a bulk load without triggers, or to repair).
+    Returns the number of rows written."""
+    for stmt in rebuild_sql(conn.dialect.name):
+        conn.exec_driver_sql(stmt)
+    return conn.execute(text(f"SELECT count(*) FROM {TABLE}")).scalar_one()
+
+
+@event.listens_for(Base.metadata, "after_create")
+def _install_after_create_all(target, connection: Connection, **kw) -> None:
+    """`Base.metadata.create_all` (tests, benchmarks) gets the triggers the migrations install."""
+    names = {t.name for t in kw.get("tables") or target.sorted_tables}
+    if {"dossiers", TABLE} <= names:
+        install(connection)
+
+
+@event.listens_for(Base.metadata, "after_drop")
+def _uninstall_after_drop_all(target, connection: Connection, **kw) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {NAME}()")

@@ -1,0 +1,247 @@
+"""The per-day counts kept by triggers give exactly the figures of counting the dossiers themselves.
+
+Three properties, on random dossiers in every state (hypothesis):
+- after inserts, updates (state, dates, supplement, unit) and deletes, the trigger-kept table equals
+  the table `rebuild` computes from scratch;
+- for any window, `dossier_figures` (day counts) equals `dossier_figures(direct=True)` (every
+  dossier classified by the bucket conditions) — totals, by level and by unit;
+- a window that is not over yet judges open dossiers now, as the direct count does.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, func, select, text, update
+
+from cchc.db import utcnow
+from cchc.dossiers.enums import State, Timeliness
+from cchc.dossiers.models import Dossier
+from cchc.stats import daily
+from cchc.stats.dossiers import FiguresInconsistent, dossier_figures
+from cchc.stats.models import DossierDayCount
+from cchc.stats.scope import subtree_unit_ids
+from tests.stats.conftest import add_dossier
+
+BASE = datetime(2023, 1, 1)
+TERMINAL = {State.FINISHED, State.RETURNED, State.REFUSED, State.WITHDRAWN, State.STOPPED}
+# Times at whole hours, and some at the last second of a day or a microsecond after midnight:
+# the day a deadline passes is where the counts and the direct rule could disagree.
+EDGES = [timedelta(0), timedelta(hours=23, minutes=59, seconds=59), timedelta(microseconds=1),
+         timedelta(hours=23, minutes=59, seconds=58, microseconds=999_999)]
+
+
+@st.composite
+def moments(draw, low_days=0, high_days=120):
+    day = draw(st.integers(low_days, high_days))
+    extra = draw(st.one_of(st.integers(0, 23).map(lambda h: timedelta(hours=h)), st.sampled_from(EDGES)))
+    return BASE + timedelta(days=day) + extra
+
+
+@st.composite
+def dossier_specs(draw):
+    state = draw(st.sampled_from(list(State)))
+    received = None if state in (State.SUBMITTED, State.NOT_ACCEPTED) else draw(moments())
+    spec = {
+        "state": state,
+        "channel": draw(st.sampled_from([1, 2, 3, 4])),
+        "unit": draw(st.integers(0, 3)),
+        "level": draw(st.sampled_from(["unit", "xa"])),  # the dossier's own level, not always its unit's
+        "timeliness": draw(st.sampled_from([None, *[t.value for t in Timeliness]])),
+        "received": received,
+        "due": None,
+        "ended": None,
+        "requested": None,
+        "supplemented": None,
+    }
+    if received is not None:
+        if draw(st.integers(0, 9)) > 0:  # a few received dossiers without a due date
+            spec["due"] = received + draw(st.integers(0, 40 * 24).map(lambda h: timedelta(hours=h)))
+            if draw(st.integers(0, 9)) == 0:
+                spec["due"] = spec["due"].replace(hour=23, minute=59, second=59)
+        if state in TERMINAL:
+            spec["ended"] = received + draw(st.integers(0, 50 * 24).map(lambda h: timedelta(hours=h, minutes=7)))
+        if draw(st.integers(0, 3)) == 0:
+            spec["requested"] = received + timedelta(hours=draw(st.integers(0, 30 * 24)))
+            if draw(st.booleans()):
+                spec["supplemented"] = spec["requested"] + timedelta(hours=draw(st.integers(0, 20 * 24)), seconds=13)
+    return spec
+
+
+def _insert(db, P, specs) -> list[Dossier]:
+    units = [P.agency, P.district, P.commune_old, P.commune_new]
+    out = []
+    for s in specs:
+        unit = units[s["unit"]]
+        level = unit.level if s["level"] == "unit" else s["level"]
+        out.append(add_dossier(
+            db, unit, P.proc_tinh, s["state"], s["received"], ended_at=s["ended"], due_at=s["due"],
+            channel=s["channel"], timeliness=s["timeliness"], level=level,
+            supplement_requested_at=s["requested"], supplemented_at=s["supplemented"],
+            supplement_count=1 if s["requested"] else 0,
+        ))
+    db.flush()
+    return out
+
+
+def _table(db) -> dict:
+    """The counts as {(unit, level, day): (non-zero cells)}, rows of zeros left out."""
+    c = DossierDayCount
+    out = {}
+    for row in db.execute(select(c)).scalars():
+        cells = tuple(getattr(row, k) for k in daily.COUNT_COLUMNS)
+        if any(cells):
+            out[(row.unit_id, row.level, str(row.day))] = cells
+    return out
+
+
+def _rebuilt(db) -> dict:
+    nested = db.begin_nested()
+    try:
+        daily.rebuild(db.connection())
+        db.expire_all()
+        return _table(db)
+    finally:
+        nested.rollback()
+        db.expire_all()
+
+
+CHANGES = st.lists(
+    st.tuples(
+        st.integers(0, 24),
+        st.sampled_from(["finish", "reopen", "supplement", "move", "due", "delete", "unreceive", "level"]),
+        st.integers(0, 60),
+    ),
+    max_size=12,
+)
+
+
+def _change(db, dossiers, P, index, what, n) -> None:
+    """One write as the service or an import would make it, through SQL so the triggers see it."""
+    if not dossiers:
+        return
+    d = dossiers[index % len(dossiers)]
+    if what == "delete":
+        db.execute(delete(Dossier).where(Dossier.id == d.id))
+        dossiers.remove(d)
+        return
+    base = d.received_at or BASE
+    values = {
+        "finish": {"state": State.RETURNED.value, "ended_at": base + timedelta(hours=n * 5),
+                   "timeliness": [t.value for t in Timeliness][n % 3]},
+        "reopen": {"state": State.PROCESSING.value, "ended_at": None, "timeliness": None},
+        "supplement": {"supplement_requested_at": base + timedelta(hours=n),
+                       "supplemented_at": None if n % 2 else base + timedelta(hours=n * 3)},
+        "move": {"unit_id": [P.agency, P.district, P.commune_old, P.commune_new][n % 4].id},
+        "due": {"due_at": base + timedelta(hours=n * 7) if n % 5 else None},
+        "unreceive": {"state": State.SUBMITTED.value, "received_at": None, "ended_at": None},
+        "level": {"level": ["tinh", "huyen", "xa"][n % 3]},
+    }[what]
+    db.execute(update(Dossier).where(Dossier.id == d.id).values(**values))
+
+
+def _assert_same_figures(db, unit, start, end) -> None:
+    """Day counts == direct count; a dossier ended before it was received makes the day counts refuse
+    (the direct count refuses only when that dossier falls in the window)."""
+    impossible = db.scalar(select(func.count()).where(
+        Dossier.ended_at < Dossier.received_at, Dossier.state.in_([t.value for t in TERMINAL]),
+        Dossier.received_at < datetime(end.year, end.month, end.day) + timedelta(days=1),
+        Dossier.unit_id.in_(subtree_unit_ids(unit)),
+    ))
+    if impossible:
+        with pytest.raises(FiguresInconsistent):
+            dossier_figures(db, unit, start, end)
+        return
+    assert dossier_figures(db, unit, start, end) == dossier_figures(db, unit, start, end, direct=True)
+
+
+SETTINGS = settings(max_examples=25, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(specs=st.lists(dossier_specs(), max_size=20), changes=CHANGES)
+def test_the_triggers_keep_the_table_the_rebuild_computes(db, province, specs, changes):
+    nested = db.begin_nested()
+    try:
+        dossiers = _insert(db, province, specs)
+        for index, what, n in changes:
+            _change(db, dossiers, province, index, what, n)
+        db.flush()
+        assert _table(db) == _rebuilt(db)
+    finally:
+        nested.rollback()
+
+
+@SETTINGS
+@given(specs=st.lists(dossier_specs(), max_size=20), changes=CHANGES, a=st.integers(0, 130), length=st.integers(0, 95))
+def test_day_counts_give_the_figures_of_counting_the_dossiers(db, province, specs, changes, a, length):
+    start = BASE.date() + timedelta(days=a)
+    end = start + timedelta(days=length)
+    nested = db.begin_nested()
+    try:
+        dossiers = _insert(db, province, specs)
+        for index, what, n in changes:
+            _change(db, dossiers, province, index, what, n)
+        db.flush()
+        _assert_same_figures(db, province.province, start, end)
+        _assert_same_figures(db, province.district, start, end)
+    finally:
+        nested.rollback()
+
+
+@SETTINGS
+@given(specs=st.lists(dossier_specs(), max_size=15), back=st.integers(0, 40), ahead=st.integers(0, 40))
+def test_a_window_not_over_yet_is_judged_now(db, province, specs, back, ahead):
+    """Dossiers moved around today: some due earlier today, some later today, some tomorrow."""
+    now = utcnow()
+    shift = datetime(now.year, now.month, now.day) - (BASE + timedelta(days=60))
+    moved = []
+    for s in specs:
+        s = dict(s)
+        for k in ("received", "due", "ended", "requested", "supplemented"):
+            if s[k] is not None:
+                s[k] = s[k] + shift
+        if s["ended"] is not None and s["ended"] > now:
+            s["ended"] = now
+        moved.append(s)
+    start, end = now.date() - timedelta(days=back), now.date() + timedelta(days=ahead)
+    nested = db.begin_nested()
+    try:
+        _insert(db, province, moved)
+        _assert_same_figures(db, province.province, start, end)
+    finally:
+        nested.rollback()
+
+
+def test_ended_before_received_is_refused_by_both_counts(db, province):
+    add_dossier(db, province.commune_new, province.proc_xa, State.FINISHED, datetime(2025, 7, 1, 8),
+                ended_at=datetime(2025, 6, 1, 8))
+    db.flush()
+    for direct in (False, True):
+        with pytest.raises(FiguresInconsistent) as exc:
+            dossier_figures(db, province.province, date(2025, 7, 1), date(2025, 9, 30), direct=direct)
+        assert "không cân" in exc.value.message
+
+
+def test_uninstalled_triggers_leave_the_table_alone_until_rebuilt(db, province):
+    """The bulk-load path: triggers off, load, rebuild, triggers on."""
+    conn = db.connection()
+    assert daily.installed(conn)
+    daily.uninstall(conn)
+    try:
+        assert not daily.installed(conn)
+        add_dossier(db, province.agency, province.proc_tinh, State.PROCESSING, datetime(2023, 7, 1, 8),
+                    due_at=datetime(2023, 7, 10, 17))
+        db.flush()
+        assert _table(db) == {}
+        assert daily.rebuild(conn) == 2  # the day received and the day its deadline passes
+        f = dossier_figures(db, province.province, date(2023, 7, 1), date(2023, 7, 31))
+        assert (f["new_direct"], f["in_progress_overdue"]) == (1, 1)
+    finally:
+        daily.install(conn)
+    assert daily.installed(conn)
+    assert conn.execute(text("SELECT count(*) FROM dossier_day_counts")).scalar_one() == 2
