@@ -37,6 +37,7 @@ RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT / "src"))
 
 from cchc.db import Base, import_all_models, make_engine  # noqa: E402
+from cchc.stats import daily  # noqa: E402
 
 DATA_START = datetime(2022, 1, 1)
 DATA_END = datetime(2024, 12, 31, 23, 59, 59)
@@ -206,12 +207,14 @@ def generate(db: str, url: str | None, rows: int, regenerate: bool) -> None:
             conn.rollback()
     if have == rows and not regenerate:
         print(f"Dữ liệu đã có: {rows:,} hồ sơ trong {where}")
+        _ensure_day_counts(engine)
         return
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
     table = Base.metadata.tables["dossiers"]
     t0 = time.perf_counter()
     with engine.begin() as conn:
+        daily.uninstall(conn)  # a bulk load: the day counts are computed once afterwards
         for idx in table.indexes:  # faster bulk load: indexes are built afterwards
             conn.execute(text(f'DROP INDEX IF EXISTS "{idx.name}"'))
         n_units, n_procs = _units_and_procedures(conn)
@@ -231,6 +234,21 @@ def generate(db: str, url: str | None, rows: int, regenerate: bool) -> None:
         conn.execute(text("ANALYZE"))
     t2 = time.perf_counter()
     print(f"Sinh {rows:,} hồ sơ: {t1 - t0:.1f} s; tạo chỉ mục và ANALYZE: {t2 - t1:.1f} s ({where})")
+    _ensure_day_counts(engine)
+
+
+def _ensure_day_counts(engine: Engine) -> None:
+    """The per-day counts (cchc.stats.daily) of data generated without them: computed once, triggers on."""
+    Base.metadata.create_all(engine, tables=[Base.metadata.tables[daily.TABLE]])
+    with engine.begin() as conn:
+        filled = conn.execute(text(f"SELECT count(*) FROM {daily.TABLE}")).scalar_one()
+        if filled and daily.installed(conn):
+            return
+        t0 = time.perf_counter()
+        n = daily.rebuild(conn)
+        daily.install(conn)
+        conn.execute(text(f"ANALYZE {daily.TABLE}"))
+    print(f"Bảng đếm theo ngày: {n:,} dòng tính từ hồ sơ trong {time.perf_counter() - t0:.1f} s")
 
 
 # ---- measurement (in a fresh process) ----------------------------------------------------------
@@ -240,12 +258,9 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-SQLITE_TUNING = ("PRAGMA mmap_size=8589934592", "PRAGMA cache_size=-262144")
-
-
-def measure(db: str, url: str | None, rows: int, repeat: int) -> dict:
-    """Time dossier_figures (wall and this process's CPU: on SQLite the query runs in-process)."""
-    from sqlalchemy import event
+def measure(db: str, url: str | None, rows: int, repeat: int, direct: bool) -> dict:
+    """Time dossier_figures (wall and this process's CPU: on SQLite the query runs in-process):
+    from the day counts, and with --direct also by counting the dossiers themselves."""
     from sqlalchemy.orm import Session
 
     from cchc.stats.dossiers import dossier_figures
@@ -255,12 +270,9 @@ def measure(db: str, url: str | None, rows: int, repeat: int) -> dict:
     period = resolve_period(PERIOD)
     out = {"db": db, "rows": rows, "period": period.key, "at": datetime.now().isoformat(timespec="seconds"),
            "load_average": os.getloadavg()[0]}
-    variants = [("default", ())] + ([("sqlite_mmap", SQLITE_TUNING)] if db == "sqlite" else [])
-    for variant, pragmas in variants:
-        engine, where = _engine(db, url, rows)
-        out["where"] = where
-        if pragmas:
-            event.listen(engine, "connect", lambda conn, _r, p=pragmas: [conn.execute(x) for x in p])
+    engine, where = _engine(db, url, rows)
+    out["where"] = where
+    for variant in ("day_counts", "direct") if direct else ("day_counts",):
         res = out.setdefault(variant, {})
         with Session(engine) as session:
             for label, code in (("province", PROVINCE), ("district", DISTRICT)):
@@ -268,18 +280,23 @@ def measure(db: str, url: str | None, rows: int, repeat: int) -> dict:
                 figures = None
                 for _ in range(repeat):
                     t0, c0 = time.perf_counter(), _cpu()
-                    figures = dossier_figures(session, code, period.start, period.end)
+                    figures = dossier_figures(session, code, period.start, period.end, direct=variant == "direct")
                     times.append(time.perf_counter() - t0)
                     cpus.append(_cpu() - c0)
                 res[label] = {
                     "unit": code,
+                    "seconds_first": round(times[0], 3),
                     "seconds_min": round(min(times), 3),
                     "seconds_median": round(statistics.median(times), 3),
                     "cpu_seconds_min": round(min(cpus), 3),
                     "received_total": figures["received_total"],
                     "in_progress_total": figures["in_progress_total"],
+                    "in_progress_overdue": figures["in_progress_overdue"],
+                    "on_time_rate": figures["on_time_rate"],
                 }
-        engine.dispose()
+    with engine.connect() as conn:
+        out["day_count_rows"] = conn.execute(text(f"SELECT count(*) FROM {daily.TABLE}")).scalar_one()
+    engine.dispose()
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return out
 
@@ -291,15 +308,21 @@ def main() -> None:
     ap.add_argument("--url", default=None, help="URL PostgreSQL (mặc định CCHC_BENCH_DATABASE_URL hoặc máy cục bộ)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--regenerate", action="store_true")
+    ap.add_argument("--generate-only", action="store_true", help="chỉ sinh dữ liệu, không đo")
+    ap.add_argument("--direct", action="store_true", help="đo thêm cách đếm trực tiếp từng hồ sơ (chậm) để so sánh")
     ap.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure_only:
-        print(json.dumps(measure(args.db, args.url, args.rows, args.repeat), ensure_ascii=False))
+        print(json.dumps(measure(args.db, args.url, args.rows, args.repeat, args.direct), ensure_ascii=False))
         return
     generate(args.db, args.url, args.rows, args.regenerate)
+    if args.generate_only:
+        return
     cmd = [sys.executable, __file__, "--measure-only", "--rows", str(args.rows), "--db", args.db, "--repeat", str(args.repeat)]
     if args.url:
         cmd += ["--url", args.url]
+    if args.direct:
+        cmd.append("--direct")
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
