@@ -77,3 +77,22 @@ def test_bad_input_exits_2_with_a_vietnamese_message(data, monkeypatch, capsys, 
     code, _, err = run(monkeypatch, capsys, *args)
     assert code == 2
     assert words in " ".join(err.split())
+
+
+def test_check_and_rebuild_of_the_day_counts(data, monkeypatch, capsys):
+    from sqlalchemy import text
+
+    from cchc.db import get_engine
+
+    code, out, _ = run(monkeypatch, capsys, "stats", "--unit", data, "--period", "2023-Q3", "--check")
+    assert code == 0 and "Khớp" in out and "quý III năm 2023" in out
+    # Counts spoilt behind the triggers' back (as a bulk load with triggers off would leave them)…
+    with get_engine().begin() as conn:
+        conn.execute(text("UPDATE dossier_day_counts SET received_online = received_online + 5"))
+    code, _, err = run(monkeypatch, capsys, "stats", "--unit", data, "--period", "2023-Q3", "--check")
+    assert code == 1 and "Không khớp" in err and "new_online" in err and "cchc rebuild-counts" in err
+    # …are recomputed from the dossiers.
+    code, out, _ = run(monkeypatch, capsys, "rebuild-counts")
+    assert code == 0 and "Đã tính lại bảng đếm hồ sơ theo ngày" in out
+    code, out, _ = run(monkeypatch, capsys, "stats", "--unit", data, "--period", "2023-Q3", "--check")
+    assert code == 0 and "Khớp" in out

@@ -47,9 +47,10 @@ def _register() -> None:
 
     app.add_typer(figures_app, name="figures", help="Số liệu Biểu mẫu 1–7 do đơn vị nhập.")
     app.command("report")(report)
-    from cchc.stats.cli import index766_command, periods_command, stats_command
+    from cchc.stats.cli import index766_command, periods_command, rebuild_counts_command, stats_command
 
     app.command("stats")(stats_command)
+    app.command("rebuild-counts")(rebuild_counts_command)
     app.command("index766")(index766_command)
     app.command("periods")(periods_command)
     from cchc.synth.cli import demo
@@ -79,7 +80,7 @@ _register()
 def main() -> None:
     """Entry point: Vietnamese errors on stderr with exit status 2, never a traceback."""
     try:
-        app(standalone_mode=False)
+        status = app(standalone_mode=False)  # click returns a typer.Exit's code instead of raising it
     except CchcError as exc:
         err_console.print(f"[bold red]Lỗi:[/] {exc.message}")
         sys.exit(2)
@@ -95,3 +96,5 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    if isinstance(status, int) and status:
+        sys.exit(status)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from cchc.db import session_scope
 from cchc.errors import ValidationError
-from cchc.stats.dossiers import BUCKET_LABELS, dossier_figures, explain
+from cchc.stats.dossiers import BUCKET_LABELS, KEYS, dossier_figures, explain
 from cchc.stats.index766 import STATUS_LABELS, compute_index, explain_indicator
 from cchc.stats.periods import Period, presets_of_year, resolve_period
 from cchc.stats.scope import LEVEL_LABELS, resolve_unit
@@ -57,11 +57,15 @@ def stats_command(
     fmt: Format = FormatOpt,
     explain_bucket: str | None = typer.Option(None, "--explain", help="Liệt kê mã hồ sơ của một nhóm số liệu (ví dụ in_progress_overdue)."),
     limit: int = typer.Option(200, "--limit", help="Số mã hồ sơ tối đa khi --explain."),
+    check: bool = typer.Option(False, "--check", help="Đối chiếu bảng đếm theo ngày với việc đếm trực tiếp từng hồ sơ."),
 ) -> None:
     """Số liệu hồ sơ TTHC của một đơn vị trong một kỳ: tiếp nhận, đã giải quyết, đang giải quyết."""
     p = _period(period, date_from, date_to)
     with session_scope() as session:
         u = resolve_unit(session, unit, on=p.end)
+        if check:
+            _check_day_counts(session, u, p)
+            return
         if explain_bucket:
             codes = explain(session, u, p.start, p.end, explain_bucket, limit)
             if fmt == Format.json:
@@ -78,6 +82,46 @@ def stats_command(
         _echo_json({"period": p.as_dict(), "unit": unit_info, **figures})
         return
     _print_dossier_tables(_console(), figures, unit_info, p)
+
+
+def _check_day_counts(session, u, p: Period) -> None:
+    """Compare the figures from the day counts with a direct count of the dossiers; exit 1 if they differ."""
+    fast = dossier_figures(session, u, p.start, p.end)
+    slow = dossier_figures(session, u, p.start, p.end, direct=True)
+    diffs = [(k, fast[k], slow[k]) for k in KEYS if fast[k] != slow[k]]
+    fast_units = {r["unit_code"]: r for r in fast["by_unit"]}
+    slow_units = {r["unit_code"]: r for r in slow["by_unit"]}
+    for code in sorted(set(fast_units) | set(slow_units)):
+        a, b = fast_units.get(code, {}), slow_units.get(code, {})
+        diffs += [(f"{code} {k}", a.get(k, 0), b.get(k, 0)) for k in KEYS if a.get(k, 0) != b.get(k, 0)]
+    if not diffs:
+        typer.echo(f"Khớp: số liệu của {u.code}, {p.label}, từ bảng đếm theo ngày bằng số đếm trực tiếp từ hồ sơ "
+                   f"({fmt_int(fast['received_total'])} hồ sơ tiếp nhận).")
+        return
+    typer.echo(f"Không khớp: {len(diffs)} số liệu của {u.code}, {p.label} khác nhau (bảng đếm / đếm trực tiếp):", err=True)
+    for key, a, b in diffs[:50]:
+        typer.echo(f"  {key}: {a} / {b}", err=True)
+    typer.echo("Chạy `cchc rebuild-counts` để tính lại bảng đếm từ hồ sơ.", err=True)
+    raise typer.Exit(1)
+
+
+def rebuild_counts_command() -> None:
+    """Tính lại bảng đếm hồ sơ theo ngày (dossier_day_counts) từ toàn bộ hồ sơ.
+
+    Bảng được các trigger cập nhật cùng mỗi thay đổi của hồ sơ; chỉ cần tính lại sau khi nạp dữ liệu
+    trực tiếp vào cơ sở dữ liệu với trigger tắt, hoặc khi `cchc stats --check` báo không khớp.
+    """
+    import time
+
+    from cchc.db import get_engine
+    from cchc.stats import daily
+
+    t0 = time.perf_counter()
+    with get_engine().begin() as conn:
+        with _console().status("Đang tính lại bảng đếm hồ sơ theo ngày…"):
+            rows = daily.rebuild(conn)
+            daily.install(conn)
+    typer.echo(f"Đã tính lại bảng đếm hồ sơ theo ngày: {fmt_int(rows)} dòng, {fmt_decimal(time.perf_counter() - t0, 1)} giây.")
 
 
 def _print_dossier_tables(console: Console, f: dict, unit: dict, p: Period) -> None:
