@@ -89,11 +89,11 @@ def main() -> None:
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors carry their own message
-        from click.exceptions import ClickException
+    except Exception as exc:  # click usage errors: said again in Vietnamese
+        from cchc.cli.usage import is_usage_error, show_usage_error
 
-        if isinstance(exc, ClickException):
-            exc.show()
+        if is_usage_error(exc):
+            show_usage_error(exc, err_console)
             sys.exit(exc.exit_code)
         raise
     if isinstance(status, int) and status:
