@@ -33,6 +33,8 @@ from datetime import date
 
 from sqlalchemy import and_, case, exists, func, literal, not_, or_, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from cchc.dossiers.enums import Channel, Timeliness
 from cchc.dossiers.models import Dossier
@@ -494,6 +496,8 @@ def _count_dossier_specs(ctx: Context, family: str, specs: list[Spec]) -> list[t
             if i > 0 and ctx.dialect == "postgresql":  # the slices received before the window
                 rows.append(_without_jit(ctx.session, _per_unit(ctx, cols, part)))
                 continue
+            if i == 1 and ctx.dialect == "sqlite":
+                part = _carried_over_ended_sqlite(ctx.w)
             rows.append(ctx.session.execute(
                 select(*cols)
                 .select_from(Dossier)
@@ -525,6 +529,16 @@ def _per_unit(ctx: Context, cols: list, part):
     return select(*[func.coalesce(func.sum(per_unit.c[c.name]), 0).label(c.name) for c in cols]).select_from(
         units.join(per_unit, literal(True))
     )
+
+
+def _carried_over_ended_sqlite(w: Window):
+    """SQLite: relevance_parts(w)[1] (received before the window, ended from its start on) with the
+    receipt written `+received_at`, so that it is not an index range: SQLite then ranges
+    (unit_id, ended_at, received_at) unit by unit and checks the receipt in the index, instead of
+    reading every dossier ended since the window's start through `ended_at`, or every dossier received
+    before it through (unit_id, received_at). 10M province: 4 s → 0,35 s of CPU."""
+    received = UnaryExpression(Dossier.received_at, operator=operators.custom_op("+"), type_=Dossier.received_at.type)
+    return and_(received < w.begin, Dossier.ended_at >= w.begin)
 
 
 def _without_jit(session: Session, stmt):
