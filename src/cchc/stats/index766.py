@@ -482,8 +482,11 @@ def _count_dossiers(ctx: Context, spec: Spec) -> tuple[int, int]:
     return _count_dossier_specs(ctx, spec.family, [spec])[0]
 
 
-def _count_dossier_specs(ctx: Context, family: str, specs: list[Spec]) -> list[tuple[int, int]]:
-    """(numerator, denominator) of dossier specs of one family, all in one query per index range."""
+def _count_dossier_specs(ctx: Context, family: str, specs: list[Spec], *, without_new: bool = False) -> list[tuple[int, int]]:
+    """(numerator, denominator) of dossier specs of one family, all in one query per index range.
+
+    `without_new`: for the family "all", leave out the slice of dossiers received in the window
+    (counted with the new dossiers' pass, `_count_new_and_procedures`)."""
     cols = []
     for i, spec in enumerate(specs):
         cols += [_sum(and_(spec.denominator, spec.numerator)).label(f"n{i}"), _sum(spec.denominator).label(f"d{i}")]
@@ -493,6 +496,8 @@ def _count_dossier_specs(ctx: Context, family: str, specs: list[Spec]) -> list[t
         # Over the whole window: one query per relevance slice (each an index range), added up.
         rows = []
         for i, part in enumerate(relevance_parts(ctx.w)):
+            if i == 0 and without_new:
+                continue
             if i > 0 and ctx.dialect == "postgresql":  # the slices received before the window
                 rows.append(_without_jit(ctx.session, _per_unit(ctx, cols, part)))
                 continue
@@ -556,7 +561,8 @@ def _without_jit(session: Session, stmt):
 
 
 def _count_new_and_procedures(ctx: Context, dossier_specs: list[Spec], procedure_specs: list[Spec]) -> list[tuple[int, int]]:
-    """The dossier specs of the "new" family and every procedure spec, in one query.
+    """Dossier specs over the window's new dossiers (the "new" family, or the first slice of "all")
+    and every procedure spec, in one query.
 
     The dossiers received in the window in the unit's subtree are read once, grouped by procedure:
     the sums of the dossier specs, and for each `new_exists` spec whether the procedure has such a
@@ -631,9 +637,16 @@ def _count_all(ctx: Context, specs: list[Spec]) -> dict[int, tuple[int, int]]:
             procedures.append(spec)
         else:
             out[id(spec)] = _count_one(ctx, spec)
-    new = by_family.pop("new", [])
-    for spec, counts in zip(new + procedures, _count_new_and_procedures(ctx, new, procedures)):
+    # The window's new dossiers are read once: for the "new" specs, the procedure specs, and the
+    # first slice of the "all" specs (relevance_parts(w)[0] is the "new" family's range).
+    new, whole = by_family.pop("new", []), by_family.pop("all", [])
+    counted = _count_new_and_procedures(ctx, new + whole, procedures)
+    for spec, counts in zip(new + procedures, counted[:len(new)] + counted[len(new) + len(whole):]):
         out[id(spec)] = counts
+    if whole:
+        rest = _count_dossier_specs(ctx, "all", whole, without_new=True)
+        for spec, first, other in zip(whole, counted[len(new):len(new) + len(whole)], rest):
+            out[id(spec)] = (first[0] + other[0], first[1] + other[1])
     for family, group in by_family.items():
         for spec, counts in zip(group, _count_dossier_specs(ctx, family, group)):
             out[id(spec)] = counts
