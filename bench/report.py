@@ -146,7 +146,7 @@ def measure(db: str, url: str | None, rows: int, scope: str, sqlite_mmap: bool) 
     engine.dispose()
     parts = clock.rounded()
     b, af, tr = parts.get("build_report", {}), parts.get("all_figures", {}), parts.get("trend", {})
-    parts["assemble"] = {k: round(b.get(k, 0) - af.get(k, 0) - tr.get(k, 0), 3) for k in b if k != "calls"}
+    parts["assemble"] = {k: round(max(0.0, b.get(k, 0) - af.get(k, 0) - tr.get(k, 0)), 3) for k in b if k != "calls"}
     out["parts"] = parts
     d = report.figures["dossiers"]
     out["figures"] = {"received_total": d["received_total"], "in_progress_total": d["in_progress_total"],
