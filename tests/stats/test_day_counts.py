@@ -245,3 +245,27 @@ def test_uninstalled_triggers_leave_the_table_alone_until_rebuilt(db, province):
         daily.install(conn)
     assert daily.installed(conn)
     assert conn.execute(text("SELECT count(*) FROM dossier_day_counts")).scalar_one() == 2
+
+
+def test_an_import_counts_its_dossiers_in_bulk_as_the_triggers_would(db, province):
+    """The import defers the triggers and counts each chunk in one statement: same table as a rebuild,
+    and the triggers are back afterwards."""
+    from cchc.interop.dossiers import import_dossier_rows
+
+    base = {"MaTTHC": "1.000001", "MaDonViTiepNhan": province.agency.code, "ChuHoSo": "Phạm Thị Dung"}
+    rows = []
+    for i in range(40):
+        day = date(2023, 6, 1) + timedelta(days=i)
+        received = f"{day:%Y%m%d}0{8 + i % 2}0000"
+        due = f"{day + timedelta(days=10 + i % 7):%Y%m%d}170000"
+        row = {**base, "MaHoSo": f"{province.agency.code}-{day:%y%m%d}-{i:04d}", "KenhThucHien": str(1 + i % 3),
+               "NgayTiepNhan": received, "NgayHenTra": due, "NgayKetThucXuLy": "", "NgayTra": "", "TrangThaiHoSo": "4"}
+        if i % 3:
+            row.update(NgayKetThucXuLy=f"{day + timedelta(days=i % 15):%Y%m%d}100000", TrangThaiHoSo="9")
+        rows.append((i + 2, row))
+    import_dossier_rows(db, rows, source="kiểm thử")
+    db.flush()
+    assert daily.installed(db.connection())
+    table = _table(db)
+    assert table and table == _rebuilt(db)
+    _assert_same_figures(db, province.province, date(2023, 6, 15), date(2023, 7, 14))

@@ -53,6 +53,7 @@ from cchc.errors import ImportRejected, PermissionDenied, ValidationError
 from cchc.interop.progress import tracker
 from cchc.interop.tabular import FORMATS, read_table
 from cchc.procedures.models import Field, Procedure
+from cchc.stats import daily
 from cchc.units.enums import Level
 from cchc.units.models import Unit
 
@@ -782,12 +783,14 @@ def _write(session: Session, records: list[tuple[int, dict]], source: str, actor
         ("dossier_id", "at", "actor_id", "actor_name", "action", "from_state", "to_state", "note", "data"),
     )
     try:
-        with session.begin_nested(), _sqlite_cache(connection, len(records)):
+        # The day counts (cchc.stats.daily) of each chunk in one statement, not by a trigger per row.
+        with session.begin_nested(), _sqlite_cache(connection, len(records)), daily.deferred(connection):
             for start in range(0, len(records), CHUNK):
                 chunk = records[start : start + CHUNK]
                 dossier_writer.insert([r for _, r in chunk])
                 codes = [r["code"] for _, r in chunk]
                 ids = dict(session.execute(select(dossiers.c.code, dossiers.c.id).where(_code_in(session, codes))).all())
+                daily.add(connection, list(ids.values()))
                 event_writer.insert(
                     [
                         {

@@ -34,6 +34,8 @@ raw SQL), in the writer's transaction. A future migration that rebuilds `dossier
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import event, text
@@ -44,6 +46,7 @@ from cchc.dossiers.enums import Channel, State, Timeliness
 from cchc.stats.models import DossierDayCount
 
 TABLE = DossierDayCount.__tablename__
+_DEFER_SETTING = "cchc.day_counts_deferred"  # PostgreSQL: transaction-local, read by the trigger function
 NAME = "dossier_day_counts_sync"  # triggers (…_ins/_upd/_del on SQLite) and the PostgreSQL function
 COUNT_COLUMNS = tuple(c.name for c in DossierDayCount.__table__.columns if not c.primary_key)
 
@@ -63,12 +66,14 @@ class _SQL:
     dialect: str
 
     def day(self, ts: str) -> str:
-        return f"date({ts})" if self.dialect == "sqlite" else f"CAST({ts} AS date)"
+        # SQLite keeps timestamps as ISO text 'YYYY-MM-DD HH:MM:SS.ffffff': the day is its first ten
+        # characters (several times cheaper than date(), which parses the whole value).
+        return f"substr({ts}, 1, 10)" if self.dialect == "sqlite" else f"CAST({ts} AS date)"
 
     def overdue_day(self, ts: str) -> str:
         """The day of ts + 1 second."""
         if self.dialect == "sqlite":  # text arithmetic, exact to the microsecond (julianday is not)
-            return f"(CASE WHEN substr({ts}, 12) >= '23:59:59' THEN date({ts}, '+1 day') ELSE date({ts}) END)"
+            return f"(CASE WHEN substr({ts}, 12) >= '23:59:59' THEN date({ts}, '+1 day') ELSE substr({ts}, 1, 10) END)"
         return f"CAST({ts} + INTERVAL '1 second' AS date)"
 
     def shifted(self, due: str, requested: str, supplemented: str) -> str:
@@ -196,7 +201,8 @@ def install_ddl(dialect: str) -> list[str]:
             trigger("del", "DELETE", deletes),
         ]
     body = (
-        "BEGIN\n  IF TG_OP = 'INSERT' THEN\n    " + ";\n    ".join(inserts)
+        f"BEGIN\n  IF current_setting('{_DEFER_SETTING}', true) = 'on' THEN\n    RETURN NULL;\n  END IF;\n"
+        "  IF TG_OP = 'INSERT' THEN\n    " + ";\n    ".join(inserts)
         + ";\n  ELSIF TG_OP = 'DELETE' THEN\n    " + ";\n    ".join(deletes)
         + ";\n  ELSE\n    " + ";\n    ".join(updates)
         + ";\n  END IF;\n  RETURN NULL;\nEND"
@@ -240,21 +246,26 @@ def installed(conn: Connection) -> bool:
     return conn.execute(text(q), {"n": NAME + "%"}).scalar_one() > 0
 
 
-def rebuild_sql(dialect: str) -> list[str]:
-    """Empty the table and recompute it from dossiers in one INSERT … SELECT … GROUP BY."""
+def _counts_select(dialect: str, only: str = "") -> str:
+    """SELECT unit_id, level, day, SUM(cell)… of the dossiers `d` (all, or those matching `only`)."""
     sql = _SQL(dialect)
     selects = []
     for p in _parts(sql, "d"):
         cells = [p.cells.get(c, "0") + f" AS {c}" for c in COUNT_COLUMNS]
+        where = p.where + (f" AND ({only})" if only else "")
         selects.append(
             f"SELECT d.unit_id AS unit_id, COALESCE(d.level, '') AS level, {p.day} AS day, {', '.join(cells)} "
-            f"FROM dossiers d WHERE {p.where}"
+            f"FROM dossiers d WHERE {where}"
         )
-    sums = ", ".join(f"SUM({c})" for c in COUNT_COLUMNS)
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in COUNT_COLUMNS)
+    return f"SELECT unit_id, level, day, {sums} FROM ({' UNION ALL '.join(selects)}) AS parts GROUP BY unit_id, level, day"
+
+
+def rebuild_sql(dialect: str) -> list[str]:
+    """Empty the table and recompute it from dossiers in one INSERT … SELECT … GROUP BY."""
     return [
         f"DELETE FROM {TABLE}",
-        f"INSERT INTO {TABLE} (unit_id, level, day, {', '.join(COUNT_COLUMNS)}) "
-        f"SELECT unit_id, level, day, {sums} FROM ({' UNION ALL '.join(selects)}) AS parts GROUP BY unit_id, level, day",
+        f"INSERT INTO {TABLE} (unit_id, level, day, {', '.join(COUNT_COLUMNS)}) {_counts_select(dialect)}",
     ]
 
 
@@ -264,6 +275,41 @@ def rebuild(conn: Connection) -> int:
     for stmt in rebuild_sql(conn.dialect.name):
         conn.exec_driver_sql(stmt)
     return conn.execute(text(f"SELECT count(*) FROM {TABLE}")).scalar_one()
+
+
+def add(conn: Connection, dossier_ids: list[int]) -> None:
+    """Count dossiers written while the triggers were deferred (`deferred`), set-based."""
+    if not dossier_ids:
+        return
+    only = "d.id IN (" + ", ".join(str(int(i)) for i in dossier_ids) + ")"
+    sets = ", ".join(f"{c} = {TABLE}.{c} + excluded.{c}" for c in COUNT_COLUMNS)
+    conn.exec_driver_sql(
+        f"INSERT INTO {TABLE} (unit_id, level, day, {', '.join(COUNT_COLUMNS)}) "
+        f"SELECT * FROM ({_counts_select(conn.dialect.name, only)}) AS counted WHERE true "  # WHERE: SQLite's upsert parse
+        f"ON CONFLICT (unit_id, level, day) DO UPDATE SET {sets}"
+    )
+
+
+@contextmanager
+def deferred(conn: Connection) -> Iterator[None]:
+    """Inside the caller's transaction: new dossiers are not counted row by row; the caller counts
+    them with `add` (a bulk import: a few set-based statements instead of four upserts per row).
+
+    Only for inserts of new dossiers: an update or delete inside would go uncounted. SQLite drops
+    the triggers inside the transaction (its DDL is transactional; WAL readers are not blocked);
+    PostgreSQL sets a transaction-local flag the trigger function reads, without any lock."""
+    if conn.dialect.name == "sqlite":
+        uninstall(conn)
+        try:
+            yield
+        finally:
+            install(conn)
+        return
+    conn.exec_driver_sql(f"SELECT set_config('{_DEFER_SETTING}', 'on', true)")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"SELECT set_config('{_DEFER_SETTING}', '', true)")
 
 
 @event.listens_for(Base.metadata, "after_create")
