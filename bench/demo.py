@@ -1,11 +1,14 @@
-"""Benchmark of `cchc demo`: a fresh database, N dossiers through the real actions, timings.
+"""Benchmark of `cchc demo`: a fresh database, N dossiers, timings.
 
-    .venv/bin/python bench/demo.py --dossiers 10000                       # SQLite file in a temp dir
-    .venv/bin/python bench/demo.py --dossiers 10000 --database postgresql+psycopg://postgres@127.0.0.1:5432/test
-    .venv/bin/python bench/demo.py --dossiers 2000 --profile               # cProfile of the dossier phase
+    .venv/bin/python bench/demo.py --dossiers 100000                      # SQLite file in a temp dir
+    .venv/bin/python bench/demo.py --dossiers 20000 --database postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/demo.py --dossiers 2000 --via-service 2000     # every dossier through the service functions
+    .venv/bin/python bench/demo.py --dossiers 2000 --profile               # cProfile of the whole run
 
-On PostgreSQL the run gets its own schema, dropped afterwards. Prints wall-clock and CPU seconds of
-the setup (official lists, agencies, procedures, officers) and of the dossiers, and dossiers/second.
+The first --via-service dossiers (default: as `cchc demo`) go through cchc.dossiers.service, the
+others through the bulk backfill (cchc.dossiers.backfill). On PostgreSQL the run gets its own schema,
+dropped afterwards. Prints wall-clock and CPU seconds of the setup (official lists, agencies,
+procedures, officers) and of the dossiers, dossiers/second, and the load average.
 """
 
 from __future__ import annotations
@@ -28,6 +31,12 @@ from cchc import db as cchc_db
 from cchc.db import Base, import_all_models, make_engine
 
 
+def generator_defaults():
+    from cchc.synth.generator import DemoOptions
+
+    return DemoOptions()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dossiers", type=int, default=5000)
@@ -35,7 +44,9 @@ def main() -> None:
     parser.add_argument("--province", default="44")
     parser.add_argument("--today", default="2026-11-20")
     parser.add_argument("--database", default="", help="SQLAlchemy URL (default: a new SQLite file)")
-    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--batch", type=int, default=generator_defaults().batch)
+    parser.add_argument("--via-service", type=int, default=generator_defaults().via_service,
+                        help="dossiers played through the service functions before the bulk backfill takes over")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
@@ -62,7 +73,7 @@ def main() -> None:
 
     object.__setattr__(config.settings, "files_dir", tmp / "files")
     options = generator.DemoOptions(dossiers=args.dossiers, seed=args.seed, province=args.province,
-                                    today=date.fromisoformat(args.today), batch=args.batch)
+                                    today=date.fromisoformat(args.today), batch=args.batch, via_service=args.via_service)
     marks: dict[str, float] = {}
 
     def progress(label: str, done: int, total: int) -> None:
@@ -84,7 +95,8 @@ def main() -> None:
         cpu_d = cpu_end - marks.get("dossiers_cpu", cpu_end)
         n = result.dossiers
         s = result.summary
-        print(f"database: {engine.dialect.name}; province {args.province}; seed {args.seed}; today {args.today}")
+        print(f"database: {engine.dialect.name}; province {args.province}; seed {args.seed}; today {args.today}; "
+              f"{min(args.via_service, n)} dossiers through the service, {max(n - args.via_service, 0)} in bulk")
         print(f"setup (lists, agencies, {s['procedures']} procedures, {s['officers']} officers): "
               f"{result.seconds_setup:.1f} s wall")
         print(f"dossiers: {n} in {result.seconds_dossiers:.1f} s wall, {cpu_d:.1f} s CPU "

@@ -14,6 +14,8 @@ from cchc.dossiers.models import Dossier, DossierComponent, DossierCounter, Doss
 from cchc.errors import InvalidTransition
 from cchc.feedback.models import Feedback, FeedbackEvent
 from cchc.ratings.models import Rating
+from cchc.stats import daily
+from cchc.stats.models import DossierDayCount
 from cchc.synth.generator import DemoOptions, run_demo
 from tests.synth.conftest import OPTIONS
 
@@ -46,13 +48,23 @@ def _everything(session) -> dict:
         "files": _children(session, DossierFile, [DossierFile.id]),
         "ratings": _children(session, Rating, []),
         "counters": sorted(tuple(r) for r in session.execute(select(DossierCounter.unit_code, DossierCounter.day, DossierCounter.last_seq))),
+        "day_counts": _day_counts(session),
     }
+
+
+def _day_counts(session) -> list[tuple]:
+    """The per-unit, per-day counts the triggers on `dossiers` keep (rows of zeros left by deletions aside)."""
+    cols = list(DossierDayCount.__table__.columns)
+    counts = [c for c in cols if not c.primary_key]
+    rows = session.execute(select(*cols).order_by(*(c for c in cols if c.primary_key))).all()
+    return [tuple(r) for r in rows if any(getattr(r, c.name) for c in counts)]
 
 
 def _empty(session) -> None:
     for model in (Rating, FeedbackEvent, Feedback, DossierFile, DossierEvent, DossierStep, DossierComponent, DossierCounter):
         session.execute(delete(model))
     session.execute(delete(Dossier))
+    session.execute(delete(DossierDayCount))
     session.commit()
     session.expunge_all()
 
@@ -90,6 +102,11 @@ def test_bulk_rows_are_the_rows_of_the_service(demo):
             "supplement", "apologize", "refuse", "withdraw", "stop", "request_financial", "record_payment", "finish",
             "return_result", "mark_digitized", "attach_file"} <= stories
     assert bulk["files"] and bulk["ratings"]
+    # the triggers counted the bulk inserts as they counted the service's inserts and updates, as a rebuild does
+    assert bulk["day_counts"]
+    daily.rebuild(session.connection())
+    assert _day_counts(session) == bulk["day_counts"]
+    session.rollback()
     # The demo fixture is left as it was built (same options, same seed).
     _play(session, OPTIONS.get("via_service", DemoOptions.via_service))
 

@@ -26,9 +26,13 @@ def demo(
     if_empty: bool = typer.Option(False, "--if-empty", help="Không làm gì nếu cơ sở dữ liệu đã có hồ sơ."),
     province: str = typer.Option(DEFAULT_PROVINCE, "--province", help="Mã tỉnh (danh mục 2025), ví dụ 44 Quảng Trị, 82 Đồng Tháp."),
     today: str = typer.Option("", "--today", help="Ngày «hôm nay» của dữ liệu (mặc định: hôm nay), ví dụ 20/11/2026."),
-    batch: int = typer.Option(500, "--batch", help="Số hồ sơ ghi trong mỗi giao dịch."),
+    batch: int = typer.Option(2000, "--batch", help="Số hồ sơ ghi trong mỗi giao dịch."),
 ) -> None:
-    """Tạo tỉnh mẫu: đơn vị, thủ tục hành chính, cán bộ và hồ sơ chạy qua đúng các thao tác của hệ thống."""
+    """Tạo tỉnh mẫu: đơn vị, thủ tục hành chính, cán bộ và hồ sơ theo đúng các thao tác và quy tắc của hệ thống.
+
+    Hồ sơ đầu tiên đi qua từng thao tác của hệ thống; các hồ sơ sau được tính theo cùng quy tắc rồi ghi hàng loạt
+    (100.000 hồ sơ trong vài phút).
+    """
     from cchc.db import session_factory
 
     if dossiers < 0:

@@ -724,8 +724,8 @@ def run_demo(session: Session, options: DemoOptions, progress: Progress | None =
             if i % options.batch == 0 or i == total:
                 bulk.write()
                 session.commit()
-                if progress:
-                    progress("Hồ sơ", i, total)
+            if progress and (i % 250 == 0 or i == total):
+                progress("Hồ sơ", i, total)
     play_feedback(session, prov, cal, random.Random(f"{options.seed}:pakn"), options.dossiers // MIX["feedback_per_dossiers"],
                   player.now, today)
     session.commit()
