@@ -19,6 +19,8 @@ class DossierDayCount(Base):
     """
 
     __tablename__ = "dossier_day_counts"
+    # SQLite: rows stored in primary-key order, so a unit's days are one contiguous range.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     level: Mapped[str] = mapped_column(String(8), primary_key=True)  # Dossier.level, '' when unknown

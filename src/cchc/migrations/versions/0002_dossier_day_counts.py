@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column('day', sa.Date(), nullable=False),
         *[sa.Column(name, sa.Integer(), server_default='0', nullable=False) for name in COUNTS],
         sa.PrimaryKeyConstraint('unit_id', 'level', 'day', name=op.f('pk_dossier_day_counts')),
+        sqlite_with_rowid=False,
     )
     # The triggers as cchc.stats.daily writes them today; a later change there comes with a
     # migration that calls install() again. Existing dossiers are counted once here.
