@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 CCHC   := $(VENV)/bin/cchc
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-DEMO_DOSSIERS ?= 5000
+DEMO_DOSSIERS ?= 50000
 
 # chromium: browser tests; libreoffice-writer-nogui: PDF; fonts with every Vietnamese letter.
 DEB_PACKAGES := chromium libreoffice-writer-nogui fonts-liberation2 fonts-noto-core poppler-utils
