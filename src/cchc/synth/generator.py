@@ -23,9 +23,9 @@ import time as timer
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from itertools import accumulate
 
 from sqlalchemy import case, func, or_, select
@@ -33,10 +33,11 @@ from sqlalchemy.orm import Session
 
 from cchc.auth.models import User
 from cchc.dossiers import service as dossiers
-from cchc.dossiers.backfill import Backfill
-from cchc.dossiers.enums import State
+from cchc.dossiers.backfill import Backfill, Draft
+from cchc.dossiers.enums import RESOLVED_STATES, State
 from cchc.dossiers.files import attach_file
 from cchc.dossiers.models import Dossier, DossierComponent, DossierEvent, DossierFile, DossierStep
+from cchc.errors import InvalidTransition
 from cchc.feedback import service as feedback
 from cchc.feedback.models import Feedback
 from cchc.ratings import service as ratings
@@ -429,6 +430,8 @@ class _BulkActions(Backfill):
 
     def rate(self, rater, d, scores, satisfaction, at):
         """The rating row rate_dossier writes: who rated (owner online or at the counter), points, total."""
+        if d.state not in RESOLVED_STATES:
+            raise InvalidTransition(f"Hồ sơ {d.code} chưa có kết quả nên chưa đánh giá được.")
         points = ratings.normalise_scores(scores)
         given = [v for v in points.values() if v is not None]
         via = RatedVia.OWNER if rater.id == d.owner_user_id else RatedVia.COUNTER
@@ -447,7 +450,7 @@ class _Player:
         self.attach_files = attach_files
         self.result_counter = 0
 
-    def play(self, p: Plan) -> Dossier:
+    def play(self, p: Plan) -> Dossier | Draft:
         act, cal, now = self.act, self.cal, self.now
         office = p.office
         mot_cua = office.receiving[p.receiver % len(office.receiving)]
@@ -579,7 +582,7 @@ class _Player:
             self.rate(p, d, mot_cua, returned)
         return d
 
-    def rate(self, p: Plan, d: Dossier, mot_cua: User, returned: datetime) -> None:
+    def rate(self, p: Plan, d: Dossier | Draft, mot_cua: User, returned: datetime) -> None:
         """The citizen's rating (TT 01/2018 Điều 13): online by the owner, or at the counter on collection."""
         if p.rating is None:
             return
