@@ -48,7 +48,7 @@ from cchc.vn import fmt_int, search_key
 _DIGITIZABLE = tuple(s for s in State if s not in (State.NOT_ACCEPTED,))
 
 
-def _defaults(table: Table, now: datetime) -> dict[str, Any]:
+def _defaults(table: Table, now: datetime | None) -> dict[str, Any]:
     """Every column but the key and the parent's id, at its default (callables such as utcnow: `now`)."""
     out: dict[str, Any] = {}
     for col in table.columns:
@@ -67,7 +67,7 @@ def _defaults(table: Table, now: datetime) -> dict[str, Any]:
 class StepRow:
     """A row of Mẫu 06 in memory, with the attributes of DossierStep."""
 
-    defaults: dict[str, Any] = {}
+    defaults: dict[str, Any] = _defaults(DossierStep.__table__, None)  # no column of a step defaults to the clock
 
     def __init__(self, **values: Any) -> None:
         self.__dict__.update(self.defaults)
@@ -120,19 +120,21 @@ class Backfill:
     """Replays dossier actions in memory; `write()` inserts what was replayed and commits nothing.
 
     The methods take the arguments of the service functions of the same name, without the session.
+    `since`: no dossier is received or submitted before this day, so older day counters are not read.
     """
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, since: date | None = None):
         self.session = session
+        self.since = since
         self.cal = sv.calendar(session)
         now = utcnow()
         self._dossier_defaults = _defaults(Dossier.__table__, now)
         self._component_defaults = _defaults(DossierComponent.__table__, now)
         self._event_defaults = _defaults(DossierEvent.__table__, now)
-        StepRow.defaults = _defaults(DossierStep.__table__, now)
-        self._counters: dict[tuple[str, date], int] = {
-            (u, d): n for u, d, n in session.execute(select(DossierCounter.unit_code, DossierCounter.day, DossierCounter.last_seq))
-        }
+        counters = select(DossierCounter.unit_code, DossierCounter.day, DossierCounter.last_seq)
+        if since is not None:
+            counters = counters.where(DossierCounter.day >= since)
+        self._counters: dict[tuple[str, date], int] = {(u, d): n for u, d, n in session.execute(counters)}
         self._touched: set[tuple[str, date]] = set()
         self._process: dict[int, tuple[sv.Process, Decimal, list[dict[str, Any]]]] = {}
         self._procedures: dict[int, Procedure] = {}
@@ -153,9 +155,9 @@ class Backfill:
     def _who(self, actor: Any) -> tuple[int | None, str]:
         if actor is None:
             return None, "Hệ thống"
-        got = self._actors.get(id(actor))
+        got = self._actors.get(actor.id)
         if got is None:
-            got = self._actors[id(actor)] = (actor.id, actor.full_name)
+            got = self._actors[actor.id] = (actor.id, actor.full_name)
         return got
 
     def _log(self, actor: Any, d: Draft, action: str, from_state: str | None, to_state: str | None, at: datetime,
@@ -178,6 +180,8 @@ class Backfill:
             d.row["version"] += 1
 
     def _code(self, unit: Unit, day: date) -> str:
+        if self.since is not None and day < self.since:
+            raise ValidationError(f"Hồ sơ ngày {day:%d/%m/%Y} trước ngày bắt đầu nạp hàng loạt ({self.since:%d/%m/%Y}).", field="at")
         key = (unit.code, day)
         seq = self._counters[key] = self._counters.get(key, 0) + 1
         self._touched.add(key)
