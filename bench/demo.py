@@ -7,8 +7,9 @@
 
 The first --via-service dossiers (default: as `cchc demo`) go through cchc.dossiers.service, the
 others through the bulk backfill (cchc.dossiers.backfill). On PostgreSQL the run gets its own schema,
-dropped afterwards; the temporary directory too, unless --keep. Prints wall-clock and CPU seconds of the setup (official lists, agencies,
-procedures, officers) and of the dossiers, dossiers/second, and the load average.
+dropped afterwards; the temporary directory goes too, unless --keep. Prints wall-clock and CPU
+seconds of the setup (official lists, agencies, procedures, officers) and of the dossiers,
+dossiers/second, and the load average.
 """
 
 from __future__ import annotations
