@@ -239,7 +239,15 @@ def generate(db: str, url: str | None, rows: int, regenerate: bool) -> None:
 
 def _ensure_day_counts(engine: Engine) -> None:
     """The per-day counts (cchc.stats.daily) of data generated without them: computed once, triggers on."""
-    Base.metadata.create_all(engine, tables=[Base.metadata.tables[daily.TABLE]])
+    from sqlalchemy import inspect
+
+    table = Base.metadata.tables[daily.TABLE]
+    have = {c["name"] for c in inspect(engine).get_columns(daily.TABLE)} if inspect(engine).has_table(daily.TABLE) else set()
+    if have and have != {c.name for c in table.columns}:  # an older shape of the table: made again
+        with engine.begin() as conn:
+            daily.uninstall(conn)
+            table.drop(conn)
+    Base.metadata.create_all(engine, tables=[table])
     with engine.begin() as conn:
         filled = conn.execute(text(f"SELECT count(*) FROM {daily.TABLE}")).scalar_one()
         if filled and daily.installed(conn):

@@ -21,7 +21,7 @@ from cchc.db import utcnow
 from cchc.dossiers.enums import State, Timeliness
 from cchc.dossiers.models import Dossier
 from cchc.stats import daily
-from cchc.stats.dossiers import FiguresInconsistent, dossier_figures
+from cchc.stats.dossiers import FiguresInconsistent, dossier_figures, ended_late_without_result
 from cchc.stats.models import DossierDayCount
 from cchc.stats.scope import subtree_unit_ids
 from tests.stats.conftest import add_dossier
@@ -156,6 +156,15 @@ def _assert_same_figures(db, unit, start, end) -> None:
             dossier_figures(db, unit, start, end)
         return
     assert dossier_figures(db, unit, start, end) == dossier_figures(db, unit, start, end, direct=True)
+    late_without_result = db.scalar(select(func.count()).where(
+        Dossier.state.in_([State.REFUSED.value, State.WITHDRAWN.value, State.STOPPED.value]),
+        Dossier.timeliness == Timeliness.LATE.value, Dossier.received_at.is_not(None),
+        Dossier.ended_at >= datetime(start.year, start.month, start.day),
+        Dossier.ended_at < datetime(end.year, end.month, end.day) + timedelta(days=1),
+        Dossier.unit_id.in_(subtree_unit_ids(unit)),
+    ))
+    if not db.scalar(select(func.count()).where(Dossier.ended_at < Dossier.received_at)):
+        assert ended_late_without_result(db, unit, start, end) == late_without_result
 
 
 SETTINGS = settings(max_examples=25, deadline=None,

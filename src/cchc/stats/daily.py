@@ -6,7 +6,7 @@ received dossier adds 1 to a few cells of `dossier_day_counts` (one row per rece
 and day):
 
     received_{online,direct,postal}   on the day it was received
-    resolved_{early,on_time,late}, refused, withdrawn, stopped
+    resolved_{early,on_time,late}, refused, withdrawn, stopped, ended_late_without_result
                                       on the day it ended (never before the day received)
     deadline_passed                   on the first day at whose end it is overdue if still open
     deadline_passed_ended             on the later of that day and the day it ended
@@ -147,6 +147,7 @@ def _parts(sql: _SQL, r: str) -> list[_Part]:
                 "refused": one(f"{r}.state = '{State.REFUSED.value}'"),
                 "withdrawn": one(f"{r}.state = '{State.WITHDRAWN.value}'"),
                 "stopped": one(f"{r}.state = '{State.STOPPED.value}'"),
+                "ended_late_without_result": one(f"NOT {resolved} AND {r}.timeliness = '{Timeliness.LATE.value}'"),
                 "ended_before_received": one(f"{r}.ended_at < {r}.received_at"),
             },
             ended,

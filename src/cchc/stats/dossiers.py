@@ -340,6 +340,18 @@ def _overdue_now(session: Session, u: Unit, w: Window) -> dict[tuple[int, str], 
     return {(unit_id, level): n for unit_id, level, n in session.execute(stmt)}
 
 
+def ended_late_without_result(session: Session, unit: Unit | str | int, start: date, end: date) -> int:
+    """Refused, withdrawn or stopped dossiers ended in the window and classified late (766 2.1, 5.4):
+    from the day counts."""
+    w = window(start, end)
+    u = resolve_unit(session, unit, on=w.end)
+    c = DossierDayCount
+    return int(session.scalar(
+        select(func.coalesce(func.sum(c.ended_late_without_result), 0))
+        .where(c.unit_id.in_(subtree_unit_ids(u)), c.day >= w.start, c.day <= w.end)
+    ))
+
+
 def direct_counts(session: Session, u: Unit, w: Window) -> list[tuple[int, str, dict]]:
     """[(unit_id, level, counts)] counted from the dossiers themselves (the reference for the day counts).
 

@@ -37,6 +37,8 @@ class DossierDayCount(Base):
     refused: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     withdrawn: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     stopped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Of the refused, withdrawn and stopped ones, those classified late (quá hạn): 766 indicators 2.1, 5.4.
+    ended_late_without_result: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Impossible data, counted so that the figures refuse it instead of hiding it: ended before received.
     ended_before_received: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Keyed by the first day at whose end the dossier, if still open, is overdue (never before received).

@@ -14,7 +14,7 @@ depends_on = None
 
 COUNTS = (
     'received_online', 'received_direct', 'received_postal', 'resolved_early', 'resolved_on_time', 'resolved_late',
-    'refused', 'withdrawn', 'stopped', 'ended_before_received', 'deadline_passed', 'deadline_passed_ended',
+    'refused', 'withdrawn', 'stopped', 'ended_late_without_result', 'ended_before_received', 'deadline_passed', 'deadline_passed_ended',
 )
 
 
