@@ -10,6 +10,7 @@ Three properties, on random dossiers in every state (hypothesis):
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -167,6 +168,20 @@ def _assert_same_figures(db, unit, start, end) -> None:
         assert ended_late_without_result(db, unit, start, end) == late_without_result
 
 
+@contextmanager
+def _written(db, P, specs, changes):
+    """The dossiers inserted, then changed, inside a savepoint rolled back afterwards."""
+    nested = db.begin_nested()
+    try:
+        dossiers = _insert(db, P, specs)
+        for index, what, n in changes:
+            _change(db, dossiers, P, index, what, n)
+        db.flush()
+        yield
+    finally:
+        nested.rollback()
+
+
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
@@ -174,15 +189,8 @@ SETTINGS = settings(max_examples=25, deadline=None,
 @SETTINGS
 @given(specs=st.lists(dossier_specs(), max_size=20), changes=CHANGES)
 def test_the_triggers_keep_the_table_the_rebuild_computes(db, province, specs, changes):
-    nested = db.begin_nested()
-    try:
-        dossiers = _insert(db, province, specs)
-        for index, what, n in changes:
-            _change(db, dossiers, province, index, what, n)
-        db.flush()
+    with _written(db, province, specs, changes):
         assert _table(db) == _rebuilt(db)
-    finally:
-        nested.rollback()
 
 
 @SETTINGS
@@ -190,16 +198,9 @@ def test_the_triggers_keep_the_table_the_rebuild_computes(db, province, specs, c
 def test_day_counts_give_the_figures_of_counting_the_dossiers(db, province, specs, changes, a, length):
     start = BASE.date() + timedelta(days=a)
     end = start + timedelta(days=length)
-    nested = db.begin_nested()
-    try:
-        dossiers = _insert(db, province, specs)
-        for index, what, n in changes:
-            _change(db, dossiers, province, index, what, n)
-        db.flush()
+    with _written(db, province, specs, changes):
         _assert_same_figures(db, province.province, start, end)
         _assert_same_figures(db, province.district, start, end)
-    finally:
-        nested.rollback()
 
 
 @SETTINGS
