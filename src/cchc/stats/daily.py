@@ -10,6 +10,7 @@ and day):
                                       on the day it ended (never before the day received)
     deadline_passed                   on the first day at whose end it is overdue if still open
     deadline_passed_ended             on the later of that day and the day it ended
+    ended_before_received             impossible data, counted so that the figures refuse it
 
 and the figures of a window [s, e] are sums over days (cchc.stats.dossiers):
 
@@ -43,6 +44,7 @@ from sqlalchemy.engine import Connection
 
 from cchc.db import Base
 from cchc.dossiers.enums import Channel, State, Timeliness
+from cchc.stats.dossiers import NOT_RECEIVED, RESOLVED, TERMINAL
 from cchc.stats.models import DossierDayCount
 
 TABLE = DossierDayCount.__tablename__
@@ -50,9 +52,6 @@ _DEFER_SETTING = "cchc.day_counts_deferred"  # PostgreSQL: transaction-local, re
 NAME = "dossier_day_counts_sync"  # triggers (…_ins/_upd/_del on SQLite) and the PostgreSQL function
 COUNT_COLUMNS = tuple(c.name for c in DossierDayCount.__table__.columns if not c.primary_key)
 
-_NOT_RECEIVED = (State.SUBMITTED.value, State.NOT_ACCEPTED.value)
-_TERMINAL = (State.FINISHED.value, State.RETURNED.value, State.REFUSED.value, State.WITHDRAWN.value, State.STOPPED.value)
-_RESOLVED = (State.FINISHED.value, State.RETURNED.value)
 
 
 def _in(values) -> str:
@@ -103,9 +102,9 @@ class _Part:
 def _parts(sql: _SQL, r: str) -> list[_Part]:
     """The contributions of the dossier row `r` (NEW, OLD or a table alias)."""
     received = (
-        f"{r}.unit_id IS NOT NULL AND {r}.received_at IS NOT NULL AND {r}.state NOT IN {_in(_NOT_RECEIVED)}"
+        f"{r}.unit_id IS NOT NULL AND {r}.received_at IS NOT NULL AND {r}.state NOT IN {_in(NOT_RECEIVED)}"
     )
-    ended = f"{received} AND {r}.ended_at IS NOT NULL AND {r}.state IN {_in(_TERMINAL)}"
+    ended = f"{received} AND {r}.ended_at IS NOT NULL AND {r}.state IN {_in(TERMINAL)}"
     due, req, done = f"{r}.due_at", f"{r}.supplement_requested_at", f"{r}.supplemented_at"
     overdue_from = (
         f"(CASE WHEN {due} IS NULL THEN NULL WHEN {req} IS NULL OR {due} < {req} THEN {due} "
@@ -116,7 +115,7 @@ def _parts(sql: _SQL, r: str) -> list[_Part]:
     ended_day = sql.later(sql.day(f"{r}.ended_at"), received_day)
     deadline_day = sql.later(sql.overdue_day(overdue_from), received_day)
     online, postal = int(Channel.ONLINE), int(Channel.POSTAL)
-    resolved = f"{r}.state IN {_in(_RESOLVED)}"
+    resolved = f"{r}.state IN {_in(RESOLVED)}"
 
     def one(cond: str) -> str:
         return f"CASE WHEN {cond} THEN 1 ELSE 0 END"
