@@ -80,7 +80,7 @@ _register()
 def main() -> None:
     """Entry point: Vietnamese errors on stderr with exit status 2, never a traceback."""
     try:
-        status = app(standalone_mode=False)  # click returns a typer.Exit's code instead of raising it
+        status = app(prog_name="cchc", standalone_mode=False)  # click returns a typer.Exit's code instead of raising it
     except CchcError as exc:
         err_console.print(f"[bold red]Lỗi:[/] {exc.message}")
         sys.exit(2)
