@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from cchc.stats.catalogue import catalogue_figures
 from cchc.stats.dossiers import dossier_figures
 from cchc.stats.index766 import compute_index
-from cchc.stats.online import online_figures
+from cchc.stats.online import DossierPasses, ask_online, online_figures
 from cchc.stats.periods import Period, period_for
 from cchc.stats.scope import resolve_unit, window
 from cchc.units.models import Unit
@@ -27,18 +27,24 @@ def all_figures(session: Session, unit: Unit | str | int, start: date, end: date
     u = resolve_unit(session, unit, on=w.end)
     p = period if period is not None else period_for(w.start, w.end)
     catalogue = catalogue_figures(session, u, w.start, w.end)
-    online = online_figures(session, u, w.start, w.end, catalogue=catalogue)
+    dossiers = dossier_figures(session, u, w.start, w.end)
+    # The window's new dossiers and its ended dossiers are read once for the online figures and the
+    # 766 index together: both ask their sums of the same passes before the first read.
+    passes = DossierPasses(session, u, w)
+    ask_online(passes)
+    index = compute_index(session, u, w.start, w.end, passes=passes, dossiers=dossiers).as_dict()
+    online = online_figures(session, u, w.start, w.end, catalogue=catalogue, passes=passes)
     digitisation = online.pop("digitisation")
     feedback = online.pop("feedback")
     figures = {
         "period": p.as_dict(),
         "unit": {"code": u.code, "name": u.name, "level": u.level, "kind": u.kind},
-        "dossiers": dossier_figures(session, u, w.start, w.end),
+        "dossiers": dossiers,
         "catalogue": catalogue,
         "online": online,
         "digitisation": digitisation,
         "feedback": feedback,
-        "index766": compute_index(session, u, w.start, w.end).as_dict(),
+        "index766": index,
     }
     figures.update(_reform_and_tasks(session, u, w.start, w.end))
     return figures

@@ -27,11 +27,12 @@ written as SQL conditions that serve both to count and to list what is behind a 
 from __future__ import annotations
 
 import importlib
+import itertools
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, case, exists, func, literal, not_, or_, select, text
+from sqlalchemy import and_, case, exists, false, func, literal, not_, or_, select, text, union
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
@@ -42,9 +43,17 @@ from cchc.errors import ValidationError
 from cchc.procedures.enums import OnlineLevel
 from cchc.procedures.models import Component, Procedure, ProcessStep, Publication
 from cchc.stats.catalogue import competence_condition
-from cchc.stats.dossiers import bucket_conditions, received_condition, relevance_parts, scope_conditions, unit_condition
+from cchc.stats.dossiers import (
+    bucket_conditions,
+    dossier_figures,
+    ended_late_without_result,
+    received_condition,
+    relevance_parts,
+    scope_conditions,
+    unit_condition,
+)
 from cchc.stats.loader import load_definition
-from cchc.stats.online import PAID_ONLINE, feedback_model
+from cchc.stats.online import PAID_ONLINE, DossierPasses, feedback_model
 from cchc.stats.scope import Window, rate, resolve_unit, subtree_condition, window
 from cchc.units.models import Unit
 
@@ -182,6 +191,9 @@ class Spec:
     # subtree with these conditions exists" (counted for every such indicator in one pass, `_count_all`)
     new_exists: tuple | None = None
     factor_of: Spec | None = None  # the rate is multiplied by this spec's rate (3.3: the sync rate of 1.4)
+    # (numerator, denominator) from the per-day counts (`Context.day_figures`) and small queries: the same
+    # numbers as counting the conditions above (which still list the dossiers, `explain_indicator`).
+    from_counts: Callable[[Context], tuple[int, int]] | None = None
 
 
 @dataclass
@@ -190,12 +202,25 @@ class Context:
     unit: Unit
     w: Window
     params: dict
+    passes: DossierPasses | None = None  # the reads of the window's dossiers, shared with the online figures
+    dossiers: dict | None = None  # dossier_figures of the unit and window, when already computed
 
     def __post_init__(self) -> None:
         self.dialect = self.session.get_bind().dialect.name
         self.conds = bucket_conditions(self.w, self.dialect)
         self.competent, self.levels = competence_condition(self.session, self.unit, self.w)
         self._calendar = None
+        self._day_figures = None
+        if self.passes is None:
+            self.passes = DossierPasses(self.session, self.unit, self.w)
+
+    def day_figures(self) -> dict:
+        """The window's dossier figures (from the per-day counts) and ended_late_without_result."""
+        if self._day_figures is None:
+            f = self.dossiers if self.dossiers is not None else dossier_figures(self.session, self.unit, self.w.start, self.w.end)
+            self._day_figures = {**f, "ended_late_without_result": ended_late_without_result(
+                self.session, self.unit, self.w.start, self.w.end)}
+        return self._day_figures
 
     @property
     def calendar(self):
@@ -299,8 +324,18 @@ def _dossier_sync(ctx: Context) -> Spec:
 def _dossier_on_time(ctx: Context) -> Spec:
     in_time = or_(and_(ctx.ended_in_window(), or_(Dossier.timeliness.is_(None), not_(_late()))),
                   ctx.conds["in_progress_within"])
-    return Spec("dossier", denominator=ctx.conds["received_total"], numerator=in_time,
+    return Spec("dossier", denominator=ctx.conds["received_total"], numerator=in_time, from_counts=_on_time_from_counts,
                 note="Hồ sơ đã kết thúc đúng hạn, trước hạn hoặc đang giải quyết trong hạn / tổng hồ sơ tiếp nhận.")
+
+
+def _on_time_from_counts(ctx: Context) -> tuple[int, int]:
+    """2.1 from the day counts: every dossier ended in the window except those classified late
+    (resolved_late, and ended_late_without_result among the refused / withdrawn / stopped ones),
+    plus those in progress within their time, over received_total. Ended in the window and in
+    progress at its end are disjoint parts of received_total, as in the conditions of the spec."""
+    f = ctx.day_figures()
+    ended_in_time = f["resolved_in_time"] + f["refused"] + f["withdrawn"] + f["stopped"] - f["ended_late_without_result"]
+    return ended_in_time + f["in_progress_within"], f["received_total"]
 
 
 @metric("online_procedures")
@@ -420,40 +455,74 @@ def _feedback_satisfaction(ctx: Context) -> Spec:
                 note="Trừ PAKN bị đánh giá không hài lòng (không thích nhiều hơn thích) hoặc quá hạn.")
 
 
-def _disliked_condition():
-    """A dissatisfied rating or a PAKN about the dossier, when those models exist.
+def _disliked_ids():
+    """([SELECT dossier_id …] of a dissatisfied rating, of a PAKN about a dossier), missing: when those models exist.
 
-    Written as `id IN (SELECT dossier_id …)` (never NULL: the sub-queries skip NULL ids) rather than a
-    correlated EXISTS: the database reads the few ratings and PAKN once instead of probing them for
-    each of the window's dossiers."""
-    parts, missing = [], []
+    Never NULL ids: `Dossier.id IN (…)` over them is never NULL, so NOT(…) stays exact."""
+    selects, missing = [], []
     try:
         ratings = importlib.import_module("cchc.ratings.models")
     except ImportError:
         ratings = None
     rating = getattr(ratings, "Rating", None) if ratings else None
     if rating is not None and hasattr(rating, "dossier_id") and hasattr(rating, "satisfaction"):
-        parts.append(Dossier.id.in_(select(rating.dossier_id).where(rating.dossier_id.is_not(None),
-                                                                   rating.satisfaction == NOT_SATISFIED)))
+        selects.append(select(rating.dossier_id.label("dossier_id")).where(rating.dossier_id.is_not(None),
+                                                                           rating.satisfaction == NOT_SATISFIED))
     else:
         missing.append("đánh giá không hài lòng")
     fb = feedback_model()
     if fb is not None and hasattr(fb, "dossier_id"):
-        parts.append(Dossier.id.in_(select(fb.dossier_id).where(fb.dossier_id.is_not(None))))
+        selects.append(select(fb.dossier_id.label("dossier_id")).where(fb.dossier_id.is_not(None)))
     else:
         missing.append("PAKN về hồ sơ")
-    return (or_(*parts) if parts else None), missing
+    return selects, missing
+
+
+def _disliked_condition():
+    """A dissatisfied rating or a PAKN about the dossier, when those models exist.
+
+    Written as `id IN (SELECT dossier_id …)` rather than a correlated EXISTS: the database reads the
+    few ratings and PAKN once instead of probing them for each of the window's dossiers."""
+    selects, missing = _disliked_ids()
+    return (or_(*[Dossier.id.in_(x) for x in selects]) if selects else None), missing
+
+
+def _late_at_end(ctx: Context):
+    """5.4's «late»: ended in the window classified quá hạn, or in progress overdue at its end."""
+    return or_(and_(ctx.ended_in_window(), _late()), ctx.conds["in_progress_overdue"])
 
 
 @metric("dossier_satisfaction")
 def _dossier_satisfaction(ctx: Context) -> Spec:
-    late = or_(and_(ctx.ended_in_window(), _late()), ctx.conds["in_progress_overdue"])
+    late = _late_at_end(ctx)
     disliked, missing = _disliked_condition()
     bad = or_(late, disliked) if disliked is not None else late
     note = "100% trừ tỷ lệ hồ sơ quá hạn và hồ sơ bị đánh giá không hài lòng hoặc có PAKN (mỗi hồ sơ tính một lần)."
     if missing:
         note += " Chưa có dữ liệu: " + ", ".join(missing) + "."
-    return Spec("dossier", denominator=ctx.conds["received_total"], numerator=not_(bad), note=note)
+    return Spec("dossier", denominator=ctx.conds["received_total"], numerator=not_(bad), note=note,
+                from_counts=_satisfaction_from_counts)
+
+
+def _satisfaction_from_counts(ctx: Context) -> tuple[int, int]:
+    """5.4 from the day counts: received_total minus the late dossiers (resolved_late,
+    ended_late_without_result, in_progress_overdue: disjoint parts of received_total) minus the
+    disliked ones that are not late, counted from the few disliked dossiers' ids (the ids joined to
+    the dossiers by primary key, each dossier once), with the spec's own conditions."""
+    f = ctx.day_figures()
+    late = f["resolved_late"] + f["ended_late_without_result"] + f["in_progress_overdue"]
+    selects, _ = _disliked_ids()
+    disliked = 0
+    if selects:
+        ids = (union(*selects) if len(selects) > 1 else selects[0].distinct()).subquery("disliked")
+        disliked = int(ctx.session.scalar(
+            select(func.count())
+            .select_from(ids)
+            .join(Dossier, Dossier.id == ids.c.dossier_id)
+            .join(Procedure, Procedure.id == Dossier.procedure_id)
+            .where(*scope_conditions(ctx.unit, ctx.w, "all"), ctx.conds["received_total"], not_(_late_at_end(ctx)))
+        ))
+    return f["received_total"] - late - disliked, f["received_total"]
 
 
 # ---- counting and listing -----------------------------------------------------------------------
@@ -478,15 +547,11 @@ def _numerator(ctx: Context, spec: Spec):
     return spec.numerator
 
 
-def _count_dossiers(ctx: Context, spec: Spec) -> tuple[int, int]:
-    return _count_dossier_specs(ctx, spec.family, [spec])[0]
-
-
 def _count_dossier_specs(ctx: Context, family: str, specs: list[Spec], *, without_new: bool = False) -> list[tuple[int, int]]:
     """(numerator, denominator) of dossier specs of one family, all in one query per index range.
 
     `without_new`: for the family "all", leave out the slice of dossiers received in the window
-    (counted with the new dossiers' pass, `_count_new_and_procedures`)."""
+    (counted with the new dossiers' read, `_count_all`)."""
     cols = []
     for i, spec in enumerate(specs):
         cols += [_sum(and_(spec.denominator, spec.numerator)).label(f"n{i}"), _sum(spec.denominator).label(f"d{i}")]
@@ -560,55 +625,8 @@ def _without_jit(session: Session, stmt):
         session.execute(text("SELECT set_config('jit', :v, true)"), {"v": before})
 
 
-def _count_new_and_procedures(ctx: Context, dossier_specs: list[Spec], procedure_specs: list[Spec]) -> list[tuple[int, int]]:
-    """Dossier specs over the window's new dossiers (the "new" family, or the first slice of "all")
-    and every procedure spec, in one query.
-
-    The dossiers received in the window in the unit's subtree are read once, grouped by procedure:
-    the sums of the dossier specs, and for each `new_exists` spec whether the procedure has such a
-    dossier (MAX of a flag). The outer query runs over every procedure joined to those groups: it adds
-    up the dossier sums, and counts the procedures in competence meeting each procedure spec
-    (instead of an EXISTS per procedure and indicator, each reading the window's dossiers again).
-    """
-    inner_cols = []
-    for i, spec in enumerate(dossier_specs):
-        inner_cols += [_sum(and_(spec.denominator, spec.numerator)).label(f"n{i}"), _sum(spec.denominator).label(f"d{i}")]
-    exists_specs = [(j, spec) for j, spec in enumerate(procedure_specs) if spec.new_exists is not None]
-    for j, spec in exists_specs:
-        inner_cols.append(func.max(case((and_(*spec.new_exists), 1), else_=0)).label(f"e{j}"))
-    outer_cols = []
-    if inner_cols:
-        inner = (
-            _dossier_base(ctx, Spec("dossier", family="new"), Dossier.procedure_id.label("pid"), *inner_cols)
-            .group_by(Dossier.procedure_id)
-            .subquery()
-        )
-        outer_cols += [func.coalesce(func.sum(getattr(inner.c, f"{x}{i}")), 0).label(f"{x}{i}")
-                       for i in range(len(dossier_specs)) for x in ("n", "d")]
-    for j, spec in enumerate(procedure_specs):
-        num = (getattr(inner.c, f"e{j}") == 1) if spec.new_exists is not None else spec.numerator
-        outer_cols += [_sum(and_(ctx.competent, spec.denominator, num)).label(f"pn{j}"),
-                       _sum(and_(ctx.competent, spec.denominator)).label(f"pd{j}")]
-    if not outer_cols:
-        return []
-    stmt = select(*outer_cols).select_from(Procedure)
-    if inner_cols:
-        stmt = stmt.outerjoin(inner, inner.c.pid == Procedure.id)
-    row = ctx.session.execute(stmt).one()._mapping
-    return ([(int(row[f"n{i}"]), int(row[f"d{i}"])) for i in range(len(dossier_specs))]
-            + [(int(row[f"pn{j}"]), int(row[f"pd{j}"])) for j in range(len(procedure_specs))])
-
-
 def _count_one(ctx: Context, spec: Spec) -> tuple[int, int]:
-    if spec.kind == "dossier":
-        return _count_dossiers(ctx, spec)
-    if spec.kind == "procedure":
-        row = ctx.session.execute(
-            select(_sum(and_(spec.denominator, _numerator(ctx, spec))).label("n"), _sum(spec.denominator).label("d"))
-            .select_from(Procedure)
-            .where(ctx.competent)
-        ).one()
-        return int(row.n), int(row.d)
+    """A feedback or listed spec."""
     if spec.kind == "feedback":
         row = ctx.session.execute(_feedback_base(ctx, spec, _sum(and_(spec.denominator, spec.numerator)).label("n"),
                                                  _sum(spec.denominator).label("d"))).one()
@@ -616,11 +634,18 @@ def _count_one(ctx: Context, spec: Spec) -> tuple[int, int]:
     return len(spec.num_codes or []), len(spec.den_codes or [])
 
 
-def _count_all(ctx: Context, specs: list[Spec]) -> dict[int, tuple[int, int]]:
+_TAGS = itertools.count()  # a prefix per counting, so that sums asked of shared passes never collide
+
+
+def _count_all(ctx: Context, specs: list[Spec], *, direct: bool = False) -> dict[int, tuple[int, int]]:
     """{id(spec): (numerator, denominator)} of every spec (and of the specs their rates are multiplied by).
 
-    The dossier specs of a family share one pass over their index ranges, the procedure specs share
-    the pass over the window's new dossiers: a handful of queries for the whole index.
+    Specs with `from_counts` come from the per-day counts (unless `direct`: then their conditions are
+    counted like any other, as `explain_indicator` does). The other dossier specs are sums asked of
+    the reads of the window's dossiers (`ctx.passes`: the new dossiers grouped by level and
+    procedure, the ended ones), with the procedure specs' «the procedure has such a new dossier»
+    flags; the slices before the window of "all" specs are one query each. The procedure specs are
+    then one query over the procedures in competence: a handful of queries for the whole index.
     """
     wanted: list[Spec] = []
     for spec in specs:
@@ -628,29 +653,63 @@ def _count_all(ctx: Context, specs: list[Spec]) -> dict[int, tuple[int, int]]:
             if x is not None and all(x is not y for y in wanted):
                 wanted.append(x)
     out: dict[int, tuple[int, int]] = {}
-    by_family: dict[str, list[Spec]] = {}
+    by_family: dict[str, list[Spec]] = {"new": [], "ended": [], "all": []}
     procedures: list[Spec] = []
     for spec in wanted:
-        if spec.kind == "dossier":
-            by_family.setdefault(spec.family, []).append(spec)
+        if spec.from_counts is not None and not direct:
+            out[id(spec)] = spec.from_counts(ctx)
+        elif spec.kind == "dossier":
+            by_family[spec.family].append(spec)
         elif spec.kind == "procedure":
             procedures.append(spec)
         else:
             out[id(spec)] = _count_one(ctx, spec)
-    # The window's new dossiers are read once: for the "new" specs, the procedure specs, and the
-    # first slice of the "all" specs (relevance_parts(w)[0] is the "new" family's range).
-    new, whole = by_family.pop("new", []), by_family.pop("all", [])
-    counted = _count_new_and_procedures(ctx, new + whole, procedures)
-    for spec, counts in zip(new + procedures, counted[:len(new)] + counted[len(new) + len(whole):]):
-        out[id(spec)] = counts
+    # Every sum is asked before the first read: each slice is read once, for every spec, and for the
+    # online figures when the passes are shared. The window's new dossiers are the "new" family's
+    # range and the first slice of the "all" family (relevance_parts(w)[0]).
+    tag = f"ix{next(_TAGS)}"
+    asked: list[tuple[Spec, str, str]] = []
+    for family, group in (("new", by_family["new"] + by_family["all"]), ("ended", by_family["ended"])):
+        for spec in group:
+            name = f"{tag}_{len(asked)}"
+            ctx.passes.add(family, f"{name}_n", and_(spec.denominator, spec.numerator))
+            ctx.passes.add(family, f"{name}_d", spec.denominator)
+            asked.append((spec, family, name))
+    flags: dict[int, str] = {}
+    for j, spec in enumerate(procedures):
+        if spec.new_exists is not None:
+            flags[j] = f"{tag}_e{j}"
+            ctx.passes.add("new", flags[j], and_(*spec.new_exists))
+    for spec, family, name in asked:
+        out[id(spec)] = (ctx.passes.total(family, f"{name}_n"), ctx.passes.total(family, f"{name}_d"))
+    whole = by_family["all"]
     if whole:
-        rest = _count_dossier_specs(ctx, "all", whole, without_new=True)
-        for spec, first, other in zip(whole, counted[len(new):len(new) + len(whole)], rest):
+        for spec, other in zip(whole, _count_dossier_specs(ctx, "all", whole, without_new=True), strict=True):
+            first = out[id(spec)]
             out[id(spec)] = (first[0] + other[0], first[1] + other[1])
-    for family, group in by_family.items():
-        for spec, counts in zip(group, _count_dossier_specs(ctx, family, group)):
+    if procedures:
+        for spec, counts in zip(procedures, _count_procedures(ctx, procedures, flags), strict=True):
             out[id(spec)] = counts
     return out
+
+
+def _count_procedures(ctx: Context, specs: list[Spec], flags: dict[int, str]) -> list[tuple[int, int]]:
+    """(numerator, denominator) of procedure specs: the procedures in competence meeting each, one query.
+
+    A `new_exists` numerator — the procedure has a dossier received in the window in the unit's
+    subtree meeting those conditions — is «one of the procedures whose rows in the new dossiers' read
+    have the flag» (`flags[j]`, the name of that sum), instead of an EXISTS per procedure reading
+    the dossiers again."""
+    cols = []
+    for j, spec in enumerate(specs):
+        if j in flags:
+            ids = sorted({r["procedure_id"] for r in ctx.passes.rows("new") if r[flags[j]]})
+            num = Procedure.id.in_(ids) if ids else false()
+        else:
+            num = spec.numerator
+        cols += [_sum(and_(spec.denominator, num)).label(f"n{j}"), _sum(spec.denominator).label(f"d{j}")]
+    row = ctx.session.execute(select(*cols).select_from(Procedure).where(ctx.competent)).one()._mapping
+    return [(int(row[f"n{j}"] or 0), int(row[f"d{j}"] or 0)) for j in range(len(specs))]
 
 
 def _count(ctx: Context, spec: Spec) -> tuple[int, int]:
@@ -749,11 +808,15 @@ def _evaluate(ctx: Context, ind: dict, group: dict, zero_rule: str) -> Indicator
     return _result(ind, group, spec, _count_all(ctx, [spec]), zero_rule)
 
 
-def compute_index(session: Session, unit: Unit | str | int, start: date, end: date) -> IndexResult:
+def compute_index(session: Session, unit: Unit | str | int, start: date, end: date, *,
+                  passes: DossierPasses | None = None, dossiers: dict | None = None) -> IndexResult:
     """The 766 index of `unit` (and everything under it) for the window [start, end].
 
     Every indicator's spec is built first, then all are counted together (`_count_all`): the
     dossiers of each index range are read once for the whole index rather than once per indicator.
+    `passes`: the reads of the window's dossiers shared with the online figures (`all_figures`);
+    `dossiers`: `dossier_figures` of the same unit and window, already computed. The result is the
+    same with or without them.
     """
     defn = definition()
     w = window(start, end)
@@ -761,7 +824,7 @@ def compute_index(session: Session, unit: Unit | str | int, start: date, end: da
     zero_rule = str(defn.get("zero_denominator", "not_scored"))
     if zero_rule not in ("not_scored", "zero", "full"):
         raise ValidationError("Tệp index766.yaml: zero_denominator phải là not_scored, zero hoặc full.")
-    ctx = Context(session, u, w, {})
+    ctx = Context(session, u, w, {}, passes=passes, dossiers=dossiers)
     specs = [(g, [(ind, _spec(ctx, ind, g)) for ind in g.get("indicators", [])]) for g in defn["groups"]]
     counts = _count_all(ctx, [s for _, items in specs for _, s in items if isinstance(s, Spec)])
     groups = []
@@ -804,7 +867,7 @@ def explain_indicator(session: Session, unit: Unit | str | int, start: date, end
     except NotComputable as exc:
         return {**base, "kind": None, "computable": False, "note": str(exc),
                 "numerator": None, "denominator": None, "numerator_codes": [], "denominator_codes": []}
-    counts = _count_all(ctx, [spec])
+    counts = _count_all(ctx, [spec], direct=True)  # the spec's own conditions: the codes listed are those counted
     n, d = counts[id(spec)]
     kind = {"dossier": "ho_so", "procedure": "thu_tuc", "feedback": "pakn", "listed": "thu_tuc"}[spec.kind]
     return {

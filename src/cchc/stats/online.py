@@ -9,7 +9,8 @@
     digitisation on receipt (new dossiers with digitised components) and of results (resolved
     dossiers with an electronic result), total and by level; PAKN received / resolved in the window.
 Every count is a SQL aggregate; the dossiers received in the window are read once, counted per level
-and procedure (`new_dossier_groups`), and those few rows added up. The dossier conditions are those
+and procedure (`new_dossier_groups`), and those few rows added up; the dossiers ended in the window
+are read once, counted per level. Both reads are a `DossierPasses`, which the 766 index shares. The dossier conditions are those
 of `stats.dossiers`.
 """
 
@@ -49,30 +50,90 @@ def _dossier_scope(session: Session, u: Unit, w: Window, family: str):
     return conds, scope_conditions(u, w, family)
 
 
-def new_dossier_groups(session: Session, u: Unit, w: Window) -> list:
+class DossierPasses:
+    """The window's new dossiers and its ended dossiers, each read once for every figure that needs them.
+
+    A consumer asks for the sums it needs (`add(family, name, condition)`: the number of the family's
+    dossiers meeting the condition) before the family is first read; `rows(family)` then runs one
+    grouped query with every sum asked and keeps its rows:
+
+        new     received in the window in the unit's subtree (scope "new": one index range), grouped
+                by level, procedure and the procedure's online level
+        ended   ended in the window (scope "ended"), grouped by level
+
+    `online_figures` and `compute_index` each make their own when called alone; `all_figures` makes
+    one and passes it to both, so that each slice of dossiers is read once for the whole report. The
+    conditions may use the columns of Dossier and of its Procedure (joined: procedure_id is a
+    non-null foreign key, the join keeps every dossier).
+    """
+
+    GROUPS = {"new": ("level", "procedure_id", "online_level"), "ended": ("level",)}
+
+    def __init__(self, session: Session, u: Unit, w: Window):
+        self.session, self.unit, self.w = session, u, w
+        self.conds, _ = _dossier_scope(session, u, w, "new")
+        self._sums: dict[str, dict[str, object]] = {family: {} for family in self.GROUPS}
+        self._rows: dict[str, list] = {}
+
+    def add(self, family: str, name: str, cond) -> None:
+        """Ask for the number of the family's dossiers meeting `cond`, as column `name` of its rows.
+
+        Asking again for a name already asked is a no-op (the consumer's own conditions, the same
+        each time); asking for a new sum once the family has been read is a programming error."""
+        if name in self._sums[family]:
+            return
+        if family in self._rows:
+            raise RuntimeError(f"DossierPasses: «{name}» asked after the {family} dossiers were read")
+        self._sums[family][name] = cond
+
+    def rows(self, family: str) -> list:
+        if family not in self._rows:
+            self._rows[family] = self._read(family)
+        return self._rows[family]
+
+    def total(self, family: str, name: str) -> int:
+        return sum(int(r[name] or 0) for r in self.rows(family))
+
+    def _read(self, family: str) -> list:
+        keys = {"level": Dossier.level, "procedure_id": Dossier.procedure_id, "online_level": Procedure.online_level}
+        group = [keys[k] for k in self.GROUPS[family]]
+        sums = [_sum(cond).label(name) for name, cond in self._sums[family].items()]
+        where = scope_conditions(self.unit, self.w, family)
+        if family == "new":
+            where = [*where, self.conds["new_total"]]
+        stmt = (
+            select(*group, *sums)
+            .select_from(Dossier)
+            .join(Procedure, Procedure.id == Dossier.procedure_id)
+            .where(*where)
+            .group_by(*group)
+        )
+        return [row._mapping for row in self.session.execute(stmt)]
+
+
+def ask_online(passes: DossierPasses) -> None:
+    """Ask `passes` for the sums the online figures read (before any consumer reads them): on the new
+    dossiers per level and procedure — total, online, with a fee, paid online (with a fee), with
+    digitised components; on the ended ones per level — resolved, and of them with an electronic result."""
+    conds = passes.conds
+    fee = Dossier.fee_amount > 0
+    resolved = conds["resolved_total"]
+    for name, cond in (("total", conds["new_total"]), ("online", Dossier.channel == int(Channel.ONLINE)),
+                       ("fee", fee), ("paid_online", and_(fee, Dossier.paid_online.in_(PAID_ONLINE))),
+                       ("digitized", Dossier.components_digitized.is_(True))):
+        passes.add("new", name, cond)
+    passes.add("ended", "resolved", resolved)
+    passes.add("ended", "result_digitized", and_(resolved, Dossier.result_digitized.is_(True)))
+
+
+def new_dossier_groups(session: Session, u: Unit, w: Window, passes: DossierPasses | None = None) -> list:
     """The dossiers received in the window in the unit's subtree, read once (one index range) and
     counted by the database per level and procedure: total, online, with a fee, paid online, with
     digitised components. At most (levels × procedures) rows; what 6.2–6.5 and the digitisation on
     receipt need is added up from them."""
-    conds, scope = _dossier_scope(session, u, w, "new")
-    fee = Dossier.fee_amount > 0
-    stmt = (
-        select(
-            Dossier.level,
-            Dossier.procedure_id,
-            Procedure.online_level,
-            _sum(conds["new_total"]).label("total"),
-            _sum(Dossier.channel == int(Channel.ONLINE)).label("online"),
-            _sum(fee).label("fee"),
-            _sum(and_(fee, Dossier.paid_online.in_(PAID_ONLINE))).label("paid_online"),
-            _sum(Dossier.components_digitized.is_(True)).label("digitized"),
-        )
-        .select_from(Dossier)
-        .join(Procedure, Procedure.id == Dossier.procedure_id)
-        .where(*scope, conds["new_total"])
-        .group_by(Dossier.level, Dossier.procedure_id, Procedure.online_level)
-    )
-    return [row._mapping for row in session.execute(stmt)]
+    passes = passes if passes is not None else DossierPasses(session, u, w)
+    ask_online(passes)
+    return passes.rows("new")
 
 
 def services_and_dossiers(session: Session, u: Unit, w: Window, groups: list | None = None) -> dict:
@@ -101,21 +162,17 @@ def services_and_dossiers(session: Session, u: Unit, w: Window, groups: list | N
 
 
 def digitisation_figures(session: Session, unit: Unit | str | int, start: date, end: date, *,
-                         groups: list | None = None) -> dict:
+                         groups: list | None = None, passes: DossierPasses | None = None) -> dict:
     """Digitisation on receipt (new dossiers with components_digitized) and of results (resolved
-    dossiers with result_digitized), total and by level. `groups`: `new_dossier_groups` already read."""
+    dossiers with result_digitized), total and by level. `groups`: `new_dossier_groups` already read;
+    `passes`: the shared reads of the window's dossiers (`DossierPasses`)."""
     w = window(start, end)
     u = resolve_unit(session, unit, on=w.end)
-    groups = groups if groups is not None else new_dossier_groups(session, u, w)
+    passes = passes if passes is not None else DossierPasses(session, u, w)
+    ask_online(passes)
+    groups = groups if groups is not None else passes.rows("new")
     rows = [("receipt", g["level"], g["total"], g["digitized"]) for g in groups]
-    conds, scope = _dossier_scope(session, u, w, "ended")
-    resolved = conds["resolved_total"]
-    stmt = (
-        select(Dossier.level, _sum(resolved).label("total"), _sum(and_(resolved, Dossier.result_digitized.is_(True))).label("digitized"))
-        .where(*scope)
-        .group_by(Dossier.level)
-    )
-    rows += [("result", level, total, digitized) for level, total, digitized in session.execute(stmt)]
+    rows += [("result", g["level"], g["resolved"], g["result_digitized"]) for g in passes.rows("ended")]
     keys = ("receipt_total", "receipt_digitized", "result_total", "result_digitized")
     per = {lv: dict.fromkeys(keys, 0) for lv in LEVELS}
     for prefix, level, total, digitized in rows:
@@ -168,18 +225,23 @@ def feedback_figures(session: Session, unit: Unit | str | int, start: date, end:
     return {"available": True, "received": received, "resolved": resolved, "rate": rate(resolved, received)}
 
 
-def online_figures(session: Session, unit: Unit | str | int, start: date, end: date, *, catalogue: dict | None = None) -> dict:
-    """Seed 004 Biểu mẫu 7 mục 6 (6.1–6.5), online payment, digitisation and PAKN."""
+def online_figures(session: Session, unit: Unit | str | int, start: date, end: date, *, catalogue: dict | None = None,
+                   passes: DossierPasses | None = None) -> dict:
+    """Seed 004 Biểu mẫu 7 mục 6 (6.1–6.5), online payment, digitisation and PAKN.
+
+    `passes`: the reads of the window's dossiers shared with other figures (`all_figures` passes the
+    one `compute_index` used); the figures are the same with or without it."""
     w = window(start, end)
     u = resolve_unit(session, unit, on=w.end)
     cat = catalogue if catalogue is not None else catalogue_figures(session, u, w.start, w.end)
-    groups = new_dossier_groups(session, u, w)
+    passes = passes if passes is not None else DossierPasses(session, u, w)
+    groups = new_dossier_groups(session, u, w, passes)
     out = {
         "full_online": _pair(cat["online"]["eligible_full_online"], cat["online"]["eligible_full_online_provided"],
                              "eligible", "provided"),
         **services_and_dossiers(session, u, w, groups),
         "fee_procedures": _pair(cat["fees"]["with_fee"], cat["fees"]["online_integrated"], "with_fee", "integrated"),
     }
-    out["digitisation"] = digitisation_figures(session, u, w.start, w.end, groups=groups)
+    out["digitisation"] = digitisation_figures(session, u, w.start, w.end, groups=groups, passes=passes)
     out["feedback"] = feedback_figures(session, u, w.start, w.end)
     return out
