@@ -15,6 +15,8 @@ reports.output.write_report). The parts are timed by wrapping the functions the 
     online         stats.online.online_figures (6.1–6.5, digitisation, PAKN)
     dossiers       stats.dossiers.dossier_figures (the period's buckets)
     index766       stats.index766.compute_index
+    dossier_reads  stats.online.DossierPasses._read: the reads of the window's new and ended dossiers,
+                   shared by online and index766 (inside whichever asks first: index766)
     reform_tasks   the CCHC registers and the assigned tasks
     all_figures    the whole of stats.figures.all_figures (the five above and their glue)
     trend          the dossier figures of the previous periods (assembly.default_trend)
@@ -131,6 +133,8 @@ def measure(db: str, url: str | None, rows: int, scope: str, sqlite_mmap: bool) 
         clock.wrap(figures_mod, "dossier_figures", "dossiers")
         clock.wrap(figures_mod, "compute_index", "index766")
         clock.wrap(figures_mod, "_reform_and_tasks", "reform_tasks")
+        if hasattr(figures_mod, "DossierPasses"):  # the reads of the window's dossiers shared by online and 766
+            clock.wrap(figures_mod.DossierPasses, "_read", "dossier_reads")
         clock.wrap(figures_mod, "all_figures", "all_figures")
         clock.wrap(assembly, "default_trend", "trend")
         clock.wrap(charts, "render_charts", "charts")
@@ -160,8 +164,8 @@ def measure(db: str, url: str | None, rows: int, scope: str, sqlite_mmap: bool) 
 
 
 def _summary(r: dict) -> str:
-    order = ("catalogue", "online", "dossiers", "index766", "reform_tasks", "all_figures", "trend", "assemble",
-             "charts", "docx", "total")
+    order = ("catalogue", "online", "dossiers", "index766", "dossier_reads", "reform_tasks", "all_figures", "trend",
+             "assemble", "charts", "docx", "total")
     lines = [f"{r['db']} {r['rows']:,} hồ sơ, {r['scope']} ({r['unit']}), {r['period']}, tải {r['load_average_before']}"]
     for name in order:
         p = r["parts"].get(name)

@@ -145,3 +145,21 @@ def test_a_sum_asked_after_the_read_is_refused(db, province):
     ask_online(passes)  # the same sums again: nothing to do
     with pytest.raises(RuntimeError):
         compute_index(db, province.province, BASE.date(), BASE.date() + timedelta(days=30), passes=passes)
+
+
+def test_the_window_comparisons_are_dropped_from_the_sums_only_outside_sub_queries(db, province):
+    """Inside the sums of the new dossiers' read, «received in the window» is TRUE for every row read;
+    the same comparison inside a sub-query is about other rows and stays."""
+    from sqlalchemy import exists
+    from sqlalchemy.dialects import sqlite
+
+    from cchc.dossiers.models import Dossier
+
+    w = window(BASE.date(), BASE.date() + timedelta(days=30))
+    passes = DossierPasses(db, province.province, w)
+    inner = exists(select(Dossier.id).where(Dossier.received_at >= w.begin))
+    cond = and_(Dossier.received_at >= w.begin, Dossier.received_at < w.stop, Dossier.synced_dvcqg.is_(True), inner)
+    sql = str(passes._within("new", cond).compile(dialect=sqlite.dialect()))
+    assert sql.count("received_at >=") == 1 and "received_at <" not in sql and "EXISTS" in sql
+    other = Dossier.received_at >= w.begin + timedelta(days=1)  # another instant: not implied, kept
+    assert "received_at >=" in str(passes._within("new", other).compile(dialect=sqlite.dialect()))
