@@ -10,7 +10,8 @@ written as SQL conditions that serve both to count and to list what is behind a 
   1.3 procedures published with every part (name, process steps, way of submitting, components,
       time limit, subject, resolving agency)
   1.4 dossiers received in the window synced to DVCQG
-  2.1 dossiers ended in time or still within time / dossiers received (received_total of the figures)
+  2.1 dossiers ended in time or still within time / dossiers received (received_total of the figures);
+      counted from the per-day counts (`_on_time_from_counts`)
   3.1 procedures with an online service (toàn trình or một phần) / procedures in competence
   3.3 online dossiers (with an electronic result when the procedure issues a paper) / dossiers
       received, × the sync rate of 1.4
@@ -21,7 +22,11 @@ written as SQL conditions that serve both to count and to list what is behind a 
   4.3 dossiers reusing digitised data; 4.4 dossiers with files from the personal data store;
   4.5a procedures with dossiers using population data / procedures for citizens; 4.5b such dossiers
   5.2 PAKN handled within the deadlines; 5.3 PAKN not disliked and not overdue;
-  5.4 100% − (late dossiers + dossiers disliked or complained about) / dossiers received.
+  5.4 100% − (late dossiers + dossiers disliked or complained about) / dossiers received; the late
+      ones from the per-day counts, the disliked ones that are not late from their ids.
+
+The other dossier indicators are sums asked of one read of the window's new dossiers and one of its
+ended dossiers (`stats.online.DossierPasses`), which the online figures share in `all_figures`.
 """
 
 from __future__ import annotations
