@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import and_, select
 
+from cchc.db import utcnow
 from cchc.feedback.models import Feedback
 from cchc.ratings.models import Rating
 from cchc.stats.figures import all_figures
@@ -112,6 +113,35 @@ def test_on_time_and_satisfaction_from_the_day_counts_equal_the_direct_count(db,
 
 
 @SETTINGS
+@given(specs=st.lists(dossier_specs(), max_size=15), dislikes=DISLIKES, back=st.integers(0, 40), ahead=st.integers(0, 40))
+def test_a_window_not_over_yet_gives_the_direct_count_too(db, province, specs, dislikes, back, ahead):
+    """Open dossiers are judged now (due earlier today: overdue; later today: not yet), as the direct count does."""
+    now = utcnow()
+    shift = datetime(now.year, now.month, now.day) - (BASE + timedelta(days=60))
+    moved = []
+    for spec in specs:
+        spec = dict(spec)
+        for k in ("received", "due", "ended", "requested", "supplemented"):
+            if spec[k] is not None:
+                spec[k] = spec[k] + shift
+        if spec["received"] is not None and spec["received"] > now:
+            continue  # received in the future: nothing to judge now
+        if spec["ended"] is not None and spec["ended"] > now:
+            spec["ended"] = now
+        moved.append(spec)
+    start, end = now.date() - timedelta(days=back), now.date() + timedelta(days=ahead)
+    nested = db.begin_nested()
+    try:
+        _disliked(db, _insert(db, province, moved), dislikes)
+        fast = {i.id: i for i in compute_index(db, province.province, start, end).indicators}
+        for iid in ("2.1", "5.4"):
+            direct = explain_indicator(db, province.province, start, end, iid, limit=0)
+            assert (fast[iid].numerator, fast[iid].denominator) == (direct["numerator"], direct["denominator"]), iid
+    finally:
+        nested.rollback()
+
+
+@SETTINGS
 @given(specs=st.lists(dossier_specs(), max_size=25), flags=FLAGS, dislikes=DISLIKES, a=st.integers(0, 130),
        length=st.integers(0, 95))
 def test_shared_reads_give_the_figures_of_each_called_alone(db, province, specs, flags, dislikes, a, length):
@@ -163,3 +193,26 @@ def test_the_window_comparisons_are_dropped_from_the_sums_only_outside_sub_queri
     assert sql.count("received_at >=") == 1 and "received_at <" not in sql and "EXISTS" in sql
     other = Dossier.received_at >= w.begin + timedelta(days=1)  # another instant: not implied, kept
     assert "received_at >=" in str(passes._within("new", other).compile(dialect=sqlite.dialect()))
+
+
+def test_impossible_data_is_counted_with_the_conditions_as_before(db, province):
+    """A dossier ended before it was received makes the day counts refuse (dossier_figures raises); the
+    index alone still counts 2.1 and 5.4 from their conditions, as it did before the day counts."""
+    from datetime import date
+
+    from cchc.dossiers.enums import State
+    from cchc.stats.dossiers import FiguresInconsistent, dossier_figures
+    from tests.stats.conftest import add_dossier
+
+    add_dossier(db, province.commune_new, province.proc_xa, State.FINISHED, datetime(2025, 7, 1, 8),
+                ended_at=datetime(2025, 6, 1, 8))
+    add_dossier(db, province.commune_new, province.proc_xa, State.REFUSED, datetime(2025, 7, 2, 8),
+                ended_at=datetime(2025, 7, 3, 8), timeliness="qua_han")
+    db.flush()
+    start, end = date(2025, 7, 1), date(2025, 9, 30)
+    with pytest.raises(FiguresInconsistent):
+        dossier_figures(db, province.province, start, end)
+    fast = {i.id: i for i in compute_index(db, province.province, start, end).indicators}
+    for iid, expected in (("2.1", (0, 2)), ("5.4", (1, 2))):  # 5.4: the impossible one is not late
+        direct = explain_indicator(db, province.province, start, end, iid, limit=0)
+        assert (fast[iid].numerator, fast[iid].denominator) == (direct["numerator"], direct["denominator"]) == expected, iid

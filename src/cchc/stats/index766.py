@@ -49,6 +49,7 @@ from cchc.procedures.enums import OnlineLevel
 from cchc.procedures.models import Component, Procedure, ProcessStep, Publication
 from cchc.stats.catalogue import competence_condition
 from cchc.stats.dossiers import (
+    FiguresInconsistent,
     bucket_conditions,
     dossier_figures,
     ended_late_without_result,
@@ -662,8 +663,14 @@ def _count_all(ctx: Context, specs: list[Spec], *, direct: bool = False) -> dict
     procedures: list[Spec] = []
     for spec in wanted:
         if spec.from_counts is not None and not direct:
-            out[id(spec)] = spec.from_counts(ctx)
-        elif spec.kind == "dossier":
+            try:
+                out[id(spec)] = spec.from_counts(ctx)
+                continue
+            except FiguresInconsistent:
+                # The day counts refuse impossible data (a dossier ended before it was received); the
+                # index counts the conditions as it always did (the report refuses such data anyway).
+                pass
+        if spec.kind == "dossier":
             by_family[spec.family].append(spec)
         elif spec.kind == "procedure":
             procedures.append(spec)
