@@ -35,7 +35,6 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,7 +44,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # The bench data and its connection come from bench/stats.py (names kept stable for this script).
-from stats import DISTRICT, PERIOD, PROVINCE, RESULTS, _engine  # noqa: E402
+from stats import DISTRICT, PERIOD, PROVINCE, RESULTS, _engine, measure_in_fresh_process  # noqa: E402
 
 SCOPES = {"province": PROVINCE, "district": DISTRICT}
 SQLITE_TUNING = ("PRAGMA mmap_size=8589934592", "PRAGMA cache_size=-262144")  # --sqlite-mmap
@@ -202,14 +201,7 @@ def main() -> None:
                 cmd += ["--url", args.url]
             if args.sqlite_mmap:
                 cmd.append("--sqlite-mmap")
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-            if proc.returncode != 0:
-                sys.stderr.write(proc.stderr)
-                raise SystemExit(proc.returncode)
-            result = json.loads(proc.stdout.strip().splitlines()[-1])
-            with open(RESULTS / "report.jsonl", "a", encoding="utf-8") as fh:
-                fh.write(json.dumps(result, ensure_ascii=False) + "\n")
-            print(_summary(result), flush=True)
+            print(_summary(measure_in_fresh_process(cmd, "report.jsonl")), flush=True)
 
 
 if __name__ == "__main__":

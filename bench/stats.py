@@ -261,6 +261,20 @@ def _ensure_day_counts(engine: Engine) -> None:
 
 # ---- measurement (in a fresh process) ----------------------------------------------------------
 
+def measure_in_fresh_process(cmd: list[str], jsonl: str) -> dict:
+    """Run `cmd` (this script or bench/report.py with --measure-only), whose last stdout line is a JSON
+    result; append that line to bench/results/<jsonl> and return it. Stops on the child's error."""
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(proc.returncode)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with open(RESULTS / jsonl, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(result, ensure_ascii=False) + "\n")
+    return result
+
+
 def _cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
@@ -331,14 +345,7 @@ def main() -> None:
         cmd += ["--url", args.url]
     if args.direct:
         cmd.append("--direct")
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stderr)
-        raise SystemExit(proc.returncode)
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    with open(RESULTS / "stats.jsonl", "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(result, ensure_ascii=False) + "\n")
+    result = measure_in_fresh_process(cmd, "stats.jsonl")
     print(json.dumps(result, ensure_ascii=False, indent=2))
 
 

@@ -88,6 +88,24 @@ def _insert(db, P, specs) -> list[Dossier]:
     return out
 
 
+def moved_to_today(specs: list[dict], now: datetime, keep_future_receipts: bool = False) -> list[dict]:
+    """The specs shifted so that their 60th day is today (some due earlier today, some later, some
+    tomorrow), nothing ended after now; dossiers received after now dropped unless kept."""
+    shift = datetime(now.year, now.month, now.day) - (BASE + timedelta(days=60))
+    moved = []
+    for spec in specs:
+        spec = dict(spec)
+        for k in ("received", "due", "ended", "requested", "supplemented"):
+            if spec[k] is not None:
+                spec[k] = spec[k] + shift
+        if not keep_future_receipts and spec["received"] is not None and spec["received"] > now:
+            continue
+        if spec["ended"] is not None and spec["ended"] > now:
+            spec["ended"] = now
+        moved.append(spec)
+    return moved
+
+
 def _table(db) -> dict:
     """The counts as {(unit, level, day): (non-zero cells)}, rows of zeros left out."""
     c = DossierDayCount
@@ -208,16 +226,7 @@ def test_day_counts_give_the_figures_of_counting_the_dossiers(db, province, spec
 def test_a_window_not_over_yet_is_judged_now(db, province, specs, back, ahead):
     """Dossiers moved around today: some due earlier today, some later today, some tomorrow."""
     now = utcnow()
-    shift = datetime(now.year, now.month, now.day) - (BASE + timedelta(days=60))
-    moved = []
-    for s in specs:
-        s = dict(s)
-        for k in ("received", "due", "ended", "requested", "supplemented"):
-            if s[k] is not None:
-                s[k] = s[k] + shift
-        if s["ended"] is not None and s["ended"] > now:
-            s["ended"] = now
-        moved.append(s)
+    moved = moved_to_today(specs, now, keep_future_receipts=True)
     start, end = now.date() - timedelta(days=back), now.date() + timedelta(days=ahead)
     nested = db.begin_nested()
     try:

@@ -35,7 +35,7 @@ from cchc.stats.index766 import (
 )
 from cchc.stats.online import DossierPasses, ask_online, online_figures
 from cchc.stats.scope import resolve_unit, window
-from tests.stats.test_day_counts import BASE, _insert, dossier_specs
+from tests.stats.test_day_counts import BASE, _insert, dossier_specs, moved_to_today
 
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -117,18 +117,7 @@ def test_on_time_and_satisfaction_from_the_day_counts_equal_the_direct_count(db,
 def test_a_window_not_over_yet_gives_the_direct_count_too(db, province, specs, dislikes, back, ahead):
     """Open dossiers are judged now (due earlier today: overdue; later today: not yet), as the direct count does."""
     now = utcnow()
-    shift = datetime(now.year, now.month, now.day) - (BASE + timedelta(days=60))
-    moved = []
-    for spec in specs:
-        spec = dict(spec)
-        for k in ("received", "due", "ended", "requested", "supplemented"):
-            if spec[k] is not None:
-                spec[k] = spec[k] + shift
-        if spec["received"] is not None and spec["received"] > now:
-            continue  # received in the future: nothing to judge now
-        if spec["ended"] is not None and spec["ended"] > now:
-            spec["ended"] = now
-        moved.append(spec)
+    moved = moved_to_today(specs, now)
     start, end = now.date() - timedelta(days=back), now.date() + timedelta(days=ahead)
     nested = db.begin_nested()
     try:
