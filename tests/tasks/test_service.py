@@ -272,3 +272,24 @@ def test_list_and_visibility_by_scope(db, w):
         service.get_task(db, foreign.code, w.leader)
     with pytest.raises(Exception, match="Không tìm thấy nhiệm vụ mã «NV-KHONG»"):
         service.get_task(db, "NV-KHONG", w.leader)
+
+
+def test_a_code_taken_at_the_same_moment_is_drawn_again(db, w, monkeypatch):
+    """Two assignments at once draw the same next number: the later one gets the one after."""
+    first = assign(db, w)
+    drawn = iter(["NV2025-000001"])  # what a concurrent assignment's max + 1 gave: already taken
+    real = service._next_code
+    monkeypatch.setattr(service, "_next_code", lambda session, year: next(drawn, None) or real(session, year))
+    second = assign(db, w, title="Giao cùng lúc")
+    assert (first.code, second.code) == ("NV2025-000001", "NV2025-000002")
+    assert db.scalar(select(func.count()).select_from(Task)) == 2
+    assert [e.action for e in second.events] == ["giao"]
+
+
+def test_a_code_that_keeps_colliding_is_refused_and_nothing_is_written(db, w, monkeypatch):
+    assign(db, w)
+    monkeypatch.setattr(service, "_next_code", lambda session, year: "NV2025-000001")
+    with pytest.raises(InvalidTransition) as exc:
+        assign(db, w, title="Không cấp được mã")
+    assert "Không cấp được mã nhiệm vụ năm 2025" in exc.value.message
+    assert db.scalar(select(func.count()).select_from(Task)) == 1

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cchc import vn
@@ -255,6 +256,31 @@ def _next_code(session: Session, year: int) -> str:
     return f"{prefix}{n:06d}"
 
 
+CODE_ATTEMPTS = 5
+
+
+def _add_numbered(session: Session, task: Task, year: int) -> None:
+    """Add the task under the year's next code NV<year>-NNNNNN (the largest so far + 1).
+
+    Two assignments at the same moment can draw the same number: the later insert then fails on the
+    unique code inside its savepoint and draws again, after the other one's code is visible."""
+    for _ in range(CODE_ATTEMPTS):
+        task.code = _next_code(session, year)
+        try:
+            with session.begin_nested():
+                session.add(task)
+                session.flush()
+            return
+        except IntegrityError:
+            taken = session.scalar(select(Task.id).where(Task.code == task.code))
+            if taken is None:  # another constraint: not a race for the code
+                raise
+    raise InvalidTransition(
+        f"Không cấp được mã nhiệm vụ năm {year}: {CODE_ATTEMPTS} lần liền trùng mã với nhiệm vụ được giao cùng lúc. "
+        "Hãy thực hiện lại."
+    )
+
+
 def _check_document(number: str, issued_on: date, issuer_level: str) -> None:
     if not (number or "").strip():
         raise ValidationError("Chưa nhập số văn bản giao nhiệm vụ.", field="document_number")
@@ -318,14 +344,13 @@ def assign(
     coordinating_units = list(coordinating_units)
     doc = find_or_create_document(session, number=document_number, issued_on=document_date, issuer_level=issuer_level, issuer=issuer, subject=subject)
     task = Task(
-        code=_next_code(session, at.year), document_id=doc.id, title=title, content=(content or "").strip(),
+        document_id=doc.id, title=title, content=(content or "").strip(),
         lead_unit_id=lead_unit.id, assigner_unit_id=actor.unit_id if actor.role != Role.SYSTEM_ADMIN else None,
         assigned_by_id=actor.id, source=IssuerLevel(issuer_level).source.value, deadline=deadline,
         deadline_working_days=working_days, state=S.WAITING_ACCEPTANCE.value, assigned_at=at,
         extension_count=0, return_count=0, overdue=False,
     )
-    session.add(task)
-    session.flush()
+    _add_numbered(session, task, at.year)
     seen = {lead_unit.id}
     for unit in coordinating_units:
         if unit.id in seen:
@@ -450,7 +475,7 @@ def record_imported(
         if not _under(lead_unit, province):
             raise PermissionDenied(f"Đơn vị chủ trì {lead_unit.name} không thuộc tỉnh của cơ quan giao nhiệm vụ.")
     task = Task(
-        code=_next_code(session, assigned_at.year), document_id=document.id, title=title, content=content,
+        document_id=document.id, title=title, content=content,
         lead_unit_id=lead_unit.id, assigner_unit_id=actor.unit_id if actor is not None and actor.role != Role.SYSTEM_ADMIN else None,
         assigned_by_id=actor.id if actor is not None else None, source=IssuerLevel(document.issuer_level).source.value,
         deadline=deadline, deadline_working_days=working_days, state=state.value, assigned_at=assigned_at,
@@ -465,8 +490,7 @@ def record_imported(
         task.done_at = when(completed_on)
         task.on_time = completed_on <= deadline
         task.overdue = not task.on_time
-    session.add(task)
-    session.flush()
+    _add_numbered(session, task, assigned_at.year)
     for unit in coordinating_units:
         if unit.id != lead_unit.id and all(c.unit_id != unit.id for c in task.coordinators):
             task.coordinators.append(TaskUnit(unit_id=unit.id))
