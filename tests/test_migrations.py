@@ -34,3 +34,53 @@ def test_upgrade_builds_the_models_schema(tmp_path):
             with admin.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
+
+
+def test_0003_gives_existing_feedback_its_search_text(tmp_path):
+    """PAKN written before 0003 are found without accents after it (the migration fills the column)."""
+    from datetime import datetime
+
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from cchc.auth.enums import Role
+    from cchc.auth.models import User
+    from cchc.feedback import service as feedback
+    from cchc.units.models import Unit
+
+    url, schema = _test_url(tmp_path)
+    if schema is not None:
+        schema = schema + "_fb"
+    engine = make_test_engine(url, schema)
+    try:
+        migrate.upgrade(engine)
+        with Session(engine) as s:
+            unit = Unit(code="H15.50.05", name="UBND xã Thử Nghiệm", level="xa", kind="ubnd", path="/1/")
+            citizen = User(username="congdan", full_name="Nguyễn Văn Dân", role=Role.CITIZEN)
+            s.add_all([unit, citizen])
+            s.flush()
+            fb = feedback.receive(s, citizen, unit_id=unit.id, title="Đăng ký KHAI SINH", content="Trẻ sinh ở nước ngoài",
+                                  category="khac", channel="cong_dvc", sender_name="Nguyễn Văn Dân",
+                                  sender_contact="0912345678", received_at=datetime(2025, 8, 4, 9))
+            s.commit()
+            code = fb.code
+        cfg = migrate.alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0002")
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            got = conn.execute(text("SELECT search_text FROM feedback WHERE code = :c"), {"c": code}).scalar_one()
+        assert got == f"{code.lower()} dang ky khai sinh tre sinh o nuoc ngoai"
+    finally:
+        engine.dispose()
+        if schema is not None:
+            from sqlalchemy import text as sql
+
+            from cchc.db import make_engine
+
+            admin = make_engine(url)
+            with admin.begin() as conn:
+                conn.execute(sql(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()

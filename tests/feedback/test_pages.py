@@ -213,3 +213,12 @@ def test_published_list_is_paged_and_searchable(client, world):
     html = client.get("/phan-anh", params={"q": "số 1"}).text
     assert codes[1] in html and codes[0] not in html
     assert "Chưa có phản ánh" in client.get("/phan-anh", params={"q": "không có từ này"}).text
+
+
+def test_published_search_ignores_accents_and_case(client, world):
+    w = world
+    code = published(w, content="Khai sinh cho TRẺ SINH Ở NƯỚC NGOÀI về nước")
+    other = published(w, content="Cấp phiếu lý lịch tư pháp")
+    for q in ("tre sinh o nuoc ngoai", "Trẻ sinh ở nước ngoài", "trẻ  sinh   ở nước ngoài", "NUOC NGOAI"):
+        html = client.get("/phan-anh", params={"q": q}).text
+        assert code in html and other not in html, q

@@ -12,9 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cchc.db import Base, utcnow
+from cchc.vn import search_key
 
 
 class Feedback(Base):
@@ -39,6 +41,9 @@ class Feedback(Base):
 
     title: Mapped[str] = mapped_column(String(500), default="")
     content: Mapped[str] = mapped_column(Text)
+    # code, title, content and answer lower-case and accent-free («khai sinh» finds «Khai sinh», «khai
+    # sính»…): kept by the mapper events below on every insert and update.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     received_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     state: Mapped[str] = mapped_column(String(20), index=True)  # FeedbackState
     in_competence: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -106,3 +111,13 @@ class FeedbackVote(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     value: Mapped[str] = mapped_column(String(12))  # Vote
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+def feedback_search_text(code: str | None, title: str | None, content: str | None, answer: str | None) -> str:
+    return search_key(" ".join(x for x in (code, title, content, answer) if x))
+
+
+@sa_event.listens_for(Feedback, "before_insert")
+@sa_event.listens_for(Feedback, "before_update")
+def _keep_search_text(_mapper, _connection, target: Feedback) -> None:
+    target.search_text = feedback_search_text(target.code, target.title, target.content, target.answer)

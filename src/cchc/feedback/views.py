@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cchc.auth.enums import Role
@@ -28,6 +28,7 @@ from cchc.feedback.models import Feedback, FeedbackEvent, FeedbackVote
 from cchc.procedures.models import Procedure
 from cchc.units.models import Unit
 from cchc.units.service import resolve_unit
+from cchc.vn import search_key
 from cchc.web.deps import check_csrf, csrf_token, current_user, get_db, optional_user
 
 router = APIRouter(prefix="/api/v1/feedback", tags=["Phản ánh, kiến nghị"], dependencies=[Depends(check_csrf)])
@@ -91,15 +92,11 @@ def for_officer(session: Session, user: User, code: str) -> Feedback:
 
 
 def _text_filter(q: str | None):
-    text = (q or "").strip().lower()
-    if not text:
+    """`q`, with or without accents, in the code, title, content or answer."""
+    key = search_key(q)
+    if not key:
         return None
-    return or_(
-        func.lower(Feedback.title).contains(text, autoescape=True),
-        func.lower(Feedback.content).contains(text, autoescape=True),
-        func.lower(Feedback.answer).contains(text, autoescape=True),
-        func.lower(Feedback.code).contains(text, autoescape=True),
-    )
+    return Feedback.search_text.contains(key, autoescape=True)
 
 
 def published(session: Session, q: str | None = None, limit: int = 20, offset: int = 0) -> tuple[list[Feedback], int]:
