@@ -2,58 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from cchc import migrate
-from cchc.db import Base
+from cchc.db import Base, make_engine
 from tests.conftest import _test_url, make_test_engine
 
 
-def test_upgrade_builds_the_models_schema(tmp_path):
+@contextmanager
+def empty_database(tmp_path, suffix: str) -> Iterator[Engine]:
+    """A database with no schema yet (on PostgreSQL a schema of its own, dropped afterwards)."""
     url, schema = _test_url(tmp_path)
     if schema is not None:
-        schema = schema + "_mig"
+        schema = schema + suffix
     engine = make_test_engine(url, schema)
     try:
-        migrate.upgrade(engine)
-        assert migrate.current(engine) is not None
-        with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
-        assert diff == [], f"Migrations and models differ: {diff}"
-        migrate.upgrade(engine)  # idempotent
+        yield engine
     finally:
         engine.dispose()
         if schema is not None:
-            from sqlalchemy import text
-
-            from cchc.db import make_engine
-
             admin = make_engine(url)
             with admin.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
 
 
+def test_upgrade_builds_the_models_schema(tmp_path):
+    with empty_database(tmp_path, "_mig") as engine:
+        migrate.upgrade(engine)
+        assert migrate.current(engine) is not None
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
+        assert diff == [], f"Migrations and models differ: {diff}"
+        migrate.upgrade(engine)  # idempotent
+
+
 def test_0003_gives_existing_feedback_its_search_text(tmp_path):
     """PAKN written before 0003 are found without accents after it (the migration fills the column)."""
-    from datetime import datetime
-
-    from alembic import command
-    from sqlalchemy import text
-    from sqlalchemy.orm import Session
-
     from cchc.auth.enums import Role
     from cchc.auth.models import User
     from cchc.feedback import service as feedback
     from cchc.units.models import Unit
 
-    url, schema = _test_url(tmp_path)
-    if schema is not None:
-        schema = schema + "_fb"
-    engine = make_test_engine(url, schema)
-    try:
+    with empty_database(tmp_path, "_fb") as engine:
         migrate.upgrade(engine)
         with Session(engine) as s:
             unit = Unit(code="H15.50.05", name="UBND xã Thử Nghiệm", level="xa", kind="ubnd", path="/1/")
@@ -73,14 +73,3 @@ def test_0003_gives_existing_feedback_its_search_text(tmp_path):
         with engine.connect() as conn:
             got = conn.execute(text("SELECT search_text FROM feedback WHERE code = :c"), {"c": code}).scalar_one()
         assert got == f"{code.lower()} dang ky khai sinh tre sinh o nuoc ngoai"
-    finally:
-        engine.dispose()
-        if schema is not None:
-            from sqlalchemy import text as sql
-
-            from cchc.db import make_engine
-
-            admin = make_engine(url)
-            with admin.begin() as conn:
-                conn.execute(sql(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
