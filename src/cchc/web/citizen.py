@@ -209,20 +209,16 @@ def my_page(request: Request, q: str = "", trang_thai: str = "", trang: int = 1,
     })
 
 
-def supplement_request(db: Session, dossier: Dossier) -> DossierEvent | None:
-    """The event of the supplement request (reason in note, the items in data['items'])."""
-    return db.scalar(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id, DossierEvent.action == "request_supplement")
-                     .order_by(DossierEvent.id.desc()).limit(1))
-
-
 def _dossier_context(db: Session, user: User, dossier: Dossier, **extra) -> dict:
     unit_ids = {s.unit_id for s in dossier.steps} | {dossier.unit_id}
     events = list(db.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.id)))
+    # the latest supplement request (reason in note, the items in data['items']), from the history already read
+    request_event = next((e for e in reversed(events) if e.action == "request_supplement"), None)
     rating = rating_of(db, dossier.id)
     return {
         "d": dossier, "procedure": db.get(Procedure, dossier.procedure_id),
         "units": dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all()),
-        "events": events, "actions": service.allowed_actions(db, user, dossier), "request_event": supplement_request(db, dossier),
+        "events": events, "actions": service.allowed_actions(db, user, dossier), "request_event": request_event,
         "rating": rating, "may_rate": rating is None and dossier.state in RESOLVED_STATES,
         "criteria": criteria(), "satisfactions": [(s.value, s.label) for s in Satisfaction],
         "types": upload_type_names(), "accept": ",".join(config.settings.upload_types),
