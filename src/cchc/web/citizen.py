@@ -94,16 +94,17 @@ def _submission_context(db: Session, user: User, procedure: Procedure, form: dic
     return {
         "p": procedure, "form": form, "errors": errors or {}, "groups": groups, "unit_total": unit_total, "unit_q": unit_q,
         "unit_limit": UNIT_LIMIT, "delivery": DELIVERY, "time_label": time_limit_label(procedure.time_amount, procedure.time_unit),
-        "due": due_for_procedure(service.calendar(db), procedure, now),
-        "max_mb": vn.fmt_decimal(config.settings.upload_max_bytes / 1024 / 1024, 0),
-        "types": upload_type_names(), "accept": ",".join(config.settings.upload_types),
+        "due": due_for_procedure(service.calendar(db), procedure, now), **_upload_limits(),
     }
 
 
-def upload_type_names() -> str:
+def _upload_limits() -> dict:
+    """What the upload fields say and accept: the types (named, and for the input's accept) and the size limit."""
     names = {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG",
              "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX"}
-    return ", ".join(names.get(t, t) for t in config.settings.upload_types)
+    types = config.settings.upload_types
+    return {"types": ", ".join(names.get(t, t) for t in types), "accept": ",".join(types),
+            "max_mb": vn.fmt_decimal(config.settings.upload_max_bytes / 1024 / 1024, 0)}
 
 
 @router.get("/nop-ho-so/{code}")
@@ -221,9 +222,7 @@ def _dossier_context(db: Session, user: User, dossier: Dossier, **extra) -> dict
         "events": events, "actions": service.allowed_actions(db, user, dossier), "request_event": request_event,
         "rating": rating, "may_rate": rating is None and dossier.state in RESOLVED_STATES,
         "criteria": criteria(), "satisfactions": [(s.value, s.label) for s in Satisfaction],
-        "types": upload_type_names(), "accept": ",".join(config.settings.upload_types),
-        "max_mb": vn.fmt_decimal(config.settings.upload_max_bytes / 1024 / 1024, 0),
-        "delivery": DELIVERY, "errors": {}, "form": {}, **extra,
+        **_upload_limits(), "delivery": DELIVERY, "errors": {}, "form": {}, **extra,
     }
 
 
