@@ -89,13 +89,17 @@ def _submission_context(db: Session, user: User, procedure: Procedure, form: dic
         "name": user.full_name, "id_number": user.id_number, "phone": user.phone, "email": user.email,
         "result_delivery": "truc_tiep",
     }
-    groups, unit_total = receiving_units(db, procedure, unit_q)
-    now = service.moment(None)
     return {
-        "p": procedure, "form": form, "errors": errors or {}, "groups": groups, "unit_total": unit_total, "unit_q": unit_q,
-        "unit_limit": UNIT_LIMIT, "delivery": DELIVERY, "time_label": time_limit_label(procedure.time_amount, procedure.time_unit),
-        "due": due_for_procedure(service.calendar(db), procedure, now), **_upload_limits(),
+        "p": procedure, **_units_context(db, procedure, form, errors or {}, unit_q),
+        "delivery": DELIVERY, "time_label": time_limit_label(procedure.time_amount, procedure.time_unit),
+        "due": due_for_procedure(service.calendar(db), procedure, service.moment(None)), **_upload_limits(),
     }
+
+
+def _units_context(db: Session, procedure: Procedure, form: dict, errors: dict, unit_q: str) -> dict:
+    """What citizen/_units.html (the receiving-unit select) needs."""
+    groups, unit_total = receiving_units(db, procedure, unit_q)
+    return {"form": form, "errors": errors, "groups": groups, "unit_total": unit_total, "unit_q": unit_q, "unit_limit": UNIT_LIMIT}
 
 
 def _upload_limits() -> dict:
@@ -119,8 +123,7 @@ def submission_units(request: Request, code: str, don_vi: str = "", unit_id: str
                      user: User = Depends(citizen)):
     """htmx: the receiving-unit select filtered by the text typed."""
     procedure = get_procedure(db, code)
-    ctx = _submission_context(db, user, procedure, form={"unit_id": unit_id}, unit_q=don_vi)
-    return render(request, "citizen/_units.html", ctx)
+    return render(request, "citizen/_units.html", _units_context(db, procedure, {"unit_id": unit_id}, {}, don_vi))
 
 
 @router.post("/nop-ho-so/{code}", dependencies=[Depends(check_csrf)])
