@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from cchc import vn
 from cchc.auth.models import User
+from cchc.calendar.core import WorkCalendar
+from cchc.calendar.service import load_calendar
 from cchc.errors import CchcError, ImportRejected, NotFound, PermissionDenied, ValidationError
 from cchc.interop.tabular import read_table
 from cchc.tasks import service
@@ -108,7 +110,7 @@ def _date(row: dict, column: str, number: int, what: str) -> date:
         raise ImportRejected(exc.message, row=number, column=column) from None
 
 
-def _check_row(session: Session, units: _Units, number: int, row: dict, columns: list[str]) -> _Row:
+def _check_row(cal: WorkCalendar, units: _Units, number: int, row: dict, columns: list[str]) -> _Row:
     for column in REQUIRED:
         if column not in ("TrichYeu",) and not _text(row, column):
             raise ImportRejected("ô này không được để trống.", row=number, column=column)
@@ -145,7 +147,7 @@ def _check_row(session: Session, units: _Units, number: int, row: dict, columns:
         if not raw.isdigit() or int(raw) <= 0:
             raise ImportRejected(f"số ngày làm việc «{raw}» phải là số nguyên dương.", row=number, column="SoNgayLamViec")
         working_days = int(raw)
-        deadline = service.deadline_in_working_days(session, service.when(doc_date), working_days)
+        deadline = service.working_days_after(cal, doc_date, working_days)
     state_text = _text(row, "TrangThai")
     state = TaskState.WAITING_ACCEPTANCE
     if state_text:
@@ -194,10 +196,11 @@ def import_tasks(session: Session, actor: User | None, path: Path | str) -> Impo
     if not table.rows:
         raise ImportRejected(f"Tệp «{Path(path).name}» không có dòng dữ liệu nào.")
     units = _Units(session)
+    cal = load_calendar(session)  # once, not per row
     checked: list[_Row] = []
     seen: dict[tuple, int] = {}
     for number, row in table.rows:
-        item = _check_row(session, units, number, row, table.columns)
+        item = _check_row(cal, units, number, row, table.columns)
         if not service.may_lead(session, actor, item.lead):
             raise ImportRejected(f"đơn vị chủ trì {item.lead.name} không thuộc tỉnh của cơ quan giao nhiệm vụ.", row=number, column="DonViChuTri")
         key = (item.doc_key, item.lead.id, item.title)

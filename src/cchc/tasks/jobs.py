@@ -28,6 +28,7 @@ from cchc.db import utcnow
 from cchc.tasks.enums import ReminderKind, TaskState
 from cchc.tasks.models import Task, TaskReminder
 from cchc.tasks.rules import reminder_working_days
+from cchc.tasks.service import working_days_after
 
 BATCH = 5000
 
@@ -48,14 +49,6 @@ class DailyResult:
             f"nhắc sắp đến hạn (đến {vn.fmt_date(self.horizon)}) {vn.fmt_int(self.reminders_due_soon)}, "
             f"nhắc quá hạn {vn.fmt_int(self.reminders_overdue)}."
         )
-
-
-def _horizon(session: Session, today: date, days: int) -> date:
-    cal = load_calendar(session)
-    day = today
-    for _ in range(days):
-        day = cal.next_working_day(day)
-    return day
 
 
 def _message(kind: ReminderKind, code: str, title: str, deadline: date, today: date) -> str:
@@ -98,7 +91,7 @@ def run_daily(session: Session, today: date, *, days: int | None = None) -> Dail
         update(Task).where(not_done, Task.overdue.is_(True), deadline >= today).values(overdue=False).execution_options(synchronize_session=False)
     ).rowcount or 0
     session.expire_all()
-    horizon = _horizon(session, today, days)
+    horizon = working_days_after(load_calendar(session), today, days)
     soon = _remind(session, ReminderKind.DUE_SOON, and_(deadline >= today, deadline <= horizon), today)
     late = _remind(session, ReminderKind.OVERDUE, deadline < today, today)
     session.flush()

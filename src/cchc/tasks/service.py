@@ -53,19 +53,18 @@ def moment(at: datetime | None) -> datetime:
     return (at or utcnow()).replace(microsecond=0)
 
 
-def calendar(session: Session) -> WorkCalendar:
-    return load_calendar(session)
+def working_days_after(cal: WorkCalendar, day: date, days: int) -> date:
+    """The day `days` working days after `day` (holidays and swapped days from the calendar)."""
+    for _ in range(days):
+        day = cal.next_working_day(day)
+    return day
 
 
 def deadline_in_working_days(session: Session, assigned_at: datetime, days: int) -> date:
     """The deadline N working days after the assignment (holidays and swapped days from the calendar)."""
     if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
         raise ValidationError("Số ngày làm việc để thực hiện phải là số nguyên dương.", field="working_days")
-    cal = calendar(session)
-    day = assigned_at.date()
-    for _ in range(days):
-        day = cal.next_working_day(day)
-    return day
+    return working_days_after(load_calendar(session), assigned_at.date(), days)
 
 
 # ---- who is who ------------------------------------------------------------------------------------------
