@@ -724,10 +724,6 @@ def _count_procedures(ctx: Context, specs: list[Spec], flags: dict[int, str]) ->
     return [(int(row[f"n{j}"] or 0), int(row[f"d{j}"] or 0)) for j in range(len(specs))]
 
 
-def _count(ctx: Context, spec: Spec) -> tuple[int, int]:
-    return _count_all(ctx, [spec])[id(spec)]
-
-
 def _feedback_base(ctx: Context, spec: Spec, *columns):
     model = spec.model
     return select(*columns).select_from(model).join(Unit, Unit.id == model.unit_id).where(subtree_condition(ctx.unit))
@@ -810,14 +806,6 @@ def _spec_note(spec: Spec, counts: dict[int, tuple[int, int]]) -> str:
     if spec.factor_of is not None and _factor(spec, counts) is None:
         return spec.note.rstrip(".") + "; không có hồ sơ để tính tỷ lệ đồng bộ."
     return spec.note
-
-
-def _evaluate(ctx: Context, ind: dict, group: dict, zero_rule: str) -> IndicatorResult:
-    """One indicator on its own (compute_index counts every indicator together)."""
-    spec = _spec(ctx, ind, group)
-    if isinstance(spec, IndicatorResult):
-        return spec
-    return _result(ind, group, spec, _count_all(ctx, [spec]), zero_rule)
 
 
 def compute_index(session: Session, unit: Unit | str | int, start: date, end: date, *,
