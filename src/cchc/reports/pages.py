@@ -11,14 +11,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from cchc import vn
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.errors import CchcError, ValidationError
 from cchc.reform import service as reform
 from cchc.reports import forms as formdefs
 from cchc.reports.assembly import build_report
-from cchc.stats.pages import Selection, period_choices, select_scope
+from cchc.stats.pages import Selection, period_choices, scope_query, select_typed
 from cchc.web.deps import check_csrf, get_db, require_roles
 from cchc.web.templating import flash, render
 
@@ -33,14 +32,7 @@ MEDIA = {
 
 
 def _selection(db: Session, user: User, params) -> Selection:
-    start, end = params.get("tu_ngay"), params.get("den_ngay")
-    return select_scope(db, user, params.get("don_vi") or None, params.get("ky") or None,
-                        vn.parse_date(start, what="từ ngày").isoformat() if start else None,
-                        vn.parse_date(end, what="đến ngày").isoformat() if end else None)
-
-
-def _query(sel: Selection) -> str:
-    return f"don_vi={quote(sel.unit.code)}&tu_ngay={vn.fmt_date(sel.period.start)}&den_ngay={vn.fmt_date(sel.period.end)}"
+    return select_typed(db, user, params.get("don_vi"), params.get("ky"), params.get("tu_ngay"), params.get("den_ngay"))
 
 
 def _context(db: Session, sel: Selection, **extra) -> dict:
@@ -49,7 +41,7 @@ def _context(db: Session, sel: Selection, **extra) -> dict:
     texts = reform.get_narratives(db, sel.unit.id, sel.period.start, sel.period.end)
     manual = reform.manual_values(db, sel.unit.id, sel.period.start, sel.period.end)
     manual_forms = [(form, [r for r in form.rows if r.manual]) for form in formdefs.load_forms()]
-    return {"unit": sel.unit, "period": sel.period, "query": _query(sel), "sections": narrative_sections, "texts": texts,
+    return {"unit": sel.unit, "period": sel.period, "query": scope_query(sel), "sections": narrative_sections, "texts": texts,
             "manual": manual, "manual_forms": [(f, rows) for f, rows in manual_forms if rows], "choices": period_choices(sel.period.end),
             "fmt_plain": formdefs.fmt_plain, **extra}
 
@@ -75,15 +67,14 @@ async def save_narratives(request: Request, db: Session = Depends(get_db), user:
     form = {k: str(v) for k, v in (await request.form()).items()}
     sel = _selection(db, user, form)
     changed = 0
+    stored = reform.get_narratives(db, sel.unit.id, sel.period.start, sel.period.end)
     for key in reform.narrative_keys():
         field = f"muc_{key}"
-        if field in form:
-            current = reform.get_narratives(db, sel.unit.id, sel.period.start, sel.period.end).get(key, "")
-            if form[field].strip() != current.strip():
-                reform.set_narrative(db, user, sel.unit, sel.period.start, sel.period.end, key, form[field])
-                changed += 1
+        if field in form and form[field].strip() != stored.get(key, "").strip():
+            reform.set_narrative(db, user, sel.unit, sel.period.start, sel.period.end, key, form[field])
+            changed += 1
     flash(request, f"Đã lưu {changed} mục nội dung." if changed else "Không có mục nào thay đổi.")
-    return RedirectResponse(f"/bao-cao?tab=noi-dung&{_query(sel)}", status_code=303)
+    return RedirectResponse(f"/bao-cao?tab=noi-dung&{scope_query(sel)}", status_code=303)
 
 
 @router.post("/bao-cao/so-lieu", dependencies=[Depends(check_csrf)])
@@ -114,7 +105,7 @@ async def save_figures(request: Request, db: Session = Depends(get_db), user: Us
         ctx = _context(db, sel, tab="so-lieu", params=form, error=exc.message, field_errors=field_errors, typed=form)
         return render(request, "reports/page.html", ctx, status_code=exc.http_status)
     flash(request, f"Đã lưu số liệu ({written} chỉ tiêu thay đổi).")
-    return RedirectResponse(f"/bao-cao?tab=so-lieu&{_query(sel)}", status_code=303)
+    return RedirectResponse(f"/bao-cao?tab=so-lieu&{scope_query(sel)}", status_code=303)
 
 
 @router.get("/bao-cao/tai")
