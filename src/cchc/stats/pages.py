@@ -7,6 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -72,6 +73,16 @@ def select_scope(db: Session, user: User, unit_code: str | None, period: str | N
     return Selection(unit, chosen)
 
 
+def select_typed(db: Session, user: User, unit_code: str | None, period: str | None, start: str | None, end: str | None) -> Selection:
+    """`select_scope` from a page's fields: empty fields are not given, dates are typed as 14/6/2024."""
+    return select_scope(db, user, unit_code or None, period or None, _iso(start, "từ ngày"), _iso(end, "đến ngày"))
+
+
+def scope_query(sel: Selection) -> str:
+    """The query string that selects the same unit and window again (links, redirects, charts)."""
+    return f"don_vi={quote(sel.unit.code)}&tu_ngay={vn.fmt_date(sel.period.start)}&den_ngay={vn.fmt_date(sel.period.end)}"
+
+
 def trend_points(db: Session, unit: Unit, period: Period, n: int = TREND_PERIODS, current: dict | None = None) -> list[dict]:
     """The last `n` periods and this one; `current` (this period's dossier figures, when already computed) is reused."""
     points = []
@@ -92,7 +103,7 @@ def dashboard(request: Request, don_vi: str = "", ky: str = "", tu_ngay: str = "
               db: Session = Depends(get_db), user: User = Depends(officer)):
     choices = period_choices(date.today())
     try:
-        sel = select_scope(db, user, don_vi or None, ky or None, _iso(tu_ngay, "từ ngày"), _iso(den_ngay, "đến ngày"))
+        sel = select_typed(db, user, don_vi, ky, tu_ngay, den_ngay)
     except CchcError as exc:
         field = "tu_ngay" if "từ ngày" in exc.message else ("den_ngay" if "đến ngày" in exc.message else ("don_vi" if "đơn vị" in exc.message.lower() else "ky"))
         return render(request, "stats/dashboard.html", {"figures": None, "choices": choices, "error": exc.message, "error_field": field,
@@ -104,11 +115,11 @@ def dashboard(request: Request, don_vi: str = "", ky: str = "", tu_ngay: str = "
         "figures": figures, "unit": sel.unit, "period": sel.period, "choices": choices, "labels": BUCKET_LABELS,
         "trend": trend_points(db, sel.unit, sel.period, current=figures["dossiers"]), "children": children,
         "don_vi": sel.unit.code, "ky": sel.period.key if sel.period.preset else "", "tu_ngay": tu_ngay, "den_ngay": den_ngay,
-        "query": f"don_vi={sel.unit.code}&tu_ngay={vn.fmt_date(sel.period.start)}&den_ngay={vn.fmt_date(sel.period.end)}",
+        "query": scope_query(sel),
     })
 
 
-def _iso(text: str, what: str) -> str | None:
+def _iso(text: str | None, what: str) -> str | None:
     return vn.parse_date(text, what=what).isoformat() if text else None
 
 
@@ -116,7 +127,7 @@ def _iso(text: str, what: str) -> str | None:
 def drill_down(request: Request, nhom: str, don_vi: str = "", ky: str = "", tu_ngay: str = "", den_ngay: str = "",
                chi_so: str = "", db: Session = Depends(get_db), user: User = Depends(officer)):
     """The dossiers behind a figure (or behind a 766 indicator's numerator and denominator)."""
-    sel = select_scope(db, user, don_vi or None, ky or None, _iso(tu_ngay, "từ ngày"), _iso(den_ngay, "đến ngày"))
+    sel = select_typed(db, user, don_vi, ky, tu_ngay, den_ngay)
     if chi_so:
         detail = explain_indicator(db, sel.unit, sel.period.start, sel.period.end, chi_so, limit=500)
         return render(request, "stats/drill.html", {"unit": sel.unit, "period": sel.period, "indicator": detail, "codes": None,
@@ -133,7 +144,7 @@ def chart(kind: str, don_vi: str = "", ky: str = "", tu_ngay: str = "", den_ngay
     from cchc.reports.assembly import TrendPoint
     from cchc.reports.charts import bar_chart, trend_chart
 
-    sel = select_scope(db, user, don_vi or None, ky or None, _iso(tu_ngay, "từ ngày"), _iso(den_ngay, "đến ngày"))
+    sel = select_typed(db, user, don_vi, ky, tu_ngay, den_ngay)
     with tempfile.TemporaryDirectory(prefix="cchc-chart-") as tmp:
         path = Path(tmp) / "chart.png"
         if kind == "xu-huong":
