@@ -40,6 +40,9 @@ from cchc.dossiers.models import Dossier, DossierEvent  # noqa: E402
 from cchc.procedures.models import Field, Procedure  # noqa: E402
 from cchc.units.models import Unit  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stats import backend_cpu  # noqa: E402 — bench/stats.py, shared with bench/report.py
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -167,15 +170,6 @@ def _backend_pid(session: Session) -> int | None:
     return session.execute(text("SELECT pg_backend_pid()")).scalar()
 
 
-def _cpu_of(pid: int | None) -> float | None:
-    """CPU seconds used so far by a local process (the database server's backend), from /proc."""
-    stat = Path(f"/proc/{pid}/stat")
-    if pid is None or not stat.exists():
-        return None
-    fields = stat.read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 class _Phases:
     """A progress callable that shows a Rich bar and remembers when each phase started and ended."""
 
@@ -219,13 +213,13 @@ def main() -> int:
             with Progress(*columns, console=console) as progress:
                 phases = _Phases(progress)
                 backend = _backend_pid(session)
-                server0 = _cpu_of(backend)
+                server0 = backend_cpu(backend)
                 t0, cpu0 = time.perf_counter(), time.process_time()
                 result = import_dossiers(session, path, progress=phases)
                 t1 = time.perf_counter()
                 session.commit()
                 t2, cpu2 = time.perf_counter(), time.process_time()
-                server2 = _cpu_of(backend)
+                server2 = backend_cpu(backend)
             imported = session.execute(select(func.count()).select_from(Dossier)).scalar_one()
             events = session.execute(select(func.count()).select_from(DossierEvent)).scalar_one()
             assert imported == result["dossiers"] == args.rows == events, (imported, events, result)

@@ -44,15 +44,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # The bench data and its connection come from bench/stats.py (names kept stable for this script).
-from stats import DISTRICT, PERIOD, PROVINCE, RESULTS, _engine, measure_in_fresh_process  # noqa: E402
+from stats import DISTRICT, PERIOD, PROVINCE, RESULTS, _cpu, _engine, backend_cpu, measure_in_fresh_process  # noqa: E402
 
 SCOPES = {"province": PROVINCE, "district": DISTRICT}
 SQLITE_TUNING = ("PRAGMA mmap_size=8589934592", "PRAGMA cache_size=-262144")  # --sqlite-mmap
-
-
-def _cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
 
 
 class Clock:
@@ -61,16 +56,9 @@ class Clock:
     def __init__(self, backend_pid: int | None):
         self.backend_pid = backend_pid
         self.parts: dict[str, dict] = {}
-        self.tick = os.sysconf("SC_CLK_TCK")
 
     def server_cpu(self) -> float:
-        if not self.backend_pid:
-            return 0.0
-        try:
-            fields = Path(f"/proc/{self.backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / self.tick
+        return backend_cpu(self.backend_pid) or 0.0
 
     def now(self) -> tuple[float, float, float]:
         return time.perf_counter(), _cpu(), self.server_cpu()

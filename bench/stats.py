@@ -280,6 +280,18 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def backend_cpu(pid: int | None) -> float | None:
+    """CPU seconds used so far by a local process (the PostgreSQL backend of a session), from /proc;
+    None without a pid or when the process cannot be read (SQLite, a remote server)."""
+    if not pid:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(db: str, url: str | None, rows: int, repeat: int, direct: bool) -> dict:
     """Time dossier_figures (wall and this process's CPU: on SQLite the query runs in-process):
     from the day counts, and with --direct also by counting the dossiers themselves."""
