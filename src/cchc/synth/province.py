@@ -243,7 +243,7 @@ def build_province(
     total_steps = len(catalog.province_agencies) + len(districts) + len(old_communes) + len(communes)
     step = 0
 
-    def tick(_what: str) -> None:
+    def tick() -> None:
         nonlocal step
         step += 1
         if progress:
@@ -269,7 +269,7 @@ def build_province(
             office.admins.append(b.user(f"quantri.{office.slug}", b.people.person(rng, year=today.year).name, Role.UNIT_ADMIN, unit))
         if spec.reporting or spec.key == "vp_ubnd":
             b.user(f"baocao.{office.slug}", b.people.person(rng, year=today.year).name, Role.REPORTING, unit)
-        tick("Cơ quan cấp tỉnh")
+        tick()
     b.user("quantri.hethong", "Quản trị hệ thống", Role.SYSTEM_ADMIN, None)
 
     # ---- legacy districts (until 30/6/2025) ---------------------------------------------------
@@ -291,7 +291,7 @@ def build_province(
         district_offices.append(office)
         district_by_id[district.id] = district
         district_index[district.id] = i
-        tick("Đơn vị cấp huyện (trước 1/7/2025)")
+        tick()
 
     # ---- legacy communes ------------------------------------------------------------------------
     legacy_offices: list[Office] = []
@@ -311,7 +311,7 @@ def build_province(
                         urban=commune.kind in ("phuong", "thi_tran"), legacy=True)
         b.staff(office, commune)
         legacy_offices.append(office)
-        tick("Đơn vị cấp xã (trước 1/7/2025)")
+        tick()
 
     # ---- new communes (from 1/7/2025) -----------------------------------------------------------
     commune_offices: list[Office] = []
@@ -327,7 +327,7 @@ def build_province(
                         area_name=proper_name(commune.name), urban=commune.kind == "phuong")
         b.staff(office, commune)
         commune_offices.append(office)
-        tick("Đơn vị cấp xã (từ 1/7/2025)")
+        tick()
 
     # Busier offices: wards and towns more than rural communes; a lognormal spread like real counters.
     # (drawn from the unit's code, so the same whatever the setup found in the database)
