@@ -99,7 +99,7 @@ def run_daily(session: Session, today: date, *, days: int | None = None) -> Dail
 
 
 def reminders_of(session: Session, unit_ids, limit: int = 50) -> list[TaskReminder]:
-    """The latest reminders addressed to these units (for the list page)."""
+    """The latest reminders addressed to these units — ids or a SELECT of ids; None: every unit (for the list page)."""
     stmt = select(TaskReminder).order_by(TaskReminder.sent_on.desc(), TaskReminder.id.desc()).limit(limit)
     if unit_ids is not None:
         stmt = stmt.where(TaskReminder.unit_id.in_(unit_ids))

@@ -37,11 +37,6 @@ ACTION_SLUGS = {"tiep-nhan": TaskAction.ACCEPT, "bao-cao-hoan-thanh": TaskAction
 SLUG_OF = {a: s for s, a in ACTION_SLUGS.items()}
 
 
-def _names(db: Session, ids) -> dict[int, str]:
-    ids = set(ids)
-    return dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
-
-
 def _list_context(db: Session, user: User, trang_thai: str, nguon: str, qua_han: str, q: str, trang: int, **extra) -> dict:
     today = service.moment(None).date()
     error = error_field = None
@@ -52,17 +47,15 @@ def _list_context(db: Session, user: User, trang_thai: str, nguon: str, qua_han:
     except ValidationError as exc:
         error, error_field = exc.message, {"state": "trang_thai", "source": "nguon"}.get(exc.field or "", exc.field)
         box = service.list_tasks(db, user, today=today, limit=PAGE)
-    scope = scope_units_query(db, user)
-    unit_ids = None if scope is None else set(db.scalars(scope))
     start = date(today.year, 1, 1)
     try:
         figures = task_figures(db, service.stats_unit(db, user, None), start, today, today=today)
         sentences = task_sentences(figures, f"Từ ngày {vn.fmt_date(start)} đến ngày {vn.fmt_date(today)}")
     except PermissionDenied as exc:
         figures, sentences = None, [exc.message]
-    reminders = reminders_of(db, unit_ids, limit=10)
+    reminders = reminders_of(db, scope_units_query(db, user), limit=10)
     return {
-        "box": box, "names": _names(db, [t.lead_unit_id for t in box.items]), "today": today, "labels": LABELS,
+        "box": box, "names": service.unit_names(db, [t.lead_unit_id for t in box.items]), "today": today, "labels": LABELS,
         "filters": {"trang_thai": trang_thai, "nguon": nguon, "qua_han": qua_han, "q": q}, "trang": max(trang, 1),
         "pages": max(1, -(-box.total // PAGE)), "may_assign": service.may_assign(db, user),
         "reminders": reminders, "figures": figures, "sentences": sentences,
@@ -157,7 +150,7 @@ async def assign_submit(request: Request, db: Session = Depends(get_db), user: U
 # ---- one task ------------------------------------------------------------------------------------------------
 def _task_context(db: Session, user: User, task: Task, **extra) -> dict:
     today = service.moment(None).date()
-    names = _names(db, [task.lead_unit_id, task.assigner_unit_id or task.lead_unit_id, *(c.unit_id for c in task.coordinators)])
+    names = service.unit_names(db, [task.lead_unit_id, task.assigner_unit_id or task.lead_unit_id, *(c.unit_id for c in task.coordinators)])
     return {"t": task, "names": names, "today": today, "labels": LABELS, "overdue": task.is_overdue_on(today),
             "actions": [SLUG_OF[a] for a in service.allowed_actions(db, user, task)], "action_labels": {s: ACTION_LABELS[a] for s, a in ACTION_SLUGS.items()},
             "form": {}, **extra}

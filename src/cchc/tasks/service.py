@@ -120,6 +120,12 @@ def _is_assigner_of(session: Session, user: User, task: Task) -> bool:
     return _under(session.get(Unit, task.lead_unit_id), province)
 
 
+def unit_names(session: Session, ids) -> dict[int, str]:
+    """{unit id: name} of these units, in one query (pages and API)."""
+    ids = {i for i in ids if i is not None}
+    return dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
+
+
 def _unit_name(session: Session, unit_id: int | None) -> str:
     unit = session.get(Unit, unit_id) if unit_id is not None else None
     return unit.name if unit else "—"
@@ -441,15 +447,6 @@ def extend(session: Session, actor: User | None, task: Task, new_deadline: date,
     _record(session, task, actor, TaskAction.EXTEND, task.state, at, f"Gia hạn từ {vn.fmt_date(old)} đến {vn.fmt_date(new_deadline)}: {reason}")
     session.flush()
     return task
-
-
-ACTIONS = {
-    TaskAction.ACCEPT: accept,
-    TaskAction.REPORT_DONE: report_done,
-    TaskAction.CONFIRM: confirm,
-    TaskAction.RETURN: return_task,
-    TaskAction.EXTEND: extend,
-}
 
 
 def when(d: date) -> datetime:

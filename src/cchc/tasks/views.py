@@ -10,18 +10,16 @@ from datetime import date, datetime
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cchc import vn
 from cchc.auth.models import User
 from cchc.errors import NotFound, ValidationError
 from cchc.tasks import service
-from cchc.tasks.enums import TaskAction, TaskState
+from cchc.tasks.enums import TaskState
 from cchc.tasks.importer import import_upload
 from cchc.tasks.models import Task
 from cchc.tasks.stats import task_figures, task_sentences
-from cchc.units.models import Unit
 from cchc.units.service import resolve_unit
 from cchc.web.deps import check_csrf, get_db, officer
 
@@ -118,11 +116,6 @@ class ImportOut(BaseModel):
     message: str
 
 
-def _names(db: Session, ids) -> dict[int, str]:
-    ids = set(ids)
-    return dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
-
-
 def _row(t: Task, names: dict[int, str], today: date) -> dict:
     return dict(
         code=t.code, title=t.title, state=t.state, state_label=TaskState(t.state).label, source=t.source,
@@ -133,7 +126,7 @@ def _row(t: Task, names: dict[int, str], today: date) -> dict:
 
 def detail(db: Session, user: User, t: Task) -> TaskDetail:
     today = service.moment(None).date()
-    names = _names(db, [t.lead_unit_id, *(c.unit_id for c in t.coordinators)])
+    names = service.unit_names(db, [t.lead_unit_id, *(c.unit_id for c in t.coordinators)])
     return TaskDetail(
         **_row(t, names, today), content=t.content, document_number=t.document.number, document_date=t.document.issued_on,
         document_issuer=t.document.issuer, document_subject=t.document.subject,
@@ -154,7 +147,7 @@ def list_tasks(
     """Nhiệm vụ trong phạm vi đơn vị của người dùng, lọc theo trạng thái, nguồn giao, quá hạn."""
     today = service.moment(None).date()
     box = service.list_tasks(db, user, state=state or None, source=source or None, overdue=overdue, q=q, today=today, limit=limit, offset=offset)
-    names = _names(db, [t.lead_unit_id for t in box.items])
+    names = service.unit_names(db, [t.lead_unit_id for t in box.items])
     return TaskList(total=box.total, overdue=box.overdue, by_state=box.by_state, items=[TaskRow(**_row(t, names, today)) for t in box.items])
 
 
@@ -240,7 +233,3 @@ def extend(code: str, body: ExtendIn, db: Session = Depends(get_db), user: User 
     task = service.get_task(db, code, user)
     service.extend(db, user, task, body.new_deadline, body.reason)
     return detail(db, user, task)
-
-
-ACTION_PATHS = {TaskAction.ACCEPT: "accept", TaskAction.REPORT_DONE: "report-done", TaskAction.CONFIRM: "confirm",
-                TaskAction.RETURN: "return", TaskAction.EXTEND: "extend"}
