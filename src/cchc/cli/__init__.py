@@ -30,7 +30,7 @@ def _root() -> None:
 # Each top-level command and how to add it: `cchc stats …` imports only what `stats` needs (about
 # half a second less than importing every domain), `cchc --help` and an unknown name import all.
 _COMMANDS: dict[str, Callable[[], None]] = {}
-_registered: set[str] = set()
+_registered: set[Callable[[], None]] = set()
 
 
 def _command(*names: str):
@@ -156,8 +156,8 @@ def _register(name: str | None = None) -> typer.Typer:
     """Add the command `name` (with those registered alongside it), or every command; once each."""
     adders = [_COMMANDS[name]] if name in _COMMANDS else list(dict.fromkeys(_COMMANDS.values()))
     for add in adders:
-        if add.__name__ not in _registered:
-            _registered.add(add.__name__)
+        if add not in _registered:
+            _registered.add(add)
             add()
     return _app
 
