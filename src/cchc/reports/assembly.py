@@ -481,12 +481,7 @@ def reform_blocks(figures: dict, period, unit_name: str) -> list[Block]:
     if (figures.get("tasks") or {}).get("assigned_total"):
         from cchc.tasks.stats import task_sentences
 
-        spoken = task_sentences(figures["tasks"], when)
-        for sentence in [spoken] if isinstance(spoken, str) else spoken or []:
-            if isinstance(sentence, Block):
-                out.append(sentence)
-            elif str(sentence).strip():
-                out.append(Block("bullet", str(sentence).strip()))
+        out += [Block("bullet", sentence.strip()) for sentence in task_sentences(figures["tasks"], when) if sentence.strip()]
     return out
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import warnings
 from datetime import date
 
 from sqlalchemy.orm import Session
 
+from cchc.reform.figures import reform_figures
 from cchc.stats.catalogue import catalogue_figures
 from cchc.stats.dossiers import dossier_figures
 from cchc.stats.index766 import compute_index
 from cchc.stats.online import DossierPasses, ask_online, online_figures
 from cchc.stats.periods import Period, period_for
 from cchc.stats.scope import resolve_unit, window
+from cchc.tasks.stats import task_figures
 from cchc.units.models import Unit
 
 
@@ -51,19 +52,5 @@ def all_figures(session: Session, unit: Unit | str | int, start: date, end: date
 
 
 def _reform_and_tasks(session: Session, u: Unit, start: date, end: date) -> dict:
-    """The CCHC registers (cchc.reform) and the assigned tasks (cchc.tasks.stats).
-
-    Until cchc.tasks.stats exists the "tasks" key is absent and a warning says so (tests require it).
-    """
-    from cchc.reform.figures import reform_figures
-
-    out = reform_figures(session, u, start, end)
-    try:
-        from cchc.tasks.stats import task_figures
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("cchc.tasks.stats", "cchc.tasks"):
-            raise
-        warnings.warn("cchc.tasks.stats chưa có: số liệu nhiệm vụ (Biểu mẫu 1, mục 5) bị bỏ trống.", RuntimeWarning, stacklevel=3)
-        return out
-    out["tasks"] = task_figures(session, u, start, end)
-    return out
+    """The CCHC registers (cchc.reform) and the assigned tasks (cchc.tasks.stats)."""
+    return {**reform_figures(session, u, start, end), "tasks": task_figures(session, u, start, end)}
