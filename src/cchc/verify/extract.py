@@ -65,7 +65,6 @@ def split_text(text: str) -> Document:
             continue
         if pending and pending[-1].endswith("-") and stripped[:1].islower():
             pending[-1] = pending[-1][:-1] + stripped
-            pending[-1:] = [pending[-1]]
             continue
         pending.append(stripped)
     flush()
