@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cchc.auth.enums import Role
@@ -199,14 +198,9 @@ def officer_inbox(request: Request, trang_thai: str = "", q: str = "", trang: in
 
 def _officer_context(db: Session, user: User, feedback, **extra) -> dict:
     procs = views.procedure_labels(db, [feedback.procedure_id])
-    dossier_code = None
-    if feedback.dossier_id:
-        from cchc.dossiers.models import Dossier
-
-        dossier_code = db.scalar(select(Dossier.code).where(Dossier.id == feedback.dossier_id))
     return {
         "f": feedback, "unit": db.get(Unit, feedback.unit_id), "proc": procs.get(feedback.procedure_id),
-        "dossier_code": dossier_code, "events": views.events_of(db, feedback),
+        "dossier_code": views.dossier_code_of(db, feedback), "events": views.events_of(db, feedback),
         "deadlines": views.deadlines(db, feedback), "actions": views.allowed_actions(db, user, feedback),
         "labels": views.ACTIONS, "errors": {}, "open_action": None, "form": {}, "state_labels": STATE_LABELS,
         "event_labels": EVENT_LABELS, "category_label": Category(feedback.category).label,

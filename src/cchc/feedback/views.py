@@ -158,6 +158,11 @@ def unit_names(session: Session, ids) -> dict[int, str]:
     return dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
 
 
+def dossier_code_of(session: Session, f: Feedback) -> str | None:
+    """The code of the dossier the feedback is about, if any."""
+    return session.scalar(select(Dossier.code).where(Dossier.id == f.dossier_id)) if f.dossier_id else None
+
+
 def procedure_labels(session: Session, ids) -> dict[int, tuple[str, str]]:
     ids = {i for i in ids if i is not None}
     if not ids:
@@ -407,12 +412,11 @@ def deadlines(session: Session, f: Feedback, now: datetime | None = None) -> lis
 
 def full_of(session: Session, user: Any, f: Feedback) -> FeedbackOut:
     public = public_of(session, f)
-    dossier_code = session.scalar(select(Dossier.code).where(Dossier.id == f.dossier_id)) if f.dossier_id else None
     actions = allowed_actions(session, user, f) if user is not None else []
     return FeedbackOut(
         **public.model_dump() | {"answer": f.answer},
         state=f.state, state_label=FeedbackState(f.state).label, channel=f.channel, sender_name=f.sender_name,
-        sender_contact=f.sender_contact, dossier_code=dossier_code, supplement_request=f.supplement_request,
+        sender_contact=f.sender_contact, dossier_code=dossier_code_of(session, f), supplement_request=f.supplement_request,
         supplement_content=f.supplement_content, refusal_reason=f.refusal_reason, forwarded_to=f.forwarded_to,
         answered_at=f.answered_at, resolve_due_at=f.resolve_due_at, deadlines=deadlines(session, f), allowed_actions=actions,
     )
