@@ -128,7 +128,7 @@ def events(session: Session, sub: Submission) -> list[SubmissionEvent]:
     return list(session.scalars(select(SubmissionEvent).where(SubmissionEvent.submission_id == sub.id).order_by(SubmissionEvent.id)))
 
 
-def _check_preparer(session: Session, actor: User | None, unit: Unit) -> None:
+def _check_preparer(actor: User | None, unit: Unit) -> None:
     if actor is None:
         return
     if not actor.active:
@@ -137,7 +137,7 @@ def _check_preparer(session: Session, actor: User | None, unit: Unit) -> None:
         raise PermissionDenied(f"Chỉ lãnh đạo, quản trị đơn vị hoặc cán bộ báo cáo của «{unit.name}» mới được lập báo cáo gửi của đơn vị này.")
 
 
-def _check_leader(session: Session, actor: User | None, unit: Unit) -> None:
+def _check_leader(actor: User | None, unit: Unit) -> None:
     if actor is None:
         return
     if not actor.active or actor.role != Role.LEADER or actor.unit_id != unit.id:
@@ -204,7 +204,7 @@ def prepare_from_cchc(session: Session, actor: User | None, unit: Unit, period, 
     from cchc.reports.output import write_report
     from cchc.verify import check_report_file
 
-    _check_preparer(session, actor, unit)
+    _check_preparer(actor, unit)
     if not is_on_cchc(session, unit):
         raise ValidationError(f"«{unit.name}» không báo cáo trên cchc: hãy tải lên Biểu mẫu (XLSX) đã điền.")
     _editable(get_submission(session, unit, period), unit, period)
@@ -266,7 +266,7 @@ def read_xlsx_values(path: Path, unit: Unit, period) -> dict[int, dict[str, Deci
 def prepare_from_xlsx(session: Session, actor: User | None, unit: Unit, period, path: Path, *,
                       filename: str | None = None, now: datetime | None = None) -> Submission:
     """Draft of a unit not on cchc from its filled Biểu mẫu XLSX (refused whole when any cell is wrong)."""
-    _check_preparer(session, actor, unit)
+    _check_preparer(actor, unit)
     if is_on_cchc(session, unit):
         raise ValidationError(f"«{unit.name}» báo cáo trên cchc: số liệu lấy từ hệ thống, không tải lên Biểu mẫu.")
     _editable(get_submission(session, unit, period), unit, period)
@@ -294,7 +294,7 @@ def template_context(session: Session, unit: Unit, period):
 # --- submit, accept, return ---------------------------------------------------------------------
 
 def submit(session: Session, actor: User | None, unit: Unit, period, *, acknowledge: bool = False, now: datetime | None = None) -> Submission:
-    _check_leader(session, actor, unit)
+    _check_leader(actor, unit)
     sub = get_submission(session, unit, period)
     if sub is None:
         raise InvalidTransition(f"«{unit.name}» chưa lập báo cáo {period.label}: hãy lập dự thảo trước khi gửi.")
@@ -398,7 +398,8 @@ def counts(rows: list[UnitStatus]) -> dict[str, int]:
     return out
 
 
-def _check_reporting(session: Session, actor: User | None, province: Unit) -> None:
+def check_overview_access(session: Session, actor: User | None, province: Unit) -> None:
+    """PermissionDenied unless the actor is a reporting officer of `province` or of a unit above it."""
     if actor is None:
         return
     own = session.get(Unit, actor.unit_id) if actor.unit_id is not None else None
@@ -410,7 +411,7 @@ def remind(session: Session, actor: User | None, province: Unit, period, *, unit
            level: str | None = None, today: date | None = None) -> list[Reminder]:
     """Record a reminder for every unit still missing (or returned) — or the chosen ones — at most one
     per unit, window and day (idempotent). Returns the reminders created now."""
-    _check_reporting(session, actor, province)
+    check_overview_access(session, actor, province)
     today = today or utcnow().date()
     rows = overview(session, province, period, level=level)
     chosen = [r for r in rows if r.status in ("missing", "returned")]
@@ -441,20 +442,14 @@ def remind(session: Session, actor: User | None, province: Unit, period, *, unit
 def ensure_editable(session: Session, unit: Unit, start: date, end: date) -> None:
     """InvalidTransition (Vietnamese) when the unit's report for [start, end] was accepted or is awaiting a
     decision: for other services that change what the report is made of (figures, narratives)."""
-    sub = session.scalar(select(Submission).where(Submission.unit_id == unit.id, Submission.period_start == start,
-                                                  Submission.period_end == end))
-    if sub is not None:
-        from cchc.stats.periods import period_for
+    from cchc.stats.periods import period_for
 
-        _editable(sub, unit, period_for(start, end))
+    period = period_for(start, end)
+    _editable(get_submission(session, unit, period), unit, period)
 
 
 def reminders_of(session: Session, unit: Unit, period) -> list[Reminder]:
     """Reminders a unit received for a window, newest first."""
     return list(session.scalars(select(Reminder).where(Reminder.unit_id == unit.id, Reminder.period_start == period.start,
                                                        Reminder.period_end == period.end).order_by(Reminder.id.desc())))
-
-
-def check_overview_access(session: Session, actor: User | None, province: Unit) -> None:
-    _check_reporting(session, actor, province)
 
