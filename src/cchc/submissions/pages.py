@@ -13,11 +13,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from cchc.auth.enums import Role
 from cchc.auth.models import User
-from cchc.errors import CchcError
+from cchc.errors import CchcError, ValidationError
 from cchc.stats.pages import period_choices
 from cchc.submissions import service
-from cchc.submissions.views import consolidated_file, file_response, own_unit, prepare_upload, resolve, visible
+from cchc.submissions.views import consolidated_file, file_response, own_unit, prepare_upload, read_upload, resolve, visible
 from cchc.web.deps import check_csrf, get_db, officer
 from cchc.web.templating import flash, render
 
@@ -41,7 +42,7 @@ def _unit_page(request: Request, db: Session, user: User, ky: str, *, error: str
         "sub": sub, "events": service.events(db, sub) if sub is not None else [], "deadline": service.deadline_for(period),
         "labels": service.STATE_LABELS, "status_labels": service.STATUS_LABELS, "status": service.status_of(sub),
         "error": error or period_error, "error_field": error_field if error else ("ky" if period_error else None),
-        "is_leader": user.role == "lanh_dao", "reminders": service.reminders_of(db, unit, period),
+        "is_leader": user.role == Role.LEADER, "reminders": service.reminders_of(db, unit, period),
     }
     return render(request, "submissions/unit.html", ctx, status_code=status_code if not period_error or error else 422)
 
@@ -74,12 +75,8 @@ async def unit_upload(request: Request, db: Session = Depends(get_db), user: Use
     ky = str(form.get("ky", ""))
     upload = form.get("tep")
     try:
-        from cchc.errors import ValidationError
-
         if upload is None or isinstance(upload, str) or not upload.filename:
             raise ValidationError("Chưa chọn tệp Biểu mẫu (XLSX).")
-        from cchc.submissions.views import read_upload
-
         data = await read_upload(upload)
         prepare_upload(db, user, ky or None, upload.filename, data)
     except CchcError as exc:
