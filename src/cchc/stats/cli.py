@@ -42,6 +42,11 @@ def _rate(x) -> str:
     return fmt_percent(x) if x is not None else "–"
 
 
+def _figure(key: str, value) -> str:
+    """A dossier figure as printed: the rate as a percentage, a count with thousands dots."""
+    return _rate(value) if key == "on_time_rate" else fmt_int(value)
+
+
 UnitOpt = typer.Option(..., "--unit", help="Mã đơn vị (ví dụ 000.00.00.H20): đơn vị và mọi đơn vị trực thuộc.")
 PeriodOpt = typer.Option(None, "--period", help="Kỳ báo cáo: 2023-Q1 … 2023-Q4, 2023-H1, 2023-9M, 2023-Y.")
 FromOpt = typer.Option(None, "--from", help="Ngày bắt đầu (2023-07-01 hoặc 01/07/2023).")
@@ -88,19 +93,19 @@ def _check_day_counts(session, u, p: Period) -> None:
     """Compare the figures from the day counts with a direct count of the dossiers; exit 1 if they differ."""
     fast = dossier_figures(session, u, p.start, p.end)
     slow = dossier_figures(session, u, p.start, p.end, direct=True)
-    diffs = [(k, fast[k], slow[k]) for k in KEYS if fast[k] != slow[k]]
+    diffs = [("", k, fast[k], slow[k]) for k in KEYS if fast[k] != slow[k]]
     fast_units = {r["unit_code"]: r for r in fast["by_unit"]}
     slow_units = {r["unit_code"]: r for r in slow["by_unit"]}
     for code in sorted(set(fast_units) | set(slow_units)):
         a, b = fast_units.get(code, {}), slow_units.get(code, {})
-        diffs += [(f"{code} {k}", a.get(k, 0), b.get(k, 0)) for k in KEYS if a.get(k, 0) != b.get(k, 0)]
+        diffs += [(f"{code} ", k, a.get(k, 0), b.get(k, 0)) for k in KEYS if a.get(k, 0) != b.get(k, 0)]
     if not diffs:
         typer.echo(f"Khớp: số liệu của {u.code}, {p.label}, từ bảng đếm theo ngày bằng số đếm trực tiếp từ hồ sơ "
                    f"({fmt_int(fast['received_total'])} hồ sơ tiếp nhận).")
         return
-    typer.echo(f"Không khớp: {len(diffs)} số liệu của {u.code}, {p.label} khác nhau (bảng đếm / đếm trực tiếp):", err=True)
-    for key, a, b in diffs[:50]:
-        typer.echo(f"  {key}: {a} / {b}", err=True)
+    typer.echo(f"Không khớp: {fmt_int(len(diffs))} số liệu của {u.code}, {p.label} khác nhau (bảng đếm / đếm trực tiếp):", err=True)
+    for where, key, a, b in diffs[:50]:
+        typer.echo(f"  {where}{key}: {_figure(key, a)} / {_figure(key, b)}", err=True)
     typer.echo("Chạy `cchc rebuild-counts` để tính lại bảng đếm từ hồ sơ.", err=True)
     raise typer.Exit(1)
 
@@ -150,7 +155,7 @@ def _print_dossier_tables(console: Console, f: dict, unit: dict, p: Period) -> N
     ]
 
     def cells(d: dict) -> list[str]:
-        return [_rate(d[k]) if k == "on_time_rate" else fmt_int(d[k]) for k, _ in columns]
+        return [_figure(k, d[k]) for k, _ in columns]
 
     by_level = Table(title="Theo cấp")
     by_level.add_column("Cấp", no_wrap=True)
