@@ -72,6 +72,14 @@ def fmt_long_date(d: date) -> str:
     return f"ngày {day} tháng {month} năm {d.year}"
 
 
+def fmt_label(enum_cls, value) -> str:
+    """The Vietnamese label of an enum value (its `label`), or the value itself when it is not one."""
+    try:
+        return enum_cls(value).label
+    except ValueError:
+        return str(value or "")
+
+
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DVCQG = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?(\d{2})?$")
 

@@ -14,13 +14,6 @@ from cchc.db import session_scope
 app = typer.Typer(no_args_is_help=True)
 
 
-def _label(enum_cls, value) -> str:
-    try:
-        return enum_cls(value).label
-    except ValueError:
-        return str(value or "")
-
-
 @app.command("show")
 def show(code: str = typer.Argument(..., help="Mã hồ sơ, ví dụ H15.50.05.13-250303-0001.")) -> None:
     """Xem hồ sơ: thông tin chính, phiếu kiểm soát quá trình (Mẫu 06) và nhật ký xử lý."""
@@ -35,23 +28,23 @@ def show(code: str = typer.Argument(..., help="Mã hồ sơ, ví dụ H15.50.05.
         d = service.get_dossier(session, None, code)
         proc = session.get(Procedure, d.procedure_id)
         unit = session.get(Unit, d.unit_id)
-        console.print(f"[bold]Hồ sơ {d.code}[/] — {_label(State, d.state)} (TrangThaiHoSo {d.status_code})")
+        console.print(f"[bold]Hồ sơ {d.code}[/] — {vn.fmt_label(State, d.state)} (TrangThaiHoSo {d.status_code})")
         console.print(f"Thủ tục: {proc.code} {proc.name}")
-        console.print(f"Nơi tiếp nhận: {unit.name} ({unit.code}); kênh: {_label(Channel, d.channel)}")
+        console.print(f"Nơi tiếp nhận: {unit.name} ({unit.code}); kênh: {vn.fmt_label(Channel, d.channel)}")
         console.print(f"Chủ hồ sơ: {d.applicant_name}")
         console.print(
             f"Tiếp nhận: {vn.fmt_datetime(d.received_at) or '—'}; hẹn trả: {vn.fmt_datetime(d.due_at) or '—'}"
             + (f"; hẹn lại: {vn.fmt_datetime(d.extended_due_at)}" if d.extended_due_at else "")
         )
         if d.ended_at:
-            console.print(f"Kết thúc xử lý: {vn.fmt_datetime(d.ended_at)} — {_label(Timeliness, d.timeliness)}")
+            console.print(f"Kết thúc xử lý: {vn.fmt_datetime(d.ended_at)} — {vn.fmt_label(Timeliness, d.timeliness)}")
         steps = Table(title="Phiếu kiểm soát quá trình giải quyết hồ sơ (Mẫu 06)")
         for col in ("Bước", "Tên bước", "Vai trò", "Nhận lúc", "Hạn", "Chuyển lúc", "Kết quả"):
             steps.add_column(col)
         for s in d.steps:
             steps.add_row(
-                str(s.step_seq), s.name, _label(StepRole, s.role), vn.fmt_datetime(s.started_at), vn.fmt_datetime(s.due_at),
-                vn.fmt_datetime(s.ended_at), _label(Timeliness, s.timeliness) if s.timeliness else "đang xử lý",
+                str(s.step_seq), s.name, vn.fmt_label(StepRole, s.role), vn.fmt_datetime(s.started_at), vn.fmt_datetime(s.due_at),
+                vn.fmt_datetime(s.ended_at), vn.fmt_label(Timeliness, s.timeliness) if s.timeliness else "đang xử lý",
             )
         console.print(steps)
         log = Table(title="Nhật ký xử lý")
@@ -60,7 +53,7 @@ def show(code: str = typer.Argument(..., help="Mã hồ sơ, ví dụ H15.50.05.
         for e in d.events:
             log.add_row(
                 vn.fmt_datetime(e.at), e.actor_name, service.ACTION_LABELS.get(e.action, e.action),
-                _label(State, e.to_state) if e.to_state else "", e.note,
+                vn.fmt_label(State, e.to_state) if e.to_state else "", e.note,
             )
         console.print(log)
 
@@ -89,5 +82,5 @@ def search(
         for col in ("Mã hồ sơ", "Chủ hồ sơ", "Trạng thái", "Tiếp nhận", "Hẹn trả"):
             table.add_column(col)
         for d in page.items:
-            table.add_row(d.code, d.applicant_name, _label(State, d.state), vn.fmt_datetime(d.received_at), vn.fmt_datetime(d.due_at))
+            table.add_row(d.code, d.applicant_name, vn.fmt_label(State, d.state), vn.fmt_datetime(d.received_at), vn.fmt_datetime(d.due_at))
         console.print(table)

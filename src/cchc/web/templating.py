@@ -22,14 +22,7 @@ env.filters["ngaydai"] = vn.fmt_long_date
 env.globals["Role"] = Role
 
 
-def role_label(value: str | None) -> str:
-    try:
-        return Role(value).label
-    except ValueError:
-        return value or ""
-
-
-env.filters["vaitro"] = role_label
+env.filters["vaitro"] = lambda v: vn.fmt_label(Role, v)
 
 
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200):
@@ -75,21 +68,14 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session["flash_kind"] = kind
 
 
-def _label(enum_cls, value) -> str:
-    try:
-        return enum_cls(value).label
-    except ValueError:
-        return value or ""
-
-
 def _register_domain_filters() -> None:
     from cchc.dossiers.enums import Channel, State, Timeliness
     from cchc.procedures.enums import StepRole
 
-    env.filters["trangthai"] = lambda v: _label(State, v)
-    env.filters["buoc"] = lambda v: _label(StepRole, v)
-    env.filters["hanxuly"] = lambda v: _label(Timeliness, v)
-    env.filters["kenh"] = lambda v: _label(Channel, int(v)) if v is not None else ""
+    env.filters["trangthai"] = lambda v: vn.fmt_label(State, v)
+    env.filters["buoc"] = lambda v: vn.fmt_label(StepRole, v)
+    env.filters["hanxuly"] = lambda v: vn.fmt_label(Timeliness, v)
+    env.filters["kenh"] = lambda v: vn.fmt_label(Channel, int(v)) if v is not None else ""
     from cchc.dossiers.service import ACTION_LABELS
 
     env.filters["thaotac"] = lambda v: ACTION_LABELS.get(v, v)
