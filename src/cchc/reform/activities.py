@@ -8,7 +8,6 @@ speak in section I ("… viết được 115 tin, bài …; tuyên truyền đư
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import String, case, cast, func, literal, select
 from sqlalchemy.orm import Session
@@ -107,40 +106,8 @@ def create_inspection(session: Session, actor: User | None, unit: Unit, **data) 
     return reg.create(session, actor, INSPECTIONS, unit, data)
 
 
-def update_inspection(session: Session, actor: User | None, inspection_id: int, **data) -> Inspection:
-    return reg.update(session, actor, INSPECTIONS, inspection_id, data)
-
-
-def delete_inspection(session: Session, actor: User | None, inspection_id: int) -> None:
-    reg.delete(session, actor, INSPECTIONS, inspection_id)
-
-
-def list_inspections(session: Session, unit_id: int, start: date, end: date) -> list[Inspection]:
-    return reg.entries(session, INSPECTIONS, unit_id, Inspection.inspected_on.between(start, end))
-
-
-def import_inspections(session: Session, actor: User | None, unit: Unit, path: Path | str) -> int:
-    return reg.import_rows(session, actor, INSPECTIONS, unit, path)
-
-
 def create_activity(session: Session, actor: User | None, unit: Unit, **data) -> CommunicationActivity:
     return reg.create(session, actor, COMMUNICATIONS, unit, data)
-
-
-def update_activity(session: Session, actor: User | None, activity_id: int, **data) -> CommunicationActivity:
-    return reg.update(session, actor, COMMUNICATIONS, activity_id, data)
-
-
-def delete_activity(session: Session, actor: User | None, activity_id: int) -> None:
-    reg.delete(session, actor, COMMUNICATIONS, activity_id)
-
-
-def list_activities(session: Session, unit_id: int, start: date, end: date) -> list[CommunicationActivity]:
-    return reg.entries(session, COMMUNICATIONS, unit_id, CommunicationActivity.held_on.between(start, end))
-
-
-def import_activities(session: Session, actor: User | None, unit: Unit, path: Path | str) -> int:
-    return reg.import_rows(session, actor, COMMUNICATIONS, unit, path)
 
 
 # --- figures ------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -59,20 +58,8 @@ def create_document(session: Session, actor: User | None, unit: Unit, **data) ->
     return reg.create(session, actor, REGISTER, unit, data)
 
 
-def update_document(session: Session, actor: User | None, doc_id: int, **data) -> DirectiveDocument:
-    return reg.update(session, actor, REGISTER, doc_id, data)
-
-
-def delete_document(session: Session, actor: User | None, doc_id: int) -> None:
-    reg.delete(session, actor, REGISTER, doc_id)
-
-
 def list_documents(session: Session, unit_id: int, start: date, end: date) -> list[DirectiveDocument]:
     return reg.entries(session, REGISTER, unit_id, DirectiveDocument.issued_on.between(start, end))
-
-
-def import_documents(session: Session, actor: User | None, unit: Unit, path: Path | str) -> int:
-    return reg.import_rows(session, actor, REGISTER, unit, path)
 
 
 def directive_figures(session: Session, unit: Unit, start: date, end: date, *, listed: int = 100) -> dict:

@@ -7,7 +7,6 @@ section I ("… đã hoàn thành 26/32 chỉ tiêu nhiệm vụ của kế ho�
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -60,10 +59,6 @@ def create_item(session: Session, actor: User | None, unit: Unit, **data) -> Pla
     return reg.create(session, actor, REGISTER, unit, data)
 
 
-def update_item(session: Session, actor: User | None, item_id: int, **data) -> PlanItem:
-    return reg.update(session, actor, REGISTER, item_id, data)
-
-
 def set_status(session: Session, actor: User | None, item_id: int, status: str,
                completed_at: date | str | None = None, evidence: str | None = None) -> PlanItem:
     """Move an item to chua_thuc_hien / dang_thuc_hien / hoan_thanh (completion dated today unless given)."""
@@ -79,11 +74,6 @@ def delete_item(session: Session, actor: User | None, item_id: int) -> None:
 
 def list_items(session: Session, unit_id: int, year: int) -> list[PlanItem]:
     return reg.entries(session, REGISTER, unit_id, PlanItem.year == year)
-
-
-def import_plan(session: Session, actor: User | None, unit: Unit, path: Path | str, year: int | None = None) -> int:
-    """Plan items from a file (columns STT, Nội dung nhiệm vụ, … ; Năm in the file or given), all or nothing."""
-    return reg.import_rows(session, actor, REGISTER, unit, path, {"year": year} if year is not None else None)
 
 
 def plan_figures(session: Session, unit: Unit, start: date, end: date) -> dict:
