@@ -73,6 +73,7 @@ INSPECTIONS = reg.Register(
     ),
     check=_check_inspection,
     order=(Inspection.inspected_on,),
+    dated_by="inspected_on",
 )
 
 
@@ -99,6 +100,7 @@ COMMUNICATIONS = reg.Register(
     ),
     check=_check_communication,
     order=(CommunicationActivity.held_on,),
+    dated_by="held_on",
 )
 
 

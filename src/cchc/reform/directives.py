@@ -51,6 +51,7 @@ REGISTER = reg.Register(
     unique_message="Văn bản số {number} đã có trong sổ.",
     check=_check,
     order=(DirectiveDocument.issued_on, DirectiveDocument.number),
+    dated_by="issued_on",
 )
 
 

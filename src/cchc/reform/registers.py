@@ -63,6 +63,7 @@ class Register:
     unique_message: str = ""
     check: Callable[[dict, Context], None] | None = None  # cross-field rules on the merged values
     order: tuple = field(default_factory=tuple)
+    dated_by: str | None = None  # the date field that puts an entry in a period; None: the plan (by year)
 
     def field(self, name: str) -> Field:
         for f in self.fields:

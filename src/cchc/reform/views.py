@@ -21,7 +21,6 @@ from cchc.errors import ImportRejected, PermissionDenied
 from cchc.reform import registers as reg
 from cchc.reform.figures import reform_figures
 from cchc.reform.importer import REGISTERS, import_file, register_for
-from cchc.reform.plan import REGISTER as PLAN
 from cchc.stats.pages import default_unit
 from cchc.stats.periods import resolve_period
 from cchc.stats.scope import resolve_unit
@@ -68,10 +67,9 @@ def _window(year: int | None, ky: str | None, tu_ngay: str | None, den_ngay: str
 
 def rows_of(db: Session, register: reg.Register, unit: Unit, start: date, end: date) -> list:
     model = register.model
-    if register is PLAN:
+    if register.dated_by is None:  # the plan: the window's year
         return reg.entries(db, register, unit.id, model.year == end.year)
-    column = {"reform_directives": "issued_on", "reform_inspections": "inspected_on", "reform_communications": "held_on"}[model.__tablename__]
-    return reg.entries(db, register, unit.id, getattr(model, column).between(start, end))
+    return reg.entries(db, register, unit.id, getattr(model, register.dated_by).between(start, end))
 
 
 @router.get("/figures")
