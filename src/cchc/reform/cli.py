@@ -18,6 +18,7 @@ def import_(
     year: int | None = typer.Option(None, "--year", help="Năm của kế hoạch khi tệp không có cột «Năm»."),
 ) -> None:
     """Nhập một sổ từ tệp: kiểm tra hết, một dòng sai thì không nhập gì (báo dòng, cột)."""
+    from cchc import vn
     from cchc.cli import console
     from cchc.db import session_scope
     from cchc.reform import service
@@ -28,7 +29,7 @@ def import_(
         u = service.find_unit(session, unit)
         added = import_file(session, None, register, u, path, year=year)
         name = u.name
-    console.print(f"Đã nhập {added} dòng vào sổ {r.title} của {name}.")
+    console.print(f"Đã nhập {vn.fmt_int(added)} dòng vào sổ {r.title} của {name}.")
 
 
 @app.command("figures")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from cchc import vn
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.errors import CchcError
@@ -145,5 +146,5 @@ async def import_page(request: Request, key: str, db: Session = Depends(get_db),
         db.rollback()
         ctx = _context(db, user, unit, key, year, import_error=exc.message)
         return render(request, "reform/page.html", ctx, status_code=exc.http_status)
-    flash(request, f"Đã nhập {added} dòng vào sổ {register.title}.")
+    flash(request, f"Đã nhập {vn.fmt_int(added)} dòng vào sổ {register.title}.")
     return RedirectResponse(_url(key, unit, year), status_code=303)

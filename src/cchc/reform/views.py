@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
 from sqlalchemy.orm import Session
 
+from cchc import vn
 from cchc.auth.models import User
 from cchc.auth.scope import in_scope
 from cchc.errors import ImportRejected, PermissionDenied
@@ -131,7 +132,7 @@ async def import_entries(register: str, file: UploadFile = File(...), don_vi: st
     r = register_for(register)
     unit = scoped_unit(db, user, don_vi)
     added = await save_and_import(db, user, r.key, unit, file, nam)
-    return {"register": r.key, "unit": unit.code, "added": added, "message": f"Đã nhập {added} dòng vào sổ {r.title}."}
+    return {"register": r.key, "unit": unit.code, "added": added, "message": f"Đã nhập {vn.fmt_int(added)} dòng vào sổ {r.title}."}
 
 
 async def save_and_import(db: Session, user: User, key: str, unit: Unit, file: UploadFile, year: int | None) -> int:
