@@ -6,8 +6,9 @@ drafts instead, and `Backfill.write` inserts dossiers, their components, Mẫu 0
 files and attached rows (ratings) with one executemany per table and batch.
 
 Nothing about the outcome is decided here: the rules are the service's own helpers —
-`receipt_due` and `step_due` (working calendar), `process`, `following_step`, `previous_step`,
-`require_finishing_step`, `require_apology_in_time`, `_open_step` / `_close_step` / `_end` /
+`receipt_due` and `step_due` (working calendar), `check_online_submission`, `require_online_channel`,
+`process`, `following_step`, `previous_step`, `require_finishing_step`, `require_apology_in_time`,
+`_open_step` / `_close_step` / `_end` /
 `_open_return_step` / `_pause_step_clock` (which work on a draft as on a Dossier: a draft quacks
 like one and makes its own step rows), `classify` / `classify_step` and `supplement_pause` of
 cchc.dossiers.rules, `State.dvcqg_code` for TrangThaiHoSo. The states each action requires are
@@ -38,8 +39,7 @@ from cchc.dossiers import service as sv
 from cchc.dossiers.enums import OPEN_STATES, Channel, OnlinePayment, State
 from cchc.dossiers.models import Dossier, DossierComponent, DossierCounter, DossierEvent, DossierFile, DossierStep
 from cchc.dossiers.rules import dossier_code, supplement_pause
-from cchc.errors import InvalidTransition, PermissionDenied, ValidationError
-from cchc.procedures.enums import OnlineLevel
+from cchc.errors import InvalidTransition, ValidationError
 from cchc.procedures.models import Procedure
 from cchc.units.models import Unit
 from cchc.vn import fmt_int, search_key
@@ -219,8 +219,7 @@ class Backfill:
         app, ch = sv._common_receipt_checks(applicant, copies, owner, channel)
         sv._require_active(actor)
         sv._check_procedure_unit(procedure, unit, at)
-        if ch == Channel.ONLINE and procedure.online_level not in (OnlineLevel.FULL, OnlineLevel.PARTIAL):
-            raise ValidationError(f"Thủ tục {procedure.code} không cung cấp dịch vụ công trực tuyến.", field="channel")
+        sv.require_online_channel(procedure, ch)
         d, proc = self._new(procedure=procedure, unit=unit, channel=ch, applicant=app, owner=owner,
                             request_summary=request_summary, copies=copies, vneid_verified=vneid_verified,
                             result_delivery=result_delivery, state=State.PROCESSING, at=at)
@@ -239,13 +238,7 @@ class Backfill:
         at = sv.moment(at)
         if list(components):
             raise ValidationError("Nạp hàng loạt chỉ nhận hồ sơ có đủ thành phần của thủ tục.", field="components")
-        sv._require_active(citizen)
-        if citizen is not None and citizen.role != Role.CITIZEN:
-            raise PermissionDenied("Chỉ công dân (tài khoản công dân) mới nộp hồ sơ trực tuyến; cán bộ dùng chức năng tiếp nhận.")
-        app, ch = sv._common_receipt_checks(applicant, copies, citizen, Channel.ONLINE)
-        sv._check_procedure_unit(procedure, unit, at)
-        if procedure.online_level not in (OnlineLevel.FULL, OnlineLevel.PARTIAL):
-            raise ValidationError(f"Thủ tục {procedure.code} không cung cấp dịch vụ công trực tuyến.", field="procedure")
+        app, ch = sv.check_online_submission(citizen, procedure, unit, applicant, copies, at)
         d, proc = self._new(procedure=procedure, unit=unit, channel=ch, applicant=app, owner=citizen,
                             request_summary=request_summary, copies=copies, vneid_verified=vneid_verified,
                             result_delivery=result_delivery, state=State.SUBMITTED, at=at)

@@ -583,6 +583,29 @@ def _check_receive(session: Session, actor: User | None, unit: Unit) -> None:
         )
 
 
+def require_online_channel(procedure: Procedure, channel: Channel) -> None:
+    """A dossier entered as online (kênh 2) is of a procedure offered online."""
+    if channel == Channel.ONLINE and procedure.online_level not in (OnlineLevel.FULL, OnlineLevel.PARTIAL):
+        raise ValidationError(f"Thủ tục {procedure.code} không cung cấp dịch vụ công trực tuyến.", field="channel")
+
+
+def check_online_submission(citizen: User | None, procedure: Procedure, unit: Unit, applicant: Any, copies: int,
+                            at: datetime) -> tuple[ApplicantIn, Channel]:
+    """What an online submission requires: a citizen's account (or none), a valid applicant, and a
+    procedure in force at this unit and offered online (toàn trình or một phần)."""
+    _require_active(citizen)
+    if citizen is not None and citizen.role != Role.CITIZEN:
+        raise PermissionDenied("Chỉ công dân (tài khoản công dân) mới nộp hồ sơ trực tuyến; cán bộ dùng chức năng tiếp nhận.")
+    app, ch = _common_receipt_checks(applicant, copies, citizen, Channel.ONLINE)
+    _check_procedure_unit(procedure, unit, at)
+    if procedure.online_level not in (OnlineLevel.FULL, OnlineLevel.PARTIAL):
+        raise ValidationError(
+            f"Thủ tục {procedure.code} không cung cấp dịch vụ công trực tuyến (chỉ nộp trực tuyến được thủ tục toàn trình hoặc một phần).",
+            field="procedure",
+        )
+    return app, ch
+
+
 def receive(
     session: Session,
     actor: User | None,
@@ -609,8 +632,7 @@ def receive(
     app, ch = _common_receipt_checks(applicant, copies, owner, channel)
     _check_receive(session, actor, unit)
     _check_procedure_unit(procedure, unit, at)
-    if ch == Channel.ONLINE and procedure.online_level not in (OnlineLevel.FULL, OnlineLevel.PARTIAL):
-        raise ValidationError(f"Thủ tục {procedure.code} không cung cấp dịch vụ công trực tuyến.", field="channel")
+    require_online_channel(procedure, ch)
     proc = process(procedure)
     comps = _components(procedure, components)
     due = _due(session, procedure, at)
@@ -653,16 +675,7 @@ def submit_online(
     officer accepts the dossier.
     """
     at = moment(at)
-    _require_active(citizen)
-    if citizen is not None and citizen.role != Role.CITIZEN:
-        raise PermissionDenied("Chỉ công dân (tài khoản công dân) mới nộp hồ sơ trực tuyến; cán bộ dùng chức năng tiếp nhận.")
-    app, ch = _common_receipt_checks(applicant, copies, citizen, Channel.ONLINE)
-    _check_procedure_unit(procedure, unit, at)
-    if procedure.online_level not in (OnlineLevel.FULL, OnlineLevel.PARTIAL):
-        raise ValidationError(
-            f"Thủ tục {procedure.code} không cung cấp dịch vụ công trực tuyến (chỉ nộp trực tuyến được thủ tục toàn trình hoặc một phần).",
-            field="procedure",
-        )
+    app, ch = check_online_submission(citizen, procedure, unit, applicant, copies, at)
     proc = process(procedure)
     comps = _components(procedure, components)
     due = _due(session, procedure, at)
