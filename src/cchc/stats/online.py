@@ -48,11 +48,6 @@ def _pair(total: int, part: int, total_key: str = "total", part_key: str = "onli
     return {total_key: int(total), part_key: int(part), "rate": rate(part, total)}
 
 
-def _dossier_scope(session: Session, u: Unit, w: Window, family: str):
-    conds = bucket_conditions(w, session.get_bind().dialect.name)
-    return conds, scope_conditions(u, w, family)
-
-
 class DossierPasses:
     """The window's new dossiers and its ended dossiers, each read once for every figure that needs them.
 
@@ -80,7 +75,7 @@ class DossierPasses:
 
     def __init__(self, session: Session, u: Unit, w: Window):
         self.session, self.unit, self.w = session, u, w
-        self.conds, _ = _dossier_scope(session, u, w, "new")
+        self.conds = bucket_conditions(w, session.get_bind().dialect.name)
         self._sums: dict[str, dict[str, object]] = {family: {} for family in self.GROUPS}
         self._rows: dict[str, list] = {}
 
