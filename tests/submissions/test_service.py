@@ -50,6 +50,7 @@ def test_cchc_unit_draft_submit_accept_then_read_only(db, world):
         with pytest.raises(InvalidTransition) as exc:
             action()
         assert "duyệt" in exc.value.message
+        assert PERIOD.label in exc.value.message and PERIOD.key not in exc.value.message
     assert sub.state == "accepted"
     assert [e.action for e in service.events(db, sub)] == ["prepare", "submit", "accept"]
     with pytest.raises(InvalidTransition) as exc:

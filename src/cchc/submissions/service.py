@@ -32,6 +32,7 @@ from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.db import utcnow
 from cchc.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from cchc.stats.periods import period_for
 from cchc.submissions.consolidate import figures_from_forms, to_json
 from cchc.submissions.models import Reminder, Submission, SubmissionEvent, UnitReporting
 from cchc.units.models import Unit
@@ -326,7 +327,8 @@ def _decide(session: Session, actor: User | None, sub: Submission, state: str, c
     unit = session.get(Unit, sub.unit_id)
     _check_superior(session, actor, unit)
     if sub.state == ACCEPTED:
-        raise InvalidTransition(f"Báo cáo {sub.period_key} của «{unit.name}» đã được duyệt, chỉ được xem, không được duyệt hay trả lại lần nữa.")
+        label = period_for(sub.period_start, sub.period_end).label
+        raise InvalidTransition(f"Báo cáo {label} của «{unit.name}» đã được duyệt, chỉ được xem, không được duyệt hay trả lại lần nữa.")
     if sub.state != SUBMITTED:
         raise InvalidTransition(f"Báo cáo đang ở trạng thái «{STATE_LABELS[sub.state]}», chỉ duyệt hoặc trả lại báo cáo đã gửi.")
     now = now or utcnow()
@@ -442,8 +444,6 @@ def remind(session: Session, actor: User | None, province: Unit, period, *, unit
 def ensure_editable(session: Session, unit: Unit, start: date, end: date) -> None:
     """InvalidTransition (Vietnamese) when the unit's report for [start, end] was accepted or is awaiting a
     decision: for other services that change what the report is made of (figures, narratives)."""
-    from cchc.stats.periods import period_for
-
     period = period_for(start, end)
     _editable(get_submission(session, unit, period), unit, period)
 
