@@ -52,6 +52,8 @@ def test_send_as_citizen_and_anonymously(client, world):
     as_api_user(client, w.receiver.username)
     r = client.post("/api/v1/feedback", json=BODY | {"unit_code": w.commune.code})
     assert r.status_code == 403 and "dành cho công dân" in r.json()["detail"]
+    r = client.post("/api/v1/feedback", json={"category": "khac"})  # told at once, not after fixing every field
+    assert r.status_code == 403 and "dành cho công dân" in r.json()["detail"]
 
 
 def test_officer_actions_and_refusals(client, world):

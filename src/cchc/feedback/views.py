@@ -228,6 +228,8 @@ def send(session: Session, user: User | None, form: dict[str, Any]) -> Feedback:
     The handling unit: the one chosen, else the dossier's receiving unit, else the procedure's agency.
     Without an account the sender's contact is required. Errors name their field.
     """
+    if user is not None and user.role != Role.CITIZEN:
+        raise PermissionDenied("Cán bộ ghi nhận PAKN tại trang xử lý PAKN của đơn vị; trang này dành cho công dân.")
     text = lambda key: str(form.get(key) or "").strip()  # noqa: E731
     category = text("category") or Category.PROCEDURE_RULES.value
     if category not in Category._value2member_map_:
@@ -260,8 +262,6 @@ def send(session: Session, user: User | None, form: dict[str, Any]) -> Feedback:
             raise ValidationError("Khi không đăng nhập, phải ghi số điện thoại, thư điện tử hoặc địa chỉ để nhận trả lời.",
                                   field="sender_contact")
     actor: Any = user if user is not None else PortalVisitor(full_name=text("sender_name"))
-    if user is not None and user.role != Role.CITIZEN:
-        raise PermissionDenied("Cán bộ ghi nhận PAKN tại trang xử lý PAKN của đơn vị; trang này dành cho công dân.")
     sender_name = text("sender_name") or (user.full_name if user else "")
     contact = text("sender_contact") or (", ".join(x for x in ((user.phone, user.email) if user else ()) if x))
     return service.receive(
