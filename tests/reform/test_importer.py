@@ -60,6 +60,19 @@ def test_duplicates_missing_columns_and_unknown_register(db, units, tmp_path):
     assert db.query(DirectiveDocument).count() == 0 and db.query(Inspection).count() == 0
 
 
+def test_a_row_already_in_the_register_refuses_the_file(db, units, tmp_path):
+    first = write_csv(tmp_path / "van-ban.csv", ["so ky hieu,loai,ngay ban hanh,trich yeu", "01/KH-UBND,Kế hoạch,06/01/2023,CCHC"])
+    assert importer.import_file(db, None, "van-ban", units.district, first) == 1
+    again = write_csv(tmp_path / "van-ban-2.csv", [
+        "so ky hieu,loai,ngay ban hanh,trich yeu",
+        "02/KH-UBND,Kế hoạch,07/01/2023,Kiểm tra",
+        "01/KH-UBND,Kế hoạch,06/01/2023,CCHC",
+    ])
+    with pytest.raises(ImportRejected, match="Dòng 3, cột so ky hieu: Văn bản số 01/KH-UBND đã có trong sổ"):
+        importer.import_file(db, None, "van-ban", units.district, again)
+    assert db.query(DirectiveDocument).count() == 1
+    assert importer.import_file(db, None, "van-ban", units.office, first) == 1  # another unit's register
+
 def test_inspections_and_communication_from_csv(db, units, tmp_path):
     ins = write_csv(tmp_path / "kiem-tra.csv", [
         "Ngày kiểm tra,Mã đơn vị được kiểm tra,Đơn vị được kiểm tra,Loại đơn vị,Số vấn đề phát hiện,Số vấn đề đã xử lý",

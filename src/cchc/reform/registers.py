@@ -221,7 +221,11 @@ def _check_unique(register: Register, session: Session, unit: Unit, values: dict
     if exclude_id is not None:
         stmt = stmt.where(model.id != exclude_id)
     if session.scalar(stmt.limit(1)) is not None:
-        raise ValidationError(register.unique_message.format(**values), field=register.unique[-1])
+        raise _taken(register, values)
+
+
+def _taken(register: Register, values: dict) -> ValidationError:
+    return ValidationError(register.unique_message.format(**values), field=register.unique[-1])
 
 
 # --- actions -------------------------------------------------------------------------------------
@@ -320,6 +324,10 @@ def import_rows(session: Session, actor: User | None, register: Register, unit: 
         raise ImportRejected(f"Tệp «{name}» không có dòng dữ liệu nào.")
     label_of = {f.name: col for col, f in mapping.items()}
     ctx = Context(session, unit)
+    stored: set[tuple] = set()
+    if register.unique:  # the unit's keys already in the register, in one query rather than one per row
+        model = register.model
+        stored = {tuple(r) for r in session.execute(select(*(getattr(model, k) for k in register.unique)).where(model.unit_id == unit.id))}
     seen: dict[tuple, int] = {}
     cleaned: list[dict] = []
     for number, row in table.rows:
@@ -328,7 +336,8 @@ def import_rows(session: Session, actor: User | None, register: Register, unit: 
             data[f.name] = row.get(column)
         try:
             values = clean(register, ctx, data)
-            _check_unique(register, session, unit, values)
+            if register.unique and tuple(values[k] for k in register.unique) in stored:
+                raise _taken(register, values)
         except ValidationError as exc:
             column = label_of.get(exc.field or "") or (register.field(exc.field).label if exc.field in {f.name for f in register.fields} else None)
             raise ImportRejected(exc.message, row=number, column=column) from None
