@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cchc.reports import forms as formdefs
+from cchc.stats.scope import subtree_condition, valid_during
 from cchc.units.models import Unit
 
 
@@ -146,16 +147,12 @@ def _finish(figures: dict) -> dict:
 def reporting_units(session: Session, province: Unit, level: str | None = None, *, start: date | None = None,
                     end: date | None = None) -> list[Unit]:
     """The units that report to `province`: its direct children, or every unit of `level` under it;
-    with a window, only the units that existed during it (valid_from/valid_to)."""
-    from sqlalchemy import or_
-
+    with a window [start, end], only the units that existed during it (valid_from/valid_to)."""
     query = select(Unit).order_by(Unit.code)
-    if end is not None:
-        query = query.where(or_(Unit.valid_from.is_(None), Unit.valid_from <= end))
-    if start is not None:
-        query = query.where(or_(Unit.valid_to.is_(None), Unit.valid_to >= start))
+    if start is not None and end is not None:
+        query = query.where(valid_during(start, end))
     if level:
-        query = query.where(Unit.level == level, Unit.path.like(province.path + "%"), Unit.id != province.id)
+        query = query.where(Unit.level == level, subtree_condition(province), Unit.id != province.id)
     else:
         query = query.where(Unit.parent_id == province.id)
     return list(session.scalars(query))
