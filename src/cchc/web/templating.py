@@ -76,9 +76,11 @@ def _register_domain_filters() -> None:
     env.filters["buoc"] = lambda v: vn.fmt_label(StepRole, v)
     env.filters["hanxuly"] = lambda v: vn.fmt_label(Timeliness, v)
     env.filters["kenh"] = lambda v: vn.fmt_label(Channel, int(v)) if v is not None else ""
+    from cchc.dossiers.files import KINDS
     from cchc.dossiers.service import ACTION_LABELS
 
     env.filters["thaotac"] = lambda v: ACTION_LABELS.get(v, v)
+    env.filters["loaitep"] = lambda v: KINDS.get(v, v)
 
 
 _register_domain_filters()
