@@ -614,7 +614,8 @@ ANSWERS = (
 )
 
 
-def play_feedback(session: Session, prov: DemoProvince, cal, rng: random.Random, count: int, now: datetime, today: date) -> int:
+def play_feedback(session: Session, prov: DemoProvince, cal, rng: random.Random, count: int, now: datetime, today: date,
+                  progress: Progress | None = None) -> int:
     """PAKN through cchc.feedback.service: received, handled, answered and published (a few forwarded, refused)."""
     offices = [o for o in prov.offices if o.handler_unit is not None and o.specialists and o.leaders]
     if not offices or count <= 0:
@@ -633,7 +634,9 @@ def play_feedback(session: Session, prov: DemoProvince, cal, rng: random.Random,
                       rng.random(), rng.randint(1, 12), rng.randint(1, 2 * WORKDAY), rng.choice(ANSWERS),
                       rng.randrange(len(prov.citizens)) if prov.citizens and rng.random() < 0.4 else None))
     plans.sort(key=lambda x: x[0])
-    for received, office, category, title, text, proc, sender, r, answer_days, publish_delay, answer, citizen in plans:
+    for i, (received, office, category, title, text, proc, sender, r, answer_days, publish_delay, answer, citizen) in enumerate(plans, 1):
+        if progress and (i % 50 == 0 or i == len(plans)):
+            progress("Phản ánh, kiến nghị", i, len(plans))
         handler = office.specialists[0]
         leader = office.leaders[0]
         if citizen is not None:  # sent from a citizen account on the portal
@@ -730,7 +733,7 @@ def run_demo(session: Session, options: DemoOptions, progress: Progress | None =
             if progress and (i % 250 == 0 or i == total):
                 progress("Hồ sơ", i, total)
     play_feedback(session, prov, cal, random.Random(f"{options.seed}:pakn"), options.dossiers // MIX["feedback_per_dossiers"],
-                  player.now, today)
+                  player.now, today, progress)
     session.commit()
     t2 = timer.perf_counter()
     return DemoResult(province=prov, dossiers=total, seconds_setup=t1 - t0, seconds_dossiers=t2 - t1,
