@@ -25,7 +25,7 @@ from cchc.verify.figures import (
     sentences,
     vocabulary,
 )
-from cchc.vn import fmt_decimal, fmt_int, search_key
+from cchc.vn import fmt_decimal, fmt_int, fmt_percent, search_key
 
 KINDS = {
     "tong_thanh_phan": "Tổng và thành phần",
@@ -159,8 +159,8 @@ def check_totals(item: Item, sentence: str, where: str, *, other_groups_named: b
                     comp = _rate_value(p.value, total, p.rate.places)
                     out.append(Problem("ty_le", excerpt(sentence), p.rate.value, comp,
                                        f"Tỷ lệ ghi {p.rate.text}% nhưng {p.num.text}/{item.num.text} = "
-                                       f"{fmt_decimal(comp, max(p.rate.places, 2))}%.",
-                                       p.rate.text + "%", fmt_decimal(comp, max(p.rate.places, 2)) + "%", where))
+                                       f"{fmt_percent(comp, max(p.rate.places, 2))}.",
+                                       p.rate.text + "%", fmt_percent(comp, max(p.rate.places, 2)), where))
     for c in item.children:
         out += check_totals(c, sentence, where, other_groups_named=other_groups_named)
     return out
@@ -196,8 +196,8 @@ def check_rates(sentence: str, where: str, fractions: list[tuple[Num, Decimal | 
             if not rate_matches(stated, places, n.value, n.denominator):
                 comp = _rate_value(n.value, n.denominator, places)
                 out.append(Problem("ty_le", excerpt(sentence), stated, comp,
-                                   f"Tỷ lệ ghi {m.group(1)}% nhưng {n.text} = {fmt_decimal(comp, max(places, 2))}%.",
-                                   m.group(1) + "%", fmt_decimal(comp, max(places, 2)) + "%", where))
+                                   f"Tỷ lệ ghi {m.group(1)}% nhưng {n.text} = {fmt_percent(comp, max(places, 2))}.",
+                                   m.group(1) + "%", fmt_percent(comp, max(places, 2)), where))
         fractions.append((n, stated, sentence))
     for m in _RATE_SO_VOI.finditer(sentence):
         a, _, _ = parse_scalar(m.group(1))
@@ -210,12 +210,12 @@ def check_rates(sentence: str, where: str, fractions: list[tuple[Num, Decimal | 
         if value is None or m.group(4) != "%":
             out.append(Problem("khong_doc_duoc", excerpt(sentence), None, comp,
                                f"Không đọc được «đạt {written}{' ' + m.group(4) if m.group(4) else ''}»: một tỷ lệ "
-                               f"phải là phần trăm; {m.group(1)}/{m.group(6)} = {fmt_decimal(comp, 2)}%.",
-                               written, fmt_decimal(comp, 2) + "%", where))
+                               f"phải là phần trăm; {m.group(1)}/{m.group(6)} = {fmt_percent(comp, 2)}.",
+                               written, fmt_percent(comp, 2), where))
         elif not rate_matches(value, places, a, b):
             out.append(Problem("ty_le", excerpt(sentence), value, comp,
-                               f"Tỷ lệ ghi {written}% nhưng {m.group(1)}/{m.group(6)} = {fmt_decimal(comp, max(places, 2))}%.",
-                               written + "%", fmt_decimal(comp, max(places, 2)) + "%", where))
+                               f"Tỷ lệ ghi {written}% nhưng {m.group(1)}/{m.group(6)} = {fmt_percent(comp, max(places, 2))}.",
+                               written + "%", fmt_percent(comp, max(places, 2)), where))
     for m in _RATE_RESOLVED.finditer(sentence):
         den, _, _ = parse_scalar(m.group(1))
         num, _, _ = parse_scalar(m.group(3))
@@ -223,8 +223,8 @@ def check_rates(sentence: str, where: str, fractions: list[tuple[Num, Decimal | 
         if den and num is not None and value is not None and not rate_matches(value, places, num, den):
             comp = _rate_value(num, den, places)
             out.append(Problem("ty_le", excerpt(sentence), value, comp,
-                               f"Tỷ lệ ghi {m.group(4)}% nhưng {m.group(3)}/{m.group(1)} = {fmt_decimal(comp, max(places, 2))}%.",
-                               m.group(4) + "%", fmt_decimal(comp, max(places, 2)) + "%", where))
+                               f"Tỷ lệ ghi {m.group(4)}% nhưng {m.group(3)}/{m.group(1)} = {fmt_percent(comp, max(places, 2))}.",
+                               m.group(4) + "%", fmt_percent(comp, max(places, 2)), where))
     return out
 
 
@@ -392,8 +392,8 @@ def check_tables(rows: list[Row]) -> list[Problem]:
                 out.append(Problem(
                     "ty_le", excerpt(f"{row.code} {row.label}: {row.raw}%"), row.value, comp,
                     f"Mục {row.code} ghi {row.raw}% nhưng mục {num.code} / mục {den.code} = {num.raw}/{den.raw} = "
-                    f"{fmt_decimal(comp, max(row.places, 2))}%.",
-                    row.raw + "%", fmt_decimal(comp, max(row.places, 2)) + "%", _row_where(row)))
+                    f"{fmt_percent(comp, max(row.places, 2))}.",
+                    row.raw + "%", fmt_percent(comp, max(row.places, 2)), _row_where(row)))
         elif row.unit.strip() != "%" and len(kids) >= 2 and all(k.value is not None and k.unit == row.unit for k in kids):
             if all(_level_of(" " + search_key(k.label) + " ") for k in kids):
                 s = sum(k.value for k in kids)
