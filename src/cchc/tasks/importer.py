@@ -84,12 +84,19 @@ def _text(row: dict, column: str) -> str:
 
 
 class _Units:
-    """Units by code (in force on the day) or by exact name (accent- and case-insensitive)."""
+    """Units by code (in force on the day) or by exact name (accent- and case-insensitive); each text and day
+    is looked up once per file, however many rows name it."""
 
     def __init__(self, session: Session):
         self.session = session
+        self.found: dict[tuple[str, date], Unit] = {}
 
     def find(self, text: str, on: date, number: int, column: str) -> Unit:
+        if (text, on) not in self.found:
+            self.found[text, on] = self._lookup(text, on, number, column)
+        return self.found[text, on]
+
+    def _lookup(self, text: str, on: date, number: int, column: str) -> Unit:
         try:
             return resolve_unit(self.session, text, on)
         except NotFound:
