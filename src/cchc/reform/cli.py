@@ -18,17 +18,21 @@ def import_(
     year: int | None = typer.Option(None, "--year", help="Năm của kế hoạch khi tệp không có cột «Năm»."),
 ) -> None:
     """Nhập một sổ từ tệp: kiểm tra hết, một dòng sai thì không nhập gì (báo dòng, cột)."""
+    from rich.progress import Progress
+
     from cchc import vn
     from cchc.cli import console
     from cchc.db import session_scope
     from cchc.reform import service
     from cchc.reform.importer import import_file, register_for
 
-    with session_scope() as session:
-        r = register_for(register)
-        u = service.find_unit(session, unit)
-        added = import_file(session, None, register, u, path, year=year)
-        name = u.name
+    with Progress(transient=True, console=console) as progress:
+        progress.add_task("Đang kiểm tra và nhập tệp…", total=None)
+        with session_scope() as session:
+            r = register_for(register)
+            u = service.find_unit(session, unit)
+            added = import_file(session, None, register, u, path, year=year)
+            name = u.name
     console.print(f"Đã nhập {vn.fmt_int(added)} dòng vào sổ {r.title} của {name}.")
 
 
