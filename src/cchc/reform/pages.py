@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from cchc import vn
 from cchc.auth.enums import Role
 from cchc.auth.models import User
-from cchc.errors import CchcError
+from cchc.errors import CchcError, ImportRejected
 from cchc.reform import registers as reg
 from cchc.reform.enums import PlanStatus
 from cchc.reform.figures import reform_figures
@@ -138,8 +138,6 @@ async def import_page(request: Request, key: str, db: Session = Depends(get_db),
     upload = form.get("tep")
     try:
         if upload is None or isinstance(upload, str):
-            from cchc.errors import ImportRejected
-
             raise ImportRejected("Chưa chọn tệp để nhập.")
         added = await save_and_import(db, user, key, unit, upload, year if register is PLAN else None)
     except CchcError as exc:
