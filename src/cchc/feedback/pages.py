@@ -21,6 +21,7 @@ from cchc.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
+INBOX_PAGE_SIZE = 50
 CATEGORY_OPTIONS = [(c.value, c.label) for c in Category]
 STATE_LABELS = {st.value: st.label for st in FeedbackState}
 # What each FeedbackEvent.action of cchc.feedback.service means, for the history.
@@ -184,13 +185,13 @@ def officer_inbox(request: Request, trang_thai: str = "", q: str = "", trang: in
     trang = max(1, trang)
     error = None
     try:
-        items, total = views.inbox(db, user, trang_thai or None, q or None, 50, (trang - 1) * 50)
+        items, total = views.inbox(db, user, trang_thai or None, q or None, INBOX_PAGE_SIZE, (trang - 1) * INBOX_PAGE_SIZE)
     except CchcError as exc:
         items, total, error = [], 0, exc.message
     now = dossier_service.moment(None)
     rows = [{"f": f, "deadlines": views.deadlines(db, f, now)} for f in items]
     return render(request, "feedback/inbox.html", {
-        "rows": rows, "total": total, "trang_thai": trang_thai, "q": q, "trang": trang, "pages": _pages(total, 50),
+        "rows": rows, "total": total, "trang_thai": trang_thai, "q": q, "trang": trang, "pages": _pages(total, INBOX_PAGE_SIZE),
         "states": [(s.value, s.label) for s in FeedbackState], "error": error, "now": now, "state_labels": STATE_LABELS,
         "units": views.unit_names(db, [f.unit_id for f in items]),
     })
