@@ -248,7 +248,7 @@ def list_tasks(
     n_overdue = int(session.scalar(select(func.count()).select_from(Task).where(*conds, overdue_clause(today))) or 0)
     if state:
         conds.append(Task.state == state)
-    total = int(session.scalar(select(func.count()).select_from(Task).where(*conds)) or 0)
+    total = by_state[state] if state else sum(by_state.values())  # the per-state counts already hold it
     items = list(session.scalars(select(Task).where(*conds).order_by(Task.assigned_at.desc(), Task.id.desc()).limit(limit).offset(offset)))
     return TaskList(total, items, by_state, n_overdue)
 
