@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from cchc import vn
 from cchc.auth.enums import Role
 from cchc.auth.models import User
-from cchc.auth.scope import acts_in, scope_units_query
+from cchc.auth.scope import acts_in, in_scope, scope_root, scope_units_query
 from cchc.calendar.core import WorkCalendar
 from cchc.calendar.service import load_calendar
 from cchc.db import utcnow
@@ -331,10 +331,8 @@ def assign(
         raise ValidationError("Tên nhiệm vụ dài quá 500 ký tự.", field="title")
     if lead_unit is None:
         raise ValidationError("Chưa chọn đơn vị chủ trì.", field="lead_unit")
-    if actor.role != Role.SYSTEM_ADMIN:
-        province = _province_of(session, session.get(Unit, actor.unit_id))
-        if not _under(lead_unit, province):
-            raise PermissionDenied(f"Đơn vị chủ trì {lead_unit.name} không thuộc tỉnh của cơ quan giao nhiệm vụ.", field="lead_unit")
+    if not may_lead(session, actor, lead_unit):
+        raise PermissionDenied(f"Đơn vị chủ trì {lead_unit.name} không thuộc tỉnh của cơ quan giao nhiệm vụ.", field="lead_unit")
     _check_document(document_number, document_date, issuer_level)
     if document_date > at.date():
         raise ValidationError(f"Ngày văn bản ({vn.fmt_date(document_date)}) sau ngày giao ({vn.fmt_date(at)}).", field="document_date")
@@ -466,10 +464,8 @@ def record_imported(
     """
     if actor is not None and not may_assign(session, actor):
         raise PermissionDenied(f"{_role_label(actor)} không được nhập nhiệm vụ: chỉ cơ quan giao nhiệm vụ (Văn phòng UBND tỉnh) hoặc Quản trị hệ thống.")
-    if actor is not None and actor.role != Role.SYSTEM_ADMIN:
-        province = _province_of(session, session.get(Unit, actor.unit_id))
-        if not _under(lead_unit, province):
-            raise PermissionDenied(f"Đơn vị chủ trì {lead_unit.name} không thuộc tỉnh của cơ quan giao nhiệm vụ.")
+    if not may_lead(session, actor, lead_unit):
+        raise PermissionDenied(f"Đơn vị chủ trì {lead_unit.name} không thuộc tỉnh của cơ quan giao nhiệm vụ.")
     task = Task(
         document_id=document.id, title=title, content=content,
         lead_unit_id=lead_unit.id, assigner_unit_id=actor.unit_id if actor is not None and actor.role != Role.SYSTEM_ADMIN else None,
@@ -508,8 +504,6 @@ def assignable_units(session: Session, user: User, limit: int = 3000) -> list[Un
 
 def stats_unit(session: Session, user: User, unit: Unit | None) -> Unit | None:
     """The unit whose figures a user reads: the one asked for if in their scope, else their scope's root."""
-    from cchc.auth.scope import in_scope, scope_root
-
     if user.role == Role.CITIZEN:
         raise PermissionDenied("Số liệu nhiệm vụ chỉ dành cho cán bộ.")
     if unit is None:
