@@ -48,16 +48,8 @@ def _context(db: Session, user: User, unit: Unit, key: str, year: int, **extra) 
     fields = [(f, *reg.widget(f)) for f in register.fields]
     return {"unit": unit, "year": year, "tab": key, "tabs": TABS, "register": register, "fields": fields,
             "items": rows_of(db, register, unit, start, end), "figures": reform_figures(db, unit, start, end),
-            "statuses": PlanStatus.choices(), "labels": _labels(register), "typed": {}, **extra}
-
-
-def _labels(register: reg.Register) -> dict[str, dict[str, str]]:
-    out = {}
-    for f in register.fields:
-        enum_cls = getattr(f.parse, "enum", None)
-        if enum_cls is not None:
-            out[f.name] = dict(enum_cls.choices())
-    return out
+            "statuses": PlanStatus.choices(), "labels": {f.name: dict(options) for f, kind, options in fields if kind == "select"},
+            "typed": {}, **extra}
 
 
 @router.get("/cai-cach")
