@@ -71,7 +71,7 @@ def stats(
     from cchc.cli import console
     from cchc.errors import ValidationError
     from cchc.stats.periods import resolve_period
-    from cchc.tasks.stats import task_figures, task_sentences
+    from cchc.tasks.stats import task_figures, task_sentences, window_label
     from cchc.units.service import resolve_unit
 
     if period is None and date_from is None and date_to is None:
@@ -85,7 +85,7 @@ def stats(
         typer.echo(json.dumps({"unit": unit, "start": p.start.isoformat(), "end": p.end.isoformat(), **figures},
                               ensure_ascii=False, default=str, indent=2))
         return
-    label = f"Từ ngày {vn.fmt_date(p.start)} đến ngày {vn.fmt_date(p.end)}"
+    label = window_label(p.start, p.end)
     table = Table(title=f"Nhiệm vụ được giao — {name}, {p.label}")
     for col in ("Chỉ tiêu", "Tổng", "Chính phủ, TTg giao", "UBND tỉnh, Chủ tịch giao"):
         table.add_column(col, justify="left" if col == "Chỉ tiêu" else "right")

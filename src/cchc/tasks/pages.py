@@ -18,7 +18,7 @@ from cchc.tasks.enums import ACTION_LABELS, ISSUER_LABELS, SOURCE_LABELS, STATE_
 from cchc.tasks.importer import import_upload
 from cchc.tasks.jobs import reminders_of
 from cchc.tasks.models import Task
-from cchc.tasks.stats import task_figures, task_sentences
+from cchc.tasks.stats import task_figures, task_sentences, window_label
 from cchc.units.models import Unit
 from cchc.web.deps import check_csrf, get_db, officer
 from cchc.web.templating import flash, render
@@ -50,7 +50,7 @@ def _list_context(db: Session, user: User, trang_thai: str, nguon: str, qua_han:
     start = date(today.year, 1, 1)
     try:
         figures = task_figures(db, service.stats_unit(db, user, None), start, today, today=today)
-        sentences = task_sentences(figures, f"Từ ngày {vn.fmt_date(start)} đến ngày {vn.fmt_date(today)}")
+        sentences = task_sentences(figures, window_label(start, today))
     except PermissionDenied as exc:
         figures, sentences = None, [exc.message]
     reminders = reminders_of(db, scope_units_query(db, user), limit=10)

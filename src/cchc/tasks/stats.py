@@ -150,6 +150,11 @@ def task_figures(session: Session, unit, start: date, end: date, *, today: date 
     return result
 
 
+def window_label(start: date, end: date) -> str:
+    """'Từ ngày 1/1/2024 đến ngày 14/6/2024' — how the pages, API and CLI open task_sentences."""
+    return f"Từ ngày {vn.fmt_date(start)} đến ngày {vn.fmt_date(end)}"
+
+
 def _n(x: int) -> str:
     return vn.fmt_int(x)
 

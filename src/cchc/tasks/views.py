@@ -12,14 +12,13 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from cchc import vn
 from cchc.auth.models import User
 from cchc.errors import NotFound, ValidationError
 from cchc.tasks import service
 from cchc.tasks.enums import TaskState
 from cchc.tasks.importer import import_upload
 from cchc.tasks.models import Task
-from cchc.tasks.stats import task_figures, task_sentences
+from cchc.tasks.stats import task_figures, task_sentences, window_label
 from cchc.units.service import resolve_unit
 from cchc.web.deps import check_csrf, get_db, officer
 
@@ -160,7 +159,7 @@ def stats(
     unit = resolve_unit(db, unit_code, on=end) if unit_code else None
     unit = service.stats_unit(db, user, unit)
     figures = task_figures(db, unit, start, end)
-    label = f"Từ ngày {vn.fmt_date(start)} đến ngày {vn.fmt_date(end)}"
+    label = window_label(start, end)
     return {"unit": {"code": unit.code, "name": unit.name} if unit else None, "start": start, "end": end,
             **figures, "sentences": task_sentences(figures, label)}
 
