@@ -110,6 +110,19 @@ def _int(value: str, field: str, what: str) -> int | None:
     return int(value)
 
 
+def _form_date(form: dict, name: str, what: str, missing: str | None = None) -> date | None:
+    """The date typed in field `name`, its error tied to that field; blank is None, or refused with `missing`."""
+    text = form.get(name, "").strip()
+    if not text:
+        if missing:
+            raise ValidationError(missing, field=name)
+        return None
+    try:
+        return vn.parse_date(text, what=what)
+    except ValidationError as exc:
+        raise ValidationError(exc.message, field=name) from None
+
+
 @router.post("/nhiem-vu/giao", dependencies=[Depends(check_csrf)])
 async def assign_submit(request: Request, db: Session = Depends(get_db), user: User = Depends(officer)):
     raw = await request.form()
@@ -122,13 +135,7 @@ async def assign_submit(request: Request, db: Session = Depends(get_db), user: U
             raise NotFound("Không tìm thấy đơn vị chủ trì đã chọn.", field="lead_unit")
         deadline_text = form.get("deadline", "").strip()
         deadline = vn.parse_date(deadline_text, what="hạn xử lý") if deadline_text else None
-        doc_date_text = form.get("document_date", "").strip()
-        if not doc_date_text:
-            raise ValidationError("Chưa nhập ngày văn bản.", field="document_date")
-        try:
-            doc_date = vn.parse_date(doc_date_text, what="ngày văn bản")
-        except ValidationError as exc:
-            raise ValidationError(exc.message, field="document_date") from None
+        doc_date = _form_date(form, "document_date", "ngày văn bản", missing="Chưa nhập ngày văn bản.")
         coordinators = [u for u in (db.get(Unit, i) for i in chosen) if u is not None]
         task = service.assign(
             db, user, document_number=form.get("document_number", ""), document_date=doc_date,
@@ -173,24 +180,14 @@ async def task_action(request: Request, code: str, slug: str, db: Session = Depe
         if action == TaskAction.ACCEPT:
             service.accept(db, user, task, form.get("note", ""))
         elif action == TaskAction.REPORT_DONE:
-            text = form.get("completed_on", "").strip()
-            try:
-                completed = vn.parse_date(text, what="ngày hoàn thành") if text else None
-            except ValidationError as exc:
-                raise ValidationError(exc.message, field="completed_on") from None
+            completed = _form_date(form, "completed_on", "ngày hoàn thành")
             service.report_done(db, user, task, form.get("note", ""), completed_on=completed)
         elif action == TaskAction.CONFIRM:
             service.confirm(db, user, task, form.get("note", ""))
         elif action == TaskAction.RETURN:
             service.return_task(db, user, task, form.get("reason", ""))
         else:
-            text = form.get("new_deadline", "").strip()
-            if not text:
-                raise ValidationError("Chưa nhập hạn mới.", field="new_deadline")
-            try:
-                new = vn.parse_date(text, what="hạn mới")
-            except ValidationError as exc:
-                raise ValidationError(exc.message, field="new_deadline") from None
+            new = _form_date(form, "new_deadline", "hạn mới", missing="Chưa nhập hạn mới.")
             service.extend(db, user, task, new, form.get("reason", ""))
     except CchcError as exc:
         db.rollback()
