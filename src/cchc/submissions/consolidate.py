@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from cchc.reports import forms as formdefs
 from cchc.stats.scope import subtree_condition, valid_during
 from cchc.units.models import Unit
+from cchc.vn import fmt_int
 
 
 def source_paths() -> list[str]:
@@ -229,7 +230,7 @@ def _sources_note(consolidation: list[dict], texts: dict[str, str]) -> str:
     groups = {"cchc": [], "xlsx": [], "missing": []}
     for c in consolidation:
         groups[c["source"]].append(c["unit_name"])
-    lines = [f"Số liệu tổng hợp từ {len(consolidation) - len(groups['missing'])}/{len(consolidation)} đơn vị."]
+    lines = [f"Số liệu tổng hợp từ {fmt_int(len(consolidation) - len(groups['missing']))}/{fmt_int(len(consolidation))} đơn vị."]
     if groups["cchc"]:
         lines.append(f"- Tính từ Hệ thống thông tin giải quyết TTHC: {', '.join(groups['cchc'])}.")
     if groups["xlsx"]:
