@@ -148,9 +148,12 @@ def _require_json(fmt: str) -> None:
 def _service(code: str, status: int) -> Service:
     service = catalogue().services.get(code)
     if service is None:
-        known = ", ".join(catalogue().services)
-        raise Open311Error(status, f"Không có dịch vụ mã «{code}» (các mã dịch vụ: {known}).")
+        raise Open311Error(status, _no_service(code))
     return service
+
+
+def _no_service(code: str) -> str:
+    return f"Không có dịch vụ mã «{code}» (các mã dịch vụ: {', '.join(catalogue().services)})."
 
 
 # ---- mapping ------------------------------------------------------------------------------------
@@ -355,7 +358,7 @@ def to_send_form(data: dict[str, Any]) -> dict[str, str]:
     if not service_code:
         problems.append("Thiếu mã dịch vụ (service_code).")
     elif service_code not in cat.services:
-        problems.append(f"Không có dịch vụ mã «{service_code}» (các mã dịch vụ: {', '.join(cat.services)}).")
+        problems.append(_no_service(service_code))
     description = fields.get("description", "")
     if not description:
         problems.append("Thiếu nội dung phản ánh, kiến nghị (description).")
