@@ -14,9 +14,9 @@ from .factories import APPLICANT, MONDAY, make_world
 
 
 def test_show_and_search(committed, monkeypatch):
-    from cchc.cli import console
-
-    monkeypatch.setattr(console, "width", 220)
+    # Rich reads COLUMNS at each print; setting console.width instead would leave it pinned to the
+    # width found before the test (80 columns) for every later CLI test of the run.
+    monkeypatch.setenv("COLUMNS", "220")
     with Session(committed) as s:
         w = make_world(s)
         d = svc.receive(s, w.receiver, procedure=w.procedure, unit=w.commune, channel=1, applicant=APPLICANT, at=MONDAY)
