@@ -216,6 +216,9 @@ def test_supplement_online(client, world):
         s.commit()
     mine = client.get("/ca-nhan").text
     assert "Cần bạn thực hiện" in mine and code in mine
+    as_api_user(client, w.citizen.username)
+    assert [d["waiting_for_me"] for d in client.get("/api/v1/me/dossiers").json()["items"]] == [True]
+    as_page_user(client, w.citizen.username)
     page = client.get(f"/ca-nhan/ho-so/{code}").text
     assert "Giấy chứng sinh mờ" in page and "Giấy chứng sinh (bản rõ)" in page and "Gửi bổ sung và xác nhận" in page
     token = csrf_from(page)
@@ -323,6 +326,7 @@ def test_my_api(client, world):
     data = client.get("/api/v1/me/dossiers").json()
     assert data["total"] == 1 and data["items"][0]["code"] == code and data["items"][0]["state_label"] == "Mới đăng ký"
     assert data["items"][0]["procedure_code"] == w.procedure.code and data["items"][0]["rated"] is False
+    assert data["items"][0]["waiting_for_me"] is False  # Mới đăng ký: the desk's turn
     assert client.get("/api/v1/me/dossiers", params={"state": "da_tra_ket_qua"}).json()["total"] == 0
     r = client.get("/api/v1/me/dossiers", params={"state": "bay"})
     assert r.status_code == 422 and "Trạng thái hồ sơ «bay» không hợp lệ" in r.json()["detail"]

@@ -65,6 +65,8 @@ OPEN_STATES = frozenset({State.RECEIVED, State.PROCESSING, State.SUPPLEMENT, Sta
 RESOLVED_STATES = frozenset({State.FINISHED, State.RETURNED})
 # Ended without a result after receipt.
 ENDED_WITHOUT_RESULT = frozenset({State.REFUSED, State.WITHDRAWN, State.STOPPED})
+# Waiting for the citizen (papers to supplement, fees to pay): "Cần bạn thực hiện".
+WAITING_FOR_CITIZEN = frozenset({State.SUPPLEMENT, State.FINANCIAL})
 
 
 class Channel(IntEnum):

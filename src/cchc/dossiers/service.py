@@ -37,7 +37,7 @@ from cchc.auth.scope import acts_in, dossier_clause, require_scope
 from cchc.calendar.core import WorkCalendar
 from cchc.calendar.service import load_calendar
 from cchc.db import utcnow
-from cchc.dossiers.enums import OPEN_STATES, Channel, OnlinePayment, State
+from cchc.dossiers.enums import OPEN_STATES, WAITING_FOR_CITIZEN, Channel, OnlinePayment, State
 from cchc.dossiers.models import Dossier, DossierComponent, DossierCounter, DossierEvent, DossierStep
 from cchc.dossiers.rules import classify, classify_step, dossier_code, supplement_pause
 from cchc.dossiers.schemas import ApplicantIn, ComponentIn, parse_applicant, parse_component
@@ -1371,7 +1371,7 @@ def inbox(session: Session, actor: User, limit: int = 50, at: datetime | None = 
     now = moment(at)
     _require_active(actor)
     if actor.role == Role.CITIZEN:
-        cond = and_(Dossier.owner_user_id == actor.id, Dossier.state.in_((State.SUPPLEMENT.value, State.FINANCIAL.value)))
+        cond = and_(Dossier.owner_user_id == actor.id, Dossier.state.in_([s.value for s in WAITING_FOR_CITIZEN]))
     else:
         roles = [str(step_role) for step_role, users in STEP_ROLES.items() if actor.role in users]
         if not roles or actor.unit_id is None:

@@ -21,7 +21,7 @@ from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.calendar.service import due_for_procedure
 from cchc.dossiers import service
-from cchc.dossiers.enums import RESOLVED_STATES, State
+from cchc.dossiers.enums import RESOLVED_STATES, WAITING_FOR_CITIZEN, State
 from cchc.dossiers.files import attach_file, validate_upload
 from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.errors import CchcError, ValidationError
@@ -339,11 +339,10 @@ def api_my_dossiers(
     procs = dict((pid, (pc, pn)) for pid, pc, pn in db.execute(
         select(Procedure.id, Procedure.code, Procedure.name).where(Procedure.id.in_({d.procedure_id for d in page.items} or {0}))))
     rated = set(db.scalars(select(Rating.dossier_id).where(Rating.dossier_id.in_([d.id for d in page.items] or [0]))))
-    waiting = {State.SUPPLEMENT.value, State.FINANCIAL.value}
     return MyDossiers(total=page.total, items=[
         MyDossier(code=d.code, procedure_code=procs[d.procedure_id][0], procedure_name=procs[d.procedure_id][1], state=d.state,
                   state_label=State(d.state).label, submitted_at=d.submitted_at, received_at=d.received_at, due_at=d.due_at,
-                  ended_at=d.ended_at, waiting_for_me=d.state in waiting, rated=d.id in rated)
+                  ended_at=d.ended_at, waiting_for_me=d.state in WAITING_FOR_CITIZEN, rated=d.id in rated)
         for d in page.items
     ])
 
