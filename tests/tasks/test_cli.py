@@ -14,9 +14,7 @@ from .test_importer import good_rows, write
 
 
 def test_import_daily_and_stats(committed, tmp_path, monkeypatch):
-    from cchc.cli import console
-
-    monkeypatch.setattr(console, "width", 240)
+    monkeypatch.setenv("COLUMNS", "240")  # not console.width: that would stay pinned for later CLI tests
     with Session(committed) as s:
         w = make_task_world(s)
         rows = good_rows(w)
