@@ -38,13 +38,14 @@ import resource
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # The bench data and its connection come from bench/stats.py (names kept stable for this script).
 from stats import DISTRICT, PERIOD, PROVINCE, RESULTS, _cpu, _engine, backend_cpu, measure_in_fresh_process  # noqa: E402
+
+from cchc import clock  # noqa: E402
 
 SCOPES = {"province": PROVINCE, "district": DISTRICT}
 SQLITE_TUNING = ("PRAGMA mmap_size=8589934592", "PRAGMA cache_size=-262144")  # --sqlite-mmap
@@ -111,33 +112,33 @@ def measure(db: str, url: str | None, rows: int, scope: str, sqlite_mmap: bool) 
     code = SCOPES[scope]
     out = {"db": db, "rows": rows, "scope": scope, "unit": code, "period": period.key, "where": where,
            "sqlite_mmap": sqlite_mmap if db == "sqlite" else None,
-           "at": datetime.now().isoformat(timespec="seconds"), "load_average_before": round(os.getloadavg()[0], 2)}
+           "at": clock.now().isoformat(timespec="seconds"), "load_average_before": round(os.getloadavg()[0], 2)}
     with Session(engine) as session:
         backend = session.execute(text("SELECT pg_backend_pid()")).scalar_one() if db == "postgresql" else None
-        clock = Clock(backend)
-        clock.wrap(figures_mod, "catalogue_figures", "catalogue")
-        clock.wrap(figures_mod, "online_figures", "online")
-        clock.wrap(figures_mod, "dossier_figures", "dossiers")
-        clock.wrap(figures_mod, "compute_index", "index766")
-        clock.wrap(figures_mod, "_reform_and_tasks", "reform_tasks")
+        timer = Clock(backend)
+        timer.wrap(figures_mod, "catalogue_figures", "catalogue")
+        timer.wrap(figures_mod, "online_figures", "online")
+        timer.wrap(figures_mod, "dossier_figures", "dossiers")
+        timer.wrap(figures_mod, "compute_index", "index766")
+        timer.wrap(figures_mod, "_reform_and_tasks", "reform_tasks")
         if hasattr(figures_mod, "DossierPasses"):  # the reads of the window's dossiers shared by online and 766
-            clock.wrap(figures_mod.DossierPasses, "_read", "dossier_reads")
-        clock.wrap(figures_mod, "all_figures", "all_figures")
-        clock.wrap(assembly, "default_trend", "trend")
-        clock.wrap(charts, "render_charts", "charts")
-        clock.wrap(docx, "write", "docx")
+            timer.wrap(figures_mod.DossierPasses, "_read", "dossier_reads")
+        timer.wrap(figures_mod, "all_figures", "all_figures")
+        timer.wrap(assembly, "default_trend", "trend")
+        timer.wrap(charts, "render_charts", "charts")
+        timer.wrap(docx, "write", "docx")
         # assembly.default_figures imports all_figures from the module at call time: the wrapper is seen.
-        t0 = clock.now()
+        t0 = timer.now()
         report = assembly.build_report(session, code, period)
-        clock.add("build_report", t0)
+        timer.add("build_report", t0)
         with tempfile.TemporaryDirectory(prefix="cchc-bench-") as tmp:
-            t1 = clock.now()
+            t1 = timer.now()
             files = output.write_report(report, Path(tmp) / "bao_cao.docx", "docx")
-            clock.add("write_report", t1)
+            timer.add("write_report", t1)
             out["docx_bytes"] = files[0].stat().st_size
-        clock.add("total", t0)
+        timer.add("total", t0)
     engine.dispose()
-    parts = clock.rounded()
+    parts = timer.rounded()
     b, af, tr = parts.get("build_report", {}), parts.get("all_figures", {}), parts.get("trend", {})
     parts["assemble"] = {k: round(max(0.0, b.get(k, 0) - af.get(k, 0) - tr.get(k, 0)), 3) for k in b if k != "calls"}
     out["parts"] = parts

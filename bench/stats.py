@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT / "src"))
 
+from cchc import clock  # noqa: E402
 from cchc.db import Base, import_all_models, make_engine  # noqa: E402
 from cchc.stats import daily  # noqa: E402
 
@@ -302,7 +303,7 @@ def measure(db: str, url: str | None, rows: int, repeat: int, direct: bool) -> d
 
     import_all_models()
     period = resolve_period(PERIOD)
-    out = {"db": db, "rows": rows, "period": period.key, "at": datetime.now().isoformat(timespec="seconds"),
+    out = {"db": db, "rows": rows, "period": period.key, "at": clock.now().isoformat(timespec="seconds"),
            "load_average": os.getloadavg()[0]}
     engine, where = _engine(db, url, rows)
     out["where"] = where

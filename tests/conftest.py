@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,27 @@ import_all_models()
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def pytest_configure(config):
+    """CCHC_TEST_UTC_TIME=HH:MM runs the suite with the process clock set to that time (UTC) of today, ticking.
+
+    CI runs the suite at 18:30 UTC (01:30 the next day in Việt Nam) and at 16:59 UTC (23:59): a test or a
+    page that takes the machine's date instead of cchc.clock's fails there, not in somebody's evening.
+    """
+    at = os.environ.get("CCHC_TEST_UTC_TIME")
+    if at:
+        import time_machine
+
+        hour, minute = (int(part) for part in at.split(":"))
+        start = datetime.now(timezone.utc).replace(hour=hour, minute=minute, second=0, microsecond=0)
+        config._cchc_time_travel = time_machine.travel(start, tick=True)
+        config._cchc_time_travel.start()
+
+
+def pytest_report_header(config):
+    if getattr(config, "_cchc_time_travel", None) is not None:
+        return f"đồng hồ của tiến trình đặt lúc {os.environ['CCHC_TEST_UTC_TIME']} UTC"
 
 
 def _test_url(tmp_dir: Path) -> tuple[str, str | None]:

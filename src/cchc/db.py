@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import JSON, MetaData, create_engine, event
@@ -25,21 +24,6 @@ NAMING = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict: JSON, list: JSON}
-
-
-def utcnow() -> datetime:
-    """Naive local (Asia/Ho_Chi_Minh) wall-clock time: every timestamp in cchc is local time.
-
-    Vietnamese deadlines are counted in local office hours, and DVCQG exchanges local
-    timestamps (yyyyMMddHHmmss), so the database stores naive local datetimes throughout.
-    """
-    return datetime.now(timezone.utc).astimezone(_tz()).replace(tzinfo=None, microsecond=0)
-
-
-def _tz():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(config.settings.timezone)
 
 
 def make_engine(url: str | None = None, **kwargs) -> Engine:

@@ -14,7 +14,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 from sqlalchemy import func, select
 
-from cchc.db import session_factory, utcnow
+from cchc import clock
+from cchc.db import session_factory
 from cchc.feedback import service
 from cchc.feedback.models import Feedback, FeedbackEvent
 from cchc.errors import ValidationError
@@ -85,7 +86,7 @@ def receive(w, days_ago: float, category: str = "quy_dinh_tthc", content: str = 
     with session_factory()() as s:
         f = service.receive(s, s.merge(w.citizen), unit_id=w.commune.id, content=content, category=category, channel="cong_dvc",
                             sender_name="Nguyễn Văn Bí Mật", sender_contact="0987654321 bimat@example.vn",
-                            received_at=utcnow() - timedelta(days=days_ago), **kw)
+                            received_at=clock.now() - timedelta(days=days_ago), **kw)
         s.commit()
         return f.code
 
@@ -206,7 +207,7 @@ def test_request_filters(client, schemas, feedbacks):
     assert codes(get(service_code="quy_dinh_tthc")) == [f["published"]]
     assert codes(get(service_code="khac,hanh_vi_can_bo")) == [f["open"], f["refused"]]
     assert codes(get(service_code="quy_dinh_tthc", status="open")) == []
-    now = utcnow()
+    now = clock.now()
     local = lambda d: (now - timedelta(days=d)).isoformat() + "+07:00"  # noqa: E731
     utc = lambda d: (now - timedelta(days=d, hours=7)).isoformat() + "Z"  # noqa: E731
     assert codes(get(start_date=local(6), end_date=local(1))) == [f["open"], f["refused"]]

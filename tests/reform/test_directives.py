@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from cchc import clock
 from cchc.errors import ValidationError
 from cchc.reform import directives
 from cchc.reform.models import DirectiveDocument
@@ -35,7 +36,7 @@ def test_refusals(db, units):
     assert info.value.field == "number"
     with pytest.raises(ValidationError, match="Loại văn bản: giá trị «nghị quyết» không hợp lệ"):
         directives.create_document(db, None, units.office, number="1/NQ-HĐND", kind="nghị quyết", issued_on="01/02/2023", subject="X")
-    future = date.today() + timedelta(days=3)
+    future = clock.today() + timedelta(days=3)
     with pytest.raises(ValidationError, match="chưa đến"):
         directives.create_document(db, None, units.office, number="1/KH-VP", kind="ke_hoach", issued_on=future, subject="X")
     directives.create_document(db, None, units.office, number="36/KH-VPUBND", kind="ke_hoach", issued_on="29/12/2022", subject="CCHC 2023")

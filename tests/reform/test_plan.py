@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from cchc import clock
 from cchc.auth.enums import Role
 from cchc.errors import NotFound, PermissionDenied, ValidationError
 from cchc.reform import plan
@@ -23,7 +24,7 @@ def test_create_and_complete_an_item(db, units):
     again = plan.set_status(db, None, item.id, "dang_thuc_hien")
     assert (again.status, again.completed_at) == ("dang_thuc_hien", None)
     today = plan.set_status(db, None, item.id, "hoan_thanh")
-    assert today.completed_at == date.today()
+    assert today.completed_at == clock.today()
 
 
 def test_refusals_change_nothing(db, units):

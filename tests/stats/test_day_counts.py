@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, text, update
 
-from cchc.db import utcnow
+from cchc import clock
 from cchc.dossiers.enums import State, Timeliness
 from cchc.dossiers.models import Dossier
 from cchc.stats import daily
@@ -225,7 +225,7 @@ def test_day_counts_give_the_figures_of_counting_the_dossiers(db, province, spec
 @given(specs=st.lists(dossier_specs(), max_size=15), back=st.integers(0, 40), ahead=st.integers(0, 40))
 def test_a_window_not_over_yet_is_judged_now(db, province, specs, back, ahead):
     """Dossiers moved around today: some due earlier today, some later today, some tomorrow."""
-    now = utcnow()
+    now = clock.now()
     moved = moved_to_today(specs, now, keep_future_receipts=True)
     start, end = now.date() - timedelta(days=back), now.date() + timedelta(days=ahead)
     nested = db.begin_nested()

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import and_, select
 
-from cchc.db import utcnow
+from cchc import clock
 from cchc.feedback.models import Feedback
 from cchc.ratings.models import Rating
 from cchc.stats.figures import all_figures
@@ -116,7 +116,7 @@ def test_on_time_and_satisfaction_from_the_day_counts_equal_the_direct_count(db,
 @given(specs=st.lists(dossier_specs(), max_size=15), dislikes=DISLIKES, back=st.integers(0, 40), ahead=st.integers(0, 40))
 def test_a_window_not_over_yet_gives_the_direct_count_too(db, province, specs, dislikes, back, ahead):
     """Open dossiers are judged now (due earlier today: overdue; later today: not yet), as the direct count does."""
-    now = utcnow()
+    now = clock.now()
     moved = moved_to_today(specs, now)
     start, end = now.date() - timedelta(days=back), now.date() + timedelta(days=ahead)
     nested = db.begin_nested()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
 
+from cchc import clock
 from cchc.stats.periods import current_quarter
 from tests.dossiers.test_views import as_user, receive, web_world  # noqa: F401 — committed world with passwords
 from tests.webclient import login_page
@@ -23,7 +23,7 @@ def test_dashboard_figures_drill_down_and_charts(client, web_world):
     login_page(client, w.reporter.username)
     page = client.get("/thong-ke")
     assert page.status_code == 200, page.text
-    assert "Tỉnh Đồng Tháp" in page.text and current_quarter(date.today()).label in page.text
+    assert "Tỉnh Đồng Tháp" in page.text and current_quarter(clock.today()).label in page.text
 
     api = client.get("/api/v1/stats").json()
     d = api["dossiers"]

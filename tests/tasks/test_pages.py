@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.db import session_factory
 from cchc.tasks.models import Task
 from tests.webclient import csrf_from, login_page
@@ -23,9 +23,9 @@ def assign_form(client, **extra):
     page = client.get("/nhiem-vu/giao")
     assert page.status_code == 200
     lead = re.search(r'<option value="(\d+)"[^>]*>Sở Tư pháp \(STP1\)', page.text).group(1)
-    data = {"csrf_token": csrf_from(page.text), "document_number": "5/UBND-KSTT", "document_date": vn.fmt_date(date.today()),
+    data = {"csrf_token": csrf_from(page.text), "document_number": "5/UBND-KSTT", "document_date": vn.fmt_date(clock.today()),
             "issuer_level": "ubnd_tinh", "title": "Tổng hợp báo cáo CCHC", "lead_unit": lead,
-            "deadline": vn.fmt_date(date.today() + timedelta(days=20)), "working_days": ""} | extra
+            "deadline": vn.fmt_date(clock.today() + timedelta(days=20)), "working_days": ""} | extra
     return client.post("/nhiem-vu/giao", data=data, follow_redirects=False)
 
 

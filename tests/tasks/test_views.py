@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from cchc import clock
 from cchc.db import session_factory
 from cchc.tasks.models import Task
 
@@ -11,7 +12,7 @@ from .test_importer import good_rows, write
 
 
 def body(**extra):
-    today = date.today()
+    today = clock.today()
     return {"document_number": "99/UBND-KSTT", "document_date": today.isoformat(), "issuer_level": "chu_tich_ubnd_tinh",
             "title": "Báo cáo kết quả rà soát", "lead_unit_code": "STP1", "coordinating_unit_codes": ["SNV1"],
             "deadline": (today + timedelta(days=30)).isoformat()} | extra
@@ -41,7 +42,7 @@ def test_full_life_through_the_api(client, web_world, as_api):
     as_api(client, "vp_baocao")
     r = client.post(f"/api/v1/tasks/{code}/return", json={"reason": "Thiếu số liệu"})
     assert r.json()["state"] == "dang_thuc_hien" and r.json()["return_count"] == 1
-    r = client.post(f"/api/v1/tasks/{code}/extend", json={"new_deadline": (date.today() + timedelta(days=45)).isoformat(), "reason": "Chờ số liệu"})
+    r = client.post(f"/api/v1/tasks/{code}/extend", json={"new_deadline": (clock.today() + timedelta(days=45)).isoformat(), "reason": "Chờ số liệu"})
     assert r.json()["extension_count"] == 1
     as_api(client, "stp_chuyenvien")
     client.post(f"/api/v1/tasks/{code}/report-done", json={"note": "Đã bổ sung"})
@@ -55,7 +56,7 @@ def test_full_life_through_the_api(client, web_world, as_api):
     assert r.status_code == 200 and r.json()["total"] == 1 and r.json()["items"][0]["code"] == code
     r = client.get("/api/v1/tasks", params={"state": "sai"})
     assert r.status_code == 422 and "Trạng thái «sai» không hợp lệ" in r.json()["detail"]
-    today = date.today()
+    today = clock.today()
     r = client.get("/api/v1/tasks/stats", params={"start": date(today.year, 1, 1).isoformat(), "end": today.isoformat()})
     s = r.json()
     assert r.status_code == 200 and s["unit"]["code"] == "T1" and s["assigned_total"] == 1 and s["done_on_time"] == 1

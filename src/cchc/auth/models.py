@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cchc.db import Base, utcnow
+from cchc import clock
+from cchc.db import Base
 from cchc.units.models import Unit
 
 
@@ -24,7 +25,7 @@ class User(Base):
     phone: Mapped[str] = mapped_column(String(20), default="")
     id_number: Mapped[str] = mapped_column(String(20), default="")  # số định danh (citizens)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     unit: Mapped[Unit | None] = relationship()
@@ -38,4 +39,4 @@ class LoginAttempt(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(80), index=True)
     client: Mapped[str] = mapped_column(String(64), default="", index=True)
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, index=True)

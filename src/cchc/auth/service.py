@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from cchc import clock
 from cchc.auth.enums import Role
 from cchc.auth.models import LoginAttempt, User
 from cchc.auth.passwords import hash_password, verify_password
-from cchc.db import utcnow
 from cchc.errors import PermissionDenied, ValidationError
 
 # Throttling: at most this many failures per username (or per client address) in the window.
@@ -95,7 +95,7 @@ def _check_may_create(session: Session, actor: User, role: Role, unit_id: int | 
 def authenticate(session: Session, username: str, password: str, client: str = "") -> User:
     """The user for these credentials, or a Vietnamese error; throttled per username and per client."""
     username = (username or "").strip().lower()
-    since = utcnow() - FAILURE_WINDOW
+    since = clock.now() - FAILURE_WINDOW
     by_user = session.scalar(select(func.count()).where(LoginAttempt.username == username, LoginAttempt.at >= since))
     by_client = 0
     if client:
@@ -109,7 +109,7 @@ def authenticate(session: Session, username: str, password: str, client: str = "
         session.flush()
         raise ValidationError("Tên đăng nhập hoặc mật khẩu không đúng.", field="password")
     session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
-    user.last_login_at = utcnow()
+    user.last_login_at = clock.now()
     session.flush()
     return user
 

@@ -7,7 +7,8 @@ from datetime import date, datetime, time
 from sqlalchemy import Date, DateTime, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cchc.db import Base, utcnow
+from cchc import clock
+from cchc.db import Base
 
 
 class CalendarOverride(Base):
@@ -25,7 +26,7 @@ class CalendarOverride(Base):
     name: Mapped[str] = mapped_column(String(255))
     legal_ref: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(120), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     removed_by: Mapped[str] = mapped_column(String(120), default="")
     removed_at: Mapped[datetime | None] = mapped_column(DateTime)
 

@@ -19,11 +19,10 @@ import yaml
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.auth.enums import Role
 from cchc.calendar.core import DEFAULT_SESSIONS, WorkCalendar
 from cchc.calendar.models import CalendarOverride, OfficeHours
-from cchc.db import utcnow
 from cchc.errors import NotFound, PermissionDenied, ValidationError
 
 KINDS = {"off": "Ngày nghỉ", "work": "Ngày làm việc"}
@@ -194,7 +193,7 @@ def add_override(session: Session, actor: Any, day: date, kind: str, name: str, 
         )
     row = existing or CalendarOverride(day=day)
     row.kind, row.name, row.legal_ref = kind, name, legal_ref
-    row.created_by, row.created_at = _actor_name(actor), utcnow()
+    row.created_by, row.created_at = _actor_name(actor), clock.now()
     row.removed_by, row.removed_at = "", None
     session.add(row)
     session.flush()
@@ -208,7 +207,7 @@ def remove_override(session: Session, actor: Any, day: date) -> CalendarOverride
     row = session.scalar(select(CalendarOverride).where(CalendarOverride.day == day))
     if row is None or row.removed_at is not None:
         raise NotFound(f"Ngày {vn.fmt_date(day)} không có điều chỉnh nào để xóa.")
-    row.removed_at, row.removed_by = utcnow(), _actor_name(actor)
+    row.removed_at, row.removed_by = clock.now(), _actor_name(actor)
     session.flush()
     return row
 

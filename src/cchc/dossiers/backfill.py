@@ -32,8 +32,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from cchc import clock
 from cchc.auth.enums import Role
-from cchc.db import utcnow
 from cchc.dossiers import files as files_mod
 from cchc.dossiers import service as sv
 from cchc.dossiers.enums import OPEN_STATES, Channel, OnlinePayment, State
@@ -127,7 +127,7 @@ class Backfill:
         self.session = session
         self.since = since
         self.cal = sv.calendar(session)
-        now = utcnow()
+        now = clock.now()
         self._dossier_defaults = _defaults(Dossier.__table__, now)
         self._component_defaults = _defaults(DossierComponent.__table__, now)
         self._event_defaults = _defaults(DossierEvent.__table__, now)

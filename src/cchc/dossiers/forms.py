@@ -19,7 +19,7 @@ from docx.shared import Cm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.dossiers.enums import Channel, Timeliness
 from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.errors import ValidationError
@@ -67,7 +67,7 @@ def _heading(doc, session: Session, unit: Unit, left_extra: str = "", on: date |
     cell_paragraph(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", True, size=12, bold=True)
     cell_paragraph(right, "Độc lập - Tự do - Hạnh phúc", False, size=13, bold=True, underline=True)
     cell_paragraph(table.cell(1, 0), left_extra, True, size=12, after=6)
-    day = on or date.today()
+    day = on or clock.today()
     cell_paragraph(table.cell(1, 1), f"{_place(session, unit)}, {vn.fmt_long_date(day)}", True, size=13, italic=True, after=6)
 
 
@@ -168,7 +168,7 @@ def _applicant_lines(doc, dossier: Dossier) -> None:
 
 
 def _form01(doc, session, dossier, unit, procedure, base_url):
-    _heading(doc, session, unit, f"Mã hồ sơ: {dossier.code}", (dossier.received_at or dossier.submitted_at or datetime.now()).date())
+    _heading(doc, session, unit, f"Mã hồ sơ: {dossier.code}", (dossier.received_at or dossier.submitted_at or clock.now()).date())
     _title(doc, FORMS["01"], "(Liên: lưu tại Bộ phận Một cửa / giao cho người nộp hồ sơ)")
     _line(doc, f"Bộ phận Một cửa {unit.name} tiếp nhận hồ sơ của:")
     _applicant_lines(doc, dossier)
@@ -256,7 +256,7 @@ def _form05(doc, session, dossier, unit, procedure, base_url):
 
 
 def _form06(doc, session, dossier, unit, procedure, base_url):
-    _heading(doc, session, unit, f"Mã hồ sơ: {dossier.code}", (dossier.received_at or datetime.now()).date())
+    _heading(doc, session, unit, f"Mã hồ sơ: {dossier.code}", (dossier.received_at or clock.now()).date())
     _title(doc, FORMS["06"])
     _line(doc, f"Kèm theo hồ sơ của: **{dossier.applicant_name}**")
     _line(doc, f"Thủ tục: {procedure.name}. Ngày nhận: {vn.fmt_datetime(dossier.received_at)}; hẹn trả: {vn.fmt_datetime(dossier.due_at)}.")

@@ -27,7 +27,8 @@ from sqlalchemy import (
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from cchc.db import Base, utcnow
+from cchc import clock
+from cchc.db import Base
 from cchc.dossiers.enums import State
 
 if TYPE_CHECKING:  # for the relationships' annotations only: the models import each other's tables by name
@@ -116,8 +117,8 @@ class Dossier(Base):
     end_reason: Mapped[str] = mapped_column(Text, default="")  # refusal / stop / withdrawal reason
 
     source: Mapped[str] = mapped_column(String(16), default="cchc")  # cchc | import
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -168,7 +169,7 @@ class DossierFile(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
 
     dossier: Mapped[Dossier] = relationship(back_populates="files")
 
@@ -202,7 +203,7 @@ class DossierEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_name: Mapped[str] = mapped_column(String(255), default="")
     action: Mapped[str] = mapped_column(String(32))

@@ -2,7 +2,7 @@
 
 Each action takes (session, actor, …, at=None): `actor` is the User acting (None = the system,
 for imports and jobs: no permission check, but the same state rules), `at` is the moment of the
-action (default cchc.db.utcnow(); the demo generator passes past moments). An action checks the
+action (default cchc.db.clock.now(); the demo generator passes past moments). An action checks the
 state and the actor first — InvalidTransition / PermissionDenied / ValidationError with a
 Vietnamese message — then changes the row, appends one DossierEvent and flushes. Nothing is
 written before every check has passed.
@@ -31,12 +31,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from cchc import clock
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.auth.scope import acts_in, dossier_clause, require_scope
 from cchc.calendar.core import WorkCalendar
 from cchc.calendar.service import load_calendar
-from cchc.db import utcnow
 from cchc.dossiers.enums import OPEN_STATES, WAITING_FOR_CITIZEN, Channel, OnlinePayment, State
 from cchc.dossiers.models import Dossier, DossierComponent, DossierCounter, DossierEvent, DossierStep
 from cchc.dossiers.rules import classify, classify_step, dossier_code, supplement_pause
@@ -93,7 +93,7 @@ _LAST_AT = "_cchc_last_event_at"
 def moment(at: datetime | None) -> datetime:
     """The moment of an action: `at` (naive local) or now."""
     if at is None:
-        return utcnow()
+        return clock.now()
     if not isinstance(at, datetime):
         raise ValidationError("Thời điểm thao tác phải là ngày giờ.", field="at")
     if at.tzinfo is not None:  # an aware moment is converted to local wall-clock time

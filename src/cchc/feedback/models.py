@@ -15,7 +15,8 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, SmallInteg
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cchc.db import Base, utcnow
+from cchc import clock
+from cchc.db import Base
 from cchc.vn import search_key
 
 
@@ -76,8 +77,8 @@ class Feedback(Base):
     answered_on_time: Mapped[bool | None] = mapped_column(Boolean)
     published_on_time: Mapped[bool | None] = mapped_column(Boolean)
 
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
 
     events: Mapped[list[FeedbackEvent]] = relationship(back_populates="feedback", order_by="FeedbackEvent.id", viewonly=True)
 
@@ -89,7 +90,7 @@ class FeedbackEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_name: Mapped[str] = mapped_column(String(255), default="")
     action: Mapped[str] = mapped_column(String(32))
@@ -110,7 +111,7 @@ class FeedbackVote(Base):
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     value: Mapped[str] = mapped_column(String(12))  # Vote
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
 
 
 def feedback_search_text(code: str | None, title: str | None, content: str | None, answer: str | None) -> str:

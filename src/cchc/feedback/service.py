@@ -24,10 +24,9 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.auth.enums import Role
 from cchc.calendar.core import WorkCalendar
-from cchc.db import utcnow
 from cchc.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from cchc.feedback.enums import Category, Channel, FeedbackState, Vote
 from cchc.feedback.models import Feedback, FeedbackEvent, FeedbackVote
@@ -179,7 +178,7 @@ def _require_state(feedback: Feedback, allowed: set[FeedbackState], what: str) -
 
 
 def _moment(feedback: Feedback, at: datetime | None, what: str) -> datetime:
-    moment = (at or utcnow()).replace(microsecond=0)
+    moment = (at or clock.now()).replace(microsecond=0)
     latest = max(t for t in (feedback.received_at, feedback.supplement_requested_at, feedback.supplemented_at, feedback.answered_at) if t)
     if moment < latest:
         raise ValidationError(f"Thời điểm {what} ({vn.fmt_datetime(moment)}) không được trước bước trước đó của PAKN ({vn.fmt_datetime(latest)}).")
@@ -198,7 +197,7 @@ def _text(value: str | None, what: str, limit: int | None = None) -> str:
 def _event(session: Session, feedback: Feedback, actor: Any, action: str, before: str | None, note: str = "", at: datetime | None = None) -> FeedbackEvent:
     event = FeedbackEvent(
         feedback_id=feedback.id,
-        at=at or utcnow(),
+        at=at or clock.now(),
         actor_id=getattr(actor, "id", None),
         actor_name=(getattr(actor, "full_name", "") or getattr(actor, "username", "") or "")[:255],
         action=action,
@@ -275,7 +274,7 @@ def receive(
     sender_name = _text(sender_name, "họ tên người phản ánh, kiến nghị", 255)
     if len(title or "") > 500 or len(sender_contact or "") > 255:
         raise ValidationError("Tiêu đề (tối đa 500 ký tự) hoặc thông tin liên hệ (tối đa 255 ký tự) quá dài.")
-    now = utcnow()
+    now = clock.now()
     received = (received_at or now).replace(microsecond=0)
     if received > now:
         raise ValidationError(f"Thời điểm tiếp nhận {vn.fmt_datetime(received)} ở tương lai.")

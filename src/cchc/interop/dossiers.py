@@ -43,9 +43,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.auth.enums import Role
-from cchc.db import utcnow
 from cchc.dossiers.enums import Channel, State
 from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.dossiers.rules import classify
@@ -405,7 +404,7 @@ class _Validator:
         self.actor = actor
         self.scope_paths: list[str] | None = _scope_paths(session, actor)
         self.source = source
-        self.now = utcnow()
+        self.now = clock.now()
 
     def dossier(self, number: int, row: dict) -> dict[str, Any]:
         try:

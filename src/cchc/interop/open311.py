@@ -48,8 +48,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cchc import config, vn
-from cchc.db import utcnow
+from cchc import clock, config, vn
 from cchc.errors import CchcError, NotFound, ValidationError
 from cchc.feedback import views as feedback_views
 from cchc.feedback.enums import OPEN_STATES, Category, FeedbackState
@@ -269,7 +268,7 @@ def find_requests(session: Session, params: dict[str, str]) -> list[dict[str, An
         elif start is not None:
             end = start + span
         else:
-            end = end or utcnow()
+            end = end or clock.now()
             start = end - span
         query = query.where(Feedback.received_at >= start, Feedback.received_at <= end)
     query = query.order_by(Feedback.received_at.desc(), Feedback.id.desc()).limit(cat.max_requests)

@@ -14,8 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from cchc import vn
-from cchc.db import utcnow
+from cchc import clock, vn
 from cchc.errors import CchcError, ImportRejected, ValidationError
 from cchc.interop.tabular import read_table
 from cchc.procedures import service
@@ -309,7 +308,7 @@ def _write_publications(session: Session, prepared, existing: dict[str, Procedur
     missing = sorted(wanted - set(ids))
     for start in range(0, len(missing), _CHUNK):
         ids.update(session.execute(select(Procedure.code, Procedure.id).where(Procedure.code.in_(missing[start : start + _CHUNK]))).all())
-    today = utcnow().date()
+    today = clock.now().date()
     rows: list[dict] = []
     states: list[dict] = []
     for _, clean, pubs in prepared:

@@ -24,8 +24,7 @@ import yaml
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from cchc import vn
-from cchc.db import utcnow
+from cchc import clock, vn
 from cchc.errors import NotFound, PermissionDenied, ValidationError
 from cchc.procedures.enums import Interconnection, OnlineLevel, PublicationKind, StepRole, TimeUnit
 from cchc.procedures.models import Component, FeeLine, Field, ProcessStep, Procedure, Publication
@@ -320,7 +319,7 @@ class Refs:
         if code not in self._units:
             from cchc.units.models import Unit
 
-            today = utcnow().date()
+            today = clock.now().date()
             versions = list(self.session.scalars(select(Unit).where(Unit.code == code)))
             valid = [u for u in versions if u.valid_on(today)] or sorted(versions, key=lambda u: u.valid_from or date.min)
             self._units[code] = valid[-1] if valid else None
@@ -969,7 +968,7 @@ def publication_effect(clean: Mapping[str, Any], inactive_from: date | None, tod
     (default: the decision date); a new or amending decision from that day on brings it back. None: no change."""
     start = clean["effective_date"] or clean["decision_date"]
     if clean["kind"] in (PublicationKind.ABOLISHED, PublicationKind.REPLACED):
-        return {"inactive_from": start, "active": start > (today or utcnow().date()),
+        return {"inactive_from": start, "active": start > (today or clock.now().date()),
                 "replaced": clean["kind"] == PublicationKind.REPLACED}
     if inactive_from is not None and start >= inactive_from:
         return {"inactive_from": None, "active": True, "replaced": False}
@@ -980,7 +979,7 @@ def refresh_active(session: Session, today: date | None = None) -> int:
     """Set active=False on procedures whose abolition/replacement has taken effect (one UPDATE); returns the count."""
     from sqlalchemy import update
 
-    day = today or utcnow().date()
+    day = today or clock.now().date()
     result = session.execute(
         update(Procedure)
         .where(Procedure.active.is_(True), Procedure.inactive_from.is_not(None), Procedure.inactive_from <= day)
@@ -1036,7 +1035,7 @@ def search_procedures(
             conditions.append(("," + Procedure.levels + ",").like(f"%,{one},%"))
     if online_level:
         conditions.append(Procedure.online_level == parse_online_level(online_level))
-    day = today or utcnow().date()
+    day = today or clock.now().date()
     in_force = and_(Procedure.active.is_(True), or_(Procedure.inactive_from.is_(None), Procedure.inactive_from > day))
     if active is True:
         conditions.append(in_force)

@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cchc.db import Base, utcnow
+from cchc import clock
+from cchc.db import Base
 
 
 class Rating(Base):
@@ -40,7 +41,7 @@ class Rating(Base):
 
     satisfaction: Mapped[str] = mapped_column(String(16), index=True)  # Satisfaction
     comment: Mapped[str] = mapped_column(Text, default="")
-    rated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    rated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
 
     def score(self, n: int) -> int | None:
         return getattr(self, f"c{n}")

@@ -17,9 +17,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.auth.enums import Role
-from cchc.db import utcnow
 from cchc.dossiers.enums import RESOLVED_STATES, State
 from cchc.errors import InvalidTransition, PermissionDenied, ValidationError
 from cchc.ratings.enums import RatedVia, Satisfaction
@@ -113,7 +112,7 @@ def rate_dossier(
             f"Mức độ hài lòng «{satisfaction}» không hợp lệ (dùng {', '.join(s.value for s in Satisfaction)})."
         )
     points = normalise_scores(scores)
-    moment = (at or utcnow()).replace(microsecond=0)
+    moment = (at or clock.now()).replace(microsecond=0)
     ended = dossier.ended_at or dossier.returned_at
     if ended is not None and moment < ended:
         raise ValidationError(f"Thời điểm đánh giá {vn.fmt_datetime(moment)} trước khi hồ sơ kết thúc ({vn.fmt_datetime(ended)}).")

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import String, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.auth.models import User
 from cchc.errors import ValidationError
 from cchc.reform import registers as reg
@@ -37,7 +37,7 @@ def inspected_kind_of(inspector: Unit, target: Unit) -> InspectedKind | None:
 
 
 def _check_inspection(values: dict, ctx: reg.Context) -> None:
-    if values["inspected_on"] > date.today():
+    if values["inspected_on"] > clock.today():
         raise ValidationError(f"Ngày kiểm tra {vn.fmt_date(values['inspected_on'])} chưa đến.", field="inspected_on")
     target = ctx.session.get(Unit, values["inspected_unit_id"]) if values.get("inspected_unit_id") else None
     if target is None and not values.get("inspected_name"):
@@ -78,7 +78,7 @@ INSPECTIONS = reg.Register(
 
 
 def _check_communication(values: dict, _ctx: reg.Context) -> None:
-    if values["held_on"] > date.today():
+    if values["held_on"] > clock.today():
         raise ValidationError(f"Ngày {vn.fmt_date(values['held_on'])} chưa đến.", field="held_on")
     if values["count"] == 0:
         raise ValidationError("Số lượng phải từ 1 trở lên.", field="count")

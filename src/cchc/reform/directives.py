@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.auth.models import User
 from cchc.errors import ValidationError
 from cchc.reform import registers as reg
@@ -30,7 +30,7 @@ def _number(raw, ctx) -> str:
 
 
 def _check(values: dict, _ctx: reg.Context) -> None:
-    if values["issued_on"] > date.today():
+    if values["issued_on"] > clock.today():
         raise ValidationError(f"Ngày ban hành {vn.fmt_date(values['issued_on'])} chưa đến.", field="issued_on")
 
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cchc.db import Base, utcnow
+from cchc import clock
+from cchc.db import Base
 
 
 class ManualFigure(Base):
@@ -34,7 +35,7 @@ class ManualFigure(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
     entered_by: Mapped[str] = mapped_column(String(120), default="")
-    entered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    entered_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
 
 
 class ReportNarrative(Base):
@@ -53,7 +54,7 @@ class ReportNarrative(Base):
     section: Mapped[str] = mapped_column(String(24))
     text: Mapped[str] = mapped_column(Text, default="")  # Markdown
     author: Mapped[str] = mapped_column(String(120), default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
 
 
 # --- the unit's CCHC work: plan, directive documents, inspections, communication ------------------
@@ -78,7 +79,7 @@ class PlanItem(Base):
     completed_at: Mapped[date | None] = mapped_column(Date)
     evidence: Mapped[str] = mapped_column(Text, default="")  # document or result proving completion
     updated_by: Mapped[str] = mapped_column(String(120), default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
 
 
 class DirectiveDocument(Base):
@@ -99,7 +100,7 @@ class DirectiveDocument(Base):
     area: Mapped[str] = mapped_column(String(24), default="chung")
     is_cchc: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_by: Mapped[str] = mapped_column(String(120), default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
 
 
 class Inspection(Base):
@@ -118,7 +119,7 @@ class Inspection(Base):
     issues_resolved: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str] = mapped_column(Text, default="")
     updated_by: Mapped[str] = mapped_column(String(120), default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
 
 
 class CommunicationActivity(Base):
@@ -135,4 +136,4 @@ class CommunicationActivity(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)  # articles, meetings or programmes in this entry
     participants: Mapped[int] = mapped_column(Integer, default=0)
     updated_by: Mapped[str] = mapped_column(String(120), default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)

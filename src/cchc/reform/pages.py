@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.errors import CchcError, ImportRejected
@@ -32,10 +32,10 @@ TABS = [(key, r.title) for key, r in REGISTERS.items()]
 
 def _year(raw) -> int:
     try:
-        value = int(str(raw)) if raw not in (None, "") else date.today().year
+        value = int(str(raw)) if raw not in (None, "") else clock.today().year
     except ValueError:
-        value = date.today().year
-    return value if 2000 <= value <= 2100 else date.today().year
+        value = clock.today().year
+    return value if 2000 <= value <= 2100 else clock.today().year
 
 
 def _url(key: str, unit: Unit, year: int) -> str:

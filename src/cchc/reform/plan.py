@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.auth.models import User
 from cchc.errors import ValidationError
 from cchc.reform import registers as reg
@@ -24,7 +24,7 @@ from cchc.units.models import Unit
 def _check(values: dict, _ctx: reg.Context) -> None:
     done = values["status"] == PlanStatus.DONE
     if done and values.get("completed_at") is None:
-        values["completed_at"] = date.today()
+        values["completed_at"] = clock.today()
     if not done and values.get("completed_at") is not None:
         raise ValidationError("Ngày hoàn thành chỉ ghi khi trạng thái là «Hoàn thành».", field="completed_at")
     if values.get("completed_at") is not None and values["completed_at"].year < values["year"] - 1:

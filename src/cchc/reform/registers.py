@@ -19,10 +19,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.auth.enums import Role
 from cchc.auth.models import User
-from cchc.db import utcnow
 from cchc.errors import ImportRejected, NotFound, ValidationError
 from cchc.interop.tabular import read_table
 from cchc.reform import service as reform_service
@@ -242,7 +241,7 @@ def create(session: Session, actor: User | None, register: Register, unit: Unit,
     ctx = Context(session, unit)
     values = clean(register, ctx, data)
     _check_unique(register, session, unit, values)
-    obj = register.model(unit_id=unit.id, **values, updated_by=actor_name(actor), updated_at=utcnow())
+    obj = register.model(unit_id=unit.id, **values, updated_by=actor_name(actor), updated_at=clock.now())
     session.add(obj)
     session.flush()
     return obj
@@ -261,7 +260,7 @@ def update(session: Session, actor: User | None, register: Register, entry_id: i
     _check_unique(register, session, unit, values, exclude_id=obj.id)
     for k, v in values.items():
         setattr(obj, k, v)
-    obj.updated_by, obj.updated_at = actor_name(actor), utcnow()
+    obj.updated_by, obj.updated_at = actor_name(actor), clock.now()
     session.flush()
     return obj
 
@@ -348,7 +347,7 @@ def import_rows(session: Session, actor: User | None, register: Register, unit: 
                 raise ImportRejected(f"trùng với dòng {seen[key]} của tệp ({register.unique_message.format(**values)})", row=number, column=col)
             seen[key] = number
         cleaned.append(values)
-    now, who = utcnow(), actor_name(actor)
+    now, who = clock.now(), actor_name(actor)
     session.add_all(register.model(unit_id=unit.id, **v, updated_by=who, updated_at=now) for v in cleaned)
     session.flush()
     return len(cleaned)

@@ -17,10 +17,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.auth.enums import Role
 from cchc.auth.models import User
-from cchc.db import utcnow
 from cchc.errors import NotFound, PermissionDenied, ValidationError
 from cchc.reform.models import ManualFigure, ReportNarrative
 from cchc.reports import forms as formdefs
@@ -161,7 +160,7 @@ def set_figures(
     if errors:
         raise ValidationError("Số liệu không hợp lệ, không lưu gì:\n" + "\n".join(f"- {e}" for e in errors))
     written = 0
-    now = utcnow()
+    now = clock.now()
     for e in entries:
         row = formdefs.get_form(e.form).row(e.stt)
         value = formdefs.parse_entry(row, e.value) if e.value is not None else None
@@ -288,7 +287,7 @@ def set_narrative(
     if row is None:
         row = ReportNarrative(unit_id=unit.id, period_start=start, period_end=end, section=key)
         session.add(row)
-    row.text, row.author, row.updated_at = text.strip(), _actor_name(actor), utcnow()
+    row.text, row.author, row.updated_at = text.strip(), _actor_name(actor), clock.now()
     session.flush()
     return row
 

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.auth.models import User
 from cchc.auth.scope import in_scope
 from cchc.errors import ImportRejected, PermissionDenied
@@ -62,7 +62,7 @@ def _window(year: int | None, ky: str | None, tu_ngay: str | None, den_ngay: str
     if ky or tu_ngay or den_ngay:
         p = resolve_period(ky or None, tu_ngay or None, den_ngay or None)
         return p.start, p.end
-    y = year if year is not None else date.today().year
+    y = year if year is not None else clock.today().year
     return date(y, 1, 1), date(y, 12, 31)
 
 

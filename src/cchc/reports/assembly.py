@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.reports import forms as formdefs
 from cchc.units.models import Unit
 
@@ -632,7 +632,7 @@ def build_report(
 
     superior, body, unit_phrase, area = issuing_body(session, unit)
     province = _province(session, unit)
-    today = report_date or date.today()
+    today = report_date or clock.today()
     place = texts.get("dia_danh") or (_area_name(area) if area is not None else "")
     abbr = texts.get("ky_hieu") or (
         layout["abbreviations"].get("ubnd") if unit.is_area else layout["abbreviations"].get(unit.kind, layout["abbreviations"]["default"])

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import typer
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.errors import ValidationError
 
 figures_app = typer.Typer(no_args_is_help=True, help="Số liệu Biểu mẫu 1–7 do đơn vị nhập (tải mẫu Excel, nhập lại).")
@@ -50,7 +49,7 @@ def report(
         if not narrative.exists():
             raise ValidationError(f"Không tìm thấy tệp nội dung «{narrative}».")
         text = narrative.read_text(encoding="utf-8")
-    report_date = vn.parse_date(on, what="ngày ký (--date)") if on else date.today()
+    report_date = vn.parse_date(on, what="ngày ký (--date)") if on else clock.today()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True) as progress:
         task = progress.add_task("Tính số liệu từ cơ sở dữ liệu…", total=None)
         with session_scope() as session:

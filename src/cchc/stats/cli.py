@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cchc import clock
 from cchc.db import session_scope
 from cchc.errors import ValidationError
 from cchc.stats.dossiers import BUCKET_LABELS, KEYS, dossier_figures, explain
@@ -260,9 +261,8 @@ def periods_command(
     fmt: Format = FormatOpt,
 ) -> None:
     """Các kỳ báo cáo có sẵn của một năm (theo Văn bản 581/BNV-CCHC; sửa trong periods.yaml)."""
-    from datetime import date
 
-    y = year or date.today().year
+    y = year or clock.today().year
     periods = presets_of_year(y)
     if fmt == Format.json:
         _echo_json([p.as_dict() for p in periods])

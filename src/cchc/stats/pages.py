@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.auth.scope import scope_root
@@ -69,7 +69,7 @@ def select_scope(db: Session, user: User, unit_code: str | None, period: str | N
     if period or start or end:
         chosen = resolve_period(period or None, start or None, end or None)
     else:
-        chosen = current_quarter(date.today())
+        chosen = current_quarter(clock.today())
     return Selection(unit, chosen)
 
 
@@ -101,7 +101,7 @@ def period_choices(today: date) -> list[tuple[str, str]]:
 @router.get("/thong-ke")
 def dashboard(request: Request, don_vi: str = "", ky: str = "", tu_ngay: str = "", den_ngay: str = "",
               db: Session = Depends(get_db), user: User = Depends(officer)):
-    choices = period_choices(date.today())
+    choices = period_choices(clock.today())
     try:
         sel = select_typed(db, user, don_vi, ky, tu_ngay, den_ngay)
     except CchcError as exc:

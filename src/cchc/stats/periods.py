@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from cchc import clock
 from cchc.errors import ValidationError
 from cchc.stats.loader import load_definition
 from cchc.vn import parse_date
@@ -145,7 +146,7 @@ def resolve_period(spec: str | None = None, start: date | str | None = None, end
         s = start if isinstance(start, date) and not isinstance(start, datetime) else parse_date(start, what="ngày bắt đầu")
         e = end if isinstance(end, date) and not isinstance(end, datetime) else parse_date(end, what="ngày kết thúc")
         return period_for(s, e)
-    return current_quarter(date.today())
+    return current_quarter(clock.today())
 
 
 def presets_of_year(year: int) -> list[Period]:

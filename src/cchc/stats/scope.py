@@ -93,9 +93,9 @@ class Window:
     def judged_at(self) -> datetime:
         """When an open dossier is judged within or past its deadline: the window's last instant, or now
         for a window that is not over yet (a dossier due tomorrow is not overdue today)."""
-        from cchc.db import utcnow
+        from cchc import clock
 
-        return min(self.last_instant, utcnow())
+        return min(self.last_instant, clock.now())
 
 
 def window(start: date | str, end: date | str) -> Window:

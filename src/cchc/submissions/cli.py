@@ -4,12 +4,11 @@ as the system (no user), every rule of state still applies."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import typer
 
-from cchc import vn
+from cchc import clock, vn
 app = typer.Typer(no_args_is_help=True, help="Báo cáo gửi cấp trên.")
 
 
@@ -162,7 +161,7 @@ def consolidate_command(province: str = typer.Option(..., "--province"), period:
     from cchc.submissions.consolidate import consolidated_report
 
     fmt = guess_format(out, None)
-    report_date = vn.parse_date(on, what="ngày ký (--date)") if on else date.today()
+    report_date = vn.parse_date(on, what="ngày ký (--date)") if on else clock.today()
     with session_scope() as session:
         u, p = _ctx(session, province, period)
         built = consolidated_report(session, u, p, level=level, report_date=report_date)

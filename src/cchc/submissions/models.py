@@ -8,7 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cchc.db import Base, utcnow
+from cchc import clock
+from cchc.db import Base
 
 
 class UnitReporting(Base):
@@ -20,7 +21,7 @@ class UnitReporting(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
     on_cchc: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_by: Mapped[str] = mapped_column(String(120), default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
 
 
 class Submission(Base):
@@ -47,7 +48,7 @@ class Submission(Base):
     problems_acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
     deadline: Mapped[date] = mapped_column(Date)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
-    prepared_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    prepared_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     prepared_by: Mapped[str] = mapped_column(String(120), default="")
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     submitted_by: Mapped[str] = mapped_column(String(120), default="")
@@ -68,7 +69,7 @@ class SubmissionEvent(Base):
     to_state: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(120), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
 
 
 class Reminder(Base):
@@ -82,6 +83,6 @@ class Reminder(Base):
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     day: Mapped[date] = mapped_column(Date)
-    sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     sent_by: Mapped[str] = mapped_column(String(120), default="")
     message: Mapped[str] = mapped_column(Text, default="")

@@ -5,7 +5,6 @@ cchc.submissions.service; a refusal re-renders the page with the message next to
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -13,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from cchc import clock
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.errors import CchcError, ValidationError
@@ -38,7 +38,7 @@ def _unit_page(request: Request, db: Session, user: User, ky: str, *, error: str
     unit = own_unit(db, user)
     sub = service.get_submission(db, unit, period)
     ctx = {
-        "unit": unit, "period": period, "choices": period_choices(date.today()), "on_cchc": service.is_on_cchc(db, unit),
+        "unit": unit, "period": period, "choices": period_choices(clock.today()), "on_cchc": service.is_on_cchc(db, unit),
         "sub": sub, "events": service.events(db, sub) if sub is not None else [], "deadline": service.deadline_for(period),
         "labels": service.STATE_LABELS, "status_labels": service.STATUS_LABELS, "status": service.status_of(sub),
         "error": error or period_error, "error_field": error_field if error else ("ky" if period_error else None),
@@ -125,7 +125,7 @@ def _province_page(request: Request, db: Session, user: User, ky: str, cap: str,
     level = cap if cap in ("tinh", "huyen", "xa") else None
     rows = service.overview(db, root, period, level=level)
     ctx = {
-        "unit": root, "period": period, "choices": period_choices(date.today()), "rows": rows, "counts": service.counts(rows),
+        "unit": root, "period": period, "choices": period_choices(clock.today()), "rows": rows, "counts": service.counts(rows),
         "status_labels": service.STATUS_LABELS, "deadline": service.deadline_for(period), "cap": level or "",
         "error": error or period_error, "error_field": error_field if error else ("ky" if period_error else None),
     }

@@ -27,10 +27,9 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cchc import config, vn
+from cchc import clock, config, vn
 from cchc.auth.enums import Role
 from cchc.auth.models import User
-from cchc.db import utcnow
 from cchc.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from cchc.stats.periods import period_for
 from cchc.submissions.consolidate import figures_from_forms, to_json
@@ -110,7 +109,7 @@ def _name(actor: User | None) -> str:
 
 def _event(session: Session, sub: Submission, action: str, before: str, actor: User | None, comment: str = "", at: datetime | None = None) -> None:
     session.add(SubmissionEvent(submission_id=sub.id, action=action, from_state=before, to_state=sub.state,
-                                actor=_name(actor), comment=comment, at=at or utcnow()))
+                                actor=_name(actor), comment=comment, at=at or clock.now()))
 
 
 def get_submission(session: Session, unit: Unit, period) -> Submission | None:
@@ -209,7 +208,7 @@ def prepare_from_cchc(session: Session, actor: User | None, unit: Unit, period, 
     if not is_on_cchc(session, unit):
         raise ValidationError(f"«{unit.name}» không báo cáo trên cchc: hãy tải lên Biểu mẫu (XLSX) đã điền.")
     _editable(get_submission(session, unit, period), unit, period)
-    now = now or utcnow()
+    now = now or clock.now()
     report = build_report(session, unit, period, report_date=now.date())
     with tempfile.TemporaryDirectory(prefix="cchc-submission-") as tmp:
         name = f"bao-cao-cchc-{unit.code}-{period.key}.docx"
@@ -272,7 +271,7 @@ def prepare_from_xlsx(session: Session, actor: User | None, unit: Unit, period, 
         raise ValidationError(f"«{unit.name}» báo cáo trên cchc: số liệu lấy từ hệ thống, không tải lên Biểu mẫu.")
     _editable(get_submission(session, unit, period), unit, period)
     values = read_xlsx_values(Path(path), unit, period)
-    now = now or utcnow()
+    now = now or clock.now()
     sub, before = _upsert(session, unit, period, actor, now)
     sub.source = "xlsx"
     sub.file_sha256, sub.file_name, sub.file_media = store_blob(Path(path).read_bytes()), filename or Path(path).name, XLSX_MEDIA
@@ -308,7 +307,7 @@ def submit(session: Session, actor: User | None, unit: Unit, period, *, acknowle
             f"Kiểm tra báo cáo thấy {len(sub.problems)} chỗ số liệu có thể không khớp. Hãy xem các cảnh báo; "
             "nếu vẫn gửi, đánh dấu «Tôi đã xem các cảnh báo và vẫn gửi»."
         )
-    now = now or utcnow()
+    now = now or clock.now()
     before = sub.state
     sub.state = SUBMITTED
     sub.submitted_at, sub.submitted_by = now, _name(actor)
@@ -331,7 +330,7 @@ def _decide(session: Session, actor: User | None, sub: Submission, state: str, c
         raise InvalidTransition(f"Báo cáo {label} của «{unit.name}» đã được duyệt, chỉ được xem, không được duyệt hay trả lại lần nữa.")
     if sub.state != SUBMITTED:
         raise InvalidTransition(f"Báo cáo đang ở trạng thái «{STATE_LABELS[sub.state]}», chỉ duyệt hoặc trả lại báo cáo đã gửi.")
-    now = now or utcnow()
+    now = now or clock.now()
     before = sub.state
     sub.state = state
     sub.decided_at, sub.decided_by, sub.comment = now, _name(actor), comment
@@ -414,7 +413,7 @@ def remind(session: Session, actor: User | None, province: Unit, period, *, unit
     """Record a reminder for every unit still missing (or returned) — or the chosen ones — at most one
     per unit, window and day (idempotent). Returns the reminders created now."""
     check_overview_access(session, actor, province)
-    today = today or utcnow().date()
+    today = today or clock.now().date()
     rows = overview(session, province, period, level=level)
     chosen = [r for r in rows if r.status in ("missing", "returned")]
     if unit_ids is not None:

@@ -4,7 +4,6 @@ reporting officer's overview, decisions, reminders and the consolidated report."
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -13,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from cchc import clock
 from cchc.auth.models import User
 from cchc.auth.scope import in_scope
 from cchc.errors import NotFound, PermissionDenied, ValidationError
@@ -30,7 +30,7 @@ def resolve(spec: str | None):
     """The period `spec` (2025-Q3 …), or the current quarter."""
     from cchc.stats.periods import current_quarter, resolve_period
 
-    return resolve_period(spec) if spec else current_quarter(date.today())
+    return resolve_period(spec) if spec else current_quarter(clock.today())
 
 
 def own_unit(db: Session, user: User) -> Unit:

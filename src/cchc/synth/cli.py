@@ -41,9 +41,9 @@ def demo(
         raise ValidationError("Số hồ sơ mỗi giao dịch (--batch) phải từ 1 trở lên.")
     day: date | None = parse_date(today, what="ngày --today") if today else None
     if day is not None:
-        from cchc.db import utcnow
+        from cchc import clock
 
-        if day > utcnow().date():
+        if day > clock.now().date():
             raise ValidationError(f"Ngày --today {fmt_date(day)} ở tương lai: dữ liệu mẫu chỉ tạo cho những ngày đã qua.")
     session = session_factory()()
     try:

@@ -693,9 +693,9 @@ def _expunge_dossiers(session: Session) -> None:
 
 def run_demo(session: Session, options: DemoOptions, progress: Progress | None = None) -> DemoResult:
     """Build the province and play N dossiers; commits in batches of `options.batch` dossiers."""
-    from cchc.db import utcnow
+    from cchc import clock
 
-    today = options.today or utcnow().date()
+    today = options.today or clock.now().date()
     # Separate streams: the dossiers drawn do not depend on what the setup found already in the database.
     setup_rng = random.Random(f"{options.seed}:setup")
     rng = random.Random(f"{options.seed}:dossiers")

@@ -24,10 +24,10 @@ app = typer.Typer(no_args_is_help=True)
 def daily(today: str | None = typer.Option(None, "--today", help="Ngày chạy (mặc định: hôm nay), ví dụ 14/6/2024.")) -> None:
     """Việc hằng ngày: đánh dấu nhiệm vụ quá hạn, nhắc đơn vị chủ trì trước hạn (chạy bằng cron)."""
     from cchc.cli import console
-    from cchc.db import utcnow
+    from cchc import clock
     from cchc.tasks.jobs import run_daily
 
-    day = vn.parse_date(today, what="ngày chạy (--today)") if today else utcnow().date()
+    day = vn.parse_date(today, what="ngày chạy (--today)") if today else clock.now().date()
     with session_scope() as session:
         result = run_daily(session, day)
     console.print(result.summary())

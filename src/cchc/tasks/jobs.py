@@ -22,9 +22,8 @@ from datetime import date
 from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.calendar.service import load_calendar
-from cchc.db import utcnow
 from cchc.tasks.enums import ReminderKind, TaskState
 from cchc.tasks.models import Task, TaskReminder
 from cchc.tasks.rules import reminder_working_days
@@ -68,7 +67,7 @@ def _remind(session: Session, kind: ReminderKind, condition, today: date) -> int
         .where(Task.state != TaskState.DONE.value, condition, ~sent)
         .order_by(Task.id)
     )
-    now = utcnow()
+    now = clock.now()
     rows = [
         dict(task_id=r.id, unit_id=r.lead_unit_id, kind=kind.value, deadline=r.deadline, sent_on=today,
              message=_message(kind, r.code, r.title, r.deadline, today), created_at=now)

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cchc.db import Base, utcnow
+from cchc import clock
+from cchc.db import Base
 from cchc.tasks.enums import TaskState
 
 
@@ -51,7 +52,7 @@ class Task(Base):
     extended_deadline: Mapped[date | None] = mapped_column(Date)
     extension_count: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(24), default=TaskState.WAITING_ACCEPTANCE.value)
-    assigned_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    assigned_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
     reported_at: Mapped[datetime | None] = mapped_column(DateTime)
     completed_on: Mapped[date | None] = mapped_column(Date)  # the day the lead unit finished the work
@@ -97,7 +98,7 @@ class TaskEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_name: Mapped[str] = mapped_column(String(255), default="")
     action: Mapped[str] = mapped_column(String(32))  # TaskAction
@@ -121,4 +122,4 @@ class TaskReminder(Base):
     deadline: Mapped[date] = mapped_column(Date)
     sent_on: Mapped[date] = mapped_column(Date)
     message: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)

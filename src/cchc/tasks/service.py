@@ -21,13 +21,12 @@ from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.auth.scope import acts_in, in_scope, scope_root, scope_units_query
 from cchc.calendar.core import WorkCalendar
 from cchc.calendar.service import load_calendar
-from cchc.db import utcnow
 from cchc.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from cchc.tasks.enums import IssuerLevel, Source, TaskAction, TaskState
 from cchc.tasks.models import AssigningDocument, Task, TaskEvent, TaskUnit
@@ -50,7 +49,7 @@ FROM_STATES: dict[TaskAction, tuple[TaskState, ...]] = {
 
 
 def moment(at: datetime | None) -> datetime:
-    return (at or utcnow()).replace(microsecond=0)
+    return (at or clock.now()).replace(microsecond=0)
 
 
 def working_days_after(cal: WorkCalendar, day: date, days: int) -> date:
@@ -229,7 +228,7 @@ def list_tasks(
     q: str | None = None, today: date | None = None, limit: int = 50, offset: int = 0,
 ) -> TaskList:
     """Tasks of the user's scope, newest first, with filters; counts per state of the same filters (SQL)."""
-    today = today or utcnow().date()
+    today = today or clock.now().date()
     if state and state not in TaskState._value2member_map_:
         raise ValidationError(f"Trạng thái «{state}» không hợp lệ.", field="state")
     if source and source not in Source._value2member_map_:

@@ -128,9 +128,9 @@ def task_figures(session: Session, unit, start: date, end: date, *, today: date 
     """
     if start > end:
         raise ValidationError(f"Ngày bắt đầu ({vn.fmt_date(start)}) phải trước hoặc bằng ngày kết thúc ({vn.fmt_date(end)}).")
-    from cchc.db import utcnow
+    from cchc import clock
 
-    reference = min(end, today or utcnow().date())
+    reference = min(end, today or clock.now().date())
     unit = _as_unit(session, unit)
     after_end = datetime.combine(end + timedelta(days=1), time.min)
     before_start = datetime.combine(start, time.min)

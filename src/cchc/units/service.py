@@ -332,9 +332,9 @@ def _span(unit: Unit) -> str:
 
 
 def _today() -> date:
-    from cchc.db import utcnow
+    from cchc import clock
 
-    return utcnow().date()
+    return clock.now().date()
 
 
 def list_units(

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.auth.scope import unit_scope_ids
@@ -117,7 +117,7 @@ def _units_page(request: Request, db: Session, ma: str, q: str, extra: dict, sta
     elif parent is not None:
         rows = unit_service.list_units(db, parent=parent)
     else:
-        rows = unit_service.list_units(db, level="tinh", on=date.today())
+        rows = unit_service.list_units(db, level="tinh", on=clock.today())
         rows = [u for u in rows if u.parent_id is None]
     return render(request, "admin/units.html", {
         "parent": parent, "chain": unit_service.ancestors(parent) if parent else [], "rows": rows, "q": q,
@@ -194,7 +194,7 @@ async def user_toggle(request: Request, user_id: int, db: Session = Depends(get_
 # ---- calendar ---------------------------------------------------------------------------------------------
 @router.get("/lich")
 def calendar_page(request: Request, nam: int | None = None, db: Session = Depends(get_db), user: User = Depends(admin_only)):
-    return _calendar_page(request, db, user, nam or date.today().year, {})
+    return _calendar_page(request, db, user, nam or clock.today().year, {})
 
 
 def _calendar_page(request: Request, db: Session, user: User, year: int, extra: dict, status_code: int = 200):
@@ -216,7 +216,7 @@ async def calendar_add(request: Request, db: Session = Depends(get_db), user: Us
         calendar_service.add_override(db, user, day, form.get("kind", ""), form.get("name", ""), form.get("legal_ref", ""))
     except CchcError as exc:
         db.rollback()
-        return _calendar_page(request, db, user, date.today().year,
+        return _calendar_page(request, db, user, clock.today().year,
                               {"form": form, "error": exc.message, "error_field": exc.field or "day"}, status_code=exc.http_status)
     flash(request, f"Đã khai báo ngày {vn.fmt_date(day)}.")
     return _back(f"/quan-tri/lich?nam={day.year}")
@@ -236,7 +236,7 @@ async def calendar_hours(request: Request, db: Session = Depends(get_db), user: 
         calendar_service.set_office_hours(db, user, calendar_service.parse_sessions(str(form.get("hours", ""))))
     except CchcError as exc:
         db.rollback()
-        return _calendar_page(request, db, user, date.today().year,
+        return _calendar_page(request, db, user, clock.today().year,
                               {"form": dict(form), "error": exc.message, "error_field": "hours"}, status_code=exc.http_status)
     flash(request, "Đã cập nhật giờ làm việc.")
     return _back("/quan-tri/lich")
