@@ -10,10 +10,14 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DEMO_DOSSIERS ?= 50000
 
-# chromium: browser tests; libreoffice-writer-nogui: PDF; fonts with every Vietnamese letter.
+# chromium: browser tests; libreoffice-writer-nogui: PDF; fonts with every Vietnamese letter;
+# nodejs and npm (only when npm is missing): the front-end packages come from the npm registry.
 DEB_PACKAGES := chromium libreoffice-writer-nogui fonts-liberation2 fonts-noto-core poppler-utils
+ifeq ($(shell command -v npm),)
+DEB_PACKAGES += nodejs npm
+endif
 
-.PHONY: install system-deps run test test-sqlite test-postgres bench clean
+.PHONY: install system-deps run test test-sqlite test-postgres test-clock bench clean
 
 install: system-deps $(VENV)/.installed node_modules/.installed
 
@@ -24,7 +28,8 @@ system-deps:
 	    echo "Cài gói Debian:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else \
-	    echo "Thiếu gói Debian:$$missing (chạy bằng root để tự cài, hoặc: sudo apt-get install$$missing)"; \
+	    echo "Thiếu gói Debian:$$missing"; \
+	    echo "  Chạy lệnh này bằng root để tự cài, hoặc cài trước: sudo apt-get install --no-install-recommends$$missing"; \
 	  fi; \
 	fi
 
@@ -35,6 +40,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Thiếu npm: sudo apt-get install --no-install-recommends nodejs npm" >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -43,14 +49,28 @@ run: install
 	$(CCHC) demo --dossiers $(DEMO_DOSSIERS) --if-empty
 	$(CCHC) serve --host $(HOST) --port $(PORT)
 
-# The whole suite on the embedded SQLite, then on the local PostgreSQL.
+# The whole suite on the embedded SQLite, then on PostgreSQL: the one answering at CCHC_TEST_POSTGRES_URL
+# (default: the local server), or a private cluster started for the run (scripts/with-postgres).
 test: install test-sqlite test-postgres
 
 test-sqlite:
 	CCHC_TEST_DATABASE_URL=sqlite $(PY) -m pytest
 
 test-postgres:
-	CCHC_TEST_DATABASE_URL=$${CCHC_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest -m "not browser"
+	PY=$(PY) scripts/with-postgres $(PY) -m pytest -m "not browser"
+
+# The non-browser suite with the process clock at 18:30 UTC (01:30 tomorrow in Việt Nam) and at 16:59 UTC
+# (23:59), side by side: a date taken from the machine instead of cchc.clock fails here (CI runs it).
+test-clock: install
+	@mkdir -p test-artifacts
+	CCHC_TEST_UTC_TIME=18:30 CCHC_TEST_DATABASE_URL=sqlite $(PY) -m pytest -m "not browser" -p no:cacheprovider \
+	  >test-artifacts/clock-1830.log 2>&1 & late=$$!; \
+	CCHC_TEST_UTC_TIME=16:59 CCHC_TEST_DATABASE_URL=sqlite $(PY) -m pytest -m "not browser" -p no:cacheprovider \
+	  >test-artifacts/clock-1659.log 2>&1 & eve=$$!; \
+	wait $$late; a=$$?; wait $$eve; b=$$?; \
+	echo "== đồng hồ 18:30 UTC =="; tail -n 15 test-artifacts/clock-1830.log; \
+	echo "== đồng hồ 16:59 UTC =="; tail -n 15 test-artifacts/clock-1659.log; \
+	test $$a -eq 0 && test $$b -eq 0
 
 bench: install
 	$(PY) bench/run.py

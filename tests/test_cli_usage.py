@@ -29,3 +29,33 @@ def test_usage_errors_in_vietnamese(monkeypatch, capsys, args, words):
     assert "--help" in text and "Traceback" not in err + out
     for english in ("No such", "Missing", "Invalid value", "Did you mean", "Got unexpected"):
         assert english not in text
+
+
+def _command_paths() -> list[list[str]]:
+    """Every command and sub-command of `cchc`, as the words typed after it."""
+    import typer
+
+    from cchc.cli import app
+
+    paths: list[list[str]] = [[]]
+
+    def walk(command, prefix: list[str]) -> None:
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            paths.append([*prefix, name])
+            walk(sub, [*prefix, name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+def test_every_help_page_is_in_vietnamese(monkeypatch, capsys):
+    paths = _command_paths()
+    assert ["db", "upgrade"] in paths and ["serve"] in paths and len(paths) > 40
+    for path in paths:
+        code, out, err = run_cli(monkeypatch, capsys, *path, "--help")
+        text = " ".join(out.split())
+        assert code == 0 and not err, (path, err)
+        assert "Cách dùng: cchc" in text and "--help" in text and "Hiện trợ giúp này rồi thoát." in text, path
+        for english in ("Usage:", "Options", "Commands", "Arguments", "Show this message", "[default:", "[required]",
+                        "[OPTIONS]", "COMMAND [ARGS]", "<str>", "<int>", "<bool>"):
+            assert english not in text, (path, english)

@@ -8,8 +8,10 @@ from collections.abc import Callable
 import typer
 from rich.console import Console
 
+from cchc.cli import helptext
 from cchc.errors import CchcError
 
+helptext.install()
 _app = typer.Typer(
     help="cchc — hệ thống một cửa điện tử và báo cáo cải cách hành chính.",
     no_args_is_help=True,
