@@ -10,9 +10,10 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DEMO_DOSSIERS ?= 50000
 
-# chromium: browser tests; libreoffice-writer-nogui: PDF; fonts with every Vietnamese letter;
+# chromium and libatomic1 (for the Playwright driver): browser tests; libreoffice-writer-nogui: PDF;
+# fonts with every Vietnamese letter;
 # nodejs and npm (only when npm is missing): the front-end packages come from the npm registry.
-DEB_PACKAGES := chromium libreoffice-writer-nogui fonts-liberation2 fonts-noto-core poppler-utils
+DEB_PACKAGES := chromium libatomic1 libreoffice-writer-nogui fonts-liberation2 fonts-noto-core poppler-utils
 ifeq ($(shell command -v npm),)
 DEB_PACKAGES += nodejs npm
 endif
@@ -44,10 +45,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Serves as soon as the schema is ready; a new database gets its demo province built in the background
+# (accounts printed as soon as they can log in, progress in var/demo.log).
 run: install
 	$(CCHC) db upgrade
-	$(CCHC) demo --dossiers $(DEMO_DOSSIERS) --if-empty
-	$(CCHC) serve --host $(HOST) --port $(PORT)
+	$(CCHC) serve --host $(HOST) --port $(PORT) --demo $(DEMO_DOSSIERS)
 
 # The whole suite on the embedded SQLite, then on PostgreSQL: the one answering at CCHC_TEST_POSTGRES_URL
 # (default: the local server), or a private cluster started for the run (scripts/with-postgres).

@@ -23,11 +23,29 @@ class Settings:
     files_dir: Path
     vendor_dir: Path
     secret_key: str
+    workers: int = 1
+    db_connections: int = 40
     timezone: str = "Asia/Ho_Chi_Minh"
     upload_max_bytes: int = 10 * 1024 * 1024
     upload_types: tuple[str, ...] = field(
         default=("application/pdf", "image/jpeg", "image/png", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     )
+
+    @property
+    def pool_size(self) -> int:
+        """Connections each serving process keeps open (as many again may overflow): the processes of
+        `cchc serve --workers N` together stay within CCHC_DB_CONNECTIONS, under PostgreSQL's
+        max_connections (100 by default) with room left for workers, backups and psql."""
+        return max(2, self.db_connections // (2 * self.workers))
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(f"Biến môi trường {name}={raw!r} không hợp lệ: phải là số nguyên dương.")
+    return int(raw)
 
 
 def load_settings() -> Settings:
@@ -39,6 +57,8 @@ def load_settings() -> Settings:
         files_dir=Path(os.environ.get("CCHC_FILES_DIR", var_dir / "files")),
         vendor_dir=Path(os.environ.get("CCHC_VENDOR_DIR", REPO_ROOT / "node_modules")),
         secret_key=os.environ.get("CCHC_SECRET_KEY", "cchc-dev-secret-change-me"),
+        workers=_positive_int("CCHC_WORKERS", 1),
+        db_connections=_positive_int("CCHC_DB_CONNECTIONS", 40),
     )
 
 

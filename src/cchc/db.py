@@ -33,6 +33,10 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+    else:
+        kwargs.setdefault("pool_size", config.settings.pool_size)
+        kwargs.setdefault("max_overflow", config.settings.pool_size)
+        kwargs.setdefault("pool_pre_ping", True)  # a restarted PostgreSQL costs one retry, not an error page
     engine = create_engine(url, future=True, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -35,6 +35,13 @@ def current(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def head() -> str:
+    """The newest revision this version of cchc ships."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 def autogenerate(engine: Engine, message: str) -> None:
     """Write a new revision from the difference between the models and the database (developers)."""
     cfg = alembic_config()

@@ -230,8 +230,9 @@ def test_a_window_not_over_yet_is_judged_now(db, province, specs, back, ahead):
     start, end = now.date() - timedelta(days=back), now.date() + timedelta(days=ahead)
     nested = db.begin_nested()
     try:
-        _insert(db, province, moved)
-        _assert_same_figures(db, province.province, start, end)
+        with clock.frozen(now):  # the figures judge the open dossiers at the moment they were moved to
+            _insert(db, province, moved)
+            _assert_same_figures(db, province.province, start, end)
     finally:
         nested.rollback()
 
@@ -288,3 +289,22 @@ def test_an_import_counts_its_dossiers_in_bulk_as_the_triggers_would(db, provinc
     table = _table(db)
     assert table and table == _rebuilt(db)
     _assert_same_figures(db, province.province, date(2023, 6, 15), date(2023, 7, 14))
+
+
+@SETTINGS
+@given(specs=st.lists(dossier_specs(), max_size=20), changes=CHANGES)
+def test_differences_finds_nothing_when_the_triggers_kept_the_table(db, province, specs, changes):
+    with _written(db, province, specs, changes):
+        assert daily.differences(db.connection()) == 0
+
+
+def test_differences_counts_rows_that_drifted(db, province):
+    add_dossier(db, province.agency, province.proc_tinh, State.PROCESSING, datetime(2023, 7, 1, 8),
+                due_at=datetime(2023, 7, 10, 17))
+    db.flush()
+    conn = db.connection()
+    assert daily.differences(conn) == 0
+    conn.execute(text("UPDATE dossier_day_counts SET received_direct = received_direct + 1 WHERE received_direct > 0"))
+    assert daily.differences(conn) == 2  # the stored row and the counted one, each missing on the other side
+    conn.execute(text("DELETE FROM dossier_day_counts"))
+    assert daily.differences(conn) == 2  # the day received and the day its deadline passes

@@ -65,6 +65,13 @@ def _users() -> None:
     _app.add_typer(users_app, name="users", help="Tài khoản người dùng.")
 
 
+@_command("doctor")
+def _doctor() -> None:
+    from cchc.cli.doctor import doctor
+
+    _app.command("doctor")(doctor)
+
+
 @_command("serve")
 def _serve() -> None:
     from cchc.web.cli import serve

@@ -16,8 +16,16 @@ def upgrade(revision: str = typer.Argument("head", help="Phiên bản lược đ
     from cchc.cli import console
 
     engine = get_engine()
+    where = engine.url.render_as_string(hide_password=True)
+    before = migrate.current(engine)
     migrate.upgrade(engine, revision)
-    console.print(f"Cơ sở dữ liệu ({engine.url.render_as_string(hide_password=True)}) đã ở phiên bản {migrate.current(engine)}.")
+    after = migrate.current(engine)
+    if before is None:
+        console.print(f"Đã tạo lược đồ cơ sở dữ liệu mới ({where}), phiên bản {after}.")
+    elif before == after:
+        console.print(f"Cơ sở dữ liệu ({where}) đã ở phiên bản {after}: không cần nâng cấp.")
+    else:
+        console.print(f"Đã nâng cấp cơ sở dữ liệu ({where}) từ phiên bản {before} lên {after}.")
 
 
 @app.command("current")

@@ -277,6 +277,19 @@ def rebuild(conn: Connection) -> int:
     return conn.execute(text(f"SELECT count(*) FROM {TABLE}")).scalar_one()
 
 
+def differences(conn: Connection) -> int:
+    """How many (unit, level, day) rows of the table differ from a rebuild, without writing anything
+    (`cchc doctor`): rows missing on either side or with another count. One pass over `dossiers`."""
+    columns = f"unit_id, level, day, {', '.join(COUNT_COLUMNS)}"
+    nonzero = " OR ".join(f"{c} <> 0" for c in COUNT_COLUMNS)
+    stored = f"SELECT {columns} FROM {TABLE} WHERE {nonzero}"
+    counted = f"SELECT {columns} FROM ({_counts_select(conn.dialect.name)}) AS counted WHERE {nonzero}"
+    return sum(
+        conn.execute(text(f"SELECT count(*) FROM ({a} EXCEPT {b}) AS differing")).scalar_one()
+        for a, b in ((stored, counted), (counted, stored))
+    )
+
+
 def add(conn: Connection, dossier_ids: list[int]) -> None:
     """Count dossiers written while the triggers were deferred (`deferred`), set-based."""
     if not dossier_ids:

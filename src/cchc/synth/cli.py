@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from datetime import date
+from pathlib import Path
+from time import monotonic
 
 import typer
 from rich.console import Console
@@ -27,11 +31,13 @@ def demo(
     province: str = typer.Option(DEFAULT_PROVINCE, "--province", help="Mã tỉnh (danh mục 2025), ví dụ 44 Quảng Trị, 82 Đồng Tháp."),
     today: str = typer.Option("", "--today", help="Ngày «hôm nay» của dữ liệu (mặc định: hôm nay), ví dụ 20/11/2026."),
     batch: int = typer.Option(2000, "--batch", help="Số hồ sơ ghi trong mỗi giao dịch."),
+    log: Path | None = typer.Option(None, "--log", help="Ghi tiến độ và tổng kết vào tệp này (dòng văn bản thường) thay vì thanh tiến độ; "
+                                                          "tài khoản dùng thử vẫn in ra màn hình ngay khi đăng nhập được."),
 ) -> None:
     """Tạo tỉnh mẫu: đơn vị, thủ tục hành chính, cán bộ và hồ sơ theo đúng các thao tác và quy tắc của hệ thống.
 
     Hồ sơ đầu tiên đi qua từng thao tác của hệ thống; các hồ sơ sau được tính theo cùng quy tắc rồi ghi hàng loạt
-    (100.000 hồ sơ trong vài phút).
+    (100.000 hồ sơ trong vài phút). Tài khoản dùng thử đăng nhập được ngay khi đơn vị và thủ tục đã tạo xong.
     """
     from cchc.db import session_factory
 
@@ -43,16 +49,19 @@ def demo(
     if day is not None:
         from cchc import clock
 
-        if day > clock.now().date():
+        if day > clock.today():
             raise ValidationError(f"Ngày --today {fmt_date(day)} ở tương lai: dữ liệu mẫu chỉ tạo cho những ngày đã qua.")
     session = session_factory()()
     try:
         existing = has_dossiers(session)
         if if_empty and existing:
             console.print(f"Cơ sở dữ liệu đã có {fmt_int(existing)} hồ sơ: không tạo dữ liệu mẫu (--if-empty).")
-            print_accounts(stored_accounts(session))
+            print_accounts(console, stored_accounts(session))
             return
         options = DemoOptions(dossiers=dossiers, seed=seed, province=province, today=day, batch=batch)
+        if log is not None:
+            _run_logged(session, options, log)
+            return
         with Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             TimeRemainingColumn(), console=console, transient=False,
@@ -70,10 +79,48 @@ def demo(
         raise
     finally:
         session.close()
-    print_summary(result)
+    print_summary(console, result)
 
 
-def print_summary(result: DemoResult) -> None:
+def _run_logged(session, options: DemoOptions, path: Path) -> None:
+    """The demo with its progress as plain, timestamped lines in `path` (readable with `tail -f`, by a
+    server that started it in the background, in a CI log): a line each 5% of every phase."""
+    from cchc import clock
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8", buffering=1) as out:
+        log_console = Console(file=out, width=120, force_terminal=False, no_color=True)
+        shown: dict[str, tuple[int, float]] = {}  # label → (percent, monotonic time) of its last line
+
+        def line(text: str) -> None:
+            out.write(f"{clock.now():%H:%M:%S} {text}\n")
+
+        def progress(label: str, done: int, total: int) -> None:
+            step = 100 * done // total if total else 100
+            last_step, last_at = shown.get(label, (-5, -1.0))
+            finished = done >= total and last_step != 100
+            if finished or (step >= last_step + 5 and monotonic() - last_at >= 1):
+                shown[label] = (100 if finished else step, monotonic())
+                line(f"{label}: {fmt_int(done)}/{fmt_int(total)} ({step}%)")
+
+        def ready(prov) -> None:
+            line("Đơn vị, thủ tục và tài khoản đã sẵn sàng: đăng nhập được.")
+            print_accounts(console, prov.accounts)
+
+        line(f"Bắt đầu tạo tỉnh mẫu: {fmt_int(options.dossiers)} hồ sơ, hạt giống {options.seed}.")
+        # A server that started the demo stops it with SIGTERM: end like Ctrl+C, through the rollback.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        try:
+            result = run_demo(session, options, progress=progress, on_ready=ready)
+        except BaseException:
+            line("Dừng giữa chừng: các lô hồ sơ đã ghi được giữ lại, lô đang ghi dở được hủy.")
+            raise
+        print_summary(log_console, result)
+        line("Xong.")
+    console.print(f"Đã tạo xong tỉnh mẫu: {fmt_int(result.dossiers)} hồ sơ (chi tiết trong {path}).")
+
+
+def print_summary(console: Console, result: DemoResult) -> None:
     s = result.summary
     prov = result.province
     legacy = ", ".join(u.name for u in prov.legacy_provinces)
@@ -114,14 +161,14 @@ def print_summary(result: DemoResult) -> None:
     console.print(
         f"Phản ánh, kiến nghị: {fmt_int(s['feedback'])}; đánh giá của người dân về giải quyết hồ sơ: {fmt_int(s['ratings'])}."
     )
-    print_accounts(prov.accounts)
+    print_accounts(console, prov.accounts)
     console.print(
         "Mỗi đơn vị tiếp nhận hồ sơ có các tài khoản motcua.<đơn vị>, chuyenvien.<đơn vị>, lanhdao.<đơn vị>, "
         f"quantri.<đơn vị>; công dân congdan001…congdan{len(prov.citizens):03d}. Ngày dữ liệu: {fmt_date(result.today)}."
     )
 
 
-def print_accounts(accounts: list[tuple[str, str, str]]) -> None:
+def print_accounts(console: Console, accounts: list[tuple[str, str, str]]) -> None:
     """The demo accounts, one per role, and where to log in."""
     table = Table(title=f"Tài khoản dùng thử (mật khẩu: {DEMO_PASSWORD}) — đăng nhập tại /dang-nhap")
     table.add_column("Tên đăng nhập")

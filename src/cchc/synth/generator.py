@@ -691,8 +691,12 @@ def _expunge_dossiers(session: Session) -> None:
             session.expunge(obj)  # a dossier takes its steps, components and files with it
 
 
-def run_demo(session: Session, options: DemoOptions, progress: Progress | None = None) -> DemoResult:
-    """Build the province and play N dossiers; commits in batches of `options.batch` dossiers."""
+def run_demo(session: Session, options: DemoOptions, progress: Progress | None = None,
+             on_ready: Callable[[DemoProvince], None] | None = None) -> DemoResult:
+    """Build the province and play N dossiers; commits in batches of `options.batch` dossiers.
+
+    `on_ready` is called once the units, procedures and accounts are committed, before the dossiers:
+    from then on people can log in while the dossiers are still being written."""
     from cchc import clock
 
     today = options.today or clock.now().date()
@@ -706,6 +710,8 @@ def run_demo(session: Session, options: DemoOptions, progress: Progress | None =
     prov = build_province(session, catalog, setup_rng, province_code=options.province, today=today,
                           max_communes=options.max_communes, citizens=options.citizens, progress=progress)
     session.commit()
+    if on_ready is not None:
+        on_ready(prov)
     cal = dossiers.calendar(session)
     plans = plan_dossiers(prov, cal, rng, options.dossiers, today)
     t1 = timer.perf_counter()

@@ -1,6 +1,10 @@
-"""`cchc serve`: run the web application."""
+"""`cchc serve`: run the web application, in one process or several worker processes."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
 
 import typer
 
@@ -8,12 +12,54 @@ import typer
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Địa chỉ lắng nghe."),
     port: int = typer.Option(8000, "--port", help="Cổng."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64,
+                                help="Số tiến trình phục vụ cùng một cơ sở dữ liệu (triển khai thật: bằng số nhân CPU)."),
+    demo: int = typer.Option(0, "--demo", min=0,
+                             help="Nếu cơ sở dữ liệu chưa có hồ sơ: tạo tỉnh mẫu với số hồ sơ này ở nền trong khi phục vụ "
+                                  "(tiến độ ghi trong $CCHC_VAR_DIR/demo.log)."),
 ) -> None:
     """Chạy ứng dụng web (cổng dịch vụ công và không gian làm việc của cán bộ)."""
     import uvicorn
 
+    from cchc import config
     from cchc.cli import console
-    from cchc.web.app import create_app
 
-    console.print(f"Cổng dịch vụ công đang chạy tại http://{host}:{port}  (Ctrl+C để dừng)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    builder = _start_demo(demo) if demo else None
+    # Worker processes are started afresh and read the environment: each sizes its connection pool
+    # to its share of CCHC_DB_CONNECTIONS (cchc.config.Settings.pool_size).
+    os.environ["CCHC_WORKERS"] = str(workers)
+    many = f" với {workers} tiến trình" if workers > 1 else ""
+    console.print(f"Cổng dịch vụ công đang chạy tại http://{host}:{port}{many}  (Ctrl+C để dừng)")
+    try:
+        if workers > 1:
+            uvicorn.run("cchc.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                        log_level="warning")
+        else:
+            from cchc.web.app import create_app
+
+            uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    finally:
+        if builder is not None and builder.poll() is None:
+            builder.terminate()
+            builder.wait(timeout=30)
+            console.print(f"Đã dừng việc tạo tỉnh mẫu; các lô hồ sơ đã ghi được giữ lại (xem {config.settings.var_dir / 'demo.log'}).")
+
+
+def _start_demo(dossiers: int) -> subprocess.Popen | None:
+    """Start `cchc demo` in a child process when the database has no dossier yet, so the portal answers
+    at once: the accounts are printed as soon as they exist, the dossiers follow in the background."""
+    from cchc import config
+    from cchc.cli import console
+    from cchc.db import session_factory
+    from cchc.synth.generator import has_dossiers
+    from cchc.vn import fmt_int
+
+    with session_factory()() as session:
+        if has_dossiers(session):
+            return None
+    log = config.settings.var_dir / "demo.log"
+    console.print(f"Cơ sở dữ liệu chưa có hồ sơ: đang tạo tỉnh mẫu ({fmt_int(dossiers)} hồ sơ) ở nền; "
+                  f"tiến độ ở {log} (tail -f).")
+    return subprocess.Popen(
+        [sys.executable, "-c", "from cchc.cli import main; main()", "demo", "--dossiers", str(dossiers), "--log", str(log)],
+    )
