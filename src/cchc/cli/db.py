@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from cchc import migrate
@@ -26,6 +28,17 @@ def upgrade(revision: str = typer.Argument("head", help="Phiên bản lược đ
         console.print(f"Cơ sở dữ liệu ({where}) đã ở phiên bản {after}: không cần nâng cấp.")
     else:
         console.print(f"Đã nâng cấp cơ sở dữ liệu ({where}) từ phiên bản {before} lên {after}.")
+
+
+@app.command("backup")
+def backup(out: Path = typer.Argument(..., help="Tệp sao lưu (chưa tồn tại).")) -> None:
+    """Sao lưu cơ sở dữ liệu trong khi hệ thống vẫn phục vụ: SQLite qua backup API, PostgreSQL qua pg_dump (khôi phục bằng pg_restore)."""
+    from cchc import backup as backups
+    from cchc.cli import console
+    from cchc.vn import fmt_int
+
+    written = backups.backup(get_engine(), out)
+    console.print(f"Đã sao lưu vào {written} ({fmt_int(written.stat().st_size)} byte).")
 
 
 @app.command("current")
