@@ -25,6 +25,8 @@ class Settings:
     secret_key: str
     workers: int = 1
     db_connections: int = 40
+    # Served to people over HTTPS (behind a TLS reverse proxy): cookies are Secure and HSTS is sent.
+    https: bool = False
     timezone: str = "Asia/Ho_Chi_Minh"
     upload_max_bytes: int = 10 * 1024 * 1024
     upload_types: tuple[str, ...] = field(
@@ -48,6 +50,15 @@ def _positive_int(name: str, default: int) -> int:
     return int(raw)
 
 
+def _flag(name: str) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "khong"):
+        return False
+    if raw in ("1", "true", "yes", "co"):
+        return True
+    raise SystemExit(f"Biến môi trường {name}={raw!r} không hợp lệ: dùng 1 (bật) hoặc 0 (tắt).")
+
+
 def load_settings() -> Settings:
     var_dir = _default_var_dir()
     url = os.environ.get("CCHC_DATABASE_URL") or f"sqlite:///{var_dir / 'cchc.db'}"
@@ -57,6 +68,7 @@ def load_settings() -> Settings:
         files_dir=Path(os.environ.get("CCHC_FILES_DIR", var_dir / "files")),
         vendor_dir=Path(os.environ.get("CCHC_VENDOR_DIR", REPO_ROOT / "node_modules")),
         secret_key=os.environ.get("CCHC_SECRET_KEY", "cchc-dev-secret-change-me"),
+        https=_flag("CCHC_HTTPS"),
         workers=_positive_int("CCHC_WORKERS", 1),
         db_connections=_positive_int("CCHC_DB_CONNECTIONS", 40),
     )
