@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from cchc.auth.enums import Role
 from cchc.auth.service import authenticate, create_user
 from cchc.errors import CchcError, ValidationError
-from cchc.web.deps import check_csrf, get_db, login, logout, optional_user
+from cchc.web.deps import DB_SESSION, check_csrf, login, logout, optional_user
 from cchc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -41,7 +41,7 @@ def login_submit(
     username: str = Form(""),
     password: str = Form(""),
     next: str = Form(""),
-    db: Session = Depends(get_db),
+    db: Session = DB_SESSION,
 ):
     client = request.client.host if request.client else ""
     try:
@@ -70,7 +70,7 @@ def register_page(request: Request):
 
 
 @router.post("/dang-ky", dependencies=[Depends(check_csrf)])
-async def register_submit(request: Request, db: Session = Depends(get_db)):
+async def register_submit(request: Request, db: Session = DB_SESSION):
     form = dict(await request.form())
     id_number = str(form.get("id_number", "")).strip()
     try:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.auth.service import authenticate
-from cchc.web.deps import SESSION_CSRF, check_csrf, current_user, get_db, login, logout
+from cchc.web.deps import DB_SESSION, SESSION_CSRF, check_csrf, current_user, login, logout
 
 router = APIRouter(prefix="/api/v1/auth", tags=["Tài khoản"])
 
@@ -39,7 +39,7 @@ class LoginOut(BaseModel):
 
 
 @router.post("/login", response_model=LoginOut, summary="Đăng nhập")
-def api_login(body: LoginIn, request: Request, db: Session = Depends(get_db)) -> LoginOut:
+def api_login(body: LoginIn, request: Request, db: Session = DB_SESSION) -> LoginOut:
     client = request.client.host if request.client else ""
     try:
         user = authenticate(db, body.username, body.password, client=client)

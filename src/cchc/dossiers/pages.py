@@ -19,7 +19,7 @@ from cchc.errors import CchcError, ValidationError
 from cchc.procedures.models import Procedure
 from cchc.procedures.service import get_procedure, search_procedures
 from cchc.units.models import Unit
-from cchc.web.deps import check_csrf, get_db, officer
+from cchc.web.deps import DB_SESSION, check_csrf, officer
 from cchc.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +32,7 @@ def _procedure_names(db: Session, dossiers) -> dict[int, str]:
 
 # ---- inbox ----------------------------------------------------------------------------------------------
 @router.get("/can-bo")
-def inbox_page(request: Request, db: Session = Depends(get_db), user: User = Depends(officer)):
+def inbox_page(request: Request, db: Session = DB_SESSION, user: User = Depends(officer)):
     box = service.inbox(db, user, limit=100)
     return render(request, "dossiers/inbox.html", {"box": box, "names": _procedure_names(db, box.items), "now": service.moment(None)})
 
@@ -49,18 +49,18 @@ def _receipt_context(db: Session, user: User, code: str | None, form: dict | Non
 
 
 @router.get("/can-bo/tiep-nhan")
-def receipt_page(request: Request, thu_tuc: str = "", db: Session = Depends(get_db), user: User = Depends(officer)):
+def receipt_page(request: Request, thu_tuc: str = "", db: Session = DB_SESSION, user: User = Depends(officer)):
     return render(request, "dossiers/receive.html", _receipt_context(db, user, thu_tuc or None))
 
 
 @router.get("/can-bo/tiep-nhan/thanh-phan")
-def receipt_components(request: Request, procedure_code: str = "", db: Session = Depends(get_db), user: User = Depends(officer)):
+def receipt_components(request: Request, procedure_code: str = "", db: Session = DB_SESSION, user: User = Depends(officer)):
     """htmx: the components and the due date of the chosen procedure, shown before saving."""
     return render(request, "dossiers/_receive_procedure.html", _receipt_context(db, user, procedure_code or None))
 
 
 @router.post("/can-bo/tiep-nhan", dependencies=[Depends(check_csrf)])
-async def receipt_submit(request: Request, db: Session = Depends(get_db), user: User = Depends(officer)):
+async def receipt_submit(request: Request, db: Session = DB_SESSION, user: User = Depends(officer)):
     raw = await request.form()
     form = {k: v for k, v in raw.items() if isinstance(v, str)}
     code = form.get("procedure_code", "")
@@ -124,13 +124,13 @@ def _dossier_context(db: Session, user: User, dossier: Dossier, **extra) -> dict
 
 
 @router.get("/can-bo/ho-so/{code}")
-def dossier_page(request: Request, code: str, db: Session = Depends(get_db), user: User = Depends(officer)):
+def dossier_page(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(officer)):
     dossier = service.get_dossier(db, user, code)
     return render(request, "dossiers/detail.html", _dossier_context(db, user, dossier))
 
 
 @router.post("/can-bo/ho-so/{code}/thao-tac/{action}", dependencies=[Depends(check_csrf)])
-async def dossier_action(request: Request, code: str, action: str, db: Session = Depends(get_db), user: User = Depends(officer)):
+async def dossier_action(request: Request, code: str, action: str, db: Session = DB_SESSION, user: User = Depends(officer)):
     dossier = service.get_dossier(db, user, code)
     raw = await request.form()
     form = {k: v for k, v in raw.items() if isinstance(v, str)}
@@ -212,7 +212,7 @@ def search_page(
     tu_ngay: str = "",
     den_ngay: str = "",
     trang: int = 1,
-    db: Session = Depends(get_db),
+    db: Session = DB_SESSION,
     user: User = Depends(officer),
 ):
     page, error, error_field = None, None, None
@@ -262,7 +262,7 @@ def document_response(doc, filename: str, fmt: str):
 
 
 @router.get("/can-bo/ho-so/{code}/mau/{number}.{fmt}")
-def dossier_form(request: Request, code: str, number: str, fmt: str, db: Session = Depends(get_db), user: User = Depends(officer)):
+def dossier_form(request: Request, code: str, number: str, fmt: str, db: Session = DB_SESSION, user: User = Depends(officer)):
     from cchc.dossiers.forms import build_dossier_form
 
     dossier = service.get_dossier(db, user, code)
@@ -272,7 +272,7 @@ def dossier_form(request: Request, code: str, number: str, fmt: str, db: Session
 
 @router.get("/can-bo/so-theo-doi")
 def register_page(request: Request, tu_ngay: str = "", den_ngay: str = "", dinh_dang: str = "",
-                  db: Session = Depends(get_db), user: User = Depends(officer)):
+                  db: Session = DB_SESSION, user: User = Depends(officer)):
     """Mẫu 07 — Sổ theo dõi hồ sơ of the officer's unit for a date range."""
     from cchc.auth.scope import scope_units_query
     from cchc.dossiers.forms import build_register

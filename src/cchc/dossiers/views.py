@@ -26,7 +26,7 @@ from cchc.errors import NotFound, ValidationError
 from cchc.procedures.service import get_procedure
 from cchc.units.models import Unit
 from cchc.units.service import resolve_unit
-from cchc.web.deps import check_csrf, current_user, get_db
+from cchc.web.deps import DB_SESSION, check_csrf, current_user
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["Hồ sơ"], dependencies=[Depends(check_csrf)])
 
@@ -161,7 +161,7 @@ def api_search(
     date_to: date | None = Query(None, alias="to"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
-    db: Session = Depends(get_db),
+    db: Session = DB_SESSION,
     user: User = Depends(current_user),
 ) -> DossierList:
     page = service.search_dossiers(db, user, q=q, state=state, procedure_code=procedure, date_from=date_from,
@@ -170,20 +170,20 @@ def api_search(
 
 
 @router.get("/inbox", response_model=InboxOut, summary="Hồ sơ đang chờ người dùng xử lý")
-def api_inbox(limit: int = Query(50, ge=1, le=500), db: Session = Depends(get_db), user: User = Depends(current_user)) -> InboxOut:
+def api_inbox(limit: int = Query(50, ge=1, le=500), db: Session = DB_SESSION, user: User = Depends(current_user)) -> InboxOut:
     box = service.inbox(db, user, limit=limit)
     return InboxOut(total=box.total, overdue=box.overdue, due_soon=box.due_soon, items=[row(d) for d in box.items])
 
 
 @router.get("/due-preview", response_model=DuePreview, summary="Ngày hẹn trả nếu tiếp nhận bây giờ")
-def api_due_preview(procedure_code: str, db: Session = Depends(get_db), user: User = Depends(current_user)) -> DuePreview:
+def api_due_preview(procedure_code: str, db: Session = DB_SESSION, user: User = Depends(current_user)) -> DuePreview:
     procedure = get_procedure(db, procedure_code)
     now = service.moment(None)
     return DuePreview(procedure_code=procedure.code, received_at=now, due_at=due_for_procedure(service.calendar(db), procedure, now))
 
 
 @router.post("", response_model=DossierDetail, status_code=201, summary="Tiếp nhận hồ sơ tại Bộ phận Một cửa (trực tiếp, bưu chính)")
-def api_receive(body: ReceiveIn, db: Session = Depends(get_db), user: User = Depends(current_user)) -> DossierDetail:
+def api_receive(body: ReceiveIn, db: Session = DB_SESSION, user: User = Depends(current_user)) -> DossierDetail:
     dossier = service.receive(
         db, user, procedure=get_procedure(db, body.procedure_code), unit=_unit_for(db, user, body.unit_code),
         channel=body.channel, applicant=body.applicant, components=body.components, request_summary=body.request_summary,
@@ -193,7 +193,7 @@ def api_receive(body: ReceiveIn, db: Session = Depends(get_db), user: User = Dep
 
 
 @router.post("/online", response_model=DossierDetail, status_code=201, summary="Nộp hồ sơ trực tuyến (công dân)")
-def api_submit(body: SubmitIn, db: Session = Depends(get_db), user: User = Depends(current_user)) -> DossierDetail:
+def api_submit(body: SubmitIn, db: Session = DB_SESSION, user: User = Depends(current_user)) -> DossierDetail:
     dossier = service.submit_online(
         db, user, procedure=get_procedure(db, body.procedure_code), unit=resolve_unit(db, body.unit_code),
         applicant=body.applicant, components=body.components, request_summary=body.request_summary,
@@ -203,12 +203,12 @@ def api_submit(body: SubmitIn, db: Session = Depends(get_db), user: User = Depen
 
 
 @router.get("/{code}", response_model=DossierDetail, summary="Chi tiết hồ sơ, quá trình xử lý và các thao tác được phép")
-def api_get(code: str, db: Session = Depends(get_db), user: User = Depends(current_user)) -> DossierDetail:
+def api_get(code: str, db: Session = DB_SESSION, user: User = Depends(current_user)) -> DossierDetail:
     return detail(db, user, _dossier(db, user, code))
 
 
 def _action(name: str, summary: str, body_model, call):
-    def endpoint(code: str, body: body_model, db: Session = Depends(get_db), user: User = Depends(current_user)) -> DossierDetail:  # type: ignore[valid-type]
+    def endpoint(code: str, body: body_model, db: Session = DB_SESSION, user: User = Depends(current_user)) -> DossierDetail:  # type: ignore[valid-type]
         dossier = _dossier(db, user, code)
         call(db, user, dossier, body)
         return detail(db, user, dossier)
@@ -253,7 +253,7 @@ async def api_upload(
     kind: str = Form(..., description="thanh_phan | bo_sung | ket_qua"),
     component_id: int | None = Form(None),
     file: UploadFile = File(...),
-    db: Session = Depends(get_db),
+    db: Session = DB_SESSION,
     user: User = Depends(current_user),
 ) -> DossierDetail:
     dossier = _dossier(db, user, code)
@@ -263,7 +263,7 @@ async def api_upload(
 
 
 @router.get("/{code}/files/{file_id}", summary="Tải tệp của hồ sơ", response_class=Response)
-def api_download(code: str, file_id: int, db: Session = Depends(get_db), user: User = Depends(current_user)) -> Response:
+def api_download(code: str, file_id: int, db: Session = DB_SESSION, user: User = Depends(current_user)) -> Response:
     dossier = _dossier(db, user, code)
     stored = db.get(DossierFile, file_id)
     if stored is None or stored.dossier_id != dossier.id:

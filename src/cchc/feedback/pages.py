@@ -16,7 +16,7 @@ from cchc.feedback.enums import Category, Channel, FeedbackState, Vote
 from cchc.procedures.service import search_procedures
 from cchc.units.models import Unit
 from cchc.units.service import search_units
-from cchc.web.deps import check_csrf, get_db, officer, optional_user
+from cchc.web.deps import DB_SESSION, check_csrf, officer, optional_user
 from cchc.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -39,7 +39,7 @@ def _pages(total: int, size: int = PAGE_SIZE) -> int:
 
 # ---- public list and votes ------------------------------------------------------------------------
 @router.get("/phan-anh")
-def published_page(request: Request, q: str = "", trang: int = 1, db: Session = Depends(get_db), user=Depends(optional_user)):
+def published_page(request: Request, q: str = "", trang: int = 1, db: Session = DB_SESSION, user=Depends(optional_user)):
     trang = max(1, trang)
     items, total = views.published(db, q or None, PAGE_SIZE, (trang - 1) * PAGE_SIZE)
     return render(request, "feedback/list.html", {
@@ -52,7 +52,7 @@ def published_page(request: Request, q: str = "", trang: int = 1, db: Session = 
 
 
 @router.post("/phan-anh/{code}/binh-chon", dependencies=[Depends(check_csrf)])
-async def vote_page(request: Request, code: str, db: Session = Depends(get_db), user=Depends(optional_user)):
+async def vote_page(request: Request, code: str, db: Session = DB_SESSION, user=Depends(optional_user)):
     """htmx: like / dislike a published answer; returns the vote box (or the whole list without htmx)."""
     form = await request.form()
     value = str(form.get("value") or "")
@@ -93,14 +93,14 @@ def _prefill(user: User | None, query: dict) -> dict:
 
 
 @router.get("/phan-anh/gui")
-def send_page(request: Request, db: Session = Depends(get_db), user=Depends(optional_user)):
+def send_page(request: Request, db: Session = DB_SESSION, user=Depends(optional_user)):
     query = dict(request.query_params)
     form = _prefill(user, query | {"procedure_code": query.get("thu_tuc", ""), "dossier_code": query.get("ho_so", "")})
     return render(request, "feedback/send.html", {"form": form, "categories": CATEGORY_OPTIONS, "errors": {}})
 
 
 @router.post("/phan-anh/gui", dependencies=[Depends(check_csrf)])
-async def send_submit(request: Request, db: Session = Depends(get_db), user=Depends(optional_user)):
+async def send_submit(request: Request, db: Session = DB_SESSION, user=Depends(optional_user)):
     raw = await request.form()
     form = {k: str(raw.get(k) or "") for k in FORM_FIELDS}
     try:
@@ -117,7 +117,7 @@ async def send_submit(request: Request, db: Session = Depends(get_db), user=Depe
 
 
 @router.get("/phan-anh/da-gui/{code}")
-def sent_page(request: Request, code: str, db: Session = Depends(get_db), user=Depends(optional_user)):
+def sent_page(request: Request, code: str, db: Session = DB_SESSION, user=Depends(optional_user)):
     feedback = views.get_by_code(db, code)
     if not (views.is_sender(user, feedback) or request.session.get("pakn_sent") == feedback.code):
         raise NotFound(f"Không tìm thấy phản ánh, kiến nghị mã «{code}» bạn vừa gửi.")
@@ -126,14 +126,14 @@ def sent_page(request: Request, code: str, db: Session = Depends(get_db), user=D
 
 
 @router.get("/phan-anh/goi-y/thu-tuc", response_class=HTMLResponse)
-def suggest_procedures(request: Request, procedure_code: str = "", db: Session = Depends(get_db)):
+def suggest_procedures(request: Request, procedure_code: str = "", db: Session = DB_SESSION):
     """htmx: <option>s of procedures matching the text, for the datalist of the form."""
     items, _ = search_procedures(db, procedure_code or None, limit=15) if procedure_code.strip() else ([], 0)
     return render(request, "feedback/_options.html", {"options": [(p.code, f"{p.code} — {p.name}") for p in items]})
 
 
 @router.get("/phan-anh/goi-y/don-vi", response_class=HTMLResponse)
-def suggest_units(request: Request, unit_code: str = "", db: Session = Depends(get_db)):
+def suggest_units(request: Request, unit_code: str = "", db: Session = DB_SESSION):
     """htmx: <option>s of units matching the text."""
     today = dossier_service.moment(None).date()
     items = search_units(db, unit_code, on=today, limit=15) if unit_code.strip() else []
@@ -142,7 +142,7 @@ def suggest_units(request: Request, unit_code: str = "", db: Session = Depends(g
 
 # ---- one feedback (public, sender) -----------------------------------------------------------------
 @router.get("/phan-anh/{code}")
-def feedback_page(request: Request, code: str, db: Session = Depends(get_db), user=Depends(optional_user)):
+def feedback_page(request: Request, code: str, db: Session = DB_SESSION, user=Depends(optional_user)):
     feedback = views.visible(db, user, code)
     return render(request, "feedback/detail.html", _detail_context(db, user, feedback))
 
@@ -161,7 +161,7 @@ def _detail_context(db: Session, user, feedback, **extra) -> dict:
 
 
 @router.post("/phan-anh/{code}/bo-sung", dependencies=[Depends(check_csrf)])
-async def supplement_submit(request: Request, code: str, db: Session = Depends(get_db), user=Depends(optional_user)):
+async def supplement_submit(request: Request, code: str, db: Session = DB_SESSION, user=Depends(optional_user)):
     feedback = views.visible(db, user, code)
     if not views.is_sender(user, feedback):
         raise NotFound(f"Không tìm thấy phản ánh, kiến nghị mã «{code}» của bạn.")
@@ -180,7 +180,7 @@ async def supplement_submit(request: Request, code: str, db: Session = Depends(g
 
 # ---- officers ---------------------------------------------------------------------------------------
 @router.get("/can-bo/phan-anh")
-def officer_inbox(request: Request, trang_thai: str = "", q: str = "", trang: int = 1, db: Session = Depends(get_db),
+def officer_inbox(request: Request, trang_thai: str = "", q: str = "", trang: int = 1, db: Session = DB_SESSION,
                   user: User = Depends(officer)):
     trang = max(1, trang)
     error = None
@@ -210,13 +210,13 @@ def _officer_context(db: Session, user: User, feedback, **extra) -> dict:
 
 
 @router.get("/can-bo/phan-anh/{code}")
-def officer_feedback_page(request: Request, code: str, db: Session = Depends(get_db), user: User = Depends(officer)):
+def officer_feedback_page(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(officer)):
     feedback = views.for_officer(db, user, code)
     return render(request, "feedback/officer_detail.html", _officer_context(db, user, feedback))
 
 
 @router.post("/can-bo/phan-anh/{code}/thao-tac/{action}", dependencies=[Depends(check_csrf)])
-async def officer_action(request: Request, code: str, action: str, db: Session = Depends(get_db), user: User = Depends(officer)):
+async def officer_action(request: Request, code: str, action: str, db: Session = DB_SESSION, user: User = Depends(officer)):
     feedback = views.for_officer(db, user, code)
     raw = await request.form()
     form = {k: v for k, v in raw.items() if isinstance(v, str)}

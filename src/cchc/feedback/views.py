@@ -29,7 +29,7 @@ from cchc.procedures.models import Procedure
 from cchc.units.models import Unit
 from cchc.units.service import resolve_unit
 from cchc.vn import search_key
-from cchc.web.deps import check_csrf, csrf_token, current_user, get_db, optional_user
+from cchc.web.deps import DB_SESSION, check_csrf, csrf_token, current_user, optional_user
 
 router = APIRouter(prefix="/api/v1/feedback", tags=["Phản ánh, kiến nghị"], dependencies=[Depends(check_csrf)])
 
@@ -435,7 +435,7 @@ def api_form(request: Request, user: User | None = Depends(optional_user)) -> Fo
 
 
 @router.post("", response_model=FeedbackOut, status_code=201, summary="Gửi phản ánh, kiến nghị")
-def api_send(body: FeedbackIn, db: Session = Depends(get_db), user: User | None = Depends(optional_user)) -> FeedbackOut:
+def api_send(body: FeedbackIn, db: Session = DB_SESSION, user: User | None = Depends(optional_user)) -> FeedbackOut:
     feedback = send(db, user, body.model_dump(mode="json"))
     return full_of(db, user, feedback)
 
@@ -445,7 +445,7 @@ def api_published(
     q: str | None = Query(None, description="Từ khóa trong tiêu đề, nội dung, câu trả lời hoặc mã"),
     limit: int = Query(20, ge=1, le=200),
     offset: int = Query(0, ge=0),
-    db: Session = Depends(get_db),
+    db: Session = DB_SESSION,
 ) -> FeedbackList:
     items, total = published(db, q, limit, offset)
     units = unit_names(db, [f.unit_id for f in items])
@@ -455,12 +455,12 @@ def api_published(
 
 @router.get("/{code}", response_model=FeedbackOut | FeedbackPublic,
             summary="Một PAKN: công khai với mọi người; đầy đủ với người gửi và cán bộ đơn vị xử lý")
-def api_get(code: str, db: Session = Depends(get_db), user: User | None = Depends(optional_user)):
+def api_get(code: str, db: Session = DB_SESSION, user: User | None = Depends(optional_user)):
     return view_of(db, user, visible(db, user, code))
 
 
 @router.post("/{code}/vote", response_model=FeedbackPublic, summary="Bình chọn kết quả trả lời đã công khai (một lần)")
-def api_vote(code: str, body: VoteIn, db: Session = Depends(get_db), user: User = Depends(current_user)) -> FeedbackPublic:
+def api_vote(code: str, body: VoteIn, db: Session = DB_SESSION, user: User = Depends(current_user)) -> FeedbackPublic:
     feedback = get_by_code(db, code)
     service.vote(db, user, feedback, body.value)
     db.refresh(feedback)
@@ -468,7 +468,7 @@ def api_vote(code: str, body: VoteIn, db: Session = Depends(get_db), user: User 
 
 
 def _action_route(action: str, body_model) -> None:
-    def endpoint(code: str, body: body_model, db: Session = Depends(get_db), user: User = Depends(current_user)) -> FeedbackOut:  # type: ignore[valid-type]
+    def endpoint(code: str, body: body_model, db: Session = DB_SESSION, user: User = Depends(current_user)) -> FeedbackOut:  # type: ignore[valid-type]
         feedback = get_by_code(db, code) if action == "supplement" else for_officer(db, user, code)
         if action == "supplement" and not (is_sender(user, feedback) or is_officer_of(db, user, feedback)):
             raise NotFound(f"Không tìm thấy phản ánh, kiến nghị mã «{feedback.code}» của bạn.")

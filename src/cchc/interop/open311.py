@@ -42,7 +42,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
@@ -54,7 +54,7 @@ from cchc.feedback import views as feedback_views
 from cchc.feedback.enums import OPEN_STATES, Category, FeedbackState
 from cchc.feedback.models import Feedback
 from cchc.units.models import Unit
-from cchc.web.deps import get_db
+from cchc.web.deps import DB_SESSION
 
 router = APIRouter(prefix="/open311", tags=["Open311 GeoReport v2"])
 
@@ -429,7 +429,7 @@ def _answer(session: Session, work) -> JSONResponse:
 
 
 @router.get("/v2/services.{fmt}", summary="Các dịch vụ (phân loại PAKN)")
-def services(fmt: str, db: Session = Depends(get_db)) -> JSONResponse:
+def services(fmt: str, db: Session = DB_SESSION) -> JSONResponse:
     def work():
         _require_json(fmt)
         return JSONResponse([
@@ -442,7 +442,7 @@ def services(fmt: str, db: Session = Depends(get_db)) -> JSONResponse:
 
 
 @router.get("/v2/services/{service_code}.{fmt}", summary="Định nghĩa một dịch vụ (các thuộc tính bổ sung)")
-def service_definition(service_code: str, fmt: str, db: Session = Depends(get_db)) -> JSONResponse:
+def service_definition(service_code: str, fmt: str, db: Session = DB_SESSION) -> JSONResponse:
     def work():
         _require_json(fmt)
         service = _service(service_code, 404)
@@ -456,7 +456,7 @@ def service_definition(service_code: str, fmt: str, db: Session = Depends(get_db
 
 
 @router.get("/v2/requests.{fmt}", summary="Các PAKN (yêu cầu dịch vụ) theo bộ lọc")
-def requests(fmt: str, request: Request, db: Session = Depends(get_db)) -> JSONResponse:
+def requests(fmt: str, request: Request, db: Session = DB_SESSION) -> JSONResponse:
     def work():
         _require_json(fmt)
         # A parameter declared several times counts as its comma list (status=open&status=closed).
@@ -467,7 +467,7 @@ def requests(fmt: str, request: Request, db: Session = Depends(get_db)) -> JSONR
 
 
 @router.get("/v2/requests/{service_request_id}.{fmt}", summary="Một PAKN (danh sách một phần tử)")
-def one_request(service_request_id: str, fmt: str, db: Session = Depends(get_db)) -> JSONResponse:
+def one_request(service_request_id: str, fmt: str, db: Session = DB_SESSION) -> JSONResponse:
     def work():
         _require_json(fmt)
         _clean({"service_request_id": service_request_id})
@@ -481,7 +481,7 @@ def one_request(service_request_id: str, fmt: str, db: Session = Depends(get_db)
 
 
 @router.post("/v2/requests.{fmt}", status_code=201, summary="Gửi phản ánh, kiến nghị")
-async def create_request(fmt: str, request: Request, db: Session = Depends(get_db)) -> JSONResponse:
+async def create_request(fmt: str, request: Request, db: Session = DB_SESSION) -> JSONResponse:
     try:
         _require_json(fmt)
         data = await _body(request)

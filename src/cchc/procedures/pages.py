@@ -10,7 +10,7 @@ from cchc.procedures.enums import OnlineLevel
 from cchc.procedures.schemas import ProcedureOut
 from cchc.procedures.service import get_procedure, list_fields, search_procedures
 from cchc.units.enums import Level
-from cchc.web.deps import get_db, optional_user
+from cchc.web.deps import DB_SESSION, optional_user
 from cchc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -25,7 +25,7 @@ def catalogue(
     cap: str = "",
     muc_do: str = "",
     trang: int = 1,
-    db: Session = Depends(get_db),
+    db: Session = DB_SESSION,
     user=Depends(optional_user),
 ):
     trang = max(1, trang)
@@ -45,6 +45,6 @@ def catalogue(
 
 
 @router.get("/thu-tuc/{code}")
-def procedure_page(request: Request, code: str, db: Session = Depends(get_db), user=Depends(optional_user)):
+def procedure_page(request: Request, code: str, db: Session = DB_SESSION, user=Depends(optional_user)):
     procedure = ProcedureOut.from_procedure(get_procedure(db, code))
     return render(request, "procedures/detail.html", {"p": procedure, "levels": {lv.value: lv.label for lv in Level}})

@@ -15,7 +15,7 @@ from cchc.errors import NotFound
 from cchc.ratings.enums import Satisfaction
 from cchc.ratings.models import Rating
 from cchc.ratings.service import criteria, rate_dossier, rating_of
-from cchc.web.deps import check_csrf, current_user, get_db
+from cchc.web.deps import DB_SESSION, check_csrf, current_user
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["Đánh giá giải quyết TTHC"], dependencies=[Depends(check_csrf)])
 
@@ -56,14 +56,14 @@ def rating_out(code: str, rating: Rating) -> RatingOut:
 
 
 @router.post("/{code}/rating", response_model=RatingOut, status_code=201, summary="Đánh giá việc giải quyết hồ sơ (một lần, khi đã có kết quả)")
-def api_rate(code: str, body: RatingIn, db: Session = Depends(get_db), user: User = Depends(current_user)) -> RatingOut:
+def api_rate(code: str, body: RatingIn, db: Session = DB_SESSION, user: User = Depends(current_user)) -> RatingOut:
     dossier = dossier_service.get_dossier(db, user, code)
     rating = rate_dossier(db, user, dossier, body.scores, body.satisfaction, body.comment)
     return rating_out(dossier.code, rating)
 
 
 @router.get("/{code}/rating", response_model=RatingOut, summary="Kết quả đánh giá của hồ sơ")
-def api_rating(code: str, db: Session = Depends(get_db), user: User = Depends(current_user)) -> RatingOut:
+def api_rating(code: str, db: Session = DB_SESSION, user: User = Depends(current_user)) -> RatingOut:
     dossier = dossier_service.get_dossier(db, user, code)
     rating = rating_of(db, dossier.id)
     if rating is None:

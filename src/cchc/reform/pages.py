@@ -22,7 +22,7 @@ from cchc.reform.importer import REGISTERS, register_for
 from cchc.reform.plan import REGISTER as PLAN
 from cchc.reform.views import rows_of, save_and_import, scoped_unit
 from cchc.units.models import Unit
-from cchc.web.deps import check_csrf, get_db, require_roles
+from cchc.web.deps import DB_SESSION, check_csrf, require_roles
 from cchc.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -54,7 +54,7 @@ def _context(db: Session, user: User, unit: Unit, key: str, year: int, **extra) 
 
 @router.get("/cai-cach")
 def page(request: Request, tab: str = "ke-hoach", don_vi: str = "", nam: str = "",
-         db: Session = Depends(get_db), user: User = Depends(reporter)):
+         db: Session = DB_SESSION, user: User = Depends(reporter)):
     if tab not in REGISTERS:
         tab = "ke-hoach"
     unit = scoped_unit(db, user, don_vi or None)
@@ -72,7 +72,7 @@ def _form_data(register: reg.Register, form: dict) -> dict:
 
 
 @router.post("/cai-cach/{key}/them", dependencies=[Depends(check_csrf)])
-async def add(request: Request, key: str, db: Session = Depends(get_db), user: User = Depends(reporter)):
+async def add(request: Request, key: str, db: Session = DB_SESSION, user: User = Depends(reporter)):
     register = register_for(key)
     form = {k: str(v) for k, v in (await request.form()).items()}
     unit = scoped_unit(db, user, form.get("don_vi") or None)
@@ -91,7 +91,7 @@ async def add(request: Request, key: str, db: Session = Depends(get_db), user: U
 
 
 @router.post("/cai-cach/ke-hoach/{item_id}/trang-thai", dependencies=[Depends(check_csrf)])
-async def change_status(request: Request, item_id: int, db: Session = Depends(get_db), user: User = Depends(reporter)):
+async def change_status(request: Request, item_id: int, db: Session = DB_SESSION, user: User = Depends(reporter)):
     form = {k: str(v) for k, v in (await request.form()).items()}
     item = reg.get(db, PLAN, item_id)
     unit = db.get(Unit, item.unit_id)
@@ -111,7 +111,7 @@ async def change_status(request: Request, item_id: int, db: Session = Depends(ge
 
 
 @router.post("/cai-cach/{key}/{entry_id}/xoa", dependencies=[Depends(check_csrf)])
-async def remove(request: Request, key: str, entry_id: int, db: Session = Depends(get_db), user: User = Depends(reporter)):
+async def remove(request: Request, key: str, entry_id: int, db: Session = DB_SESSION, user: User = Depends(reporter)):
     register = register_for(key)
     form = {k: str(v) for k, v in (await request.form()).items()}
     obj = reg.get(db, register, entry_id)
@@ -122,7 +122,7 @@ async def remove(request: Request, key: str, entry_id: int, db: Session = Depend
 
 
 @router.post("/cai-cach/{key}/nhap", dependencies=[Depends(check_csrf)])
-async def import_page(request: Request, key: str, db: Session = Depends(get_db), user: User = Depends(reporter)):
+async def import_page(request: Request, key: str, db: Session = DB_SESSION, user: User = Depends(reporter)):
     register = register_for(key)
     form = await request.form()
     unit = scoped_unit(db, user, str(form.get("don_vi") or "") or None)

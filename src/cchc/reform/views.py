@@ -26,7 +26,7 @@ from cchc.stats.pages import default_unit
 from cchc.stats.periods import resolve_period
 from cchc.stats.scope import resolve_unit
 from cchc.units.models import Unit
-from cchc.web.deps import check_csrf, get_db, officer
+from cchc.web.deps import DB_SESSION, check_csrf, officer
 
 router = APIRouter(prefix="/api/v1/reform", tags=["Cải cách hành chính"], dependencies=[Depends(check_csrf)])
 
@@ -75,7 +75,7 @@ def rows_of(db: Session, register: reg.Register, unit: Unit, start: date, end: d
 
 @router.get("/figures")
 def figures(don_vi: str | None = None, ky: str | None = None, tu_ngay: str | None = None, den_ngay: str | None = None,
-            db: Session = Depends(get_db), user: User = Depends(officer)):
+            db: Session = DB_SESSION, user: User = Depends(officer)):
     """Số liệu các sổ CCHC của đơn vị trong kỳ (kế hoạch, văn bản chỉ đạo, kiểm tra, tuyên truyền)."""
     unit = scoped_unit(db, user, don_vi)
     start, end = _window(None, ky, tu_ngay, den_ngay)
@@ -92,7 +92,7 @@ def fields(register: str, user: User = Depends(officer)):
 @router.get("/{register}")
 def list_entries(register: str, don_vi: str | None = None, nam: int | None = Query(None, ge=2000, le=2100),
                  ky: str | None = None, tu_ngay: str | None = None, den_ngay: str | None = None,
-                 db: Session = Depends(get_db), user: User = Depends(officer)):
+                 db: Session = DB_SESSION, user: User = Depends(officer)):
     """Danh sách của sổ: kế hoạch theo năm (nam), các sổ khác theo kỳ (ky hoặc tu_ngay/den_ngay; mặc định cả năm)."""
     r = register_for(register)
     unit = scoped_unit(db, user, don_vi)
@@ -104,7 +104,7 @@ def list_entries(register: str, don_vi: str | None = None, nam: int | None = Que
 
 @router.post("/{register}", status_code=201)
 def create_entry(register: str, body: dict[str, Any] = Body(...), don_vi: str | None = None,
-                 db: Session = Depends(get_db), user: User = Depends(officer)):
+                 db: Session = DB_SESSION, user: User = Depends(officer)):
     """Thêm một mục vào sổ (JSON: tên trường → giá trị)."""
     r = register_for(register)
     unit = scoped_unit(db, user, don_vi)
@@ -113,21 +113,21 @@ def create_entry(register: str, body: dict[str, Any] = Body(...), don_vi: str | 
 
 @router.patch("/{register}/{entry_id}")
 def update_entry(register: str, entry_id: int, body: dict[str, Any] = Body(...),
-                 db: Session = Depends(get_db), user: User = Depends(officer)):
+                 db: Session = DB_SESSION, user: User = Depends(officer)):
     """Sửa một mục (chỉ các trường gửi lên), ví dụ {"status": "hoan_thanh", "evidence": "…"}."""
     r = register_for(register)
     return serialise(r, reg.update(db, user, r, entry_id, body))
 
 
 @router.delete("/{register}/{entry_id}", status_code=204)
-def delete_entry(register: str, entry_id: int, db: Session = Depends(get_db), user: User = Depends(officer)):
+def delete_entry(register: str, entry_id: int, db: Session = DB_SESSION, user: User = Depends(officer)):
     r = register_for(register)
     reg.delete(db, user, r, entry_id)
 
 
 @router.post("/{register}/import")
 async def import_entries(register: str, file: UploadFile = File(...), don_vi: str | None = Form(None),
-                         nam: int | None = Form(None), db: Session = Depends(get_db), user: User = Depends(officer)):
+                         nam: int | None = Form(None), db: Session = DB_SESSION, user: User = Depends(officer)):
     """Nhập sổ từ tệp CSV/XLSX/JSON: tất cả hoặc không dòng nào (lỗi ghi rõ dòng, cột)."""
     r = register_for(register)
     unit = scoped_unit(db, user, don_vi)

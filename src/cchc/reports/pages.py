@@ -18,7 +18,7 @@ from cchc.reform import service as reform
 from cchc.reports import forms as formdefs
 from cchc.reports.assembly import build_report
 from cchc.stats.pages import Selection, period_choices, scope_query, select_typed
-from cchc.web.deps import check_csrf, get_db, require_roles
+from cchc.web.deps import DB_SESSION, check_csrf, require_roles
 from cchc.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -47,7 +47,7 @@ def _context(db: Session, sel: Selection, **extra) -> dict:
 
 
 @router.get("/bao-cao")
-def report_page(request: Request, tab: str = "xem", db: Session = Depends(get_db), user: User = Depends(reporter)):
+def report_page(request: Request, tab: str = "xem", db: Session = DB_SESSION, user: User = Depends(reporter)):
     try:
         sel = _selection(db, user, request.query_params)
     except CchcError as exc:
@@ -63,7 +63,7 @@ def report_page(request: Request, tab: str = "xem", db: Session = Depends(get_db
 
 
 @router.post("/bao-cao/noi-dung", dependencies=[Depends(check_csrf)])
-async def save_narratives(request: Request, db: Session = Depends(get_db), user: User = Depends(reporter)):
+async def save_narratives(request: Request, db: Session = DB_SESSION, user: User = Depends(reporter)):
     form = {k: str(v) for k, v in (await request.form()).items()}
     sel = _selection(db, user, form)
     changed = 0
@@ -78,7 +78,7 @@ async def save_narratives(request: Request, db: Session = Depends(get_db), user:
 
 
 @router.post("/bao-cao/so-lieu", dependencies=[Depends(check_csrf)])
-async def save_figures(request: Request, db: Session = Depends(get_db), user: User = Depends(reporter)):
+async def save_figures(request: Request, db: Session = DB_SESSION, user: User = Depends(reporter)):
     form = {k: str(v) for k, v in (await request.form()).items()}
     sel = _selection(db, user, form)
     entries, field_errors = [], {}
@@ -109,7 +109,7 @@ async def save_figures(request: Request, db: Session = Depends(get_db), user: Us
 
 
 @router.get("/bao-cao/tai")
-def download(request: Request, dinh_dang: str = "docx", db: Session = Depends(get_db), user: User = Depends(reporter)):
+def download(request: Request, dinh_dang: str = "docx", db: Session = DB_SESSION, user: User = Depends(reporter)):
     from cchc.reports.output import write_report
 
     if dinh_dang not in MEDIA:

@@ -26,7 +26,7 @@ from cchc.stats.scope import rate
 from cchc.stats.periods import Period, current_quarter, presets_of_year, previous_periods, resolve_period
 from cchc.units.models import Unit
 from cchc.units.service import resolve_unit
-from cchc.web.deps import get_db, officer
+from cchc.web.deps import DB_SESSION, officer
 from cchc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -100,7 +100,7 @@ def period_choices(today: date) -> list[tuple[str, str]]:
 
 @router.get("/thong-ke")
 def dashboard(request: Request, don_vi: str = "", ky: str = "", tu_ngay: str = "", den_ngay: str = "",
-              db: Session = Depends(get_db), user: User = Depends(officer)):
+              db: Session = DB_SESSION, user: User = Depends(officer)):
     choices = period_choices(clock.today())
     try:
         sel = select_typed(db, user, don_vi, ky, tu_ngay, den_ngay)
@@ -125,7 +125,7 @@ def _iso(text: str | None, what: str) -> str | None:
 
 @router.get("/thong-ke/ho-so")
 def drill_down(request: Request, nhom: str, don_vi: str = "", ky: str = "", tu_ngay: str = "", den_ngay: str = "",
-               chi_so: str = "", db: Session = Depends(get_db), user: User = Depends(officer)):
+               chi_so: str = "", db: Session = DB_SESSION, user: User = Depends(officer)):
     """The dossiers behind a figure (or behind a 766 indicator's numerator and denominator)."""
     sel = select_typed(db, user, don_vi, ky, tu_ngay, den_ngay)
     if chi_so:
@@ -139,7 +139,7 @@ def drill_down(request: Request, nhom: str, don_vi: str = "", ky: str = "", tu_n
 
 @router.get("/thong-ke/bieu-do/{kind}.png")
 def chart(kind: str, don_vi: str = "", ky: str = "", tu_ngay: str = "", den_ngay: str = "",
-          db: Session = Depends(get_db), user: User = Depends(officer)):
+          db: Session = DB_SESSION, user: User = Depends(officer)):
     """Charts drawn on the server with matplotlib (a font with every Vietnamese letter)."""
     from cchc.reports.assembly import TrendPoint
     from cchc.reports.charts import bar_chart, trend_chart

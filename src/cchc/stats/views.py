@@ -12,7 +12,7 @@ from cchc.stats.dossiers import explain
 from cchc.stats.figures import all_figures
 from cchc.stats.index766 import compute_index, explain_indicator
 from cchc.stats.pages import select_scope
-from cchc.web.deps import get_db, officer
+from cchc.web.deps import DB_SESSION, officer
 
 router = APIRouter(prefix="/api/v1/stats", tags=["Thống kê"])
 
@@ -25,14 +25,14 @@ def _sel(db, user, unit, period, start, end):
 def api_figures(unit: str | None = Query(None, description="Mã đơn vị (mặc định: đơn vị của người dùng)"),
                 period: str | None = Query(None, description="Kỳ, ví dụ 2025-Q3, 2025-H1, 2025-Y"),
                 start: date | None = Query(None, alias="from"), end: date | None = Query(None, alias="to"),
-                db: Session = Depends(get_db), user: User = Depends(officer)) -> dict:
+                db: Session = DB_SESSION, user: User = Depends(officer)) -> dict:
     sel = _sel(db, user, unit, period, start, end)
     return all_figures(db, sel.unit, sel.period.start, sel.period.end, period=sel.period)
 
 
 @router.get("/index766", summary="Bộ chỉ số 766 của đơn vị trong kỳ")
 def api_index(unit: str | None = None, period: str | None = None, start: date | None = Query(None, alias="from"),
-              end: date | None = Query(None, alias="to"), db: Session = Depends(get_db), user: User = Depends(officer)) -> dict:
+              end: date | None = Query(None, alias="to"), db: Session = DB_SESSION, user: User = Depends(officer)) -> dict:
     sel = _sel(db, user, unit, period, start, end)
     return compute_index(db, sel.unit, sel.period.start, sel.period.end).as_dict()
 
@@ -40,7 +40,7 @@ def api_index(unit: str | None = None, period: str | None = None, start: date | 
 @router.get("/explain", summary="Danh sách hồ sơ đứng sau một số liệu (nhóm) hoặc một chỉ số 766")
 def api_explain(bucket: str | None = None, indicator: str | None = None, unit: str | None = None, period: str | None = None,
                 start: date | None = Query(None, alias="from"), end: date | None = Query(None, alias="to"),
-                limit: int = Query(200, ge=1, le=5000), db: Session = Depends(get_db), user: User = Depends(officer)) -> dict:
+                limit: int = Query(200, ge=1, le=5000), db: Session = DB_SESSION, user: User = Depends(officer)) -> dict:
     from cchc.errors import ValidationError
 
     sel = _sel(db, user, unit, period, start, end)

@@ -19,7 +19,7 @@ from cchc.errors import CchcError, ValidationError
 from cchc.stats.pages import period_choices
 from cchc.submissions import service
 from cchc.submissions.views import consolidated_file, file_response, own_unit, prepare_upload, read_upload, resolve, visible
-from cchc.web.deps import check_csrf, get_db, officer
+from cchc.web.deps import DB_SESSION, check_csrf, officer
 from cchc.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -48,7 +48,7 @@ def _unit_page(request: Request, db: Session, user: User, ky: str, *, error: str
 
 
 @router.get("/bao-cao-gui")
-def unit_page(request: Request, ky: str = "", db: Session = Depends(get_db), user: User = Depends(officer)):
+def unit_page(request: Request, ky: str = "", db: Session = DB_SESSION, user: User = Depends(officer)):
     return _unit_page(request, db, user, ky)
 
 
@@ -57,7 +57,7 @@ async def _form(request: Request) -> dict:
 
 
 @router.post("/bao-cao-gui/lap", dependencies=[Depends(check_csrf)])
-async def unit_prepare(request: Request, db: Session = Depends(get_db), user: User = Depends(officer)):
+async def unit_prepare(request: Request, db: Session = DB_SESSION, user: User = Depends(officer)):
     form = await _form(request)
     ky = str(form.get("ky", ""))
     try:
@@ -70,7 +70,7 @@ async def unit_prepare(request: Request, db: Session = Depends(get_db), user: Us
 
 
 @router.post("/bao-cao-gui/tai-len", dependencies=[Depends(check_csrf)])
-async def unit_upload(request: Request, db: Session = Depends(get_db), user: User = Depends(officer)):
+async def unit_upload(request: Request, db: Session = DB_SESSION, user: User = Depends(officer)):
     form = await _form(request)
     ky = str(form.get("ky", ""))
     upload = form.get("tep")
@@ -87,7 +87,7 @@ async def unit_upload(request: Request, db: Session = Depends(get_db), user: Use
 
 
 @router.post("/bao-cao-gui/gui", dependencies=[Depends(check_csrf)])
-async def unit_submit(request: Request, db: Session = Depends(get_db), user: User = Depends(officer)):
+async def unit_submit(request: Request, db: Session = DB_SESSION, user: User = Depends(officer)):
     form = await _form(request)
     ky = str(form.get("ky", ""))
     try:
@@ -100,7 +100,7 @@ async def unit_submit(request: Request, db: Session = Depends(get_db), user: Use
 
 
 @router.get("/bao-cao-gui/mau")
-def unit_template(ky: str = "", db: Session = Depends(get_db), user: User = Depends(officer)):
+def unit_template(ky: str = "", db: Session = DB_SESSION, user: User = Depends(officer)):
     from cchc.reports.xlsx import write_forms
 
     unit, period = own_unit(db, user), resolve(ky or None)
@@ -111,7 +111,7 @@ def unit_template(ky: str = "", db: Session = Depends(get_db), user: User = Depe
 
 
 @router.get("/bao-cao-gui/{submission_id}/tep")
-def submission_file(submission_id: int, db: Session = Depends(get_db), user: User = Depends(officer)):
+def submission_file(submission_id: int, db: Session = DB_SESSION, user: User = Depends(officer)):
     return file_response(visible(db, user, submission_id))
 
 
@@ -133,12 +133,12 @@ def _province_page(request: Request, db: Session, user: User, ky: str, cap: str,
 
 
 @router.get("/bao-cao-tong-hop")
-def province_page(request: Request, ky: str = "", cap: str = "", db: Session = Depends(get_db), user: User = Depends(officer)):
+def province_page(request: Request, ky: str = "", cap: str = "", db: Session = DB_SESSION, user: User = Depends(officer)):
     return _province_page(request, db, user, ky, cap)
 
 
 @router.post("/bao-cao-tong-hop/{submission_id}/quyet-dinh", dependencies=[Depends(check_csrf)])
-async def province_decide(submission_id: int, request: Request, db: Session = Depends(get_db), user: User = Depends(officer)):
+async def province_decide(submission_id: int, request: Request, db: Session = DB_SESSION, user: User = Depends(officer)):
     form = await _form(request)
     ky, cap = str(form.get("ky", "")), str(form.get("cap", ""))
     comment = str(form.get("y_kien", ""))
@@ -156,7 +156,7 @@ async def province_decide(submission_id: int, request: Request, db: Session = De
 
 
 @router.post("/bao-cao-tong-hop/nhac", dependencies=[Depends(check_csrf)])
-async def province_remind(request: Request, db: Session = Depends(get_db), user: User = Depends(officer)):
+async def province_remind(request: Request, db: Session = DB_SESSION, user: User = Depends(officer)):
     form = await _form(request)
     ky, cap = str(form.get("ky", "")), str(form.get("cap", ""))
     try:
@@ -171,5 +171,5 @@ async def province_remind(request: Request, db: Session = Depends(get_db), user:
 
 
 @router.get("/bao-cao-tong-hop/tai")
-def province_download(ky: str = "", dinh_dang: str = "docx", cap: str = "", db: Session = Depends(get_db), user: User = Depends(officer)):
+def province_download(ky: str = "", dinh_dang: str = "docx", cap: str = "", db: Session = DB_SESSION, user: User = Depends(officer)):
     return consolidated_file(db, user, ky or None, dinh_dang, cap if cap in ("tinh", "huyen", "xa") else None)

@@ -19,7 +19,7 @@ from cchc.errors import NotFound, PermissionDenied, ValidationError
 from cchc.submissions import service
 from cchc.submissions.models import Submission
 from cchc.units.models import Unit
-from cchc.web.deps import check_csrf, get_db, officer
+from cchc.web.deps import DB_SESSION, check_csrf, officer
 
 router = APIRouter(prefix="/api/v1/submissions", tags=["Báo cáo gửi cấp trên"], dependencies=[Depends(check_csrf)])
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -100,21 +100,21 @@ def overview_dict(db: Session, root: Unit, period, level: str | None) -> dict:
 
 @router.get("", summary="Tình hình gửi báo cáo của các đơn vị trực thuộc (cán bộ báo cáo)")
 def api_overview(period: str | None = None, level: str | None = Query(None, pattern="^(tinh|huyen|xa)$"),
-                 db: Session = Depends(get_db), user: User = Depends(officer)) -> dict:
+                 db: Session = DB_SESSION, user: User = Depends(officer)) -> dict:
     root = own_unit(db, user)
     service.check_overview_access(db, user, root)
     return overview_dict(db, root, resolve(period), level)
 
 
 @router.get("/mine", summary="Báo cáo gửi của đơn vị mình trong kỳ")
-def api_mine(period: str | None = None, db: Session = Depends(get_db), user: User = Depends(officer)) -> dict:
+def api_mine(period: str | None = None, db: Session = DB_SESSION, user: User = Depends(officer)) -> dict:
     unit, p = own_unit(db, user), resolve(period)
     return {"unit_code": unit.code, "on_cchc": service.is_on_cchc(db, unit), "period": p.as_dict(),
             "deadline": service.deadline_for(p).isoformat(), "submission": as_dict(db, service.get_submission(db, unit, p), history=True)}
 
 
 @router.post("/prepare", summary="Lập dự thảo từ số liệu cchc", status_code=201)
-def api_prepare(body: PeriodBody, db: Session = Depends(get_db), user: User = Depends(officer)) -> dict:
+def api_prepare(body: PeriodBody, db: Session = DB_SESSION, user: User = Depends(officer)) -> dict:
     sub = service.prepare_from_cchc(db, user, own_unit(db, user), resolve(body.period))
     return as_dict(db, sub, history=True)
 
@@ -137,21 +137,21 @@ def prepare_upload(db: Session, user: User, period_spec: str | None, name: str, 
 
 
 @router.post("/upload", summary="Tải lên Biểu mẫu XLSX đã điền (đơn vị không báo cáo trên cchc)", status_code=201)
-async def api_upload(period: str | None = Form(None), file: UploadFile = File(...), db: Session = Depends(get_db),
+async def api_upload(period: str | None = Form(None), file: UploadFile = File(...), db: Session = DB_SESSION,
                      user: User = Depends(officer)) -> dict:
     data = await read_upload(file)
     return as_dict(db, prepare_upload(db, user, period, file.filename or "", data), history=True)
 
 
 @router.post("/submit", summary="Gửi báo cáo lên cấp trên (lãnh đạo đơn vị)")
-def api_submit(body: SubmitBody, db: Session = Depends(get_db), user: User = Depends(officer)) -> dict:
+def api_submit(body: SubmitBody, db: Session = DB_SESSION, user: User = Depends(officer)) -> dict:
     sub = service.submit(db, user, own_unit(db, user), resolve(body.period), acknowledge=body.acknowledge)
     return as_dict(db, sub, history=True)
 
 
 @router.get("/consolidated", summary="Số liệu tổng hợp của tỉnh (cchc + Biểu mẫu đã duyệt)")
 def api_consolidated(period: str | None = None, level: str | None = Query(None, pattern="^(tinh|huyen|xa)$"),
-                     db: Session = Depends(get_db), user: User = Depends(officer)) -> dict:
+                     db: Session = DB_SESSION, user: User = Depends(officer)) -> dict:
     from cchc.submissions.consolidate import consolidated_figures, to_json
 
     root = own_unit(db, user)
@@ -178,12 +178,12 @@ def consolidated_file(db: Session, user: User, period_spec: str | None, fmt: str
 
 @router.get("/consolidated/file", summary="Tải báo cáo tổng hợp (DOCX, XLSX, Markdown, PDF)")
 def api_consolidated_file(period: str | None = None, format: str = "docx", level: str | None = Query(None, pattern="^(tinh|huyen|xa)$"),
-                          db: Session = Depends(get_db), user: User = Depends(officer)) -> Response:
+                          db: Session = DB_SESSION, user: User = Depends(officer)) -> Response:
     return consolidated_file(db, user, period, format, level)
 
 
 @router.post("/remind", summary="Nhắc các đơn vị chưa gửi báo cáo (một lần mỗi ngày)")
-def api_remind(body: RemindBody, db: Session = Depends(get_db), user: User = Depends(officer)) -> dict:
+def api_remind(body: RemindBody, db: Session = DB_SESSION, user: User = Depends(officer)) -> dict:
     from cchc.reform.service import find_unit
 
     root, p = own_unit(db, user), resolve(body.period)
@@ -193,7 +193,7 @@ def api_remind(body: RemindBody, db: Session = Depends(get_db), user: User = Dep
 
 
 @router.get("/{submission_id}", summary="Một báo cáo gửi và lịch sử của nó")
-def api_detail(submission_id: int, db: Session = Depends(get_db), user: User = Depends(officer)) -> dict:
+def api_detail(submission_id: int, db: Session = DB_SESSION, user: User = Depends(officer)) -> dict:
     return as_dict(db, visible(db, user, submission_id), history=True)
 
 
@@ -203,15 +203,15 @@ def file_response(sub: Submission) -> Response:
 
 
 @router.get("/{submission_id}/file", summary="Tệp báo cáo đã lập (DOCX) hoặc Biểu mẫu đã tải lên (XLSX)")
-def api_file(submission_id: int, db: Session = Depends(get_db), user: User = Depends(officer)) -> Response:
+def api_file(submission_id: int, db: Session = DB_SESSION, user: User = Depends(officer)) -> Response:
     return file_response(visible(db, user, submission_id))
 
 
 @router.post("/{submission_id}/accept", summary="Duyệt báo cáo (cán bộ báo cáo cấp trên)")
-def api_accept(submission_id: int, body: DecisionBody, db: Session = Depends(get_db), user: User = Depends(officer)) -> dict:
+def api_accept(submission_id: int, body: DecisionBody, db: Session = DB_SESSION, user: User = Depends(officer)) -> dict:
     return as_dict(db, service.accept(db, user, visible(db, user, submission_id), body.comment), history=True)
 
 
 @router.post("/{submission_id}/return", summary="Trả lại báo cáo kèm ý kiến (cán bộ báo cáo cấp trên)")
-def api_return(submission_id: int, body: DecisionBody, db: Session = Depends(get_db), user: User = Depends(officer)) -> dict:
+def api_return(submission_id: int, body: DecisionBody, db: Session = DB_SESSION, user: User = Depends(officer)) -> dict:
     return as_dict(db, service.return_(db, user, visible(db, user, submission_id), body.comment), history=True)

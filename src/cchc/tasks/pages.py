@@ -20,7 +20,7 @@ from cchc.tasks.jobs import reminders_of
 from cchc.tasks.models import Task
 from cchc.tasks.stats import task_figures, task_sentences, window_label
 from cchc.units.models import Unit
-from cchc.web.deps import check_csrf, get_db, officer
+from cchc.web.deps import DB_SESSION, check_csrf, officer
 from cchc.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -66,13 +66,13 @@ def _list_context(db: Session, user: User, trang_thai: str, nguon: str, qua_han:
 
 @router.get("/nhiem-vu")
 def list_page(request: Request, trang_thai: str = "", nguon: str = "", qua_han: str = "", q: str = "", trang: int = 1,
-              db: Session = Depends(get_db), user: User = Depends(officer)):
+              db: Session = DB_SESSION, user: User = Depends(officer)):
     ctx = _list_context(db, user, trang_thai, nguon, qua_han, q, trang)
     return render(request, "tasks/list.html", ctx, status_code=422 if ctx["error"] else 200)
 
 
 @router.post("/nhiem-vu/nhap", dependencies=[Depends(check_csrf)])
-async def import_page(request: Request, db: Session = Depends(get_db), user: User = Depends(officer)):
+async def import_page(request: Request, db: Session = DB_SESSION, user: User = Depends(officer)):
     form = await request.form()
     upload = form.get("file")
     try:
@@ -95,7 +95,7 @@ def _assign_context(db: Session, user: User, form: dict | None = None, **extra) 
 
 
 @router.get("/nhiem-vu/giao")
-def assign_page(request: Request, db: Session = Depends(get_db), user: User = Depends(officer)):
+def assign_page(request: Request, db: Session = DB_SESSION, user: User = Depends(officer)):
     if not service.may_assign(db, user):
         raise PermissionDenied("Chỉ cơ quan giao nhiệm vụ (Văn phòng UBND tỉnh) hoặc Quản trị hệ thống được giao nhiệm vụ.")
     return render(request, "tasks/assign.html", _assign_context(db, user, {"document_date": vn.fmt_date(service.moment(None))}))
@@ -124,7 +124,7 @@ def _form_date(form: dict, name: str, what: str, missing: str | None = None) -> 
 
 
 @router.post("/nhiem-vu/giao", dependencies=[Depends(check_csrf)])
-async def assign_submit(request: Request, db: Session = Depends(get_db), user: User = Depends(officer)):
+async def assign_submit(request: Request, db: Session = DB_SESSION, user: User = Depends(officer)):
     raw = await request.form()
     form = {k: v for k, v in raw.items() if isinstance(v, str)}
     chosen = [int(v) for v in raw.getlist("coordinating") if str(v).isdigit()]
@@ -164,12 +164,12 @@ def _task_context(db: Session, user: User, task: Task, **extra) -> dict:
 
 
 @router.get("/nhiem-vu/{code}")
-def task_page(request: Request, code: str, db: Session = Depends(get_db), user: User = Depends(officer)):
+def task_page(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(officer)):
     return render(request, "tasks/detail.html", _task_context(db, user, service.get_task(db, code, user)))
 
 
 @router.post("/nhiem-vu/{code}/thao-tac/{slug}", dependencies=[Depends(check_csrf)])
-async def task_action(request: Request, code: str, slug: str, db: Session = Depends(get_db), user: User = Depends(officer)):
+async def task_action(request: Request, code: str, slug: str, db: Session = DB_SESSION, user: User = Depends(officer)):
     action = ACTION_SLUGS.get(slug)
     if action is None:
         raise NotFound(f"Không có thao tác «{slug}».")

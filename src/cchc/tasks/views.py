@@ -20,7 +20,7 @@ from cchc.tasks.importer import import_upload
 from cchc.tasks.models import Task
 from cchc.tasks.stats import task_figures, task_sentences, window_label
 from cchc.units.service import resolve_unit
-from cchc.web.deps import check_csrf, get_db, officer
+from cchc.web.deps import DB_SESSION, check_csrf, officer
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["Nhiệm vụ được giao"], dependencies=[Depends(check_csrf)])
 
@@ -141,7 +141,7 @@ def detail(db: Session, user: User, t: Task) -> TaskDetail:
 def list_tasks(
     state: str | None = None, source: str | None = None, overdue: bool | None = None, q: str | None = None,
     limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
-    db: Session = Depends(get_db), user: User = Depends(officer),
+    db: Session = DB_SESSION, user: User = Depends(officer),
 ):
     """Nhiệm vụ trong phạm vi đơn vị của người dùng, lọc theo trạng thái, nguồn giao, quá hạn."""
     today = service.moment(None).date()
@@ -153,7 +153,7 @@ def list_tasks(
 @router.get("/stats")
 def stats(
     start: date, end: date, unit_code: str | None = None,
-    db: Session = Depends(get_db), user: User = Depends(officer),
+    db: Session = DB_SESSION, user: User = Depends(officer),
 ):
     """Số liệu nhiệm vụ của đơn vị (mặc định: phạm vi của người dùng) trong khoảng [start, end]."""
     unit = resolve_unit(db, unit_code, on=end) if unit_code else None
@@ -165,7 +165,7 @@ def stats(
 
 
 @router.post("", response_model=TaskDetail, status_code=201)
-def assign(body: AssignIn, db: Session = Depends(get_db), user: User = Depends(officer)):
+def assign(body: AssignIn, db: Session = DB_SESSION, user: User = Depends(officer)):
     """Giao nhiệm vụ (Văn phòng UBND tỉnh, Quản trị hệ thống)."""
     at = service.moment(None)
     try:
@@ -187,7 +187,7 @@ def assign(body: AssignIn, db: Session = Depends(get_db), user: User = Depends(o
 
 
 @router.post("/import", response_model=ImportOut)
-async def import_file(file: UploadFile = File(...), db: Session = Depends(get_db), user: User = Depends(officer)):
+async def import_file(file: UploadFile = File(...), db: Session = DB_SESSION, user: User = Depends(officer)):
     """Nhập nhiệm vụ từ tệp XLSX: tất cả hoặc không dòng nào."""
     data = await file.read()
     result = import_upload(db, user, file.filename or "nhiem-vu.xlsx", data)
@@ -195,40 +195,40 @@ async def import_file(file: UploadFile = File(...), db: Session = Depends(get_db
 
 
 @router.get("/{code}", response_model=TaskDetail)
-def get(code: str, db: Session = Depends(get_db), user: User = Depends(officer)):
+def get(code: str, db: Session = DB_SESSION, user: User = Depends(officer)):
     return detail(db, user, service.get_task(db, code, user))
 
 
 @router.post("/{code}/accept", response_model=TaskDetail)
-def accept(code: str, body: NoteIn | None = None, db: Session = Depends(get_db), user: User = Depends(officer)):
+def accept(code: str, body: NoteIn | None = None, db: Session = DB_SESSION, user: User = Depends(officer)):
     task = service.get_task(db, code, user)
     service.accept(db, user, task, (body or NoteIn()).note)
     return detail(db, user, task)
 
 
 @router.post("/{code}/report-done", response_model=TaskDetail)
-def report_done(code: str, body: ReportIn, db: Session = Depends(get_db), user: User = Depends(officer)):
+def report_done(code: str, body: ReportIn, db: Session = DB_SESSION, user: User = Depends(officer)):
     task = service.get_task(db, code, user)
     service.report_done(db, user, task, body.note, completed_on=body.completed_on)
     return detail(db, user, task)
 
 
 @router.post("/{code}/confirm", response_model=TaskDetail)
-def confirm(code: str, body: NoteIn | None = None, db: Session = Depends(get_db), user: User = Depends(officer)):
+def confirm(code: str, body: NoteIn | None = None, db: Session = DB_SESSION, user: User = Depends(officer)):
     task = service.get_task(db, code, user)
     service.confirm(db, user, task, (body or NoteIn()).note)
     return detail(db, user, task)
 
 
 @router.post("/{code}/return", response_model=TaskDetail)
-def return_task(code: str, body: ReasonIn, db: Session = Depends(get_db), user: User = Depends(officer)):
+def return_task(code: str, body: ReasonIn, db: Session = DB_SESSION, user: User = Depends(officer)):
     task = service.get_task(db, code, user)
     service.return_task(db, user, task, body.reason)
     return detail(db, user, task)
 
 
 @router.post("/{code}/extend", response_model=TaskDetail)
-def extend(code: str, body: ExtendIn, db: Session = Depends(get_db), user: User = Depends(officer)):
+def extend(code: str, body: ExtendIn, db: Session = DB_SESSION, user: User = Depends(officer)):
     task = service.get_task(db, code, user)
     service.extend(db, user, task, body.new_deadline, body.reason)
     return detail(db, user, task)

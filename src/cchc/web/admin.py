@@ -21,7 +21,7 @@ from cchc.procedures.enums import OnlineLevel, TimeUnit
 from cchc.procedures.schemas import ProcedureOut
 from cchc.units import service as unit_service
 from cchc.units.enums import UNIT_KINDS, Level
-from cchc.web.deps import check_csrf, get_db, require_roles
+from cchc.web.deps import DB_SESSION, check_csrf, require_roles
 from cchc.web.templating import flash, render
 
 router = APIRouter(prefix="/quan-tri", include_in_schema=False)
@@ -41,7 +41,7 @@ def index(request: Request, user: User = Depends(admin_only)):
 
 # ---- procedures -------------------------------------------------------------------------------------
 @router.get("/thu-tuc")
-def procedures(request: Request, q: str = "", trang: int = 1, db: Session = Depends(get_db), user: User = Depends(admin_only)):
+def procedures(request: Request, q: str = "", trang: int = 1, db: Session = DB_SESSION, user: User = Depends(admin_only)):
     items, total = procedure_service.search_procedures(db, q or None, active=None, limit=30, offset=(max(trang, 1) - 1) * 30)
     return render(request, "admin/procedures.html", {
         "items": [ProcedureOut.from_procedure(p, detail=False) for p in items], "total": total, "q": q,
@@ -52,7 +52,7 @@ def procedures(request: Request, q: str = "", trang: int = 1, db: Session = Depe
 
 
 @router.post("/thu-tuc", dependencies=[Depends(check_csrf)])
-async def create_procedure(request: Request, db: Session = Depends(get_db), user: User = Depends(admin_only)):
+async def create_procedure(request: Request, db: Session = DB_SESSION, user: User = Depends(admin_only)):
     form = {k: str(v) for k, v in (await request.form()).items()}
     data = {k: form.get(k, "") for k in ("code", "name", "field_code", "field_name", "levels", "time_amount", "time_unit", "online_level")}
     try:
@@ -68,7 +68,7 @@ async def create_procedure(request: Request, db: Session = Depends(get_db), user
 
 
 @router.get("/thu-tuc/{code}")
-def procedure_edit(request: Request, code: str, db: Session = Depends(get_db), user: User = Depends(admin_only)):
+def procedure_edit(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(admin_only)):
     procedure = procedure_service.get_procedure(db, code)
     return _procedure_page(request, procedure, {})
 
@@ -84,7 +84,7 @@ def _procedure_page(request: Request, procedure, extra: dict, status_code: int =
 
 
 @router.post("/thu-tuc/{code}", dependencies=[Depends(check_csrf)])
-async def procedure_save(request: Request, code: str, db: Session = Depends(get_db), user: User = Depends(admin_only)):
+async def procedure_save(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(admin_only)):
     procedure = procedure_service.get_procedure(db, code)
     form = {k: str(v) for k, v in (await request.form()).items()}
     data = {k: form.get(k, "") for k in ("name", "time_amount", "time_unit", "online_level", "cutoff_time", "where_to_submit")}
@@ -106,7 +106,7 @@ async def procedure_save(request: Request, code: str, db: Session = Depends(get_
 
 # ---- units ----------------------------------------------------------------------------------------------
 @router.get("/don-vi")
-def units(request: Request, ma: str = "", q: str = "", db: Session = Depends(get_db), user: User = Depends(admin_only)):
+def units(request: Request, ma: str = "", q: str = "", db: Session = DB_SESSION, user: User = Depends(admin_only)):
     return _units_page(request, db, ma, q, {})
 
 
@@ -126,7 +126,7 @@ def _units_page(request: Request, db: Session, ma: str, q: str, extra: dict, sta
 
 
 @router.post("/don-vi", dependencies=[Depends(check_csrf)])
-async def unit_create(request: Request, db: Session = Depends(get_db), user: User = Depends(admin_only)):
+async def unit_create(request: Request, db: Session = DB_SESSION, user: User = Depends(admin_only)):
     form = {k: str(v) for k, v in (await request.form()).items()}
     try:
         parent = unit_service.resolve_unit(db, form["parent"]) if form.get("parent") else None
@@ -155,12 +155,12 @@ def _users_in_scope(db: Session, user: User, q: str):
 
 
 @router.get("/nguoi-dung")
-def users(request: Request, q: str = "", db: Session = Depends(get_db), user: User = Depends(admin_only)):
+def users(request: Request, q: str = "", db: Session = DB_SESSION, user: User = Depends(admin_only)):
     return render(request, "admin/users.html", {"rows": _users_in_scope(db, user, q), "q": q, "roles": ROLE_OPTIONS, "form": {}})
 
 
 @router.post("/nguoi-dung", dependencies=[Depends(check_csrf)])
-async def user_create(request: Request, db: Session = Depends(get_db), user: User = Depends(admin_only)):
+async def user_create(request: Request, db: Session = DB_SESSION, user: User = Depends(admin_only)):
     form = {k: str(v) for k, v in (await request.form()).items()}
     try:
         unit_id = None
@@ -182,7 +182,7 @@ async def user_create(request: Request, db: Session = Depends(get_db), user: Use
 
 
 @router.post("/nguoi-dung/{user_id}/trang-thai", dependencies=[Depends(check_csrf)])
-async def user_toggle(request: Request, user_id: int, db: Session = Depends(get_db), user: User = Depends(system_admin)):
+async def user_toggle(request: Request, user_id: int, db: Session = DB_SESSION, user: User = Depends(system_admin)):
     target = db.get(User, user_id)
     if target is None:
         raise NotFound("Không tìm thấy tài khoản.")
@@ -193,7 +193,7 @@ async def user_toggle(request: Request, user_id: int, db: Session = Depends(get_
 
 # ---- calendar ---------------------------------------------------------------------------------------------
 @router.get("/lich")
-def calendar_page(request: Request, nam: int | None = None, db: Session = Depends(get_db), user: User = Depends(admin_only)):
+def calendar_page(request: Request, nam: int | None = None, db: Session = DB_SESSION, user: User = Depends(admin_only)):
     return _calendar_page(request, db, user, nam or clock.today().year, {})
 
 
@@ -209,7 +209,7 @@ def _calendar_page(request: Request, db: Session, user: User, year: int, extra: 
 
 
 @router.post("/lich/ngay", dependencies=[Depends(check_csrf)])
-async def calendar_add(request: Request, db: Session = Depends(get_db), user: User = Depends(admin_only)):
+async def calendar_add(request: Request, db: Session = DB_SESSION, user: User = Depends(admin_only)):
     form = {k: str(v) for k, v in (await request.form()).items()}
     try:
         day = vn.parse_date(form.get("day", ""), what="ngày")
@@ -223,14 +223,14 @@ async def calendar_add(request: Request, db: Session = Depends(get_db), user: Us
 
 
 @router.post("/lich/ngay/{day}/xoa", dependencies=[Depends(check_csrf)])
-async def calendar_remove(request: Request, day: date, db: Session = Depends(get_db), user: User = Depends(admin_only)):
+async def calendar_remove(request: Request, day: date, db: Session = DB_SESSION, user: User = Depends(admin_only)):
     calendar_service.remove_override(db, user, day)
     flash(request, f"Đã xóa điều chỉnh ngày {vn.fmt_date(day)}.")
     return _back(f"/quan-tri/lich?nam={day.year}")
 
 
 @router.post("/lich/gio", dependencies=[Depends(check_csrf)])
-async def calendar_hours(request: Request, db: Session = Depends(get_db), user: User = Depends(admin_only)):
+async def calendar_hours(request: Request, db: Session = DB_SESSION, user: User = Depends(admin_only)):
     form = await request.form()
     try:
         calendar_service.set_office_hours(db, user, calendar_service.parse_sessions(str(form.get("hours", ""))))

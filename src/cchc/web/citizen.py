@@ -35,7 +35,7 @@ from cchc.ratings.models import Rating
 from cchc.ratings.service import criteria, rate_dossier, rating_of
 from cchc.units.models import Unit
 from cchc.units.service import valid_on
-from cchc.web.deps import check_csrf, get_db, require_roles
+from cchc.web.deps import DB_SESSION, check_csrf, require_roles
 from cchc.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -112,14 +112,14 @@ def _upload_limits() -> dict:
 
 
 @router.get("/nop-ho-so/{code}")
-def submission_page(request: Request, code: str, don_vi: str = "", db: Session = Depends(get_db), user: User = Depends(citizen)):
+def submission_page(request: Request, code: str, don_vi: str = "", db: Session = DB_SESSION, user: User = Depends(citizen)):
     procedure = get_procedure(db, code)
     _check_online(procedure)
     return render(request, "citizen/submit.html", _submission_context(db, user, procedure, unit_q=don_vi))
 
 
 @router.get("/nop-ho-so/{code}/don-vi", response_class=HTMLResponse)
-def submission_units(request: Request, code: str, don_vi: str = "", unit_id: str = "", db: Session = Depends(get_db),
+def submission_units(request: Request, code: str, don_vi: str = "", unit_id: str = "", db: Session = DB_SESSION,
                      user: User = Depends(citizen)):
     """htmx: the receiving-unit select filtered by the text typed."""
     procedure = get_procedure(db, code)
@@ -127,7 +127,7 @@ def submission_units(request: Request, code: str, don_vi: str = "", unit_id: str
 
 
 @router.post("/nop-ho-so/{code}", dependencies=[Depends(check_csrf)])
-async def submission_submit(request: Request, code: str, db: Session = Depends(get_db), user: User = Depends(citizen)):
+async def submission_submit(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(citizen)):
     raw = await request.form()
     form = {k: v for k, v in raw.items() if isinstance(v, str)}
     procedure = get_procedure(db, code)
@@ -181,7 +181,7 @@ async def submission_submit(request: Request, code: str, db: Session = Depends(g
 
 
 @router.get("/nop-ho-so/da-nop/{code}")
-def submitted_page(request: Request, code: str, db: Session = Depends(get_db), user: User = Depends(citizen)):
+def submitted_page(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(citizen)):
     dossier = service.get_dossier(db, user, code)
     return render(request, "citizen/submitted.html", {
         "d": dossier, "procedure": db.get(Procedure, dossier.procedure_id), "unit": db.get(Unit, dossier.unit_id),
@@ -195,7 +195,7 @@ def _names(db: Session, dossiers) -> dict[int, str]:
 
 
 @router.get("/ca-nhan")
-def my_page(request: Request, q: str = "", trang_thai: str = "", trang: int = 1, db: Session = Depends(get_db),
+def my_page(request: Request, q: str = "", trang_thai: str = "", trang: int = 1, db: Session = DB_SESSION,
             user: User = Depends(citizen)):
     trang = max(1, trang)
     error = None
@@ -230,7 +230,7 @@ def _dossier_context(db: Session, user: User, dossier: Dossier, **extra) -> dict
 
 
 @router.get("/ca-nhan/ho-so/{code}")
-def my_dossier_page(request: Request, code: str, db: Session = Depends(get_db), user: User = Depends(citizen)):
+def my_dossier_page(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(citizen)):
     dossier = service.get_dossier(db, user, code)
     return render(request, "citizen/dossier.html", _dossier_context(db, user, dossier))
 
@@ -252,7 +252,7 @@ async def _citizen_action(request: Request, db: Session, user: User, code: str, 
 
 
 @router.post("/ca-nhan/ho-so/{code}/bo-sung", dependencies=[Depends(check_csrf)])
-async def supplement_submit(request: Request, code: str, db: Session = Depends(get_db), user: User = Depends(citizen)):
+async def supplement_submit(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(citizen)):
     async def act(dossier: Dossier, form: dict, raw) -> None:
         files = []
         for key, value in raw.multi_items():
@@ -273,7 +273,7 @@ async def supplement_submit(request: Request, code: str, db: Session = Depends(g
 
 
 @router.post("/ca-nhan/ho-so/{code}/rut", dependencies=[Depends(check_csrf)])
-async def withdraw_submit(request: Request, code: str, db: Session = Depends(get_db), user: User = Depends(citizen)):
+async def withdraw_submit(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(citizen)):
     async def act(dossier: Dossier, form: dict, raw) -> None:
         service.withdraw(db, user, dossier, form.get("reason", ""))
 
@@ -281,7 +281,7 @@ async def withdraw_submit(request: Request, code: str, db: Session = Depends(get
 
 
 @router.post("/ca-nhan/ho-so/{code}/danh-gia", dependencies=[Depends(check_csrf)])
-async def rating_submit(request: Request, code: str, db: Session = Depends(get_db), user: User = Depends(citizen)):
+async def rating_submit(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(citizen)):
     async def act(dossier: Dossier, form: dict, raw) -> None:
         scores: dict[int, str | None] = {}
         for c in criteria():
@@ -332,7 +332,7 @@ def api_my_dossiers(
     state: str | None = Query(None, description="Trạng thái (mã), ví dụ yeu_cau_bo_sung"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
-    db: Session = Depends(get_db),
+    db: Session = DB_SESSION,
     user: User = Depends(citizen),
 ) -> MyDossiers:
     page = service.search_dossiers(db, user, q=q, state=state, limit=limit, offset=offset)
@@ -348,6 +348,6 @@ def api_my_dossiers(
 
 
 @api.get("/feedback", response_model=list[MyFeedback], summary="Phản ánh, kiến nghị tôi đã gửi")
-def api_my_feedback(db: Session = Depends(get_db), user: User = Depends(citizen)) -> list[MyFeedback]:
+def api_my_feedback(db: Session = DB_SESSION, user: User = Depends(citizen)) -> list[MyFeedback]:
     return [MyFeedback(code=f.code, title=f.title, state=f.state, state_label=FeedbackState(f.state).label,
                        received_at=f.received_at, resolve_due_at=f.resolve_due_at) for f in feedback_views.of_sender(db, user)]

@@ -41,6 +41,13 @@ def get_db() -> Iterator[Session]:
         yield session
 
 
+# Every route takes its session through this one declaration. scope="function": the session commits when the
+# handler has returned and its response is built, but BEFORE the response is sent (FastAPI's default for a
+# dependency with yield ends it after sending): a 201 with a dossier code is never sent for a rolled-back
+# receipt, and a commit that fails answers with an error instead.
+DB_SESSION = Depends(get_db, scope="function")
+
+
 def csrf_token(request: Request) -> str:
     token = request.session.get(SESSION_CSRF)
     if not token:
@@ -61,7 +68,7 @@ async def check_csrf(request: Request) -> None:
         raise PermissionDenied("Phiên làm việc đã hết hạn hoặc yêu cầu không hợp lệ (thiếu mã CSRF). Vui lòng tải lại trang và thử lại.")
 
 
-def optional_user(request: Request, db: Session = Depends(get_db)) -> User | None:
+def optional_user(request: Request, db: Session = DB_SESSION) -> User | None:
     uid = request.session.get(SESSION_USER)
     user = db.get(User, uid) if uid is not None else None
     if user is not None and not user.active:

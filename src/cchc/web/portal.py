@@ -15,7 +15,7 @@ from cchc.errors import NotFound, ValidationError
 from cchc.privacy import mask_digits, mask_name
 from cchc.procedures.models import Procedure
 from cchc.units.models import Unit
-from cchc.web.deps import get_db, optional_user
+from cchc.web.deps import DB_SESSION, optional_user
 from cchc.web.templating import render
 
 router = APIRouter()
@@ -94,12 +94,12 @@ def lookup(session: Session, code: str, viewer=None) -> LookupOut:
 
 
 @router.get("/api/v1/lookup/{code}", response_model=LookupOut, tags=["Cổng dịch vụ công"], summary="Tra cứu tiến độ hồ sơ theo mã")
-def api_lookup(code: str, db: Session = Depends(get_db), user=Depends(optional_user)) -> LookupOut:
+def api_lookup(code: str, db: Session = DB_SESSION, user=Depends(optional_user)) -> LookupOut:
     return lookup(db, code, user)
 
 
 @router.get("/tra-cuu", include_in_schema=False)
-def lookup_page(request: Request, ma: str | None = None, db: Session = Depends(get_db), user=Depends(optional_user)):
+def lookup_page(request: Request, ma: str | None = None, db: Session = DB_SESSION, user=Depends(optional_user)):
     if not ma:
         return render(request, "portal/lookup.html", {"result": None, "ma": ""})
     try:
