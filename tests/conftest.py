@@ -8,6 +8,7 @@ machine never see each other's tables.
 from __future__ import annotations
 
 import os
+import secrets
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,8 +20,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from cchc import db as cchc_db
-from cchc.db import Base, import_all_models, make_engine
+# cchc has no default signing key: the test process gets a random one before cchc.config is read.
+os.environ.setdefault("CCHC_SECRET_KEY", secrets.token_urlsafe(48))
+
+from cchc import db as cchc_db  # noqa: E402
+from cchc.db import Base, import_all_models, make_engine  # noqa: E402
 
 import_all_models()
 

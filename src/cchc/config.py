@@ -22,11 +22,16 @@ class Settings:
     var_dir: Path
     files_dir: Path
     vendor_dir: Path
+    # Signs the session cookie. No default: CCHC_SECRET_KEY, or the file `cchc secret init` (and `make run`)
+    # writes into the var folder; empty when neither exists, and then nothing serves (cchc.web.app).
     secret_key: str
     workers: int = 1
     db_connections: int = 40
     # Served to people over HTTPS (behind a TLS reverse proxy): cookies are Secure and HSTS is sent.
     https: bool = False
+    # A login ends after this long without a request, and in any case this long after it began.
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
     timezone: str = "Asia/Ho_Chi_Minh"
     upload_max_bytes: int = 10 * 1024 * 1024
     upload_types: tuple[str, ...] = field(
@@ -50,6 +55,20 @@ def _positive_int(name: str, default: int) -> int:
     return int(raw)
 
 
+SECRET_FILE = "secret_key"
+
+
+def secret_path(var_dir: Path) -> Path:
+    return var_dir / SECRET_FILE
+
+
+def _stored_secret(var_dir: Path) -> str:
+    try:
+        return secret_path(var_dir).read_text(encoding="ascii").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return ""
+
+
 def _flag(name: str) -> bool:
     raw = os.environ.get(name, "").strip().lower()
     if raw in ("", "0", "false", "no", "khong"):
@@ -67,10 +86,12 @@ def load_settings() -> Settings:
         var_dir=var_dir,
         files_dir=Path(os.environ.get("CCHC_FILES_DIR", var_dir / "files")),
         vendor_dir=Path(os.environ.get("CCHC_VENDOR_DIR", REPO_ROOT / "node_modules")),
-        secret_key=os.environ.get("CCHC_SECRET_KEY", "cchc-dev-secret-change-me"),
+        secret_key=os.environ.get("CCHC_SECRET_KEY") or _stored_secret(var_dir),
         https=_flag("CCHC_HTTPS"),
         workers=_positive_int("CCHC_WORKERS", 1),
         db_connections=_positive_int("CCHC_DB_CONNECTIONS", 40),
+        session_idle_minutes=_positive_int("CCHC_SESSION_IDLE_MINUTES", 30),
+        session_max_hours=_positive_int("CCHC_SESSION_MAX_HOURS", 12),
     )
 
 

@@ -27,8 +27,32 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A password set by someone else (an administrator's reset) must be replaced at the next login.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     unit: Mapped[Unit | None] = relationship()
+
+
+class AuthSession(Base):
+    """A login: the server's record behind the session cookie. Revoking it (logout, a password change, a
+    deactivated account, an administrator's «end all sessions») ends it at once on every server process."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # SHA-256 of the random token the cookie carries: a copy of this table opens no session.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)  # the absolute time-out
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_reason: Mapped[str] = mapped_column(String(40), default="")
+    client: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+
+    user: Mapped[User] = relationship()
 
 
 class LoginAttempt(Base):

@@ -54,13 +54,15 @@ def login_submit(
             {"error": exc.message, "error_field": exc.field, "username": username, "next": next},
             status_code=exc.http_status,
         )
-    login(request, user)
+    login(request, db, user)
+    if user.must_change_password:
+        return RedirectResponse("/doi-mat-khau", status_code=303)
     return RedirectResponse(_safe_next(next) or home_for(user), status_code=303)
 
 
 @router.post("/dang-xuat", dependencies=[Depends(check_csrf)])
-def logout_submit(request: Request):
-    logout(request)
+def logout_submit(request: Request, db: Session = DB_SESSION):
+    logout(request, db)
     return RedirectResponse("/", status_code=303)
 
 
@@ -91,5 +93,5 @@ async def register_submit(request: Request, db: Session = DB_SESSION):
         return render(
             request, "auth/register.html", {"form": form, "error": exc.message, "error_field": exc.field}, status_code=exc.http_status
         )
-    login(request, user)
+    login(request, db, user)
     return RedirectResponse("/ca-nhan", status_code=303)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from cchc import clock
+from cchc.auth import sessions
 from cchc.auth.enums import Role
 from cchc.auth.models import LoginAttempt, User
 from cchc.auth.passwords import hash_password, verify_password
@@ -114,12 +116,54 @@ def authenticate(session: Session, username: str, password: str, client: str = "
     return user
 
 
-def change_password(session: Session, user: User, old: str, new: str) -> None:
+def change_password(session: Session, user: User, old: str, new: str, *, keep_session: str | None = None) -> int:
+    """The user's own change: the current password proves it is them. Every other session of the account
+    ends (a thief logged in elsewhere is logged out); returns how many."""
     if not verify_password(user.password_hash, old):
         raise ValidationError("Mật khẩu hiện tại không đúng.", field="old_password")
     validate_password(new)
+    if new == old:
+        raise ValidationError("Mật khẩu mới phải khác mật khẩu hiện tại.", field="new_password")
     user.password_hash = hash_password(new)
-    session.flush()
+    user.must_change_password = False
+    user.password_changed_at = clock.now()
+    return sessions.end_all(session, user.id, "doi_mat_khau", keep=keep_session)
+
+
+def reset_password(session: Session, actor: User, user: User) -> str:
+    """An administrator gives the account a generated password, shown once; the user must replace it at the
+    next login, and every session of the account ends now."""
+    from cchc.auth.scope import unit_scope_ids
+
+    if actor.role != Role.SYSTEM_ADMIN and not (
+        actor.role == Role.UNIT_ADMIN and user.role not in (Role.SYSTEM_ADMIN, Role.CITIZEN)
+        and user.unit_id is not None and user.unit_id in unit_scope_ids(session, actor)
+    ):
+        raise PermissionDenied("Chỉ quản trị hệ thống, hoặc quản trị đơn vị với cán bộ của đơn vị mình, mới được đặt lại mật khẩu.")
+    if actor.id == user.id:
+        raise ValidationError("Hãy tự đổi mật khẩu của mình ở trang Đổi mật khẩu.")
+    password = generated_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.password_changed_at = clock.now()
+    sessions.end_all(session, user.id, "dat_lai_mat_khau")
+    return password
+
+
+def generated_password() -> str:
+    """12 characters from an alphabet without look-alikes (0/O, 1/l/I), with letters and digits both."""
+    alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(12))
+        if any(c.isdigit() for c in password) and any(c.isalpha() for c in password):
+            return password
+
+
+def end_sessions(session: Session, actor: User, user: User) -> int:
+    """An administrator ends every session of an account (a lost phone, a suspicion); how many ended."""
+    if actor.role != Role.SYSTEM_ADMIN:
+        raise PermissionDenied("Chỉ quản trị hệ thống mới được kết thúc các phiên đăng nhập của tài khoản khác.")
+    return sessions.end_all(session, user.id, "quan_tri_ket_thuc")
 
 
 def set_active(session: Session, actor: User, user: User, active: bool) -> None:
@@ -128,4 +172,6 @@ def set_active(session: Session, actor: User, user: User, active: bool) -> None:
     if actor.id == user.id and not active:
         raise ValidationError("Không thể tự khóa tài khoản của chính mình.")
     user.active = active
+    if not active:
+        sessions.end_all(session, user.id, "khoa_tai_khoan")
     session.flush()

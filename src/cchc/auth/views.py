@@ -46,13 +46,13 @@ def api_login(body: LoginIn, request: Request, db: Session = DB_SESSION) -> Logi
     except Exception:
         db.commit()  # keep the failed attempt for throttling
         raise
-    login(request, user)
+    login(request, db, user)
     return LoginOut(user=UserOut.of(user), csrf_token=request.session[SESSION_CSRF])
 
 
 @router.post("/logout", status_code=204, summary="Đăng xuất", dependencies=[Depends(check_csrf)])
-def api_logout(request: Request) -> None:
-    logout(request)
+def api_logout(request: Request, db: Session = DB_SESSION) -> None:
+    logout(request, db)
 
 
 @router.get("/me", response_model=UserOut, summary="Tài khoản đang đăng nhập")

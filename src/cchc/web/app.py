@@ -14,7 +14,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from cchc import config
 from cchc.errors import CchcError
-from cchc.web.deps import LoginRequired
+from cchc.web import apidocs, security
+from cchc.web.deps import LoginRequired, PasswordChangeRequired
 from cchc.web.templating import render
 
 log = logging.getLogger("cchc.web")
@@ -33,13 +34,22 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/open311/")) or "application/json" in request.headers.get("accept", "")
 
 
+class SecretMissing(CchcError):
+    pass
+
+
 def create_app() -> FastAPI:
+    if not config.settings.secret_key:
+        raise SecretMissing(
+            "Chưa có khóa bí mật để ký phiên đăng nhập: đặt biến môi trường CCHC_SECRET_KEY (ít nhất 32 ký tự ngẫu nhiên) "
+            f"hoặc chạy `cchc secret init` để tạo tệp {config.secret_path(config.settings.var_dir)}."
+        )
     app = FastAPI(
         title="cchc — Hệ thống một cửa điện tử",
         description="API của hệ thống thông tin giải quyết thủ tục hành chính và báo cáo cải cách hành chính.",
         version="1",
         openapi_url="/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # /api/docs is cchc.web.apidocs: Swagger UI from node_modules, no CDN, no inline script
         redoc_url=None,
     )
     app.add_middleware(
@@ -47,7 +57,9 @@ def create_app() -> FastAPI:
         secret_key=config.settings.secret_key,
         session_cookie="cchc_session",
         same_site="lax",
-        max_age=8 * 3600,
+        # The login itself ends sooner (cchc.auth.sessions: idle and absolute time-outs on the server).
+        max_age=config.settings.session_max_hours * 3600,
+        https_only=config.settings.https,
     )
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     vendor = config.settings.vendor_dir / "htmx.org" / "dist"
@@ -58,6 +70,8 @@ def create_app() -> FastAPI:
 
     _install_error_handlers(app)
     _include_routers(app)
+    apidocs.install(app)
+    security.install(app, data_image_paths=(apidocs.DOCS_URL,))  # outermost: headers on every response, 500s too
     return app
 
 
@@ -74,6 +88,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, LoginRequired) and not wants_json(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/dang-nhap?next={quote(target)}", status_code=303)
+        if isinstance(exc, PasswordChangeRequired) and not wants_json(request) and not request.headers.get("hx-request"):
+            return RedirectResponse("/doi-mat-khau", status_code=303)
         if wants_json(request):
             return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=exc.http_status)
         if request.headers.get("hx-request"):

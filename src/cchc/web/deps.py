@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from cchc.auth import sessions
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.db import session_scope
 from cchc.errors import CchcError, PermissionDenied
 
-SESSION_USER = "uid"
+SESSION_TOKEN = "sid"  # the token of the server-side session (cchc.auth.sessions), inside the signed cookie
 SESSION_CSRF = "csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
@@ -33,6 +34,12 @@ class UserView:
 
 class LoginRequired(CchcError):
     http_status = 401
+
+
+class PasswordChangeRequired(CchcError):
+    """The account's password was set by someone else: nothing but changing it (or logging out) until then."""
+
+    http_status = 403
 
 
 def get_db() -> Iterator[Session]:
@@ -69,19 +76,25 @@ async def check_csrf(request: Request) -> None:
 
 
 def optional_user(request: Request, db: Session = DB_SESSION) -> User | None:
-    uid = request.session.get(SESSION_USER)
-    user = db.get(User, uid) if uid is not None else None
-    if user is not None and not user.active:
-        request.session.pop(SESSION_USER, None)
-        user = None
+    token = request.session.get(SESSION_TOKEN)
+    user = sessions.resolve(db, token)
+    if user is None and token is not None:
+        request.session.pop(SESSION_TOKEN, None)  # ended, expired, or the account was locked
     # The layout reads a plain snapshot: error pages render after the request's session has closed.
     request.state.user = UserView(user.id, user.username, user.full_name, user.role, user.unit_id) if user else None
     return user
 
 
-def current_user(user: User | None = Depends(optional_user)) -> User:
+def signed_in(user: User | None = Depends(optional_user)) -> User:
+    """Any logged-in user, even one who must change a password first (the password page, logout)."""
     if user is None:
         raise LoginRequired("Vui lòng đăng nhập để tiếp tục.")
+    return user
+
+
+def current_user(user: User = Depends(signed_in)) -> User:
+    if user.must_change_password:
+        raise PasswordChangeRequired("Mật khẩu của bạn do quản trị đặt: hãy đổi mật khẩu trước khi tiếp tục.")
     return user
 
 
@@ -103,11 +116,23 @@ def require_roles(*roles: Role):
     return dependency
 
 
-def login(request: Request, user: User) -> None:
+def login(request: Request, db: Session, user: User) -> None:
+    """A new server-side session and a new CSRF token: nothing of the anonymous session carries over."""
     request.session.clear()
-    request.session[SESSION_USER] = user.id
+    request.session[SESSION_TOKEN] = sessions.start(
+        db, user, client=client_address(request), user_agent=request.headers.get("user-agent", "")
+    )
     request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
 
 
-def logout(request: Request) -> None:
+def logout(request: Request, db: Session) -> None:
+    sessions.end(db, request.session.get(SESSION_TOKEN))
     request.session.clear()
+
+
+def session_token(request: Request) -> str | None:
+    return request.session.get(SESSION_TOKEN)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""

@@ -1,0 +1,130 @@
+"""Server-side sessions: a login is a row of `auth_sessions`, the cookie carries only a random token.
+
+The signed session cookie (Starlette's SessionMiddleware) still carries the CSRF token and flash messages
+of anonymous visitors; who is logged in is decided here, on every request, from the row the token names.
+So logging out, changing a password, deactivating an account or an administrator's «end all sessions»
+take effect at once on every server process, and a leaked signing key opens no account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from cchc import clock, config
+from cchc.auth.models import AuthSession, User
+
+# last_seen_at is written at most this often: a page that loads ten htmx fragments costs one write.
+TOUCH_EVERY = timedelta(minutes=1)
+
+# Why a session ended, as stored (revoked_reason) and as shown to the administrator.
+REASONS = {
+    "dang_xuat": "Đăng xuất",
+    "doi_mat_khau": "Đổi mật khẩu",
+    "dat_lai_mat_khau": "Quản trị đặt lại mật khẩu",
+    "khoa_tai_khoan": "Tài khoản bị khóa",
+    "quan_tri_ket_thuc": "Quản trị kết thúc phiên",
+    "het_han": "Hết thời gian",
+}
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start(session: Session, user: User, *, client: str = "", user_agent: str = "") -> str:
+    """Open a session for `user`; returns the token for the cookie (stored only as its hash)."""
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    session.add(AuthSession(
+        token_hash=_hash(token), user_id=user.id, created_at=now, last_seen_at=now,
+        expires_at=now + timedelta(hours=config.settings.session_max_hours),
+        client=client[:64], user_agent=user_agent[:255],
+    ))
+    session.flush()
+    return token
+
+
+def resolve(session: Session, token: str | None) -> User | None:
+    """The active user behind `token`, or None when it is unknown, revoked, idle too long or too old."""
+    if not token:
+        return None
+    row = session.scalar(select(AuthSession).where(AuthSession.token_hash == _hash(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    now = clock.now()
+    idle = timedelta(minutes=config.settings.session_idle_minutes)
+    if now >= row.expires_at or now - row.last_seen_at >= idle:
+        row.revoked_at, row.revoked_reason = now, "het_han"
+        session.flush()
+        return None
+    user = row.user
+    if not user.active:
+        return None
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = now
+        session.flush()
+    return user
+
+
+def end(session: Session, token: str | None, reason: str = "dang_xuat") -> None:
+    """End the session behind `token` (logout)."""
+    if token:
+        _revoke(session, AuthSession.token_hash == _hash(token), reason)
+
+
+def end_all(session: Session, user_id: int, reason: str, *, keep: str | None = None) -> int:
+    """End every open session of a user (all but `keep`, the caller's own, when given); how many ended."""
+    condition = AuthSession.user_id == user_id
+    if keep:
+        condition = condition & (AuthSession.token_hash != _hash(keep))
+    return _revoke(session, condition, reason)
+
+
+def _revoke(session: Session, condition, reason: str) -> int:
+    result = session.execute(
+        update(AuthSession).where(condition, AuthSession.revoked_at.is_(None)).values(revoked_at=clock.now(), revoked_reason=reason)
+    )
+    session.flush()
+    return result.rowcount or 0
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    created_at: datetime
+    last_seen_at: datetime
+    client: str
+    user_agent: str
+
+
+def open_sessions(session: Session, user_id: int) -> list[OpenSession]:
+    """A user's sessions still open now, newest first (for the administrator's page)."""
+    now = clock.now()
+    idle_since = now - timedelta(minutes=config.settings.session_idle_minutes)
+    rows = session.execute(
+        select(AuthSession.created_at, AuthSession.last_seen_at, AuthSession.client, AuthSession.user_agent)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None), AuthSession.expires_at > now,
+               AuthSession.last_seen_at > idle_since)
+        .order_by(AuthSession.created_at.desc())
+    ).all()
+    return [OpenSession(*r) for r in rows]
+
+
+def count_open(session: Session, user_ids: list[int]) -> dict[int, int]:
+    """Open sessions per user, one query (the users list)."""
+    if not user_ids:
+        return {}
+    now = clock.now()
+    idle_since = now - timedelta(minutes=config.settings.session_idle_minutes)
+    rows = session.execute(
+        select(AuthSession.user_id, func.count())
+        .where(AuthSession.user_id.in_(user_ids), AuthSession.revoked_at.is_(None), AuthSession.expires_at > now,
+               AuthSession.last_seen_at > idle_since)
+        .group_by(AuthSession.user_id)
+    ).all()
+    return dict(rows)
