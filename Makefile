@@ -40,15 +40,19 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 
+# --ignore-scripts: these packages are files served as they are; none needs to run code when installed
+# (swagger-ui-dist depends on @scarf/scarf, whose install script reports downloads; package.json also opts out).
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "Thiếu npm: sudo apt-get install --no-install-recommends nodejs npm" >&2; exit 1; }
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # Serves as soon as the schema is ready; a new database gets its demo province built in the background
-# (accounts printed as soon as they can log in, progress in var/demo.log).
+# (accounts printed as soon as they can log in, progress in var/demo.log). The session signing key is
+# generated once into var/secret_key (git-ignored).
 run: install
 	$(CCHC) db upgrade
+	$(CCHC) secret init
 	$(CCHC) serve --host $(HOST) --port $(PORT) --demo $(DEMO_DOSSIERS)
 
 # The whole suite on the embedded SQLite, then on PostgreSQL: the one answering at CCHC_TEST_POSTGRES_URL

@@ -50,13 +50,18 @@ def _schema(engine: Engine) -> tuple[str, str]:
 
 
 def _secret(_engine: Engine) -> tuple[str, str]:
-    key = os.environ.get("CCHC_SECRET_KEY", "")
+    key = config.settings.secret_key
+    path = config.secret_path(config.settings.var_dir)
+    from_env = bool(os.environ.get("CCHC_SECRET_KEY"))
     if not key:
-        return (ERROR, "Chưa đặt CCHC_SECRET_KEY: phiên đăng nhập được ký bằng khóa phát triển công khai. "
-                                    "Tạo khóa bằng `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`.")
+        return (ERROR, f"Chưa có khóa bí mật: đặt CCHC_SECRET_KEY hoặc chạy `cchc secret init` (tạo {path}). "
+                       "Không có khóa thì cchc không phục vụ.")
     if len(key) < 32:
-        return (ERROR, f"CCHC_SECRET_KEY chỉ dài {len(key)} ký tự; cần ít nhất 32 ký tự ngẫu nhiên.")
-    return (OK, f"Đã đặt CCHC_SECRET_KEY ({len(key)} ký tự).")
+        return (ERROR, f"Khóa bí mật chỉ dài {len(key)} ký tự; cần ít nhất 32 ký tự ngẫu nhiên.")
+    if not from_env and path.stat().st_mode & 0o077:
+        return (ERROR, f"Tệp khóa {path} để người khác đọc được: chạy `chmod 600 {path}`.")
+    source = "CCHC_SECRET_KEY" if from_env else f"tệp {path}"
+    return (OK, f"Có khóa bí mật từ {source} ({len(key)} ký tự).")
 
 
 def _libreoffice(_engine: Engine) -> tuple[str, str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from cchc import config, doctor
+from cchc import config, doctor, migrate
 from cchc.db import make_engine
 from tests.ops.conftest import cchc
 
@@ -19,8 +19,9 @@ def ready(deployment, monkeypatch):
     """The deployment's engine, with the settings and environment a process of it would have."""
     for name in ("CCHC_SECRET_KEY", "CCHC_VAR_DIR"):
         monkeypatch.setenv(name, deployment[name])
-    files = Path(deployment["CCHC_VAR_DIR"]) / "files"
-    monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, files_dir=files))
+    var = Path(deployment["CCHC_VAR_DIR"])
+    monkeypatch.setattr(config, "settings", dataclasses.replace(
+        config.settings, files_dir=var / "files", var_dir=var, secret_key=deployment["CCHC_SECRET_KEY"]))
     engine = make_engine(deployment["CCHC_DATABASE_URL"])
     yield engine
     engine.dispose()
@@ -39,6 +40,7 @@ def test_a_ready_deployment_passes_every_check(ready):
 
 def test_each_fault_is_named_with_its_remedy(ready, monkeypatch, tmp_path):
     monkeypatch.delenv("CCHC_SECRET_KEY")
+    monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, secret_key=""))
     with ready.begin() as conn:
         conn.execute(text("INSERT INTO dossier_day_counts (unit_id, level, day, received_direct) VALUES (1, 'xa', '2025-07-01', 3)"))
     blocked = tmp_path / "a-file"
@@ -47,12 +49,12 @@ def test_each_fault_is_named_with_its_remedy(ready, monkeypatch, tmp_path):
     monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, files_dir=blocked / "files",
                                                                 vendor_dir=tmp_path / "nothing"))
     found = by_name(doctor.examine(ready))
-    assert found["Khóa bí mật"].status == doctor.ERROR and "Chưa đặt CCHC_SECRET_KEY" in found["Khóa bí mật"].message
+    assert found["Khóa bí mật"].status == doctor.ERROR and "Chưa có khóa bí mật" in found["Khóa bí mật"].message
     assert found["Bảng đếm hồ sơ theo ngày"].message == "1 dòng khác với số đếm lại từ hồ sơ. Chạy `cchc rebuild-counts`."
     assert "không tạo được" in found["Thư mục tệp hồ sơ"].message
     assert "Chạy `make install`" in found["Gói front-end (htmx)"].message
     assert found["Lược đồ"].status == doctor.OK
-    monkeypatch.setenv("CCHC_SECRET_KEY", "ngan")
+    monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, secret_key="ngan"))
     assert "chỉ dài 4 ký tự" in by_name(doctor.examine(ready, counts=False))["Khóa bí mật"].message
 
 
@@ -60,7 +62,7 @@ def test_an_old_or_missing_schema_and_an_unreachable_database(ready, tmp_path):
     with ready.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
     schema = by_name(doctor.examine(ready, counts=False))["Lược đồ"]
-    assert schema.status == doctor.ERROR and "đang ở phiên bản 0002, mới nhất là 0003. Chạy `cchc db upgrade`" in schema.message
+    assert schema.status == doctor.ERROR and f"đang ở phiên bản 0002, mới nhất là {migrate.head()}. Chạy `cchc db upgrade`" in schema.message
     empty = make_engine(f"sqlite:///{tmp_path / 'trong.db'}")
     assert "chưa có lược đồ" in by_name(doctor.examine(empty, counts=False))["Lược đồ"].message
     gone = make_engine("postgresql+psycopg://postgres@127.0.0.1:9/khong_co")
@@ -82,6 +84,20 @@ def test_db_upgrade_says_whether_it_created_upgraded_or_found_the_newest(tmp_pat
     created = cchc(env, "db", "upgrade", "0002")
     assert created.returncode == 0 and "Đã tạo lược đồ cơ sở dữ liệu mới" in created.stdout and "phiên bản 0002" in created.stdout
     upgraded = " ".join(cchc(env, "db", "upgrade").stdout.split())
-    assert "Đã nâng cấp cơ sở dữ liệu" in upgraded and "từ phiên bản 0002 lên 0003" in upgraded
+    assert "Đã nâng cấp cơ sở dữ liệu" in upgraded and f"từ phiên bản 0002 lên {migrate.head()}" in upgraded
     again = " ".join(cchc(env, "db", "upgrade").stdout.split())
-    assert "đã ở phiên bản 0003: không cần nâng cấp" in again and "Đã tạo" not in again
+    assert f"đã ở phiên bản {migrate.head()}: không cần nâng cấp" in again and "Đã tạo" not in again
+
+
+def test_a_secret_file_readable_by_others_is_a_fault(ready, monkeypatch):
+    from cchc.cli.secret import write_secret_file
+
+    monkeypatch.delenv("CCHC_SECRET_KEY")
+    created, path = write_secret_file()
+    assert created and (Path(path).stat().st_mode & 0o777) == 0o600
+    assert write_secret_file() == (False, path)  # never overwritten
+    key = Path(path).read_text().strip()
+    monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, secret_key=key))
+    assert by_name(doctor.examine(ready, counts=False))["Khóa bí mật"].status == doctor.OK
+    Path(path).chmod(0o644)
+    assert f"chmod 600 {path}" in by_name(doctor.examine(ready, counts=False))["Khóa bí mật"].message

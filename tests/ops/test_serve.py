@@ -93,3 +93,35 @@ def test_the_connection_pools_of_all_workers_stay_within_the_budget(monkeypatch)
     monkeypatch.setenv("CCHC_WORKERS", "nhiều")
     with pytest.raises(SystemExit, match="CCHC_WORKERS='nhiều' không hợp lệ"):
         config.load_settings()
+
+
+def test_no_signing_key_no_service(deployment, monkeypatch):
+    import dataclasses
+
+    from cchc import config
+    from cchc.web.app import SecretMissing, create_app
+    from tests.ops.conftest import cchc
+
+    keyless = {k: v for k, v in deployment.items() if k != "CCHC_SECRET_KEY"}
+    refused = cchc(keyless, "serve", "--port", "9")
+    assert refused.returncode == 2 and "Không chạy: chưa có khóa bí mật" in " ".join(refused.stderr.split())
+    public = cchc(keyless, "serve", "--host", "0.0.0.0", "--port", "9", "--dev")
+    assert public.returncode == 2 and "--dev chỉ dùng được khi nghe ở 127.0.0.1" in " ".join(public.stderr.split())
+    monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, secret_key=""))
+    with pytest.raises(SecretMissing, match="Chưa có khóa bí mật"):
+        create_app()
+    developer = Server(keyless, "--dev")  # on 127.0.0.1: a throw-away key, said out loud
+    assert "Chế độ phát triển: dùng khóa bí mật tạm" in " ".join(developer.stop().split())
+
+
+def test_make_run_writes_the_key_once(deployment):
+    from tests.ops.conftest import cchc
+
+    keyless = {k: v for k, v in deployment.items() if k != "CCHC_SECRET_KEY"}
+    first = cchc(keyless, "secret", "init")
+    key_file = Path(deployment["CCHC_VAR_DIR"]) / "secret_key"
+    assert "Đã tạo khóa bí mật mới" in first.stdout and (key_file.stat().st_mode & 0o777) == 0o600
+    key = key_file.read_text()
+    assert "Đã có khóa bí mật" in cchc(keyless, "secret", "init").stdout and key_file.read_text() == key
+    server = Server(keyless)  # the file is the key: no flag needed
+    server.stop()

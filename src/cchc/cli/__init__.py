@@ -65,6 +65,13 @@ def _users() -> None:
     _app.add_typer(users_app, name="users", help="Tài khoản người dùng.")
 
 
+@_command("secret")
+def _secret() -> None:
+    from cchc.cli.secret import app as secret_app
+
+    _app.add_typer(secret_app, name="secret", help="Khóa bí mật ký phiên đăng nhập.")
+
+
 @_command("doctor")
 def _doctor() -> None:
     from cchc.cli.doctor import doctor

@@ -17,13 +17,19 @@ def serve(
     demo: int = typer.Option(0, "--demo", min=0,
                              help="Nếu cơ sở dữ liệu chưa có hồ sơ: tạo tỉnh mẫu với số hồ sơ này ở nền trong khi phục vụ "
                                   "(tiến độ ghi trong $CCHC_VAR_DIR/demo.log)."),
+    dev: bool = typer.Option(False, "--dev", help="Phát triển trên máy mình: chưa có khóa bí mật thì dùng khóa tạm cho lần "
+                                                  "chạy này (chỉ khi nghe ở 127.0.0.1)."),
 ) -> None:
-    """Chạy ứng dụng web (cổng dịch vụ công và không gian làm việc của cán bộ)."""
+    """Chạy ứng dụng web (cổng dịch vụ công và không gian làm việc của cán bộ).
+
+    Cần khóa bí mật (CCHC_SECRET_KEY hoặc tệp do `cchc secret init` tạo); không có thì không chạy.
+    """
     import uvicorn
 
     from cchc import config
     from cchc.cli import console
 
+    _ensure_secret(host, dev)
     builder = _start_demo(demo) if demo else None
     # Worker processes are started afresh and read the environment: each sizes its connection pool
     # to its share of CCHC_DB_CONNECTIONS (cchc.config.Settings.pool_size).
@@ -43,6 +49,35 @@ def serve(
             builder.terminate()
             builder.wait(timeout=30)
             console.print(f"Đã dừng việc tạo tỉnh mẫu; các lô hồ sơ đã ghi được giữ lại (xem {config.settings.var_dir / 'demo.log'}).")
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _ensure_secret(host: str, dev: bool) -> None:
+    """Refuse to serve without a signing key, except for a developer on their own machine who asks for a
+    throw-away key (logins do not survive a restart then)."""
+    import dataclasses
+    import secrets
+
+    from cchc import config
+    from cchc.cli import console
+    from cchc.errors import ValidationError
+
+    if config.settings.secret_key:
+        return
+    where = config.secret_path(config.settings.var_dir)
+    if not dev or host not in LOOPBACK:
+        hint = " (--dev chỉ dùng được khi nghe ở 127.0.0.1)" if dev else ""
+        raise ValidationError(
+            "Không chạy: chưa có khóa bí mật để ký phiên đăng nhập. Đặt biến môi trường CCHC_SECRET_KEY (ít nhất 32 "
+            f"ký tự ngẫu nhiên) hoặc chạy `cchc secret init` để tạo tệp {where}; trên máy phát triển có thể dùng "
+            f"`cchc serve --dev`{hint}."
+        )
+    key = secrets.token_urlsafe(48)
+    os.environ["CCHC_SECRET_KEY"] = key  # worker processes read it from the environment
+    config.settings = dataclasses.replace(config.settings, secret_key=key)
+    console.print("[yellow]Chế độ phát triển: dùng khóa bí mật tạm cho lần chạy này; các phiên đăng nhập mất khi dừng.[/]")
 
 
 def _start_demo(dossiers: int) -> subprocess.Popen | None:
