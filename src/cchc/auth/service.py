@@ -1,4 +1,4 @@
-"""Accounts: creating users, logging in (with throttling), changing passwords."""
+"""Accounts: creating and managing users (as the permission matrix allows), logging in (with throttling), passwords."""
 
 from __future__ import annotations
 
@@ -42,9 +42,11 @@ def create_user(
     phone: str = "",
     id_number: str = "",
     check_password: bool = True,
+    must_change_password: bool = False,
 ) -> User:
-    """Create an account. Only a system administrator (or the operator's CLI, actor=None) creates
-    officers; a unit administrator creates officers of their own unit; anyone registers as a citizen."""
+    """Create an account. `actor` grants the role at the unit as the permission matrix allows (a unit
+    administrator: officers of their unit and its subtree, never Cán bộ báo cáo or Quản trị hệ thống; a system
+    administrator: any); actor None is the operator's command line or a citizen registering themselves."""
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
         raise ValidationError(
@@ -76,22 +78,109 @@ def create_user(
         email=email.strip(),
         phone=phone.strip(),
         id_number=id_number.strip(),
+        must_change_password=must_change_password,
     )
     session.add(user)
     session.flush()
     return user
 
 
-def _check_may_create(session: Session, actor: User, role: Role, unit_id: int | None) -> None:
-    if actor.role == Role.SYSTEM_ADMIN:
-        return
-    if actor.role == Role.UNIT_ADMIN and role not in (Role.SYSTEM_ADMIN, Role.CITIZEN):
-        from cchc.auth.scope import unit_scope_ids
+def _grant_action(role: Role | str) -> str:
+    return f"nguoi_dung.cap.{Role(role).value}"
 
-        if unit_id is not None and unit_id in unit_scope_ids(session, actor):
-            return
-        raise PermissionDenied("Quản trị đơn vị chỉ tạo tài khoản cho cán bộ của đơn vị mình.")
-    raise PermissionDenied("Chỉ quản trị hệ thống hoặc quản trị đơn vị mới được tạo tài khoản cán bộ.")
+
+def check_may_grant(session: Session, actor: User, role: Role | str, unit_id: int | None) -> None:
+    """PermissionDenied (Vietnamese) unless `actor` may hold an account of `role` at `unit_id`: the cell
+    nguoi_dung.cap.<role> of the permission matrix (cchc/auth/permissions.yaml) must reach that unit."""
+    from cchc.auth import permissions
+    from cchc.units.models import Unit
+
+    role = Role(role)
+    if not actor.active:
+        raise PermissionDenied(f"Tài khoản «{actor.username}» đã bị khóa, không quản lý được tài khoản nào.")
+    action = _grant_action(role)
+    if permissions.allows(session, actor, action, unit_id):
+        return
+    who = permissions.role_label(actor.role)
+    if permissions.scope_of(actor.role, action) == "none":
+        grantable = [r.label for r in Role if permissions.scope_of(actor.role, _grant_action(r)) != "none"]
+        if not grantable:
+            raise PermissionDenied(f"{who} không được tạo hoặc quản lý tài khoản người dùng.")
+        raise PermissionDenied(
+            f"{who} không được cấp hoặc quản lý vai trò «{role.label}» (chỉ các vai trò: {', '.join(grantable)}); "
+            f"vai trò «{role.label}» do Quản trị hệ thống cấp."
+        )
+    unit = session.get(Unit, unit_id) if unit_id is not None else None
+    where = f"Đơn vị «{unit.name}»" if unit is not None else "Tài khoản không thuộc đơn vị nào"
+    raise PermissionDenied(
+        f"{where} nằm ngoài phạm vi quản trị của bạn ({permissions.scope_phrase(session, actor, action)}): "
+        f"không được tạo hoặc quản lý tài khoản «{role.label}» ở đó."
+    )
+
+
+def check_may_manage(session: Session, actor: User, user: User) -> None:
+    """May `actor` change, lock, reset or log out the account `user`: only an account whose present role and
+    unit `actor` could grant (a unit administrator never reaches a Cán bộ báo cáo or a system administrator)."""
+    try:
+        check_may_grant(session, actor, user.role, user.unit_id)
+    except PermissionDenied as exc:
+        raise PermissionDenied(f"Không được thay đổi tài khoản «{user.username}»: {exc.message[:1].lower()}{exc.message[1:]}") from None
+
+
+def _check_may_create(session: Session, actor: User, role: Role, unit_id: int | None) -> None:
+    check_may_grant(session, actor, role, unit_id)
+
+
+_UNSET = object()
+
+
+def update_user(
+    session: Session,
+    actor: User | None,
+    user: User,
+    *,
+    role: str | None = None,
+    unit_id: int | None | object = _UNSET,
+    full_name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    active: bool | None = None,
+) -> User:
+    """Change an account's role, unit, name, contacts or state. `actor` must manage the account as it is and be
+    allowed to grant the new role at the new unit (actor None: the operator's command line)."""
+    if actor is not None:
+        check_may_manage(session, actor, user)
+    new_role = user.role
+    if role is not None:
+        try:
+            new_role = Role(role).value
+        except ValueError:
+            raise ValidationError(
+                f"Vai trò không hợp lệ: «{role}» (dùng một trong: {', '.join(r.value for r in Role)}).", field="role"
+            ) from None
+    new_unit = user.unit_id if unit_id is _UNSET else unit_id
+    if Role(new_role).is_officer and new_role != Role.SYSTEM_ADMIN and new_unit is None:
+        raise ValidationError("Cán bộ phải thuộc một đơn vị.", field="unit_id")
+    if new_role == Role.CITIZEN and new_unit is not None:
+        raise ValidationError("Tài khoản công dân không thuộc đơn vị nào.", field="unit_id")
+    if full_name is not None and not full_name.strip():
+        raise ValidationError("Chưa nhập họ và tên.", field="full_name")
+    if (new_role, new_unit) != (user.role, user.unit_id):
+        if actor is not None:
+            check_may_grant(session, actor, new_role, new_unit)
+            if actor.id == user.id and new_role != user.role:
+                raise ValidationError("Không thể tự đổi vai trò của chính mình.", field="role")
+        user.role, user.unit_id = new_role, new_unit
+    if full_name is not None:
+        user.full_name = full_name.strip()
+    if email is not None:
+        user.email = email.strip()
+    if phone is not None:
+        user.phone = phone.strip()
+    session.flush()
+    if active is not None and active != user.active:
+        set_active(session, actor, user, active)
+    return user
 
 
 def authenticate(session: Session, username: str, password: str, client: str = "") -> User:
@@ -133,13 +222,7 @@ def change_password(session: Session, user: User, old: str, new: str, *, keep_se
 def reset_password(session: Session, actor: User, user: User) -> str:
     """An administrator gives the account a generated password, shown once; the user must replace it at the
     next login, and every session of the account ends now."""
-    from cchc.auth.scope import unit_scope_ids
-
-    if actor.role != Role.SYSTEM_ADMIN and not (
-        actor.role == Role.UNIT_ADMIN and user.role not in (Role.SYSTEM_ADMIN, Role.CITIZEN)
-        and user.unit_id is not None and user.unit_id in unit_scope_ids(session, actor)
-    ):
-        raise PermissionDenied("Chỉ quản trị hệ thống, hoặc quản trị đơn vị với cán bộ của đơn vị mình, mới được đặt lại mật khẩu.")
+    check_may_manage(session, actor, user)
     if actor.id == user.id:
         raise ValidationError("Hãy tự đổi mật khẩu của mình ở trang Đổi mật khẩu.")
     password = generated_password()
@@ -161,15 +244,15 @@ def generated_password() -> str:
 
 def end_sessions(session: Session, actor: User, user: User) -> int:
     """An administrator ends every session of an account (a lost phone, a suspicion); how many ended."""
-    if actor.role != Role.SYSTEM_ADMIN:
-        raise PermissionDenied("Chỉ quản trị hệ thống mới được kết thúc các phiên đăng nhập của tài khoản khác.")
+    check_may_manage(session, actor, user)
     return sessions.end_all(session, user.id, "quan_tri_ket_thuc")
 
 
-def set_active(session: Session, actor: User, user: User, active: bool) -> None:
-    if actor.role != Role.SYSTEM_ADMIN:
-        raise PermissionDenied("Chỉ quản trị hệ thống mới được khóa hoặc mở khóa tài khoản.")
-    if actor.id == user.id and not active:
+def set_active(session: Session, actor: User | None, user: User, active: bool) -> None:
+    """Lock or unlock an account (actor: an administrator who manages it; None: the operator's command line)."""
+    if actor is not None:
+        check_may_manage(session, actor, user)
+    if actor is not None and actor.id == user.id and not active:
         raise ValidationError("Không thể tự khóa tài khoản của chính mình.")
     user.active = active
     if not active:
