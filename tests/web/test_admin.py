@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cchc.db import session_factory
@@ -77,14 +79,15 @@ def test_units_browse_and_create_agency(admin, province):
 
 
 def test_users_create_and_lock(admin, province):
-    bad = _post(admin, "/quan-tri/nguoi-dung", {"username": "motcua1", "full_name": "Cán bộ Một cửa", "role": "mot_cua",
-                                                  "password": "matkhau123"})
+    bad = _post(admin, "/quan-tri/nguoi-dung", {"username": "motcua1", "full_name": "Cán bộ Một cửa", "role": "mot_cua"})
     assert bad.status_code == 422 and "Cán bộ phải thuộc một đơn vị" in bad.text
     ok = _post(admin, "/quan-tri/nguoi-dung", {"username": "motcua1", "full_name": "Cán bộ Một cửa", "role": "mot_cua",
-                                                 "unit": "87", "password": "matkhau123"})
-    assert ok.status_code == 303
+                                                 "unit": "87"})
+    assert ok.status_code == 200 and "Đã tạo tài khoản «motcua1»" in ok.text
+    assert re.search(r"Mật khẩu tạm thời: <code>[A-Za-z0-9]{12}</code>", ok.text)
     page = admin.get("/quan-tri/nguoi-dung").text
-    assert "motcua1" in page and "Cán bộ Bộ phận Một cửa" in page
+    assert "motcua1" in page and "Cán bộ Bộ phận Một cửa" in page and "Chờ đổi mật khẩu" in page
+    assert "Mật khẩu tạm thời" not in page  # shown once
 
 
 def test_calendar_override_with_legal_reference(admin):

@@ -48,6 +48,8 @@ class AuthSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(DateTime)  # the absolute time-out
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # dang_xuat, doi_mat_khau, dat_lai_mat_khau, khoa_tai_khoan, quan_tri_ket_thuc (a time-out is not stored:
+    # it follows from last_seen_at and expires_at)
     revoked_reason: Mapped[str] = mapped_column(String(40), default="")
     client: Mapped[str] = mapped_column(String(64), default="")
     user_agent: Mapped[str] = mapped_column(String(255), default="")

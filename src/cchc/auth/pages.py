@@ -7,10 +7,11 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from cchc.auth.enums import Role
-from cchc.auth.service import authenticate, create_user
+from cchc.auth.models import User
+from cchc.auth.service import authenticate, change_password, create_user
 from cchc.errors import CchcError, ValidationError
-from cchc.web.deps import DB_SESSION, check_csrf, login, logout, optional_user
-from cchc.web.templating import render
+from cchc.web.deps import DB_SESSION, check_csrf, login, logout, optional_user, session_token, signed_in
+from cchc.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -95,3 +96,29 @@ async def register_submit(request: Request, db: Session = DB_SESSION):
         )
     login(request, db, user)
     return RedirectResponse("/ca-nhan", status_code=303)
+
+
+@router.get("/doi-mat-khau")
+def password_page(request: Request, user: User = Depends(signed_in)):
+    return render(request, "auth/password.html", {"forced": user.must_change_password})
+
+
+@router.post("/doi-mat-khau", dependencies=[Depends(check_csrf)])
+def password_submit(
+    request: Request,
+    old_password: str = Form(""),
+    new_password: str = Form(""),
+    confirm: str = Form(""),
+    db: Session = DB_SESSION,
+    user: User = Depends(signed_in),
+):
+    try:
+        if new_password != confirm:
+            raise ValidationError("Hai lần nhập mật khẩu mới không giống nhau.", field="confirm")
+        ended = change_password(db, user, old_password, new_password, keep_session=session_token(request))
+    except CchcError as exc:
+        return render(request, "auth/password.html", {"forced": user.must_change_password, "error": exc.message,
+                                                       "error_field": exc.field}, status_code=exc.http_status)
+    others = f" {ended} phiên đăng nhập khác của tài khoản đã kết thúc." if ended else ""
+    flash(request, "Đã đổi mật khẩu." + others)
+    return RedirectResponse(home_for(user), status_code=303)

@@ -13,7 +13,8 @@ from cchc import clock, vn
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.auth.scope import unit_scope_ids
-from cchc.auth.service import create_user, set_active
+from cchc.auth import sessions
+from cchc.auth.service import create_user, end_sessions, generated_password, reset_password, set_active
 from cchc.calendar import service as calendar_service
 from cchc.errors import CchcError, NotFound, ValidationError
 from cchc.procedures import service as procedure_service
@@ -154,13 +155,22 @@ def _users_in_scope(db: Session, user: User, q: str):
     return list(db.scalars(stmt))
 
 
+def _users_page(request: Request, db: Session, user: User, q: str = "", extra: dict | None = None, status_code: int = 200):
+    rows = _users_in_scope(db, user, q)
+    return render(request, "admin/users.html", {
+        "rows": rows, "q": q, "roles": ROLE_OPTIONS, "form": {},
+        "open_sessions": sessions.count_open(db, [u.id for u in rows]), **(extra or {}),
+    }, status_code=status_code)
+
+
 @router.get("/nguoi-dung")
 def users(request: Request, q: str = "", db: Session = DB_SESSION, user: User = Depends(admin_only)):
-    return render(request, "admin/users.html", {"rows": _users_in_scope(db, user, q), "q": q, "roles": ROLE_OPTIONS, "form": {}})
+    return _users_page(request, db, user, q)
 
 
 @router.post("/nguoi-dung", dependencies=[Depends(check_csrf)])
 async def user_create(request: Request, db: Session = DB_SESSION, user: User = Depends(admin_only)):
+    """An officer's account gets a generated password, shown once here, to be replaced at the first login."""
     form = {k: str(v) for k, v in (await request.form()).items()}
     try:
         unit_id = None
@@ -168,26 +178,45 @@ async def user_create(request: Request, db: Session = DB_SESSION, user: User = D
             unit_id = unit_service.resolve_unit(db, form["unit"]).id
         if not form.get("unit") and form.get("role") != Role.SYSTEM_ADMIN:
             raise ValidationError("Cán bộ phải thuộc một đơn vị: nhập mã đơn vị.", field="unit")
+        password = generated_password()
         created = create_user(db, user, username=form.get("username", ""), full_name=form.get("full_name", ""),
-                              password=form.get("password", ""), role=form.get("role", ""), unit_id=unit_id,
-                              email=form.get("email", ""), phone=form.get("phone", ""))
+                              password=password, role=form.get("role", ""), unit_id=unit_id,
+                              email=form.get("email", ""), phone=form.get("phone", ""), must_change_password=True)
     except CchcError as exc:
         db.rollback()
-        return render(request, "admin/users.html", {"rows": _users_in_scope(db, user, ""), "q": "", "roles": ROLE_OPTIONS,
-                                                    "form": form, "error": exc.message,
-                                                    "error_field": "unit" if exc.field == "unit_id" else exc.field},
-                      status_code=exc.http_status)
-    flash(request, f"Đã tạo tài khoản «{created.username}» ({Role(created.role).label}).")
-    return _back("/quan-tri/nguoi-dung")
+        return _users_page(request, db, user, "", {"form": form, "error": exc.message,
+                                                   "error_field": "unit" if exc.field == "unit_id" else exc.field},
+                           status_code=exc.http_status)
+    return _users_page(request, db, user, "", {"generated": (created.username, password, "Đã tạo tài khoản")})
+
+
+def _target(db: Session, user_id: int) -> User:
+    target = db.get(User, user_id)
+    if target is None:
+        raise NotFound("Không tìm thấy tài khoản.")
+    return target
 
 
 @router.post("/nguoi-dung/{user_id}/trang-thai", dependencies=[Depends(check_csrf)])
 async def user_toggle(request: Request, user_id: int, db: Session = DB_SESSION, user: User = Depends(system_admin)):
-    target = db.get(User, user_id)
-    if target is None:
-        raise NotFound("Không tìm thấy tài khoản.")
+    target = _target(db, user_id)
     set_active(db, user, target, not target.active)
     flash(request, f"Đã {'mở khóa' if target.active else 'khóa'} tài khoản «{target.username}».")
+    return _back("/quan-tri/nguoi-dung")
+
+
+@router.post("/nguoi-dung/{user_id}/dat-lai-mat-khau", dependencies=[Depends(check_csrf)])
+def user_reset_password(request: Request, user_id: int, db: Session = DB_SESSION, user: User = Depends(admin_only)):
+    target = _target(db, user_id)
+    password = reset_password(db, user, target)
+    return _users_page(request, db, user, "", {"generated": (target.username, password, "Đã đặt lại mật khẩu cho")})
+
+
+@router.post("/nguoi-dung/{user_id}/ket-thuc-phien", dependencies=[Depends(check_csrf)])
+def user_end_sessions(request: Request, user_id: int, db: Session = DB_SESSION, user: User = Depends(system_admin)):
+    target = _target(db, user_id)
+    ended = end_sessions(db, user, target)
+    flash(request, f"Đã kết thúc {ended} phiên đăng nhập của «{target.username}».")
     return _back("/quan-tri/nguoi-dung")
 
 

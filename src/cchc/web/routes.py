@@ -2,6 +2,7 @@
 
 from cchc.auth.pages import router as auth_pages
 from cchc.auth.views import router as auth_api
+from cchc.auth.views import users as users_api
 from cchc.dossiers.pages import router as dossier_pages
 from cchc.dossiers.views import router as dossier_api
 from cchc.web.admin import router as admin_pages
@@ -27,6 +28,7 @@ from cchc.tasks.pages import router as tasks_pages
 
 ROUTERS = [
     auth_api,
+    users_api,
     procedure_api,
     dossier_api,
     stats_api,
