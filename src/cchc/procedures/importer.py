@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from cchc import clock, vn
-from cchc.errors import CchcError, ImportRejected, ValidationError
+from cchc.errors import CchcError, ImportRejected, PermissionDenied, ValidationError
 from cchc.interop.tabular import read_table
 from cchc.procedures import service
 from cchc.procedures.models import Component, FeeLine, ProcessStep, Procedure, Publication
@@ -180,6 +180,7 @@ def import_procedures(session: Session, path: Path | str, progress=None, actor=N
                 )
             new_fields.setdefault(field_code, (field_name, number))
             clean = service.validate_procedure(data, refs, current=existing.get(code))
+            service.check_catalogue_change(session, actor, clean, refs, existing.get(code))
             if clean.components is not None and code in existing:
                 shrinking.extend(
                     (c.id, number, code) for c in sorted(existing[code].components, key=lambda c: c.seq)[len(clean.components):]
@@ -187,6 +188,8 @@ def import_procedures(session: Session, path: Path | str, progress=None, actor=N
             pubs = [service.validate_publication(p, own_code=code) for p in publications]
         except ImportRejected:
             raise
+        except PermissionDenied as exc:  # all or nothing, and still a refusal (403), naming the row
+            raise PermissionDenied(f"Dòng {number}: {exc.message}", field=exc.field) from None
         except CchcError as exc:
             column = _column_of(exc.field, row) if exc.field else None
             raise ImportRejected(exc.message, row=number, column=column) from None

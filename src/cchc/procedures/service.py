@@ -1,8 +1,11 @@
 """Actions on the procedure catalogue (danh mục TTHC): create, update, internal process, publications, search.
 
-Every change goes through here and is checked: only Quản trị hệ thống / Quản trị đơn vị (or the operator at the
-command line, actor=None) may edit the catalogue. Input is validated as a whole and refused with a Vietnamese
-message naming the field; nothing is written when anything is wrong.
+Every change goes through here and is checked against the permission matrix (cchc/auth/permissions.yaml, cells
+thu_tuc.sua and thu_tuc.linh_vuc): a procedure is edited only by the administrators of the agency that owns it
+(its cơ quan thực hiện, `agency_unit_id`, and the units above it) or by Quản trị hệ thống; a procedure with no
+owning unit (e.g. the commune-level procedures shared by every commune) and the shared list of lĩnh vực only by
+Quản trị hệ thống; actor=None is the operator at the command line. Input is validated as a whole and refused with
+a Vietnamese message naming the field; nothing is written when anything is wrong.
 
 The input of create/update is a mapping (or a Pydantic `ProcedureIn`) with the model's column names plus:
 `field_code`/`field_name` (lĩnh vực, created on first use), `agency` (a unit code or the agency's name),
@@ -36,7 +39,8 @@ LEVEL_LABELS = {"tinh": "Cấp tỉnh", "huyen": "Cấp huyện", "xa": "Cấp x
 SUBJECTS = {"ca_nhan": "Cá nhân", "to_chuc": "Tổ chức", "ca_hai": "Cá nhân, tổ chức"}
 FEE_KINDS = {"phi": "Phí", "le_phi": "Lệ phí"}
 INTERCONNECTION_LABELS = {"khong": "Không", "cung_cap": "Liên thông cùng cấp", "giua_cac_cap": "Liên thông giữa các cấp"}
-EDITOR_ROLES = frozenset({"quan_tri_he_thong", "quan_tri_don_vi"})  # Role.SYSTEM_ADMIN, Role.UNIT_ADMIN
+EDIT_ACTION = "thu_tuc.sua"  # cells of cchc/auth/permissions.yaml
+FIELD_ACTION = "thu_tuc.linh_vuc"
 
 # MaTTHC: "1.001234", "2.000889" (digits.digits), or the lettered codes some provinces use ("BTP-BDI-277320").
 _CODE_NUMERIC = re.compile(r"^\d+\.\d+$")
@@ -105,21 +109,95 @@ def duration_label(amount: Decimal | int | float, unit: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- permission
+def _label(actor) -> str:
+    from cchc.auth import permissions
+
+    return permissions.role_label(getattr(actor, "role", None))
+
+
 def check_editor(actor) -> None:
-    """Editing the catalogue needs Quản trị hệ thống or Quản trị đơn vị; actor None is the CLI operator."""
+    """Editing the catalogue needs a role whose cell thu_tuc.sua is not «none» (Quản trị hệ thống, Quản trị đơn
+    vị); which procedures it may edit is check_may_edit's question. actor None is the CLI operator."""
+    from cchc.auth import permissions
+
     if actor is None:
         return
-    role = str(getattr(actor, "role", "") or "")
     if not getattr(actor, "active", True):
         raise PermissionDenied(f"Tài khoản «{actor.username}» đã bị khóa, không được sửa danh mục TTHC.")
-    if role not in EDITOR_ROLES:
-        from cchc.auth.enums import ROLE_LABELS, Role
-
-        label = ROLE_LABELS.get(Role(role), role) if role in {r.value for r in Role} else role
+    if permissions.scope_of(getattr(actor, "role", None), EDIT_ACTION) == "none":
+        editors = " hoặc ".join(r.label for r in permissions.matrix().roles_for(EDIT_ACTION))
         raise PermissionDenied(
-            f"Tài khoản «{actor.username}» (vai trò {label}) không có quyền sửa danh mục TTHC; "
-            "cần vai trò Quản trị hệ thống hoặc Quản trị đơn vị."
+            f"Tài khoản «{actor.username}» (vai trò {_label(actor)}) không có quyền sửa danh mục TTHC; cần vai trò {editors}."
         )
+
+
+def _owner_name(session: Session, unit_id: int | None, fallback: str = "") -> str:
+    from cchc.units.models import Unit
+
+    unit = session.get(Unit, unit_id) if unit_id is not None else None
+    return unit.name if unit is not None else fallback
+
+
+def check_may_edit(session: Session, actor, procedure: Procedure) -> None:
+    """PermissionDenied unless `actor` may change this procedure: the cell thu_tuc.sua of their role reaches the
+    unit that owns it (its cơ quan thực hiện). A procedure without an owning unit is Quản trị hệ thống's."""
+    from cchc.auth import permissions
+
+    check_editor(actor)
+    if actor is None or permissions.allows(session, actor, EDIT_ACTION, procedure.agency_unit_id):
+        return
+    reach = permissions.scope_phrase(session, actor, EDIT_ACTION)
+    if procedure.agency_unit_id is None:
+        owner = f"không gắn với đơn vị nào (cơ quan thực hiện: {procedure.agency_name or 'chưa ghi'}), dùng chung"
+    else:
+        owner = f"do {_owner_name(session, procedure.agency_unit_id)} thực hiện và quản lý"
+    raise PermissionDenied(
+        f"TTHC {procedure.code} {owner}: tài khoản «{actor.username}» ({_label(actor)}) chỉ sửa được TTHC có cơ quan "
+        f"thực hiện thuộc {reach}. Đề nghị cơ quan thực hiện hoặc Quản trị hệ thống sửa."
+    )
+
+
+def check_catalogue_change(session: Session, actor, clean: CleanProcedure, refs: Refs, current: Procedure | None) -> None:
+    """The validated change stays within what `actor` may do: the procedure's owner before (`current`) and after
+    (a new cơ quan thực hiện) both reached, and the shared lĩnh vực list neither extended nor renamed without the
+    cell thu_tuc.linh_vuc. A unit administrator's new procedure without an owning unit becomes their unit's."""
+    from cchc.auth import permissions
+
+    if actor is None:
+        return
+    if current is not None:
+        check_may_edit(session, actor, current)
+    else:
+        check_editor(actor)
+    if current is None and clean.agency_unit is None and permissions.scope_of(actor.role, EDIT_ACTION) != "system":
+        own = refs.unit_by_id(actor.unit_id)
+        if own is not None:
+            clean.agency_unit = own
+            clean.values["agency_name"] = clean.values.get("agency_name") or own.name
+    if current is None or clean.agency_unit is not None or "agency_unit_id" in clean.extra:
+        new_owner = clean.agency_unit.id if clean.agency_unit is not None else None
+        if (current is None or new_owner != current.agency_unit_id) and not permissions.allows(session, actor, EDIT_ACTION, new_owner):
+            reach = permissions.scope_phrase(session, actor, EDIT_ACTION)
+            if clean.agency_unit is not None:
+                why = f"cơ quan thực hiện «{clean.agency_unit.name}» nằm ngoài phạm vi của tài khoản «{actor.username}» ({reach})"
+            else:
+                why = (f"cơ quan thực hiện phải là một đơn vị (ghi mã đơn vị) thuộc {reach}; TTHC không gắn với đơn vị nào "
+                       "chỉ Quản trị hệ thống sửa")
+            raise PermissionDenied(f"Không lưu được TTHC {clean.values['code']}: {why}.", field="agency")
+    if clean.field_code and not permissions.allows(session, actor, FIELD_ACTION):
+        existing = refs.fields.get(clean.field_code)
+        if existing is None:
+            raise PermissionDenied(
+                f"Lĩnh vực mã «{clean.field_code}» chưa có trong danh mục: chỉ Quản trị hệ thống thêm lĩnh vực mới "
+                "(danh mục lĩnh vực dùng chung cho mọi TTHC). Hãy chọn một lĩnh vực đã có.",
+                field="field_code",
+            )
+        if clean.field_name and clean.field_name != existing.name:
+            raise PermissionDenied(
+                f"Lĩnh vực «{existing.code}» đang tên «{existing.name}»: chỉ Quản trị hệ thống đổi tên lĩnh vực "
+                f"(dùng chung cho mọi TTHC), không đổi thành «{clean.field_name}» được.",
+                field="field_name",
+            )
 
 
 # --------------------------------------------------------------------------------------------- parsing
@@ -324,6 +402,11 @@ class Refs:
             valid = [u for u in versions if u.valid_on(today)] or sorted(versions, key=lambda u: u.valid_from or date.min)
             self._units[code] = valid[-1] if valid else None
         return self._units[code]
+
+    def unit_by_id(self, unit_id: int | None):
+        from cchc.units.models import Unit
+
+        return self.session.get(Unit, unit_id) if unit_id is not None else None
 
     def field(self, code: str, name: str) -> Field:
         found = self.fields.get(code)
@@ -789,6 +872,7 @@ def create_procedure(session: Session, actor, data: Mapping[str, Any] | Any) -> 
     check_editor(actor)
     refs = Refs(session)
     clean = validate_procedure(data, refs)
+    check_catalogue_change(session, actor, clean, refs, None)
     existing = session.scalar(select(Procedure.id).where(Procedure.code == clean.values["code"]))
     if existing is not None:
         raise ValidationError(f"Mã TTHC «{clean.values['code']}» đã có trong danh mục.", field="code")
@@ -803,8 +887,10 @@ def update_procedure(session: Session, actor, procedure: Procedure | str, data: 
     check_editor(actor)
     if isinstance(procedure, str):
         procedure = get_procedure(session, procedure)
+    check_may_edit(session, actor, procedure)
     refs = Refs(session)
     clean = validate_procedure(data, refs, current=procedure)
+    check_catalogue_change(session, actor, clean, refs, procedure)
     if clean.components is not None:
         check_components_removable(session, procedure, len(clean.components))
     if clean.values["code"] != procedure.code:
@@ -831,6 +917,7 @@ def set_steps(session: Session, actor, procedure: Procedure | str, steps: Sequen
     check_editor(actor)
     if isinstance(procedure, str):
         procedure = get_procedure(session, procedure)
+    check_may_edit(session, actor, procedure)
     if isinstance(steps, str):
         steps = parse_steps_text(steps)
     clean = validate_steps(steps, procedure.time_amount, procedure.time_unit, Refs(session))
@@ -840,8 +927,16 @@ def set_steps(session: Session, actor, procedure: Procedure | str, steps: Sequen
 
 
 def ensure_field(session: Session, actor, code: str, name: str) -> Field:
-    """Create (or rename) a lĩnh vực."""
+    """Create (or rename) a lĩnh vực: the shared list, Quản trị hệ thống's (cell thu_tuc.linh_vuc)."""
+    from cchc.auth import permissions
+
     check_editor(actor)
+    if actor is not None and not permissions.allows(session, actor, FIELD_ACTION):
+        raise PermissionDenied(
+            f"Tài khoản «{actor.username}» ({_label(actor)}) không được thêm hoặc đổi tên lĩnh vực: danh mục lĩnh vực "
+            "dùng chung cho mọi TTHC, chỉ Quản trị hệ thống sửa.",
+            field="field_code",
+        )
     code, name = str(code or "").strip(), str(name or "").strip()
     if not code or not name:
         raise ValidationError("Lĩnh vực cần có cả mã và tên.", field="field_code")
@@ -872,6 +967,7 @@ def add_publication(
     check_editor(actor)
     if isinstance(procedure, str):
         procedure = get_procedure(session, procedure)
+    check_may_edit(session, actor, procedure)
     clean = validate_publication(
         {"decision_no": decision_no, "decision_date": decision_date, "kind": kind, "effective_date": effective_date,
          "legal_effective_date": legal_effective_date, "published_on": published_on, "replaced_by": replaced_by,
