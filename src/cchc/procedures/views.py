@@ -1,14 +1,17 @@
-"""API: the procedure catalogue (public)."""
+"""API: the procedure catalogue — reading is public; editing (create, change, internal process, publications, lĩnh
+vực) needs an account whose cells thu_tuc.* of the permission matrix reach the procedure's owning unit."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from cchc.procedures.schemas import ProcedureOut
+from cchc.auth.models import User
+from cchc.procedures import service
+from cchc.procedures.schemas import ProcedureIn, ProcedureOut, PublicationIn, StepIn
 from cchc.procedures.service import get_procedure, list_fields, search_procedures
-from cchc.web.deps import DB_SESSION
+from cchc.web.deps import DB_SESSION, check_csrf, current_user
 
 router = APIRouter(prefix="/api/v1", tags=["Thủ tục hành chính"])
 
@@ -49,3 +52,57 @@ def api_procedure(code: str, db: Session = DB_SESSION) -> ProcedureOut:
 @router.get("/fields", response_model=list[FieldOut], summary="Các lĩnh vực và số thủ tục")
 def api_fields(db: Session = DB_SESSION) -> list[FieldOut]:
     return [FieldOut(code=f.code, name=f.name, procedures=n) for f, n in list_fields(db)]
+
+
+# ---- editing: the owning unit's administrators or Quản trị hệ thống (cchc.procedures.service.check_may_edit) -----
+WRITE = [Depends(check_csrf)]
+
+
+class FieldIn(BaseModel):
+    name: str
+
+
+def _out(db: Session, code: str) -> ProcedureOut:
+    db.expire_all()
+    return ProcedureOut.from_procedure(get_procedure(db, code))
+
+
+@router.post("/procedures", response_model=ProcedureOut, status_code=201, dependencies=WRITE,
+             summary="Thêm thủ tục (cơ quan thực hiện trong phạm vi của người thêm; quy trình mặc định nếu không gửi)")
+def api_create(body: ProcedureIn, db: Session = DB_SESSION, user: User = Depends(current_user)) -> ProcedureOut:
+    procedure = service.create_procedure(db, user, body)
+    return _out(db, procedure.code)
+
+
+@router.patch("/procedures/{code}", response_model=ProcedureOut, dependencies=WRITE,
+              summary="Sửa thủ tục (chỉ các trường gửi lên): cơ quan thực hiện hoặc Quản trị hệ thống")
+def api_update(code: str, body: ProcedureIn, db: Session = DB_SESSION, user: User = Depends(current_user)) -> ProcedureOut:
+    procedure = service.update_procedure(db, user, get_procedure(db, code), body)
+    return _out(db, procedure.code)
+
+
+@router.put("/procedures/{code}/steps", response_model=ProcedureOut, dependencies=WRITE,
+            summary="Đặt quy trình nội bộ của thủ tục")
+def api_steps(code: str, body: list[StepIn], db: Session = DB_SESSION, user: User = Depends(current_user)) -> ProcedureOut:
+    procedure = get_procedure(db, code)
+    service.set_steps(db, user, procedure, [s.model_dump(exclude_none=True) for s in body])
+    return _out(db, procedure.code)
+
+
+@router.post("/procedures/{code}/publications", response_model=ProcedureOut, status_code=201, dependencies=WRITE,
+             summary="Ghi quyết định công bố (mới, sửa đổi, thay thế, bãi bỏ)")
+def api_publication(code: str, body: PublicationIn, db: Session = DB_SESSION, user: User = Depends(current_user)) -> ProcedureOut:
+    procedure = get_procedure(db, code)
+    service.add_publication(
+        db, user, procedure, body.decision_no, body.decision_date, body.kind, body.effective_date,
+        legal_effective_date=body.legal_effective_date, published_on=body.published_on,
+        replaced_by=body.replaced_by_code or None, note=body.note,
+    )
+    return _out(db, procedure.code)
+
+
+@router.put("/fields/{code}", response_model=FieldOut, dependencies=WRITE, summary="Thêm hoặc đổi tên lĩnh vực (Quản trị hệ thống)")
+def api_field(code: str, body: FieldIn, db: Session = DB_SESSION, user: User = Depends(current_user)) -> FieldOut:
+    field = service.ensure_field(db, user, code, body.name)
+    counts = {f.code: n for f, n in list_fields(db)}
+    return FieldOut(code=field.code, name=field.name, procedures=counts.get(field.code, 0))
