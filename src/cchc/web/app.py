@@ -9,12 +9,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from cchc import config
 from cchc.errors import CchcError
-from cchc.web import apidocs, security
+from cchc.web import apidocs, operations, security
 from cchc.web.deps import LoginRequired, PasswordChangeRequired
 from cchc.web.templating import render
 
@@ -71,6 +72,7 @@ def create_app() -> FastAPI:
     _install_error_handlers(app)
     _include_routers(app)
     apidocs.install(app)
+    operations.install(app)  # request ids, the access log, /healthz
     security.install(app, data_image_paths=(apidocs.DOCS_URL,))  # outermost: headers on every response, 500s too
     return app
 
@@ -113,13 +115,33 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": message}, status_code=exc.status_code)
         return render(request, "error.html", {"message": message, "status": exc.status_code}, status_code=exc.status_code)
 
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(request: Request, exc: SQLAlchemyError):
+        if not operations.is_database_down(exc):
+            return _unexpected(request, exc)
+        rid = operations.request_id(request)
+        log.warning("Cơ sở dữ liệu không trả lời [%s] khi xử lý %s: %s", rid, request.url.path, exc.__class__.__name__)
+        headers = {"Retry-After": str(operations.RETRY_AFTER_SECONDS)}
+        if wants_json(request):
+            return JSONResponse({"detail": operations.DATABASE_DOWN, "request_id": rid}, status_code=503, headers=headers)
+        response = render(request, "error.html", {"message": operations.DATABASE_DOWN, "status": 503, "request_id": rid},
+                          status_code=503)
+        response.headers.update(headers)
+        return response
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
-        log.exception("Lỗi không mong đợi khi xử lý %s", request.url.path)
-        message = "Hệ thống gặp lỗi không mong đợi. Thao tác chưa được thực hiện; vui lòng thử lại hoặc báo quản trị."
-        if wants_json(request):
-            return JSONResponse({"detail": message}, status_code=500)
-        return render(request, "error.html", {"message": message, "status": 500}, status_code=500)
+        return _unexpected(request, exc)
+
+
+def _unexpected(request: Request, exc: BaseException):
+    """A 500 that names its request id, written in the log with the traceback under the same id."""
+    rid = operations.request_id(request)
+    log.error("Lỗi không mong đợi [%s] khi xử lý %s %s", rid, request.method, request.url.path, exc_info=exc)
+    message = "Hệ thống gặp lỗi không mong đợi. Thao tác chưa được thực hiện; vui lòng thử lại hoặc báo quản trị."
+    if wants_json(request):
+        return JSONResponse({"detail": message, "request_id": rid}, status_code=500)
+    return render(request, "error.html", {"message": message, "status": 500, "request_id": rid}, status_code=500)
 
 
 def _vietnamese_validation(error: dict) -> str:

@@ -17,6 +17,8 @@ def serve(
     demo: int = typer.Option(0, "--demo", min=0,
                              help="Nếu cơ sở dữ liệu chưa có hồ sơ: tạo tỉnh mẫu với số hồ sơ này ở nền trong khi phục vụ "
                                   "(tiến độ ghi trong $CCHC_VAR_DIR/demo.log)."),
+    access_log: bool = typer.Option(True, "--access-log/--no-access-log",
+                                    help="Ghi nhật ký truy cập (định dạng Combined, kèm mã yêu cầu) ra đầu ra chuẩn."),
     dev: bool = typer.Option(False, "--dev", help="Phát triển trên máy mình: chưa có khóa bí mật thì dùng khóa tạm cho lần "
                                                   "chạy này (chỉ khi nghe ở 127.0.0.1)."),
 ) -> None:
@@ -39,11 +41,11 @@ def serve(
     try:
         if workers > 1:
             uvicorn.run("cchc.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                        log_level="warning")
+                        log_config=logging_config(access_log))
         else:
             from cchc.web.app import create_app
 
-            uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+            uvicorn.run(create_app(), host=host, port=port, log_config=logging_config(access_log))
     finally:
         if builder is not None and builder.poll() is None:
             builder.terminate()
@@ -52,6 +54,31 @@ def serve(
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def logging_config(access_log: bool) -> dict:
+    """Applied by uvicorn in every worker process: cchc's access log (cchc.web.operations) on standard output,
+    one line a request; warnings and errors (with their request id) on standard error; uvicorn's own access
+    log off (ours has the user and the request id)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "plain": {"format": "%(message)s"},
+            "timed": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        },
+        "handlers": {
+            "access": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stdout"},
+            "errors": {"class": "logging.StreamHandler", "formatter": "timed", "stream": "ext://sys.stderr"},
+        },
+        "loggers": {
+            "cchc.access": {"handlers": ["access"] if access_log else [], "level": "INFO" if access_log else "CRITICAL",
+                            "propagate": False},
+            "cchc": {"handlers": ["errors"], "level": "WARNING", "propagate": False},
+            "uvicorn": {"handlers": ["errors"], "level": "WARNING", "propagate": False},
+            "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        },
+    }
 
 
 def _ensure_secret(host: str, dev: bool) -> None:
