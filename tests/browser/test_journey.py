@@ -2,7 +2,7 @@
 
 a citizen submits online; the receiving officer accepts; the specialist requests a supplement; the citizen
 supplements; the specialist forwards; the leader approves; the result is returned; the citizen looks the
-dossier up by code and rates it — and the dashboard's figures move accordingly."""
+dossier up by code and the last digits of the ID number, and rates it — and the dashboard's figures move accordingly."""
 
 from __future__ import annotations
 
@@ -87,9 +87,14 @@ def test_citizen_to_result_and_rating(new_page, world, artifacts):
     act(officer, code, "Trả kết quả")
     officer.screenshot(path=str(artifacts / "ho-so-da-tra-ket-qua.png"), full_page=True)
 
-    # 8. The citizen looks it up by code, then rates it.
+    # 8. The citizen scans the QR of the receipt (the code only), types the last 4 digits of the ID number, then rates it.
     logout(citizen)
     citizen.goto(f"/tra-cuu?ma={code}")
+    assert citizen.get_by_label("Mã hồ sơ").input_value() == code
+    assert not citizen.get_by_text("Đã trả kết quả").count()  # nothing shown for the code alone
+    citizen.get_by_label("4 chữ số cuối của số định danh (CCCD) người nộp").fill("1234")
+    citizen.get_by_role("button", name="Tra cứu").click()
+    citizen.get_by_role("heading", name=f"Hồ sơ {code}").wait_for()
     assert citizen.get_by_text("Đã trả kết quả").first.is_visible()
     assert "087090001234" not in citizen.content()  # masked for an anonymous visitor
     login(citizen, world.citizen.username)

@@ -1,14 +1,31 @@
-"""The citizens' portal: status lookup by dossier code (or the QR of the receipt) without logging in."""
+"""The citizens' portal: status lookup by dossier code and the last 4 digits of the applicant's ID number.
+
+Dossier codes are sequential (<unit>-YYMMDD-NNNN), so the code alone opens nothing: the public lookup also asks
+the last 4 digits of the applicant's số định danh (CCCD) — or of the phone number when the dossier has no ID
+number — and a wrong pair answers exactly as an unknown code does. The dossier's own citizen and officers whose
+scope holds it see it without the digits. The QR on the receipt (Mẫu 01) carries the code only: it opens the page
+with the code filled in, which then asks for the digits. The digits travel in a POST body, never in an address
+(browser history, access logs).
+
+Lookups are rate limited per client address (LOOKUP_LIMIT per LOOKUP_WINDOW seconds) by a sliding window kept in
+each serving process (cchc.web.security.SlidingWindow): with `cchc serve --workers N` an address gets up to N times
+the limit; docs/deployment.md shows the nginx limit for a shared one.
+"""
 
 from __future__ import annotations
 
+import re
+import secrets
+import threading
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from cchc.auth.scope import can_see
 from cchc.dossiers.enums import State, Timeliness
 from cchc.dossiers.models import Dossier
 from cchc.errors import NotFound, ValidationError
@@ -16,9 +33,23 @@ from cchc.privacy import mask_digits, mask_name
 from cchc.procedures.models import Procedure
 from cchc.units.models import Unit
 from cchc.web.deps import DB_SESSION, optional_user
+from cchc.web.security import SlidingWindow
 from cchc.web.templating import render
 
 router = APIRouter()
+
+LOOKUP_LIMIT = 20  # lookups per client address …
+LOOKUP_WINDOW = 60  # … in this many seconds (sliding)
+DIGITS_NEEDED = ("Vui lòng nhập 4 chữ số cuối của số định danh (CCCD) người nộp hồ sơ — hoặc của số điện thoại, "
+                 "nếu hồ sơ không ghi số định danh.")
+NOT_FOUND = ("Không tìm thấy hồ sơ có mã «{code}» khớp với 4 chữ số cuối đã nhập. Vui lòng kiểm tra lại mã in trên giấy "
+             "tiếp nhận và 4 chữ số cuối của số định danh (CCCD) người nộp — hoặc của số điện thoại, nếu hồ sơ không ghi "
+             "số định danh.")
+NOT_VISIBLE = ("Không tìm thấy hồ sơ có mã «{code}» trong các hồ sơ tài khoản này được xem. Tra cứu công khai: "
+               "POST /api/v1/lookup với mã hồ sơ và 4 chữ số cuối của số định danh (CCCD) người nộp — hoặc của số điện "
+               "thoại, nếu hồ sơ không ghi số định danh.")
+TOO_MANY = "Tra cứu quá nhiều lần từ địa chỉ này. Vui lòng thử lại sau {seconds} giây."
+_DIGITS = re.compile(r"[0-9]{4}")
 
 
 class LookupStep(BaseModel):
@@ -49,16 +80,60 @@ class LookupOut(BaseModel):
     owner_view: bool
 
 
-def lookup(session: Session, code: str, viewer=None) -> LookupOut:
-    """Progress and dates of a dossier; personal data masked unless the viewer owns it."""
+class LookupIn(BaseModel):
+    code: str = Field("", description="Mã hồ sơ in trên giấy tiếp nhận, ví dụ 000.00.12.H20-250425-0001")
+    digits: str = Field("", description="4 chữ số cuối của số định danh (CCCD) người nộp; hồ sơ không ghi số định danh: "
+                                        "4 chữ số cuối của số điện thoại. Không cần khi đăng nhập bằng tài khoản được xem hồ sơ.")
+
+
+def _clean_code(code: str | None) -> str:
     code = (code or "").strip()
     if not code:
         raise ValidationError("Vui lòng nhập mã hồ sơ.", field="ma")
-    dossier = session.scalar(
-        select(Dossier).where(Dossier.code == code).options(selectinload(Dossier.steps))
-    )
-    if dossier is None:
-        raise NotFound(f"Không tìm thấy hồ sơ có mã «{code}». Vui lòng kiểm tra lại mã in trên giấy tiếp nhận.")
+    if len(code) > 64 or not code.isprintable():
+        raise ValidationError("Mã hồ sơ không hợp lệ: mã in trên giấy tiếp nhận có dạng 000.00.12.H20-250425-0001 "
+                              "(tối đa 64 ký tự).", field="ma")
+    return code
+
+
+def _last4(value: str | None) -> str | None:
+    digits = re.sub(r"[^0-9]", "", value or "")
+    return digits[-4:] if len(digits) >= 4 else None
+
+
+def secret_digits(dossier: Dossier) -> str | None:
+    """What the public lookup asks: the last 4 digits of the ID number, or of the phone when there is no ID number."""
+    return _last4(dossier.applicant_id_number) or _last4(dossier.applicant_phone)
+
+
+def _may_see(session: Session, viewer, dossier: Dossier) -> bool:
+    return viewer is not None and viewer.active and can_see(session, viewer, dossier)
+
+
+def lookup(session: Session, code: str, digits: str | None = None, viewer=None) -> LookupOut:
+    """Progress and dates of a dossier; personal data masked unless the viewer owns it.
+
+    `digits` None: only a viewer who may see the dossier (its citizen, an officer in scope) gets it. Otherwise the
+    4 digits must match (or the viewer may see it); every miss raises the same NotFound, found or not."""
+    code = _clean_code(code)
+    given = (digits or "").strip()
+    if given and not _DIGITS.fullmatch(given):
+        raise ValidationError(DIGITS_NEEDED, field="so")
+    if digits is not None and not given and viewer is None:
+        raise ValidationError(DIGITS_NEEDED, field="so")
+    dossier = session.scalar(select(Dossier).where(Dossier.code == code).options(selectinload(Dossier.steps)))
+    if dossier is not None and _may_see(session, viewer, dossier):
+        return _out(session, dossier, viewer)
+    if given and dossier is not None:
+        expected = secret_digits(dossier)
+        if expected is not None and secrets.compare_digest(expected, given):
+            return _out(session, dossier, viewer)
+    if digits is not None and not given:  # signed in, not theirs: ask the digits like anyone
+        raise ValidationError(DIGITS_NEEDED, field="so")
+    raise NotFound((NOT_FOUND if digits is not None else NOT_VISIBLE).format(code=code))
+
+
+def _out(session: Session, dossier: Dossier, viewer) -> LookupOut:
     procedure = session.get(Procedure, dossier.procedure_id)
     unit = session.get(Unit, dossier.unit_id)
     owner = viewer is not None and dossier.owner_user_id == viewer.id
@@ -93,17 +168,96 @@ def lookup(session: Session, code: str, viewer=None) -> LookupOut:
     )
 
 
-@router.get("/api/v1/lookup/{code}", response_model=LookupOut, tags=["Cổng dịch vụ công"], summary="Tra cứu tiến độ hồ sơ theo mã")
-def api_lookup(code: str, db: Session = DB_SESSION, user=Depends(optional_user)) -> LookupOut:
-    return lookup(db, code, user)
+_limiter_lock = threading.Lock()
+
+
+def _wait(request: Request) -> int:
+    """Count one lookup for the client's address: 0, or the seconds to wait when over the limit."""
+    state = request.app.state
+    limiter = getattr(state, "lookup_limiter", None)
+    if limiter is None:
+        with _limiter_lock:
+            limiter = getattr(state, "lookup_limiter", None)
+            if limiter is None:
+                limiter = state.lookup_limiter = SlidingWindow(LOOKUP_LIMIT, LOOKUP_WINDOW)
+    return limiter.hit(request.client.host if request.client else "")
+
+
+def _too_many_json(seconds: int) -> JSONResponse:
+    return JSONResponse({"detail": TOO_MANY.format(seconds=seconds)}, status_code=429, headers={"Retry-After": str(seconds)})
+
+
+NO_STORE = {"Cache-Control": "no-store"}  # a shared computer's back button must not show someone's dossier
+LOOKUP_RESPONSES = {
+    404: {"description": "Không có hồ sơ nào khớp (mã sai, 4 chữ số sai hay hồ sơ không tồn tại đều trả lời như nhau)"},
+    422: {"description": "Thiếu mã hồ sơ hoặc 4 chữ số cuối"},
+    429: {"description": "Quá nhiều lần tra cứu từ một địa chỉ; tiêu đề Retry-After cho biết số giây phải chờ"},
+}
+
+
+@router.post("/api/v1/lookup", response_model=LookupOut, tags=["Cổng dịch vụ công"], responses=LOOKUP_RESPONSES,
+             summary="Tra cứu tiến độ hồ sơ theo mã và 4 chữ số cuối của số định danh người nộp")
+def api_lookup(body: LookupIn, request: Request, response: Response, db: Session = DB_SESSION, user=Depends(optional_user)):
+    seconds = _wait(request)
+    if seconds:
+        return _too_many_json(seconds)
+    response.headers.update(NO_STORE)
+    return lookup(db, body.code, body.digits, user)
+
+
+@router.get("/api/v1/lookup/{code}", response_model=LookupOut, tags=["Cổng dịch vụ công"], responses=LOOKUP_RESPONSES,
+            summary="Tra cứu hồ sơ theo mã, khi đã đăng nhập bằng tài khoản được xem hồ sơ (công dân nộp, cán bộ trong phạm vi)")
+def api_lookup_signed_in(code: str, request: Request, response: Response, db: Session = DB_SESSION,
+                         user=Depends(optional_user)):
+    seconds = _wait(request)
+    if seconds:
+        return _too_many_json(seconds)
+    response.headers.update(NO_STORE)
+    return lookup(db, code, None, user)
+
+
+def _page(request: Request, ma: str, *, result=None, error=None, error_field=None, status_code=200, seconds=0):
+    response = render(request, "portal/lookup.html", {"result": result, "ma": ma, "error": error, "error_field": error_field},
+                      status_code=status_code)
+    if result is not None:
+        response.headers.update(NO_STORE)
+    if seconds:
+        response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @router.get("/tra-cuu", include_in_schema=False)
 def lookup_page(request: Request, ma: str | None = None, db: Session = DB_SESSION, user=Depends(optional_user)):
+    """The form; with ?ma= (the QR of the receipt) the code is filled in. A signed-in viewer who may see the
+    dossier gets it at once; anyone else gets the same form, whether the code exists or not."""
+    ma = (ma or "").strip()
     if not ma:
-        return render(request, "portal/lookup.html", {"result": None, "ma": ""})
+        return _page(request, "")
     try:
-        result = lookup(db, ma, user)
+        _clean_code(ma)
+    except ValidationError as exc:
+        return _page(request, "", error=exc.message, error_field="ma", status_code=exc.http_status)
+    if user is None:
+        return _page(request, ma)
+    seconds = _wait(request)
+    if seconds:
+        return _page(request, ma, error=TOO_MANY.format(seconds=seconds), status_code=429, seconds=seconds)
+    try:
+        return _page(request, ma, result=lookup(db, ma, None, user))
+    except NotFound:
+        return _page(request, ma)
+
+
+@router.post("/tra-cuu", include_in_schema=False)
+def lookup_submit(request: Request, ma: str = Form(""), so: str = Form(""), db: Session = DB_SESSION,
+                  user=Depends(optional_user)):
+    # No CSRF token: a lookup changes nothing, and the QR visitor may arrive without a session.
+    seconds = _wait(request)
+    if seconds:
+        return _page(request, ma, error=TOO_MANY.format(seconds=seconds), status_code=429, seconds=seconds)
+    try:
+        result = lookup(db, ma, so, user)
     except (NotFound, ValidationError) as exc:
-        return render(request, "portal/lookup.html", {"result": None, "ma": ma, "error": exc.message}, status_code=exc.http_status)
-    return render(request, "portal/lookup.html", {"result": result, "ma": ma})
+        return _page(request, ma if exc.field != "ma" else "", error=exc.message, error_field=exc.field or "ma",
+                     status_code=exc.http_status)
+    return _page(request, ma, result=result)
