@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from cchc.auth.enums import Role
 from cchc.auth.models import User
-from cchc.auth.service import authenticate, change_password, create_user
+from cchc.auth.service import LoginThrottled, authenticate, change_password, create_user
 from cchc.errors import CchcError, ValidationError
 from cchc.web.deps import DB_SESSION, check_csrf, login, logout, optional_user, session_token, signed_in
 from cchc.web.templating import flash, render
@@ -49,12 +49,15 @@ def login_submit(
         user = authenticate(db, username, password, client=client)
     except CchcError as exc:
         db.commit()  # keep the failed attempt for throttling
-        return render(
+        page = render(
             request,
             "auth/login.html",
             {"error": exc.message, "error_field": exc.field, "username": username, "next": next},
             status_code=exc.http_status,
         )
+        if isinstance(exc, LoginThrottled):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     login(request, db, user)
     if user.must_change_password:
         return RedirectResponse("/doi-mat-khau", status_code=303)

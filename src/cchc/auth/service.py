@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from datetime import timedelta
@@ -13,12 +14,19 @@ from cchc import clock
 from cchc.auth import sessions
 from cchc.auth.enums import Role
 from cchc.auth.models import LoginAttempt, User
-from cchc.auth.passwords import hash_password, verify_password
+from cchc.auth.passwords import dummy_hash, hash_password, verify_password
 from cchc.errors import PermissionDenied, ValidationError
 
-# Throttling: at most this many failures per username (or per client address) in the window.
+# Login throttling, by client address: after MAX_FAILURES failures for one user name from one address, or
+# MAX_ADDRESS_FAILURES from one address whatever the names, that address waits BASE_DELAY after its last failure,
+# twice as long after each further failure (at most MAX_DELAY). Only the guessing address waits: the account's
+# owner logs in from anywhere else, so nobody can lock a citizen out by failing on purpose. Failures older than
+# FAILURE_WINDOW are forgotten (and deleted); refused attempts are not counted, so hammering does not extend it.
 MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
+MAX_ADDRESS_FAILURES = 20
+FAILURE_WINDOW = timedelta(hours=1)
+BASE_DELAY = timedelta(minutes=1)
+MAX_DELAY = timedelta(minutes=30)
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 
 
@@ -183,24 +191,57 @@ def update_user(
     return user
 
 
+class LoginThrottled(PermissionDenied):
+    """Too many failed logins from this address: `retry_after` seconds to wait (HTTP 429, Retry-After)."""
+
+    http_status = 429
+
+    def __init__(self, retry_after: int):
+        wait = f"{retry_after} giây" if retry_after < 60 else f"{math.ceil(retry_after / 60)} phút"
+        super().__init__(f"Đăng nhập sai quá nhiều lần từ địa chỉ này. Vui lòng thử lại sau {wait}.")
+        self.retry_after = retry_after
+
+
+def _delay(failures: int, limit: int, last, now) -> float:
+    if failures < limit or last is None:
+        return 0.0
+    delay = min(BASE_DELAY * 2 ** min(failures - limit, 16), MAX_DELAY)
+    return max(0.0, (last + delay - now).total_seconds())
+
+
+def login_wait(session: Session, username: str, client: str, now) -> int:
+    """Seconds this address must still wait before trying `username` again (0: it may try now)."""
+    since = now - FAILURE_WINDOW
+    recent = select(func.count(), func.max(LoginAttempt.at)).where(LoginAttempt.client == client, LoginAttempt.at >= since)
+    pair_count, pair_last = session.execute(recent.where(LoginAttempt.username == username)).one()
+    wait = _delay(pair_count, MAX_FAILURES, pair_last, now)
+    if client:  # no address (a caller outside HTTP): only the name's own count
+        address_count, address_last = session.execute(recent).one()
+        wait = max(wait, _delay(address_count, MAX_ADDRESS_FAILURES, address_last, now))
+    return math.ceil(wait)
+
+
 def authenticate(session: Session, username: str, password: str, client: str = "") -> User:
-    """The user for these credentials, or a Vietnamese error; throttled per username and per client."""
-    username = (username or "").strip().lower()
-    since = clock.now() - FAILURE_WINDOW
-    by_user = session.scalar(select(func.count()).where(LoginAttempt.username == username, LoginAttempt.at >= since))
-    by_client = 0
-    if client:
-        by_client = session.scalar(select(func.count()).where(LoginAttempt.client == client, LoginAttempt.at >= since))
-    if by_user >= MAX_FAILURES or by_client >= MAX_FAILURES * 4:
-        minutes = int(FAILURE_WINDOW.total_seconds() // 60)
-        raise PermissionDenied(f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.")
+    """The user for these credentials, or a Vietnamese error; throttled per (user name, address) and per address.
+
+    An unknown user name costs the same Argon2 verification as a known one (against a dummy hash), and an
+    inactive account is verified before being refused, so the time taken tells nothing about accounts."""
+    username = (username or "").strip().lower()[:80]
+    client = (client or "")[:64]
+    now = clock.now()
+    wait = login_wait(session, username, client, now)
+    if wait:
+        raise LoginThrottled(wait)
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not verify_password(user.password_hash, password):
-        session.add(LoginAttempt(username=username, client=client[:64]))
+    matches = verify_password(user.password_hash if user is not None else dummy_hash(), password)
+    if user is None or not matches or not user.active:
+        session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - FAILURE_WINDOW))
+        session.add(LoginAttempt(username=username, client=client, at=now))
         session.flush()
         raise ValidationError("Tên đăng nhập hoặc mật khẩu không đúng.", field="password")
-    session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
-    user.last_login_at = clock.now()
+    # Only this address's failures for this name: the owner's login elsewhere must not reset a guesser's count.
+    session.execute(delete(LoginAttempt).where(LoginAttempt.username == username, LoginAttempt.client == client))
+    user.last_login_at = now
     session.flush()
     return user
 

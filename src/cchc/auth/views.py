@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.auth.service import (
-    authenticate, change_password, create_user, end_sessions, generated_password, reset_password, update_user,
+    LoginThrottled, authenticate, change_password, create_user, end_sessions, generated_password, reset_password,
+    update_user,
 )
 from cchc.errors import NotFound
 from cchc.web.deps import DB_SESSION, SESSION_CSRF, check_csrf, current_user, login, logout, session_token, signed_in
@@ -46,6 +48,9 @@ def api_login(body: LoginIn, request: Request, db: Session = DB_SESSION) -> Logi
     client = request.client.host if request.client else ""
     try:
         user = authenticate(db, body.username, body.password, client=client)
+    except LoginThrottled as exc:
+        return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=exc.http_status,
+                            headers={"Retry-After": str(exc.retry_after)})
     except Exception:
         db.commit()  # keep the failed attempt for throttling
         raise
