@@ -119,3 +119,26 @@ def test_htmx_is_told_not_to_inject_styles_or_eval(client):
     assert settings["includeIndicatorStyles"] is False and settings["allowEval"] is False
     css = client.get("/static/cchc.css").text
     assert ".htmx-indicator" in css  # the indicator styles htmx no longer injects
+
+
+def test_a_bare_asgi_response_gets_the_headers_too():
+    """An ASGI app may send http.response.start without a headers list at all."""
+    import asyncio
+
+    from cchc.web.security import SecurityHeaders
+
+    async def bare(scope, receive, send):
+        await send({"type": "http.response.start", "status": 204})
+        await send({"type": "http.response.body", "body": b""})
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    asyncio.run(SecurityHeaders(bare, https=False)({"type": "http", "path": "/"}, receive, send))
+    names = {name for name, _ in sent[0]["headers"]}
+    assert {b"content-security-policy", b"x-content-type-options", b"x-frame-options"} <= names
