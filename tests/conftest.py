@@ -140,10 +140,29 @@ def committed(engine):
     """For tests that need real commits (CLI, web server, concurrency): tables emptied afterwards."""
     yield engine
     with engine.begin() as conn:
-        # dossier_day_counts last: deleting dossiers fires the triggers that write to it.
+        # dossier_day_counts last: deleting dossiers fires the triggers that write to it. The audit log is
+        # append-only: emptied with its triggers set aside, as only the database owner can.
         tables = sorted(reversed(Base.metadata.sorted_tables), key=lambda t: t.name == "dossier_day_counts")
         for table in tables:
-            conn.execute(table.delete())
+            if table.name not in ("audit_log", "audit_head"):
+                conn.execute(table.delete())
+        empty_audit_log(conn)
+
+
+def empty_audit_log(conn: Connection) -> None:
+    from cchc.audit import service as audit
+    from cchc.audit.models import GENESIS
+
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {audit.TRIGGER}_upd")
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {audit.TRIGGER}_del")
+        conn.exec_driver_sql("DELETE FROM audit_log")
+    else:
+        conn.exec_driver_sql("ALTER TABLE audit_log DISABLE TRIGGER USER")
+        conn.exec_driver_sql("DELETE FROM audit_log")
+        conn.exec_driver_sql("ALTER TABLE audit_log ENABLE TRIGGER USER")
+    conn.exec_driver_sql(f"UPDATE audit_head SET seq = 0, last_hash = '{GENESIS}'")
+    audit.install(conn)
 
 
 @pytest.fixture

@@ -76,6 +76,8 @@ def set_engine(engine: Engine | None) -> None:
 def session_factory() -> sessionmaker[Session]:
     global _factory
     if _factory is None:
+        from cchc.audit import service  # noqa: F401 — its listeners record every change made through a session
+
         _factory = sessionmaker(bind=get_engine(), expire_on_commit=False)
     return _factory
 

@@ -1,6 +1,8 @@
 """Every table of cchc, imported in one place so Alembic and tests see the whole schema."""
 
-from cchc.auth.models import LoginAttempt, User  # noqa: F401
+from cchc.audit.models import AuditEntry, AuditHead  # noqa: F401
+from cchc.audit import service as _audit  # noqa: F401 — records every change; its triggers on create_all
+from cchc.auth.models import AuthSession, LoginAttempt, User  # noqa: F401
 from cchc.calendar.models import CalendarOverride, OfficeHours  # noqa: F401
 from cchc.dossiers.models import (  # noqa: F401
     Dossier,

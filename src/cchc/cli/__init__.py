@@ -65,6 +65,13 @@ def _users() -> None:
     _app.add_typer(users_app, name="users", help="Tài khoản người dùng.")
 
 
+@_command("audit")
+def _audit() -> None:
+    from cchc.audit.cli import app as audit_app
+
+    _app.add_typer(audit_app, name="audit", help="Nhật ký kiểm toán: kiểm tra chuỗi, xem lịch sử một đối tượng.")
+
+
 @_command("secret")
 def _secret() -> None:
     from cchc.cli.secret import app as secret_app

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from cchc.audit import service as audit
 from cchc.auth import sessions
 from cchc.auth.enums import Role
 from cchc.auth.models import User
@@ -42,9 +43,11 @@ class PasswordChangeRequired(CchcError):
     http_status = 403
 
 
-def get_db() -> Iterator[Session]:
-    """One session per request: committed when the handler succeeds, rolled back on any error."""
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request: committed when the handler succeeds, rolled back on any error. The audit log
+    learns from where the request came (and, through optional_user, who sent it)."""
     with session_scope() as session:
+        audit.set_context(session, client=client_address(request), request_id=getattr(request.state, "request_id", ""))
         yield session
 
 
@@ -80,6 +83,8 @@ def optional_user(request: Request, db: Session = DB_SESSION) -> User | None:
     user = sessions.resolve(db, token)
     if user is None and token is not None:
         request.session.pop(SESSION_TOKEN, None)  # ended, expired, or the account was locked
+    if user is not None:
+        audit.set_context(db, actor=user)
     # The layout reads a plain snapshot: error pages render after the request's session has closed.
     request.state.user = UserView(user.id, user.username, user.full_name, user.role, user.unit_id) if user else None
     return user

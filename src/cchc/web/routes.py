@@ -1,5 +1,6 @@
 """Every router of the application, in one list (API routers first, then pages)."""
 
+from cchc.audit.pages import router as audit_pages
 from cchc.auth.pages import router as auth_pages
 from cchc.auth.views import router as auth_api
 from cchc.auth.views import users as users_api
@@ -39,6 +40,7 @@ ROUTERS = [
     reform_api,
     tasks_api,
     auth_pages,
+    audit_pages,
     home_pages,
     portal,
     procedure_pages,
