@@ -159,3 +159,16 @@ def test_the_audit_page_filters_by_user_object_and_date(committed, client, web_w
     assert bad.status_code == 422 and 'class="field-error"' in bad.text
     wrong_table = client.get("/quan-tri/nhat-ky", params={"bang": "khong_co"})
     assert wrong_table.status_code == 422 and "không có trong nhật ký" in wrong_table.text
+
+
+def test_logins_and_failed_logins_are_logged(client, make_user):
+    make_user("an", full_name="Nguyễn Văn An")
+    assert client.post("/api/v1/auth/login", json={"username": "an", "password": "sai-mat-khau-1"}).status_code == 422
+    assert client.post("/api/v1/auth/login", json={"username": "khong-co", "password": "sai-mat-khau-1"}).status_code == 422
+    login_api(client, "an")
+    logged = [(e.action, e.actor_name, json.loads(e.after or "{}").get("ten_dang_nhap")) for e in entries()
+              if e.action.startswith("dang_nhap")]
+    assert logged == [("dang_nhap_that_bai", "Khách (chưa đăng nhập)", "an"),
+                      ("dang_nhap_that_bai", "Khách (chưa đăng nhập)", "khong-co"),
+                      ("dang_nhap", "an (Nguyễn Văn An)", None)]
+    assert all(e.client == "testclient" for e in entries() if e.action.startswith("dang_nhap"))

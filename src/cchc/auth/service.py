@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from cchc import clock
+from cchc.audit import service as audit
 from cchc.auth import sessions
 from cchc.auth.enums import Role
 from cchc.auth.models import LoginAttempt, User
@@ -231,17 +232,22 @@ def authenticate(session: Session, username: str, password: str, client: str = "
     now = clock.now()
     wait = login_wait(session, username, client, now)
     if wait:
+        audit.record(session, "dang_nhap_that_bai", "users", after={"ten_dang_nhap": username, "ly_do": "địa chỉ đang bị tạm chặn"})
         raise LoginThrottled(wait)
     user = session.scalar(select(User).where(User.username == username))
     matches = verify_password(user.password_hash if user is not None else dummy_hash(), password)
     if user is None or not matches or not user.active:
         session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - FAILURE_WINDOW))
         session.add(LoginAttempt(username=username, client=client, at=now))
+        reason = "tài khoản đã khóa" if user is not None and matches else "sai tên đăng nhập hoặc mật khẩu"
+        audit.record(session, "dang_nhap_that_bai", "users", str(user.id) if user else "",
+                     after={"ten_dang_nhap": username, "ly_do": reason})
         session.flush()
         raise ValidationError("Tên đăng nhập hoặc mật khẩu không đúng.", field="password")
     # Only this address's failures for this name: the owner's login elsewhere must not reset a guesser's count.
     session.execute(delete(LoginAttempt).where(LoginAttempt.username == username, LoginAttempt.client == client))
     user.last_login_at = now
+    audit.record(session, "dang_nhap", "users", str(user.id), actor=user)
     session.flush()
     return user
 
