@@ -400,6 +400,10 @@ def test_each_dossier_gets_one_import_event(db, world):
     assert first.action == "nhap_du_lieu" and first.from_state is None and first.to_state == State.RETURNED.value
     assert "dvcqg-thang6.csv" in first.note and first.data == {"source": "dvcqg-thang6.csv", "row": 2, "MaHoSo": "E-1"}
     assert first.actor_id is None and first.actor_name.startswith("Người vận hành")
+    from cchc.audit.models import AuditEntry
+
+    [entry] = db.scalars(select(AuditEntry).where(AuditEntry.action == "nhap_tep")).all()  # one entry for the file
+    assert entry.object_type == "dossiers" and '"ma_ho_so":["E-1","E-2"]' in entry.after and "dvcqg-thang6.csv" in entry.after
 
 
 def test_actor_is_recorded_and_scope_checked(db, world):

@@ -44,6 +44,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cchc import clock, vn
+from cchc.audit import service as audit
 from cchc.auth.enums import Role
 from cchc.dossiers.enums import Channel, State
 from cchc.dossiers.models import Dossier, DossierEvent
@@ -807,6 +808,12 @@ def _write(session: Session, records: list[tuple[int, dict]], source: str, actor
                     ]
                 )
                 write.advance(len(chunk))
+            # Written on the connection, not through the ORM: the audit log gets the import as one entry.
+            codes = [r["code"] for _, r in records]
+            audit.record(session, "nhap_tep", dossiers.name, after={
+                "nguon": source, "so_ho_so": len(codes),
+                "ma_ho_so": codes[:audit.BULK_KEYS] + ([f"… và {len(codes) - audit.BULK_KEYS} hồ sơ khác"] if len(codes) > audit.BULK_KEYS else []),
+            }, actor=actor)
     except IntegrityError as exc:
         raise ImportRejected(
             f"Không ghi được dữ liệu «{source}» (vi phạm ràng buộc của cơ sở dữ liệu, có thể một mã hồ sơ vừa được "
