@@ -249,3 +249,31 @@ def markdown_table() -> str:
     out += ["| Thao tác | Kiểm tra ở (code) |", "|---|---|"]
     out += [f"| `{a.key}` | {a.enforced} |" for a in m.actions.values()]
     return "\n".join(out).rstrip() + "\n"
+
+
+DOCS_BEGIN = "<!-- bảng sinh từ src/cchc/auth/permissions.yaml: python -m cchc.auth.permissions docs/security.md -->"
+DOCS_END = "<!-- hết bảng sinh tự động -->"
+
+
+def docs_block() -> str:
+    return f"{DOCS_BEGIN}\n\n{markdown_table()}\n{DOCS_END}"
+
+
+def update_docs(path) -> bool:
+    """Rewrite the generated block of `path` (docs/security.md) from the matrix; True when it changed."""
+    from pathlib import Path
+
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index(DOCS_BEGIN), text.index(DOCS_END) + len(DOCS_END)
+    new = text[:start] + docs_block() + text[end:]
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
+if __name__ == "__main__":  # python -m cchc.auth.permissions docs/security.md
+    import sys
+
+    for target in sys.argv[1:]:
+        print(f"{target}: {'đã cập nhật bảng phân quyền' if update_docs(target) else 'bảng phân quyền đã khớp'}")

@@ -15,7 +15,7 @@ from cchc.dossiers import service
 from cchc.dossiers.enums import OnlinePayment, State
 from cchc.dossiers.files import attach_file
 from cchc.dossiers.models import Dossier, DossierEvent
-from cchc.errors import CchcError, ValidationError
+from cchc.errors import CchcError, PermissionDenied, ValidationError
 from cchc.procedures.models import Procedure
 from cchc.procedures.service import get_procedure, search_procedures
 from cchc.units.models import Unit
@@ -285,8 +285,9 @@ def register_page(request: Request, tu_ngay: str = "", den_ngay: str = "", dinh_
         start = vn.parse_date(tu_ngay, what="từ ngày")
         end = vn.parse_date(den_ngay, what="đến ngày")
         unit = db.get(Unit, user.unit_id) if user.unit_id else None
-        if unit is None:
-            raise ValidationError("Tài khoản chưa gắn với đơn vị.")
+        if unit is None:  # a system administrator: the register is a unit's, and personal data is not theirs to export
+            raise PermissionDenied(f"Sổ theo dõi hồ sơ (Mẫu 07) là sổ của một đơn vị: tài khoản «{user.username}» không gắn với "
+                                   "đơn vị nào nên không in, không xuất được sổ.")
         scope = scope_units_query(db, user)
         doc = build_register(db, unit, scope if scope is not None else select(Unit.id), start, end)
         return document_response(doc, f"Mau07-so-theo-doi-{start:%Y%m%d}-{end:%Y%m%d}", dinh_dang)
