@@ -191,3 +191,10 @@ def test_login_page_and_api_answer_429_with_retry_after(app, make_user):
     token = csrf_from(owner.get("/dang-nhap").text)
     assert owner.post("/dang-nhap", data={"username": "an", "password": PASSWORD, "csrf_token": token},
                       follow_redirects=False).status_code == 303
+
+
+def test_the_api_documents_the_429(app):
+    responses = app.openapi()["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    assert "429" in responses and "Retry-After" in responses["429"]["description"]
+    lookup = app.openapi()["paths"]["/api/v1/lookup"]["post"]["responses"]
+    assert {"404", "422", "429"} <= set(lookup)

@@ -43,7 +43,9 @@ class LoginOut(BaseModel):
     csrf_token: str
 
 
-@router.post("/login", response_model=LoginOut, summary="Đăng nhập")
+@router.post("/login", response_model=LoginOut, summary="Đăng nhập", responses={
+    429: {"description": "Đăng nhập sai quá nhiều lần từ địa chỉ này; tiêu đề Retry-After cho biết số giây phải chờ"},
+})
 def api_login(body: LoginIn, request: Request, db: Session = DB_SESSION) -> LoginOut:
     client = request.client.host if request.client else ""
     try:
