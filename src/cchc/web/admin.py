@@ -14,7 +14,8 @@ from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.auth.scope import unit_scope_ids
 from cchc.auth import sessions
-from cchc.auth.service import create_user, end_sessions, generated_password, reset_password, set_active
+from cchc.auth import permissions
+from cchc.auth.service import check_may_manage, create_user, end_sessions, generated_password, reset_password, set_active
 from cchc.calendar import service as calendar_service
 from cchc.errors import CchcError, NotFound, ValidationError
 from cchc.procedures import service as procedure_service
@@ -71,6 +72,10 @@ async def create_procedure(request: Request, db: Session = DB_SESSION, user: Use
 @router.get("/thu-tuc/{code}")
 def procedure_edit(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(admin_only)):
     procedure = procedure_service.get_procedure(db, code)
+    try:
+        procedure_service.check_may_edit(db, user, procedure)
+    except CchcError as exc:  # shown read-only, with the reason; the save would be refused the same way
+        return _procedure_page(request, procedure, {"read_only": exc.message})
     return _procedure_page(request, procedure, {})
 
 
@@ -155,10 +160,24 @@ def _users_in_scope(db: Session, user: User, q: str):
     return list(db.scalars(stmt))
 
 
+def _manageable(db: Session, user: User, rows: list[User]) -> set[int]:
+    """The accounts of the page this administrator may lock, reset or log out (the matrix, cells nguoi_dung.cap.*)."""
+    ids = set()
+    for row in rows:
+        try:
+            check_may_manage(db, user, row)
+        except CchcError:
+            continue
+        ids.add(row.id)
+    return ids
+
+
 def _users_page(request: Request, db: Session, user: User, q: str = "", extra: dict | None = None, status_code: int = 200):
     rows = _users_in_scope(db, user, q)
+    grantable = [(value, label) for value, label in ROLE_OPTIONS
+                 if permissions.scope_of(user.role, f"nguoi_dung.cap.{value}") != "none"]
     return render(request, "admin/users.html", {
-        "rows": rows, "q": q, "roles": ROLE_OPTIONS, "form": {},
+        "rows": rows, "q": q, "roles": grantable, "form": {}, "manageable": _manageable(db, user, rows),
         "open_sessions": sessions.count_open(db, [u.id for u in rows]), **(extra or {}),
     }, status_code=status_code)
 
@@ -198,7 +217,7 @@ def _target(db: Session, user_id: int) -> User:
 
 
 @router.post("/nguoi-dung/{user_id}/trang-thai", dependencies=[Depends(check_csrf)])
-async def user_toggle(request: Request, user_id: int, db: Session = DB_SESSION, user: User = Depends(system_admin)):
+async def user_toggle(request: Request, user_id: int, db: Session = DB_SESSION, user: User = Depends(admin_only)):
     target = _target(db, user_id)
     set_active(db, user, target, not target.active)
     flash(request, f"Đã {'mở khóa' if target.active else 'khóa'} tài khoản «{target.username}».")
@@ -213,7 +232,7 @@ def user_reset_password(request: Request, user_id: int, db: Session = DB_SESSION
 
 
 @router.post("/nguoi-dung/{user_id}/ket-thuc-phien", dependencies=[Depends(check_csrf)])
-def user_end_sessions(request: Request, user_id: int, db: Session = DB_SESSION, user: User = Depends(system_admin)):
+def user_end_sessions(request: Request, user_id: int, db: Session = DB_SESSION, user: User = Depends(admin_only)):
     target = _target(db, user_id)
     ended = end_sessions(db, user, target)
     flash(request, f"Đã kết thúc {ended} phiên đăng nhập của «{target.username}».")
