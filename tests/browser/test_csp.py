@@ -54,8 +54,18 @@ def test_main_pages_report_no_policy_violation(new_page, world):
     assert page.locator("head style").count() == 0  # htmx injected no indicator <style>
 
     page.context.clear_cookies()
+    login(page, world.reporter.username)
+    for path in ("/bao-cao", "/cai-cach", "/bao-cao-gui", "/bao-cao-tong-hop"):
+        visit(page, problems, path)
+
+    page.context.clear_cookies()
+    login(page, world.admin.username)
+    for path in ("/quan-tri", "/quan-tri/thu-tuc", "/quan-tri/don-vi", "/quan-tri/nguoi-dung", "/quan-tri/lich"):
+        visit(page, problems, path)
+
+    page.context.clear_cookies()
     login(page, world.citizen.username)
-    for path in ("/ca-nhan", f"/nop-ho-so/{world.procedure.code}"):
+    for path in ("/ca-nhan", f"/nop-ho-so/{world.procedure.code}", "/doi-mat-khau"):
         visit(page, problems, path)
 
 
