@@ -229,8 +229,9 @@ HOME = {"mx.baocao": "SNV", "mx.baocao.tinh": "P", "mx.quantri.tinh": "P"}  # ot
 
 
 def targets(actor: str, scope: str) -> tuple[str, str | None]:
-    """(a unit the cell reaches, a unit it does not) for this officer: for an officer of the province another
-    province; for the Sở Nội vụ's subtree the commune C (same province, not under it); else another commune."""
+    """(the farthest unit the cell reaches, the nearest it does not) for this officer, so that a scope one step too
+    wide or too narrow gives another answer: for the Sở Nội vụ's subtree the commune C is in the province but not
+    under it; for a commune officer's province the other commune C2 is in, another province out."""
     home = HOME.get(actor, "C")
     if scope == "system":
         return "C", None
@@ -238,7 +239,7 @@ def targets(actor: str, scope: str) -> tuple[str, str | None]:
         return "C", "C3"
     if home == "SNV":
         return ("C", "C3") if scope == "province" else ("SNV", "C")
-    return "C", "C2"
+    return ("C2", "C3") if scope == "province" else ("C", "C2")
 
 
 def _dossier_action(kind_of: Callable[[Role], str], action: str, body: dict, verify=None):
