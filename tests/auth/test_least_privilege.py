@@ -178,3 +178,22 @@ def test_update_refuses_bad_values_in_vietnamese(db, units):
         update_user(db, admin, clerk, full_name="  ")
     db.refresh(clerk)
     assert (clerk.role, clerk.unit_id) == (Role.SPECIALIST, ward.id)
+
+
+def test_a_department_admin_cannot_make_itself_an_assigning_body(db, units):
+    """A Sở's administrator may add units under the Sở and grant roles there, but a «Văn phòng» created under the Sở
+    is not the Văn phòng UBND tỉnh: its officers do not gain the province-wide right to assign tasks."""
+    from datetime import date
+
+    from cchc.tasks import service as tasks
+    from cchc.units import service as unit_service
+
+    _, ward, _, _, justice = units
+    admin = make_user(db, "qt.stp", Role.UNIT_ADMIN, justice)
+    office = unit_service.create_unit(db, code="LP87.STP.VP", name="Văn phòng Sở Tư pháp", level="tinh", kind="van_phong",
+                                      parent=justice, actor=admin)
+    deputy = _officer(db, admin, "qt.vp.stp", Role.UNIT_ADMIN.value, office)
+    assert not tasks.may_assign(db, deputy)
+    with pytest.raises(PermissionDenied, match="không được giao nhiệm vụ"):
+        tasks.assign(db, deputy, document_number="1/STP", document_date=date(2025, 3, 3), issuer_level="ubnd_tinh",
+                     title="Rà soát", lead_unit=ward, deadline=date(2025, 3, 31))

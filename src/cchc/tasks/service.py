@@ -93,8 +93,19 @@ def may_assign(session: Session, user: User | None) -> bool:
         return True
     if user.role not in ASSIGNER_ROLES or user.unit_id is None:
         return False
-    unit = session.get(Unit, user.unit_id)
-    return bool(unit is not None and unit.level == "tinh" and unit.kind in assigning_unit_kinds())
+    return is_assigning_body(session, session.get(Unit, user.unit_id))
+
+
+def is_assigning_body(session: Session, unit: Unit | None) -> bool:
+    """The province itself, or a provincial body of an assigning kind directly under it (UBND tỉnh, Văn phòng UBND
+    tỉnh). A unit of that kind created lower down — a «Văn phòng» under a Sở, which the Sở's administrator may add — is
+    not: otherwise a department administrator could grant itself the province-wide right to assign tasks."""
+    if unit is None or unit.level != "tinh" or unit.kind not in assigning_unit_kinds():
+        return False
+    if unit.parent_id is None:
+        return True
+    parent = session.get(Unit, unit.parent_id)
+    return bool(parent is not None and parent.is_area and parent.level == "tinh" and parent.parent_id is None)
 
 
 def _under(unit: Unit | None, root: Unit | None) -> bool:
