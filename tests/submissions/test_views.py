@@ -111,7 +111,7 @@ def test_pages_unit_and_province(client, web, tmp_path):
     assert wb["Biểu mẫu 3"]["E3"].value == w.huyen_a.code and wb["Biểu mẫu 3"]["E4"].value == KY
     token = csrf_from(page.text)
     empty = client.post("/bao-cao-gui/tai-len", data={"csrf_token": token, "ky": KY}, files={"tep": ("", b"")})
-    assert empty.status_code == 422 and 'class="field-error"' in empty.text and "Chưa chọn tệp" in empty.text
+    assert empty.status_code == 422 and 'class="field-error' in empty.text and "Chưa chọn tệp" in empty.text
     with session_factory()() as s:
         good = filled_xlsx(s, s.merge(w.huyen_a), tmp_path / "a.xlsx", huyen_values(40, 37, 3))
     r = client.post("/bao-cao-gui/tai-len", data={"csrf_token": token, "ky": KY}, files={"tep": ("a.xlsx", good.read_bytes())},
