@@ -4,15 +4,26 @@ A file is stored once under settings.files_dir/<2 first hex>/<sha256>, whatever 
 rolled-back transaction leaves at worst an unreferenced copy and never a wrong one. Attaching a
 component file marks the dossier's components digitised (số hóa thành phần hồ sơ); attaching a
 result file marks its result digitised (TT 01/2023).
+
+An upload is read in chunks of CHUNK bytes, whatever gives it (bytes from the demo generator, the
+spooled temporary file of a web form): it is copied to a temporary file next to the store, hashed
+and counted while it is copied, refused as soon as it passes settings.upload_max_bytes, and moved
+into place only when complete and accepted. Its type is what its content is — PDF, JPEG, PNG or
+Word (DOCX: a ZIP holding word/document.xml) — never what its name or the browser says; a name or
+a declared type that says otherwise is refused, naming the file.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePath
+from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
@@ -25,49 +36,203 @@ from cchc.errors import InvalidTransition, PermissionDenied, ValidationError
 from cchc.vn import fmt_int
 
 KINDS = {"thanh_phan": "thành phần hồ sơ", "bo_sung": "giấy tờ bổ sung", "ket_qua": "kết quả giải quyết"}
-# How each accepted format begins: a file whose bytes do not match its declared type is refused.
-SIGNATURES = {
-    "application/pdf": (b"%PDF",),
-    "image/png": (b"\x89PNG",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (b"PK\x03\x04",),
+CHUNK = 64 * 1024
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# Each accepted type: its name for people, the extensions a file of that type may carry, how its bytes begin.
+TYPES = {
+    "application/pdf": ("PDF", (".pdf",), b"%PDF-"),
+    "image/jpeg": ("JPEG", (".jpg", ".jpeg", ".jpe"), b"\xff\xd8\xff"),
+    "image/png": ("PNG", (".png",), b"\x89PNG"),
+    DOCX: ("Word (DOCX)", (".docx",), b"PK\x03\x04"),
 }
+EXTENSIONS = {ext: ctype for ctype, (_, exts, _) in TYPES.items() for ext in exts}
+
+Content = bytes | bytearray | BinaryIO
+
+
+class UploadTooLarge(ValidationError):
+    """A file over settings.upload_max_bytes: reading stopped at the limit."""
+
+    http_status = 413
 
 
 @dataclass(frozen=True)
 class Upload:
-    """A file to attach: what the browser or the import sends."""
+    """A file to attach: what the browser or the import sends (`content`: bytes or a binary file object)."""
 
     filename: str
-    content: bytes
+    content: Content
     content_type: str
 
 
-def validate_upload(filename: str, content: bytes, content_type: str) -> str:
-    """Check name, type and size against the settings; return the cleaned file name."""
+@dataclass(frozen=True)
+class Stored:
+    """A file copied into the store: its cleaned name, its type by content, size and SHA-256."""
+
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def clean_name(filename: str) -> str:
+    """The file's own name (no folders), or a Vietnamese error."""
     name = PurePath((filename or "").replace("\\", "/")).name.strip()
     if not name:
         raise ValidationError("Tệp đính kèm phải có tên.", field="filename")
     if len(name) > 255:
         raise ValidationError(f"Tên tệp «{name[:40]}…» dài quá 255 ký tự.", field="filename")
-    allowed = config.settings.upload_types
-    if content_type not in allowed:
-        raise ValidationError(
-            f"Tệp «{name}» có kiểu «{content_type}» không được phép; chỉ nhận: {', '.join(allowed)}.", field="content_type"
-        )
-    if not content:
-        raise ValidationError(f"Tệp «{name}» rỗng.", field="content")
-    limit = config.settings.upload_max_bytes
-    if len(content) > limit:
-        raise ValidationError(
-            f"Tệp «{name}» nặng {fmt_int(len(content))} byte, vượt giới hạn {fmt_int(limit)} byte.", field="content"
-        )
-    magic = SIGNATURES.get(content_type)
-    if magic and not content.startswith(magic):
-        raise ValidationError(
-            f"Nội dung tệp «{name}» không đúng kiểu «{content_type}» đã khai báo (tệp hỏng hoặc đổi đuôi).", field="content"
-        )
+    if "\x00" in name:
+        raise ValidationError(f"Tên tệp «{name[:40]}» chứa ký tự NUL (mã 0).", field="filename")
     return name
+
+
+def _source(content: Content) -> BinaryIO:
+    """A readable binary stream at its start: bytes are wrapped, a file object is rewound."""
+    if isinstance(content, (bytes, bytearray, memoryview)):
+        return io.BytesIO(bytes(content))
+    if _seekable(content):
+        content.seek(0)
+    return content
+
+
+def _seekable(stream) -> bool:
+    seekable = getattr(stream, "seekable", None)
+    return bool(seekable()) if callable(seekable) else hasattr(stream, "seek")
+
+
+def has_content(upload) -> bool:
+    """Whether a form's file field carries a file (a browser sends an empty part when none is chosen)."""
+    if upload is None or not hasattr(upload, "read"):
+        return False
+    size = getattr(upload, "size", None)
+    if size is not None:
+        return size > 0
+    stream = getattr(upload, "file", upload)
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    return size > 0
+
+
+def content_of(upload) -> BinaryIO:
+    """The binary stream of a form's UploadFile (or the object itself when it is already a stream)."""
+    return getattr(upload, "file", upload)
+
+
+def _copy(source: BinaryIO, sink: BinaryIO | None, name: str, limit: int | None) -> tuple[int, str, bytes]:
+    """Read `source` in chunks (writing them to `sink`): size, SHA-256 and the first bytes. Stops past `limit`."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    while True:
+        chunk = source.read(CHUNK)
+        if not chunk:
+            break
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise UploadTooLarge(
+                f"Tệp «{name}» vượt giới hạn {fmt_int(limit)} byte của mỗi tệp đính kèm; hãy quét lại ở độ "
+                "phân giải thấp hơn hoặc nén tệp rồi gửi lại.",
+                field="content",
+            )
+        if len(head) < 16:
+            head += chunk[: 16 - len(head)]
+        digest.update(chunk)
+        if sink is not None:
+            sink.write(chunk)
+    if size == 0:
+        raise ValidationError(f"Tệp «{name}» rỗng.", field="content")
+    return size, digest.hexdigest(), head
+
+
+def _is_docx(opened: BinaryIO | Path) -> bool:
+    try:
+        with zipfile.ZipFile(opened) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return False
+
+
+def detect(head: bytes, whole: BinaryIO | Path) -> str | None:
+    """The accepted type these bytes are (`whole` is read only for a ZIP), or None."""
+    for ctype, (_, _, magic) in TYPES.items():
+        if head.startswith(magic):
+            if ctype == DOCX and not _is_docx(whole):
+                return None
+            return ctype
+    return None
+
+
+def _check_type(name: str, head: bytes, whole: BinaryIO | Path, declared: str) -> str:
+    """The type of the file by its content; refused when it is not accepted or the name/declared type disagree."""
+    allowed = tuple(t for t in config.settings.upload_types if t in TYPES)
+    labels = ", ".join(TYPES[t][0] for t in allowed)
+    actual = detect(head, whole)
+    claimed = EXTENSIONS.get(PurePath(name).suffix.lower())
+    declared = (declared or "").split(";")[0].strip().lower()
+    claims = [t for t in (claimed, declared if declared in TYPES else None) if t]
+    if actual is None or actual not in allowed:
+        if claims and claims[0] in allowed:
+            raise ValidationError(
+                f"Nội dung tệp «{name}» không đúng kiểu {TYPES[claims[0]][0]} mà tên hoặc kiểu khai báo cho thấy "
+                f"(tệp hỏng hoặc bị đổi đuôi); chỉ nhận tệp {labels}, nhận biết theo nội dung tệp.",
+                field="content",
+            )
+        raise ValidationError(
+            f"Tệp «{name}» có kiểu không được phép; chỉ nhận tệp {labels} (nhận biết theo nội dung tệp, "
+            "không theo tên hay đuôi tệp).",
+            field="content_type",
+        )
+    for claim in claims:
+        if claim != actual:
+            raise ValidationError(
+                f"Nội dung tệp «{name}» là {TYPES[actual][0]}, không đúng kiểu {TYPES[claim][0]} mà tên hoặc kiểu "
+                "khai báo cho thấy (tệp bị đổi đuôi?). Hãy gửi lại tệp với đúng tên.",
+                field="content",
+            )
+    return actual
+
+
+def validate_upload(filename: str, content: Content, content_type: str = "") -> str:
+    """Check name, size and type (by content) without storing; return the cleaned file name.
+
+    `content`: bytes or a seekable binary file (read in chunks, then rewound for attach_file)."""
+    name = clean_name(filename)
+    source = _source(content)
+    if not _seekable(source):
+        raise TypeError("validate_upload reads the file twice: give bytes or a seekable file")
+    try:
+        _, _, head = _copy(source, None, name, config.settings.upload_max_bytes)
+        source.seek(0)
+        _check_type(name, head, source, content_type)
+    finally:
+        source.seek(0)
+    return name
+
+
+def store_upload(filename: str, content: Content, content_type: str = "", *, check: bool = True) -> Stored:
+    """Copy an upload into the store: streamed to a temporary file beside it (hashed and counted on the way,
+    stopped past the limit), checked, then moved into place. Nothing is left behind when it is refused."""
+    name = clean_name(filename)
+    root = Path(config.settings.files_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(dir=root, prefix=".upload-", suffix=".tmp", delete=False)
+    tmp = Path(handle.name)
+    try:
+        with handle:
+            size, digest, head = _copy(_source(content), handle, name, config.settings.upload_max_bytes if check else None)
+        actual = _check_type(name, head, tmp, content_type) if check else (content_type or "application/octet-stream")
+        path = stored_path(digest)
+        if path.exists():
+            tmp.unlink()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return Stored(name=name, content_type=actual, size=size, sha256=digest)
 
 
 def stored_path(sha256: str) -> Path:
@@ -78,15 +243,9 @@ def read_file(f: DossierFile) -> bytes:
     return stored_path(f.sha256).read_bytes()
 
 
-def _store(content: bytes) -> str:
-    digest = hashlib.sha256(content).hexdigest()
-    path = stored_path(digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(content)
-        os.replace(tmp, path)
-    return digest
+def _store(content: Content) -> str:
+    """Store content already validated (validate_upload); its SHA-256."""
+    return store_upload("tep", content, check=False).sha256
 
 
 def _check_attach(session: Session, actor: User | None, dossier: Dossier, kind: str) -> None:
@@ -126,17 +285,20 @@ def attach_file(
     dossier: Dossier,
     kind: str,
     filename: str,
-    content: bytes,
-    content_type: str,
+    content: Content,
+    content_type: str = "",
     component: DossierComponent | int | None = None,
     at: datetime | None = None,
 ) -> DossierFile:
-    """Store a file and attach it (kind thanh_phan | bo_sung | ket_qua); one event 'attach_file'."""
+    """Store a file and attach it (kind thanh_phan | bo_sung | ket_qua); one event 'attach_file'.
+
+    `content` is bytes or a binary file object (read in chunks, never whole); `content_type` is what the
+    sender declared — the row records the type found in the content."""
     from cchc.dossiers import service
 
     at = service.moment(at)
     _check_attach(session, actor, dossier, kind)
-    name = validate_upload(filename, content, content_type)
+    clean_name(filename)
     comp: DossierComponent | None = None
     if component is not None:
         comp_id = component.id if isinstance(component, DossierComponent) else int(component)
@@ -144,14 +306,15 @@ def attach_file(
         if comp is None:
             raise ValidationError(f"Thành phần số {comp_id} không thuộc hồ sơ {dossier.code}.", field="component")
     service.check_moment(session, dossier, at)
-    digest = _store(content)
+    stored = store_upload(filename, content, content_type)
+    name, digest = stored.name, stored.sha256
     row = DossierFile(
         dossier=dossier,
         component_id=comp.id if comp else None,
         kind=kind,
         filename=name,
-        content_type=content_type,
-        size=len(content),
+        content_type=stored.content_type,
+        size=stored.size,
         sha256=digest,
         uploaded_by_id=actor.id if actor else None,
         uploaded_at=at,
@@ -165,7 +328,7 @@ def attach_file(
         dossier.result_digitized = True
     service.log(
         session, actor, dossier, "attach_file", dossier.state, dossier.state, at,
-        note=name, data={"kind": kind, "sha256": digest, "size": len(content), "component_id": comp.id if comp else None},
+        note=name, data={"kind": kind, "sha256": digest, "size": stored.size, "component_id": comp.id if comp else None},
     )
     session.flush()
     return row

@@ -13,7 +13,7 @@ from cchc.auth.models import User
 from cchc.calendar.service import due_for_procedure
 from cchc.dossiers import service
 from cchc.dossiers.enums import OnlinePayment, State
-from cchc.dossiers.files import attach_file
+from cchc.dossiers.files import attach_file, content_of, has_content
 from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.errors import CchcError, PermissionDenied, ValidationError
 from cchc.procedures.models import Procedure
@@ -85,12 +85,10 @@ async def receipt_submit(request: Request, db: Session = DB_SESSION, user: User 
         )
         by_catalogue = {c.component_id: c.id for c in dossier.components}
         for key, value in raw.multi_items():
-            if key.startswith("file_") and hasattr(value, "read"):
-                content = await value.read()
-                if not content:
-                    continue
+            if key.startswith("file_") and has_content(value):
                 component = by_catalogue.get(int(key[5:])) if key[5:].isdigit() else None
-                attach_file(db, user, dossier, "thanh_phan", value.filename or "tep", content, value.content_type or "", component=component)
+                attach_file(db, user, dossier, "thanh_phan", value.filename or "tep", content_of(value), value.content_type or "",
+                            component=component)
     except CchcError as exc:
         db.rollback()
         ticked_ids = {int(v) for v in raw.getlist("component") if str(v).isdigit()}
@@ -194,11 +192,9 @@ async def perform(db: Session, user: User, dossier: Dossier, action: str, form: 
 async def _attach_uploads(db: Session, user: User, dossier: Dossier, raw, kind: str) -> int:
     count = 0
     for key, value in raw.multi_items():
-        if key == "file" and hasattr(value, "read"):
-            content = await value.read()
-            if content:
-                attach_file(db, user, dossier, kind, value.filename or "tep", content, value.content_type or "")
-                count += 1
+        if key == "file" and has_content(value):
+            attach_file(db, user, dossier, kind, value.filename or "tep", content_of(value), value.content_type or "")
+            count += 1
     return count
 
 

@@ -257,8 +257,8 @@ async def api_upload(
     user: User = Depends(current_user),
 ) -> DossierDetail:
     dossier = _dossier(db, user, code)
-    content = await file.read()
-    attach_file(db, user, dossier, kind, file.filename or "tep", content, file.content_type or "", component=component_id)
+    # The spooled upload is copied to the store in chunks (never read whole into memory).
+    attach_file(db, user, dossier, kind, file.filename or "tep", file.file, file.content_type or "", component=component_id)
     return detail(db, user, dossier)
 
 

@@ -22,7 +22,7 @@ from cchc.auth.models import User
 from cchc.calendar.service import due_for_procedure
 from cchc.dossiers import service
 from cchc.dossiers.enums import RESOLVED_STATES, WAITING_FOR_CITIZEN, State
-from cchc.dossiers.files import attach_file, validate_upload
+from cchc.dossiers.files import attach_file, content_of, has_content, validate_upload
 from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.errors import CchcError, ValidationError
 from cchc.feedback import views as feedback_views
@@ -145,17 +145,16 @@ async def submission_submit(request: Request, code: str, db: Session = DB_SESSIO
         errors["result_delivery"] = "Chọn hình thức nhận kết quả."
     for component in procedure.components:
         upload = raw.get(f"file_{component.id}")
-        content = await upload.read() if hasattr(upload, "read") else b""
-        if not content:
+        if not has_content(upload):
             if component.required:
                 errors[f"file_{component.id}"] = f"Chưa tải lên «{component.name}» (thành phần bắt buộc)."
             continue
         try:
-            name = validate_upload(upload.filename or "tep", content, upload.content_type or "")
+            name = validate_upload(upload.filename or "tep", content_of(upload), upload.content_type or "")
         except ValidationError as exc:
             errors[f"file_{component.id}"] = exc.message
             continue
-        uploads[component.id] = (name, content, upload.content_type or "")
+        uploads[component.id] = (name, content_of(upload), upload.content_type or "")
     try:
         if errors:
             raise ValidationError("Hồ sơ chưa nộp được: vui lòng sửa các mục được đánh dấu.", field="_")
@@ -256,10 +255,8 @@ async def supplement_submit(request: Request, code: str, db: Session = DB_SESSIO
     async def act(dossier: Dossier, form: dict, raw) -> None:
         files = []
         for key, value in raw.multi_items():
-            if key == "file" and hasattr(value, "read"):
-                content = await value.read()
-                if content:
-                    files.append((value.filename or "tep", content, value.content_type or ""))
+            if key == "file" and has_content(value):
+                files.append((value.filename or "tep", content_of(value), value.content_type or ""))
         if not files:
             raise ValidationError("Chọn ít nhất một tệp giấy tờ bổ sung.", field="file")
         for name, content, content_type in files:
