@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from cchc import config
 from cchc.errors import CchcError
-from cchc.web import apidocs, operations, security
+from cchc.web import apidocs, limits, operations, security
 from cchc.web.deps import LoginRequired, PasswordChangeRequired
 from cchc.web.templating import render
 
@@ -69,6 +69,7 @@ def create_app() -> FastAPI:
     else:
         log.warning("Không tìm thấy htmx tại %s — hãy chạy `make install`.", vendor)
 
+    limits.install(app)  # the request body limit (413 before reading what is over it)
     _install_error_handlers(app)
     _include_routers(app)
     apidocs.install(app)
