@@ -25,14 +25,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cchc import clock, vn
+from cchc.auth import permissions
 from cchc.auth.enums import Role
 from cchc.calendar.core import WorkCalendar
 from cchc.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from cchc.feedback.enums import Category, Channel, FeedbackState, Vote
 from cchc.feedback.models import Feedback, FeedbackEvent, FeedbackVote
 
-HANDLERS = frozenset({Role.RECEIVING, Role.SPECIALIST, Role.LEADER, Role.UNIT_ADMIN})
-PUBLISHERS = frozenset({Role.LEADER, Role.UNIT_ADMIN})
+# Who handles and who publishes: the roles of the cells pakn.xu_ly and pakn.cong_khai of the permission matrix.
+HANDLERS = frozenset(permissions.matrix().roles_for("pakn.xu_ly"))
+PUBLISHERS = frozenset(permissions.matrix().roles_for("pakn.cong_khai"))
 S = FeedbackState
 
 

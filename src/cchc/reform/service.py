@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cchc import clock, vn
+from cchc.auth import permissions
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.errors import NotFound, PermissionDenied, ValidationError
@@ -25,7 +26,7 @@ from cchc.reform.models import ManualFigure, ReportNarrative
 from cchc.reports import forms as formdefs
 from cchc.units.models import Unit
 
-ALLOWED_ROLES = (Role.REPORTING, Role.UNIT_ADMIN)
+ALLOWED_ROLES = permissions.matrix().roles_for("cai_cach.so_lieu")  # the permission matrix
 
 
 @dataclass

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cchc import clock, config, vn
+from cchc.auth import permissions
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
@@ -48,7 +49,7 @@ STATUS_LABELS = {
 }
 DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PREPARERS = {Role.LEADER.value, Role.UNIT_ADMIN.value, Role.REPORTING.value}
+PREPARERS = {r.value for r in permissions.matrix().roles_for("bao_cao_gui.lap")}  # the permission matrix
 
 
 # --- facts: deadlines ------------------------------------------------------------------------
