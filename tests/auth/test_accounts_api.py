@@ -127,3 +127,18 @@ def test_owner_and_system_admin_edit_through_the_api(client, make_user, units):
     assert client.patch("/api/v1/procedures/2.000488", json={"time_amount": 8}, headers=h).status_code == 200
     field = client.put("/api/v1/fields/HT", json={"name": "Hộ tịch, chứng thực"}, headers=h)
     assert field.status_code == 200 and field.json()["name"] == "Hộ tịch, chứng thực" and field.json()["procedures"] == 3
+
+
+def test_ward_admin_cannot_take_over_a_reporting_account_by_resetting_it(client, make_user, units):
+    """A Cán bộ báo cáo attached to the ward reads the whole province: resetting its password (or ending its sessions)
+    would hand that reach to the ward administrator."""
+    reader = make_user("bc.myphu", role="bao_cao", unit_id=units["ward"])
+    clerk = make_user("cv.myphu", role="chuyen_vien", unit_id=units["ward"])
+    before = _user("bc.myphu").password_hash
+    h = _as(client, make_user, "qt.myphu", "quan_tri_don_vi", units["ward"])
+    for action in ("reset-password", "end-sessions"):
+        r = client.post(f"/api/v1/users/{reader}/{action}", headers=h)
+        assert r.status_code == 403 and "Cán bộ báo cáo" in r.json()["detail"], action
+    assert _user("bc.myphu").password_hash == before and not _user("bc.myphu").must_change_password
+    ok = client.post(f"/api/v1/users/{clerk}/reset-password", headers=h)
+    assert ok.status_code == 200 and _user("cv.myphu").must_change_password
