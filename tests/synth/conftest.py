@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from cchc import config
-from cchc.db import Base
 from cchc.synth.generator import DemoOptions, run_demo
+from tests.conftest import empty_database
 
 TODAY = date(2026, 11, 20)
 OPTIONS = dict(dossiers=300, seed=7, province="44", today=TODAY, max_communes=4, max_procedures=80, batch=100)
@@ -31,9 +30,4 @@ def demo(engine, tmp_path_factory):
         session.close()
         object.__setattr__(config.settings, "files_dir", old_files)
         with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":  # one statement instead of row-by-row foreign-key checks
-                names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in reversed(Base.metadata.sorted_tables):
-                    conn.execute(table.delete())
+            empty_database(conn)
