@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from cchc import config
 from cchc.errors import CchcError
-from cchc.web import apidocs, limits, operations, security
+from cchc.web import apidocs, inputs, limits, operations, security
 from cchc.web.deps import LoginRequired, PasswordChangeRequired
 from cchc.web.templating import render
 
@@ -70,6 +70,7 @@ def create_app() -> FastAPI:
         log.warning("Không tìm thấy htmx tại %s — hãy chạy `make install`.", vendor)
 
     limits.install(app)  # the request body limit (413 before reading what is over it)
+    inputs.install(app)  # before the routers: odd input refused at the door on every route
     _install_error_handlers(app)
     _include_routers(app)
     apidocs.install(app)
