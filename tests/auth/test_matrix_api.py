@@ -78,9 +78,11 @@ def _build(s: Session) -> World:
     c = make_unit(s, "MX87.01", "Xã Mỹ An Hưng", "xa", province)
     c2 = make_unit(s, "MX87.02", "Xã Tân Khánh Trung", "xa", province)
     home_affairs = make_unit(s, "MX87.SNV", "Sở Nội vụ", "tinh", province, is_area=False, kind="so")
+    section = make_unit(s, "MX87.SNV.01", "Phòng Cải cách hành chính", "tinh", home_affairs, is_area=False, kind="phong")
+    office = make_unit(s, "MX87.VP", "Văn phòng UBND tỉnh Đồng Tháp", "tinh", province, is_area=False, kind="van_phong")
     province2 = make_unit(s, "MX83", "Tỉnh Bến Tre", "tinh", kind="tinh")
     c3 = make_unit(s, "MX83.01", "Xã Phú Thuận", "xa", province2)
-    units = {"P": province, "C": c, "C2": c2, "SNV": home_affairs, "P2": province2, "C3": c3}
+    units = {"P": province, "C": c, "C2": c2, "SNV": home_affairs, "SNV.01": section, "VP": office, "P2": province2, "C3": c3}
     w.units = {k: u.code for k, u in units.items()}
 
     people = {}
@@ -91,6 +93,7 @@ def _build(s: Session) -> World:
         ("mx.lanhdao", Role.LEADER, c), ("mx.lanhdao2", Role.LEADER, c2), ("mx.lanhdao3", Role.LEADER, c3),
         ("mx.quantri", Role.UNIT_ADMIN, c), ("mx.quantri.tinh", Role.UNIT_ADMIN, province),
         ("mx.baocao", Role.REPORTING, home_affairs), ("mx.baocao.tinh", Role.REPORTING, province),
+        ("mx.baocao.vp", Role.REPORTING, office), ("mx.quantri.vp", Role.UNIT_ADMIN, office),
         ("mx.hethong", Role.SYSTEM_ADMIN, None),
     ):
         people[name] = make_user(s, name, role, unit)
@@ -151,9 +154,10 @@ def _build(s: Session) -> World:
     draft = resolve_period("2025-Q3")
     submissions.prepare_from_cchc(s, None, c, draft)
     sent = resolve_period("2025-Q4")
-    for key in ("C", "C3"):
-        submissions.prepare_from_cchc(s, None, units[key], sent)
-        w.submissions[key] = submissions.submit(s, None, units[key], sent, acknowledge=True).id
+    # the report sent up by commune C, and the one of the section under the Sở Nội vụ (filed under «SNV»: below it)
+    for key, unit in (("C", c), ("SNV", section)):
+        submissions.prepare_from_cchc(s, None, unit, sent)
+        w.submissions[key] = submissions.submit(s, None, unit, sent, acknowledge=True).id
     w.narrative_key = reform.narrative_keys()[0]
     s.flush()
     return w
@@ -225,7 +229,7 @@ class Request:
     verify: Callable | None = None  # (response) -> None, on success
 
 
-HOME = {"mx.baocao": "SNV", "mx.baocao.tinh": "P", "mx.quantri.tinh": "P"}  # others: commune C
+HOME = {"mx.baocao": "SNV", "mx.baocao.tinh": "P", "mx.quantri.tinh": "P", "mx.baocao.vp": "VP", "mx.quantri.vp": "VP"}
 
 
 def targets(actor: str, scope: str) -> tuple[str, str | None]:
@@ -237,8 +241,8 @@ def targets(actor: str, scope: str) -> tuple[str, str | None]:
         return "C", None
     if home == "P":
         return "C", "C3"
-    if home == "SNV":
-        return ("C", "C3") if scope == "province" else ("SNV", "C")
+    if home in ("SNV", "VP"):  # a provincial body under the province
+        return ("C", "C3") if scope == "province" else (home, "C")
     return ("C2", "C3") if scope == "province" else ("C", "C2")
 
 
@@ -362,8 +366,8 @@ HIDDEN_OUT_OF_REACH = {"bao_cao_gui.duyet"}
 # Actions with no record to choose: the role's own unit (or account) is the only one there is.
 OWN_UNIT_ONLY = {"ho_so.nop_truc_tuyen", "bao_cao_gui.lap", "bao_cao_gui.gui", "thu_tuc.linh_vuc", "lich.sua"}
 # The officer who meets a cell's condition, where the default one does not.
-QUALIFIED = {("nhiem_vu.giao", Role.UNIT_ADMIN): "mx.quantri.tinh", ("nhiem_vu.giao", Role.REPORTING): "mx.baocao.tinh",
-             ("bao_cao_gui.duyet", Role.REPORTING): "mx.baocao.tinh"}
+# (Of the Văn phòng UBND tỉnh, under the province: «province» and «subtree» give different answers there too.)
+QUALIFIED = {("nhiem_vu.giao", Role.UNIT_ADMIN): "mx.quantri.vp", ("nhiem_vu.giao", Role.REPORTING): "mx.baocao.vp"}
 
 
 def test_every_action_of_the_matrix_is_performed_here():
@@ -398,6 +402,15 @@ def assert_done(http: TestClient, request: Request) -> None:
         request.verify(r)
 
 
+def _refused_request(w: World, key: str, role: Role, actor: str) -> Request:
+    """A «none» cell is tried where the role would act if it were allowed — its own reach (for the Sở Nội vụ's
+    reporting officer, the Sở's section), or commune C where the world has no such record there."""
+    try:
+        return ACTIONS[key](w, role, actor, targets(actor, "subtree")[0])
+    except KeyError:
+        return ACTIONS[key](w, role, actor, "C")
+
+
 CELLS = [(key, role) for key in MATRIX.actions for role in MATRIX.roles]
 
 
@@ -408,7 +421,7 @@ def test_cell(http, connection, world, key, role):
     login(http, actor)
     make = ACTIONS[key]
     if cell.scope == "none":
-        assert_refused(http, connection, make(world, role, actor, "C"))
+        assert_refused(http, connection, _refused_request(world, key, role, actor))
         return
     inside, outside = targets(actor, cell.scope)
     if outside is not None and key not in OWN_UNIT_ONLY:
@@ -421,10 +434,15 @@ def test_cell(http, connection, world, key, role):
 
 
 def test_condition_co_quan_giao_is_enforced(http, connection, world):
-    """A unit administrator of a commune, a reporting officer of a Sở: no assigning body, refused by the condition."""
+    """A unit administrator of a commune, a reporting officer of a Sở: no assigning body, refused by the condition;
+    the officers of the province itself are one."""
     for role in (Role.UNIT_ADMIN, Role.REPORTING):
         login(http, ACTOR[role])
         assert_refused(http, connection, ACTIONS["nhiem_vu.giao"](world, role, ACTOR[role], "C"))
+    for role, actor in ((Role.UNIT_ADMIN, "mx.quantri.tinh"), (Role.REPORTING, "mx.baocao.tinh")):
+        login(http, actor)
+        assert_refused(http, connection, ACTIONS["nhiem_vu.giao"](world, role, actor, "C3"))
+        assert_done(http, ACTIONS["nhiem_vu.giao"](world, role, actor, "C"))
 
 
 def test_condition_cap_duoi_is_enforced(http, connection, world):
@@ -434,10 +452,10 @@ def test_condition_cap_duoi_is_enforced(http, connection, world):
     from cchc.units.models import Unit
 
     session = Session(bind=connection, join_transaction_mode="create_savepoint")
-    province = session.scalar(select(Unit).where(Unit.code == world.units["P"]))
-    submissions.prepare_from_cchc(session, None, province, resolve_period("2025-Q4"))
-    own = submissions.submit(session, None, province, resolve_period("2025-Q4"), acknowledge=True).id
+    home = session.scalar(select(Unit).where(Unit.code == world.units["SNV"]))
+    submissions.prepare_from_cchc(session, None, home, resolve_period("2025-Q4"))
+    own = submissions.submit(session, None, home, resolve_period("2025-Q4"), acknowledge=True).id
     session.commit()
     session.close()
-    login(http, "mx.baocao.tinh")
+    login(http, ACTOR[Role.REPORTING])
     assert_refused(http, connection, Request("post", f"/api/v1/submissions/{own}/accept", json={"comment": ""}))
