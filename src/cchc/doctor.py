@@ -98,10 +98,13 @@ def _files_dir(_engine: Engine) -> tuple[str, str]:
 
 
 def _front_end(_engine: Engine) -> tuple[str, str]:
-    htmx = config.settings.vendor_dir / "htmx.org" / "dist" / "htmx.min.js"
-    if not htmx.is_file():
-        return (ERROR, f"Không có {htmx}. Chạy `make install` (cài từ npm) hoặc đặt CCHC_VENDOR_DIR.")
-    return (OK, f"Có tại {htmx.parent}.")
+    vendor = config.settings.vendor_dir
+    needed = {"htmx": vendor / "htmx.org" / "dist" / "htmx.min.js",
+              "Swagger UI (/api/docs)": vendor / "swagger-ui-dist" / "swagger-ui-bundle.js"}
+    missing = [f"{name} ({path})" for name, path in needed.items() if not path.is_file()]
+    if missing:
+        return (ERROR, f"Thiếu {', '.join(missing)}. Chạy `make install` (cài từ npm) hoặc đặt CCHC_VENDOR_DIR.")
+    return (OK, f"Có htmx và Swagger UI tại {vendor}.")
 
 
 def _day_counts(engine: Engine) -> tuple[str, str]:
@@ -129,7 +132,7 @@ CHECKS: tuple[tuple[str, Callable[[Engine], tuple[str, str]], bool], ...] = (
     ("LibreOffice (xuất PDF)", _libreoffice, False),
     ("Phông chữ tiếng Việt", _fonts, False),
     ("Thư mục tệp hồ sơ", _files_dir, False),
-    ("Gói front-end (htmx)", _front_end, False),
+    ("Gói front-end (htmx, Swagger UI)", _front_end, False),
     ("Bảng đếm hồ sơ theo ngày", _day_counts, True),
 )
 

@@ -52,7 +52,7 @@ def test_each_fault_is_named_with_its_remedy(ready, monkeypatch, tmp_path):
     assert found["Khóa bí mật"].status == doctor.ERROR and "Chưa có khóa bí mật" in found["Khóa bí mật"].message
     assert found["Bảng đếm hồ sơ theo ngày"].message == "1 dòng khác với số đếm lại từ hồ sơ. Chạy `cchc rebuild-counts`."
     assert "không tạo được" in found["Thư mục tệp hồ sơ"].message
-    assert "Chạy `make install`" in found["Gói front-end (htmx)"].message
+    assert "Chạy `make install`" in found["Gói front-end (htmx, Swagger UI)"].message
     assert found["Lược đồ"].status == doctor.OK
     monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, secret_key="ngan"))
     assert "chỉ dài 4 ký tự" in by_name(doctor.examine(ready, counts=False))["Khóa bí mật"].message

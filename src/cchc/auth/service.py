@@ -231,8 +231,7 @@ def authenticate(session: Session, username: str, password: str, client: str = "
     client = (client or "")[:64]
     now = clock.now()
     wait = login_wait(session, username, client, now)
-    if wait:
-        audit.record(session, "dang_nhap_that_bai", "users", after={"ten_dang_nhap": username, "ly_do": "địa chỉ đang bị tạm chặn"})
+    if wait:  # refused unread and unrecorded: a flood of refusals must not grow the append-only audit log
         raise LoginThrottled(wait)
     user = session.scalar(select(User).where(User.username == username))
     matches = verify_password(user.password_hash if user is not None else dummy_hash(), password)
