@@ -588,3 +588,33 @@ def test_export_streams_with_progress(db, world, tmp_path):
     calls = []
     n = export_dossiers(db, tmp_path / "hoso.xlsx", progress=lambda d, done, total: calls.append((d, done, total)))
     assert n == 60 and calls[0] == ("Xuất hồ sơ", 0, 60) and calls[-1] == ("Xuất hồ sơ", 60, 60)
+
+
+def test_exports_write_formula_like_text_as_text(db, world, tmp_path):
+    """An applicant's name is data: opened in a spreadsheet it must not run as a formula (CSV: an apostrophe in
+    front; XLSX: a string cell), and cchc reads its own export back unchanged."""
+    import zipfile
+
+    from cchc.interop.tabular import read_table
+
+    names = {"F-1": '=HYPERLINK("http://x","y")', "F-2": "+84 912 345 678", "F-3": "-2+3", "F-4": "@SUM(A1)",
+             "F-5": "'=1+1", "F-6": "Nguyễn Văn An"}
+    import_dossier_rows(db, [(i + 2, row(MaHoSo=code, ChuHoSo=name)) for i, (code, name) in enumerate(names.items())])
+    csv_path = tmp_path / "hoso.csv"
+    export_dossiers(db, csv_path)
+    with csv_path.open(encoding="utf-8-sig", newline="") as fh:
+        raw = {r["MaHoSo"]: r["ChuHoSo"] for r in csv.DictReader(fh)}
+    assert raw == {"F-1": '\'=HYPERLINK("http://x","y")', "F-2": "'+84 912 345 678", "F-3": "'-2+3", "F-4": "'@SUM(A1)",
+                   "F-5": "''=1+1", "F-6": "Nguyễn Văn An"}
+    assert {r["MaHoSo"]: r["ChuHoSo"] for _, r in read_table(csv_path).rows} == names
+
+    xlsx_path = tmp_path / "hoso.xlsx"
+    export_dossiers(db, xlsx_path)
+    sheet = zipfile.ZipFile(xlsx_path).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet
+    ws = load_workbook(xlsx_path).worksheets[0]
+    column = [c.value for c in ws[1]].index("ChuHoSo") + 1
+    cells = {ws.cell(n, 1).value: ws.cell(n, column) for n in range(2, ws.max_row + 1)}
+    assert {code: c.value for code, c in cells.items()} == names
+    assert {c.data_type for c in cells.values()} == {"s"}
+    assert {r["MaHoSo"]: r["ChuHoSo"] for _, r in read_table(xlsx_path).rows} == names

@@ -132,3 +132,32 @@ def test_not_an_excel_file(db, tmp_path):
     csv.write_text("STT;Số liệu\n1;2\n", encoding="utf-8")
     with pytest.raises(ImportRejected, match="không phải tệp Excel .xlsx"):
         import_figures(db, None, csv, figures_provider=provider)
+
+
+@pytest.mark.parametrize("template_mode", [True, False], ids=["biểu mẫu để điền", "báo cáo XLSX"])
+def test_text_that_looks_like_a_formula_is_written_as_text(db, units, period, tmp_path, template_mode):
+    """A unit's name or a note typed by an officer is data: a string cell, never a live formula; the template's own
+    rate formulas stay formulas."""
+    import zipfile
+
+    ctx = forms_context(db, units["office"], period, figures_provider=provider)
+    ctx.unit_name = '=HYPERLINK("http://x","y")'
+    ctx.tables[1].notes["3.1"] = "+84 277 3851 234 (đường dây nóng)"
+    ctx.tables[1].notes["3.2"] = "=cmd|' /C calc'!A0"
+    ctx.tables[2].notes["3.1.1"] = "Ghi chú\x0bcó ký tự điều khiển"
+    path = write_forms(ctx, tmp_path / "bieu_mau.xlsx", template=template_mode)
+    wb = load_workbook(path)
+    ws = wb["Biểu mẫu 2"]
+    rows = rows_by_stt(ws)
+    assert (ws["B3"].value, ws["B3"].data_type) == ('=HYPERLINK("http://x","y")', "s")
+    assert (ws.cell(rows["3.1"], 5).value, ws.cell(rows["3.1"], 5).data_type) == ("+84 277 3851 234 (đường dây nóng)", "s")
+    assert (ws.cell(rows["3.2"], 5).value, ws.cell(rows["3.2"], 5).data_type) == ("=cmd|' /C calc'!A0", "s")
+    assert wb["Biểu mẫu 3"].cell(rows_by_stt(wb["Biểu mẫu 3"])["3.1.1"], 5).value == "Ghi chúcó ký tự điều khiển"
+    formulas = [c.coordinate for sheet in wb.worksheets for r in sheet.iter_rows() for c in r if c.data_type == "f"]
+    if template_mode:
+        assert formulas and all(sheet_cell.startswith("D") for sheet_cell in formulas)  # the rates of typed rows only
+        assert ws.cell(rows["3"], 4).value.startswith("=IF(")
+    else:
+        assert formulas == []  # the report carries values, no formula at all
+        raw = "".join(zipfile.ZipFile(path).read(n).decode() for n in zipfile.ZipFile(path).namelist() if "worksheets/" in n)
+        assert "<f>" not in raw

@@ -1096,12 +1096,14 @@ def export_dossiers(
 
 
 def _write_csv(path: Path, records: Iterable[dict], bar) -> int:
+    from cchc.interop.cells import csv_row
+
     n = 0
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(EXPORT_COLUMNS)
         for n, record in enumerate(records, start=1):
-            writer.writerow([record[c] for c in EXPORT_COLUMNS])
+            writer.writerow(csv_row(record[c] for c in EXPORT_COLUMNS))  # text never read as a formula
             if n % 1000 == 0:
                 bar.advance(1000)
     bar.advance(n % 1000)
@@ -1111,12 +1113,14 @@ def _write_csv(path: Path, records: Iterable[dict], bar) -> int:
 def _write_xlsx(path: Path, records: Iterable[dict], bar) -> int:
     from openpyxl import Workbook
 
+    from cchc.interop.cells import write_only_row
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("HoSo")
     ws.append(list(EXPORT_COLUMNS))
     n = 0
     for n, record in enumerate(records, start=1):
-        ws.append([record[c] for c in EXPORT_COLUMNS])
+        ws.append(write_only_row(ws, [record[c] for c in EXPORT_COLUMNS]))  # every text a string cell
         if n % 1000 == 0:
             bar.advance(1000)
     wb.save(path)

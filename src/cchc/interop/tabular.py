@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cchc.errors import ImportRejected
+from cchc.interop.cells import from_csv
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
 
@@ -78,7 +79,8 @@ def _csv(path: Path):
             continue
         if len(values) > len(columns):
             raise ImportRejected(f"có {len(values)} giá trị nhưng tiêu đề chỉ có {len(columns)} cột.", row=number)
-        rows.append((number, {c: (values[i].strip() if i < len(values) else "") for i, c in enumerate(columns)}))
+        # from_csv: the apostrophe cchc's exports put before a text that looks like a formula comes off again
+        rows.append((number, {c: (from_csv(values[i].strip()) if i < len(values) else "") for i, c in enumerate(columns)}))
     return columns, rows
 
 

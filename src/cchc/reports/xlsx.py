@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from cchc import vn
 from cchc.errors import ImportRejected
+from cchc.interop.cells import no_formulas_but, xlsx_text
 from cchc.reports import forms as formdefs
 
 FONT = "Times New Roman"
@@ -65,6 +66,7 @@ def write_forms(source, path: Path, *, template: bool = True) -> Path:
     """`source`: a Report or FormsContext (unit_code, unit_name, period, tables)."""
     wb = Workbook()
     wb.remove(wb.active)
+    formulas: set[tuple[str, str]] = set()  # the template's own rate formulas; any other "=…" is data, kept as text
     for table in source.tables:
         form = table.form
         ws = wb.create_sheet(form.name)
@@ -77,7 +79,7 @@ def write_forms(source, path: Path, *, template: bool = True) -> Path:
         ws["A2"] = form.title
         ws["A2"].font = _font(bold=True, size=14)
         ws["A2"].alignment = Alignment(horizontal="center")
-        ws["A3"], ws["B3"], ws["D3"], ws["E3"] = "Đơn vị:", source.unit_name, "Mã đơn vị:", source.unit_code
+        ws["A3"], ws["B3"], ws["D3"], ws["E3"] = "Đơn vị:", xlsx_text(source.unit_name), "Mã đơn vị:", xlsx_text(source.unit_code)
         ws["A4"], ws["B4"], ws["D4"], ws["E4"] = "Kỳ báo cáo:", _period_text(source.period), "Mã kỳ:", source.period.key
         for ref in ("A3", "B3", "D3", "E3", "A4", "B4", "D4", "E4"):
             ws[ref].font = _font(bold=ref[0] in "AD")
@@ -99,7 +101,7 @@ def write_forms(source, path: Path, *, template: bool = True) -> Path:
             value = table.values.get(row.stt)
             cells = [ws.cell(n, col) for col in range(1, 6)]
             cells[0].value, cells[1].value, cells[2].value = row.stt, row.label, row.unit or None
-            cells[4].value = table.notes.get(row.stt) or None
+            cells[4].value = xlsx_text(table.notes.get(row.stt)) or None
             v = cells[3]
             derived = row.rate_of is not None and not all(form.row(r).computed for r in row.rate_of)
             if row.is_heading:
@@ -112,6 +114,8 @@ def write_forms(source, path: Path, *, template: bool = True) -> Path:
                 num, den = (f"D{rows_of[r]}" for r in row.rate_of)
                 manual_rate = value is not None and (table.values.get(row.rate_of[0]) is None or table.values.get(row.rate_of[1]) is None)
                 v.value = _cell_value(row, value) if manual_rate else f'=IF(OR({num}="",{den}="",{den}=0),"",ROUND({num}/{den}*100,2))'
+                if not manual_rate:
+                    formulas.add((ws.title, v.coordinate))
                 v.fill = BLUE
                 v.protection = Protection(locked=False)
             else:
@@ -136,6 +140,7 @@ def write_forms(source, path: Path, *, template: bool = True) -> Path:
             ws.protection.sheet = True
             ws.protection.formatColumns = False
             ws.protection.formatRows = False
+    no_formulas_but(wb, formulas)
     path = Path(path)
     wb.save(str(path))
     return path
