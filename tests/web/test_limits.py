@@ -6,7 +6,6 @@ a test client reads the whole body into memory before it sends it.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import re
@@ -21,6 +20,7 @@ from cchc.dossiers import service
 from cchc.dossiers.models import DossierFile
 from cchc.vn import fmt_int
 from cchc.web import limits
+from tests.asyncrun import run
 from tests.dossiers.factories import APPLICANT, make_world
 from tests.webclient import login_api, with_passwords
 
@@ -84,7 +84,7 @@ def _drive(app, method: str, path: str, headers: dict[str, str], body: Body) -> 
     async def send(message):
         messages.append(message)
 
-    asyncio.run(app(_scope(method, path, headers), body.receive, send))
+    run(app(_scope(method, path, headers), body.receive, send))
     start = next(m for m in messages if m["type"] == "http.response.start")
     content = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, content

@@ -123,10 +123,8 @@ def test_htmx_is_told_not_to_inject_styles_or_eval(client):
 
 def test_a_bare_asgi_response_gets_the_headers_too():
     """An ASGI app may send http.response.start without a headers list at all."""
-    import asyncio
-    import threading
-
     from cchc.web.security import SecurityHeaders
+    from tests.asyncrun import run
 
     async def bare(scope, receive, send):
         await send({"type": "http.response.start", "status": 204})
@@ -140,9 +138,6 @@ def test_a_bare_asgi_response_gets_the_headers_too():
     async def receive():
         return {"type": "http.request", "body": b""}
 
-    # In a thread of its own: after the browser tests, Playwright's loop still counts as running in this one.
-    worker = threading.Thread(target=asyncio.run, args=(SecurityHeaders(bare, https=False)({"type": "http", "path": "/"}, receive, send),))
-    worker.start()
-    worker.join()
+    run(SecurityHeaders(bare, https=False)({"type": "http", "path": "/"}, receive, send))
     names = {name for name, _ in sent[0]["headers"]}
     assert {b"content-security-policy", b"x-content-type-options", b"x-frame-options"} <= names
