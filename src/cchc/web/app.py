@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from cchc import config
 from cchc.errors import CchcError
-from cchc.web import apidocs, inputs, limits, operations, security
+from cchc.web import apidocs, inputs, limits, openapi, operations, security
 from cchc.web.deps import LoginRequired, PasswordChangeRequired
 from cchc.web.templating import render
 
@@ -74,6 +74,7 @@ def create_app() -> FastAPI:
     _install_error_handlers(app)
     _include_routers(app)
     apidocs.install(app)
+    openapi.install(app)  # the document as the API behaves: login schemes, error bodies, timestamps as sent
     operations.install(app)  # request ids, the access log, /healthz
     security.install(app, data_image_paths=(apidocs.DOCS_URL,))  # outermost: headers on every response, 500s too
     return app
