@@ -114,13 +114,9 @@ def api_end_sessions(user_id: int, db: Session = DB_SESSION, user: User = Depend
 
 
 # ---- account management: what each administrator may grant is the matrix's (cells nguoi_dung.cap.*) -----------
-class AccountOut(BaseModel):
-    id: int
-    username: str
-    full_name: str
-    role: str
-    role_label: str
-    unit_id: int | None
+class AccountOut(UserOut):
+    """What an administrator sees of an account: the user, and its unit's code, contacts and state."""
+
     unit_code: str | None
     email: str
     phone: str
@@ -128,8 +124,7 @@ class AccountOut(BaseModel):
 
     @classmethod
     def of(cls, user: User) -> "AccountOut":
-        return cls(id=user.id, username=user.username, full_name=user.full_name, role=user.role,
-                   role_label=Role(user.role).label, unit_id=user.unit_id, unit_code=user.unit.code if user.unit else None,
+        return cls(**UserOut.of(user).model_dump(), unit_code=user.unit.code if user.unit else None,
                    email=user.email, phone=user.phone, active=user.active)
 
 
