@@ -1,9 +1,10 @@
 """Import and export of dossiers (hồ sơ) with the field names of the national portal (DVCQG).
 
-Import (`import_dossiers`, `import_dossier_rows`) is ALL OR NOTHING: every row is validated first
-(the first bad row is refused with its row number as in the file — header = row 1 — and its column),
-then everything is written in one transaction with Core bulk inserts in chunks, one DossierEvent
-"nhap_du_lieu" per dossier recording who imported it and from which file. An imported dossier keeps
+Import (`import_dossiers`, `import_dossier_rows`) is ALL OR NOTHING: the file is read a chunk at a
+time, each chunk validated (the first bad row is refused with its row number as in the file — header =
+row 1 — and its column) then written with Core bulk inserts, all inside one savepoint that the first bad
+row rolls back, with one DossierEvent "nhap_du_lieu" per dossier recording who imported it and from
+which file. Memory holds one chunk, not the file. An imported dossier keeps
 its own NgayHenTra; its timeliness is classified by cchc.dossiers.rules.classify exactly as the
 engine classifies a dossier that ends.
 
@@ -29,12 +30,14 @@ import json
 import operator
 import os
 import re
+import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +54,7 @@ from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.dossiers.rules import classify
 from cchc.errors import ImportRejected, PermissionDenied, ValidationError
 from cchc.interop.progress import tracker
-from cchc.interop.tabular import FORMATS, read_table
+from cchc.interop.tabular import FORMATS, open_rows
 from cchc.procedures.models import Field, Procedure
 from cchc.stats import daily
 from cchc.units.enums import Level
@@ -690,40 +693,62 @@ def import_dossiers(session: Session, path: Path | str, progress=None, *, actor=
     """Import a CSV/XLSX/JSON file of dossiers with DVCQG column names; all or nothing.
 
     Returns {"dossiers", "events", "by_state", "source", "ignored_columns"}; raises ImportRejected
-    (row number as in the file, column) and writes nothing when any row is wrong.
+    (row number as in the file, column) and writes nothing when any row is wrong. The file is read as
+    it is imported (cchc.interop.tabular.open_rows), so memory stays flat however long it is.
     """
     path = Path(path)
-    table = read_table(path, required=REQUIRED_COLUMNS)
-    if not table.rows:
-        raise ImportRejected(f"Tệp «{path.name}» không có dòng dữ liệu nào (chỉ có dòng tiêu đề).")
-    result = import_dossier_rows(session, table.rows, source=path.name, progress=progress, actor=actor)
-    result["ignored_columns"] = [c for c in table.columns if c and c not in KNOWN_COLUMNS]
+    with open_rows(path, required=REQUIRED_COLUMNS) as table:
+        result = import_dossier_rows(session, table, source=path.name, progress=progress, actor=actor, total=table.estimate)
+        if not result["dossiers"]:
+            raise ImportRejected(f"Tệp «{path.name}» không có dòng dữ liệu nào (chỉ có dòng tiêu đề).")
+        result["ignored_columns"] = [c for c in table.columns if c and c not in KNOWN_COLUMNS]
     return result
 
 
 def import_dossier_rows(
     session: Session,
-    rows: Sequence[tuple[int, dict]],
+    rows: Iterable[tuple[int, dict]],
     source: str = "dữ liệu nhập",
     progress=None,
     *,
     actor=None,
+    total: int | None = None,
 ) -> dict[str, Any]:
-    """The same as import_dossiers, from (row number, {DVCQG column: value}) pairs."""
-    if rows:
-        present = set().union(*(r.keys() for _, r in rows[:1]))
-        missing = [c for c in REQUIRED_COLUMNS if c not in present]
+    """The same as import_dossiers, from (row number, {DVCQG column: value}) pairs, in file order.
+
+    The rows are taken CHUNK at a time: each chunk is validated, then written, inside one savepoint of the
+    caller's transaction — the first bad row rolls back every chunk already written, so the import stays all
+    or nothing while no more than one chunk is held in memory. `total` (how many rows, if known) is only for
+    the progress bars."""
+    if isinstance(rows, Sequence):
+        total = len(rows)
+    rows = iter(rows)
+    chunk = list(islice(rows, CHUNK))
+    if chunk:
+        missing = [c for c in REQUIRED_COLUMNS if c not in chunk[0][1]]
         if missing:
             raise ImportRejected(
                 f"Dữ liệu «{source}» thiếu cột bắt buộc: {', '.join(missing)}. Các cột cần có: {', '.join(REQUIRED_COLUMNS)}."
             )
     validator = _Validator(session, actor, source)
-    records = _validate(session, validator, rows, progress)
-    _write(session, records, source, actor, validator.now, progress)
-    by_state = Counter(r[1]["state"] for r in records)
+    check = tracker(progress, "Kiểm tra dữ liệu", total)
+    write = tracker(progress, "Ghi vào cơ sở dữ liệu", total)
+    by_state: Counter = Counter()
+    if chunk:
+        with _Writer(session, source, actor, validator.now, total or len(chunk)) as writer:
+            while chunk:
+                records = _validate(session, validator, chunk, source, writer.first_id)
+                check.advance(len(chunk))
+                writer.write(records)
+                write.advance(len(records))
+                by_state.update(r["state"] for _, r in records)
+                chunk = list(islice(rows, CHUNK))
+    check.finish()
+    write.finish()
+    count = sum(by_state.values())
     return {
-        "dossiers": len(records),
-        "events": len(records),
+        "dossiers": count,
+        "events": count,
         "by_state": dict(sorted(by_state.items())),
         "source": source,
         "ignored_columns": [],
@@ -739,87 +764,137 @@ def _code_in(session: Session, codes: Iterable[str]):
     return column.in_(codes)
 
 
-def _validate(session: Session, validator: _Validator, rows: Sequence[tuple[int, dict]], progress) -> list[tuple[int, dict]]:
-    """Every row checked in file order; the first error stops the import before anything is written."""
-    check = tracker(progress, "Kiểm tra dữ liệu", len(rows))
+def _validate(session: Session, validator: _Validator, chunk: list[tuple[int, dict]], source: str,
+              first_id: int | None) -> list[tuple[int, dict]]:
+    """One chunk of rows checked in file order; the first error stops the import.
+
+    A code repeated in the file is found in the database once its first row's chunk is written (dossier ids from
+    `first_id` on are this import's): the import event written with it gives that row's number, so no list of
+    the file's codes is kept in memory."""
+    table = Dossier.__table__
+    codes = {_text(r, "MaHoSo") for _, r in chunk}
+    codes.discard("")
+    in_db = set(session.execute(select(table.c.code).where(_code_in(session, codes))).scalars()) if codes else set()
     seen: dict[str, int] = {}
     records: list[tuple[int, dict]] = []
-    table = Dossier.__table__
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        codes = {_text(r, "MaHoSo") for _, r in chunk}
-        codes.discard("")
-        in_db = set(session.execute(select(table.c.code).where(_code_in(session, codes))).scalars()) if codes else set()
-        for number, row in chunk:
-            record = validator.dossier(number, row)
-            code = record["code"]
-            if code in seen:
-                raise ImportRejected(f"mã hồ sơ «{code}» trùng với dòng {seen[code]} của tệp.", row=number, column="MaHoSo")
-            if code in in_db:
-                raise ImportRejected(f"mã hồ sơ «{code}» đã có trong cơ sở dữ liệu.", row=number, column="MaHoSo")
-            seen[code] = number
-            records.append((number, record))
-        check.advance(len(chunk))
-    check.finish()
+    for number, row in chunk:
+        record = validator.dossier(number, row)
+        code = record["code"]
+        if code in seen:
+            raise ImportRejected(f"mã hồ sơ «{code}» trùng với dòng {seen[code]} của tệp.", row=number, column="MaHoSo")
+        if code in in_db:
+            earlier = _imported_row(session, code, first_id, source) if first_id is not None else None
+            if earlier is not None:
+                raise ImportRejected(f"mã hồ sơ «{code}» trùng với dòng {earlier} của tệp.", row=number, column="MaHoSo")
+            raise ImportRejected(f"mã hồ sơ «{code}» đã có trong cơ sở dữ liệu.", row=number, column="MaHoSo")
+        seen[code] = number
+        records.append((number, record))
     return records
 
 
-def _write(session: Session, records: list[tuple[int, dict]], source: str, actor, now: datetime, progress) -> None:
-    """One transaction (a savepoint inside the caller's): bulk inserts of dossiers, then of their events."""
-    if not records:
-        return
-    write = tracker(progress, "Ghi vào cơ sở dữ liệu", len(records))
-    dossiers = Dossier.__table__
-    actor_id = actor.id if actor is not None else None
-    actor_name = _actor_name(actor)
-    note = f"Nhập dữ liệu từ «{source}»"
-    source_json = json.dumps(source, ensure_ascii=False)
-    quote = json.encoder.encode_basestring
-    connection = session.connection()
-    dossier_writer = BulkWriter(connection, dossiers, records[0][1].keys())
-    event_writer = BulkWriter(
-        connection,
-        DossierEvent.__table__,
-        ("dossier_id", "at", "actor_id", "actor_name", "action", "from_state", "to_state", "note", "data"),
-    )
-    try:
+def _imported_row(session: Session, code: str, first_id: int, source: str) -> int | None:
+    """The row of this import (dossier ids from `first_id` on) that wrote dossier `code`, if it was this import."""
+    events, dossiers = DossierEvent.__table__, Dossier.__table__
+    found = session.execute(
+        select(events.c.data)
+        .join(dossiers, dossiers.c.id == events.c.dossier_id)
+        .where(dossiers.c.code == code, dossiers.c.id >= first_id, events.c.action == EVENT_ACTION)
+    ).scalars().all()
+    for data in found:
+        data = json.loads(data) if isinstance(data, str) else data
+        if isinstance(data, dict) and data.get("source") == source:
+            return data.get("row")
+    return None
+
+
+class _Writer:
+    """The writing side of an import: one savepoint inside the caller's transaction, bulk inserts of the
+    dossiers of each chunk then of their events, the day counts of each chunk in one statement, and one audit
+    entry for the whole import when it ends well."""
+
+    def __init__(self, session: Session, source: str, actor, now: datetime, expected_rows: int):
+        self.session, self.source, self.actor, self.now = session, source, actor, now
+        self.expected_rows = expected_rows
+        self.actor_id = actor.id if actor is not None else None
+        self.actor_name = _actor_name(actor)
+        self.note = f"Nhập dữ liệu từ «{source}»"
+        self.source_json = json.dumps(source, ensure_ascii=False)
+        self.connection = session.connection()
+        self.dossier_writer: BulkWriter | None = None
+        self.event_writer = BulkWriter(
+            self.connection,
+            DossierEvent.__table__,
+            ("dossier_id", "at", "actor_id", "actor_name", "action", "from_state", "to_state", "note", "data"),
+        )
+        self.codes: list[str] = []  # the first audit.BULK_KEYS codes, for the audit entry
+        self.first_id: int | None = None  # the smallest dossier id this import wrote
+        self.count = 0
+        self._stack = ExitStack()
+
+    def __enter__(self) -> "_Writer":
         # The day counts (cchc.stats.daily) of each chunk in one statement, not by a trigger per row.
-        with session.begin_nested(), _sqlite_cache(connection, len(records)), daily.deferred(connection):
-            for start in range(0, len(records), CHUNK):
-                chunk = records[start : start + CHUNK]
-                dossier_writer.insert([r for _, r in chunk])
-                codes = [r["code"] for _, r in chunk]
-                ids = dict(session.execute(select(dossiers.c.code, dossiers.c.id).where(_code_in(session, codes))).all())
-                daily.add(connection, list(ids.values()))
-                event_writer.insert(
-                    [
-                        {
-                            "dossier_id": ids[r["code"]],
-                            "at": now,
-                            "actor_id": actor_id,
-                            "actor_name": actor_name,
-                            "action": EVENT_ACTION,
-                            "from_state": None,
-                            "to_state": r["state"],
-                            "note": f"{note}, dòng {number}.",
-                            "data": RawJSON(f'{{"source": {source_json}, "row": {number}, "MaHoSo": {quote(r["code"])}}}'),
-                        }
-                        for number, r in chunk
-                    ]
-                )
-                write.advance(len(chunk))
-            # Written on the connection, not through the ORM: the audit log gets the import as one entry.
-            codes = [r["code"] for _, r in records]
-            audit.record(session, "nhap_tep", dossiers.name, after={
-                "nguon": source, "so_ho_so": len(codes),
-                "ma_ho_so": codes[:audit.BULK_KEYS] + ([f"… và {len(codes) - audit.BULK_KEYS} hồ sơ khác"] if len(codes) > audit.BULK_KEYS else []),
-            }, actor=actor)
-    except IntegrityError as exc:
-        raise ImportRejected(
-            f"Không ghi được dữ liệu «{source}» (vi phạm ràng buộc của cơ sở dữ liệu, có thể một mã hồ sơ vừa được "
-            f"tạo đồng thời): {str(exc.orig).splitlines()[0]}. Không có hồ sơ nào được ghi."
-        ) from None
-    write.finish()
+        self._stack.enter_context(self.session.begin_nested())
+        self._stack.enter_context(_sqlite_cache(self.connection, self.expected_rows))
+        self._stack.enter_context(daily.deferred(self.connection))
+        return self
+
+    def write(self, records: list[tuple[int, dict]]) -> None:
+        if not records:
+            return
+        dossiers = Dossier.__table__
+        session, quote = self.session, json.encoder.encode_basestring
+        if self.dossier_writer is None:
+            self.dossier_writer = BulkWriter(self.connection, dossiers, records[0][1].keys())
+        self.dossier_writer.insert([r for _, r in records])
+        codes = [r["code"] for _, r in records]
+        ids = dict(session.execute(select(dossiers.c.code, dossiers.c.id).where(_code_in(session, codes))).all())
+        daily.add(self.connection, list(ids.values()))
+        if self.first_id is None:
+            self.first_id = min(ids.values())
+        self.event_writer.insert(
+            [
+                {
+                    "dossier_id": ids[r["code"]],
+                    "at": self.now,
+                    "actor_id": self.actor_id,
+                    "actor_name": self.actor_name,
+                    "action": EVENT_ACTION,
+                    "from_state": None,
+                    "to_state": r["state"],
+                    "note": f"{self.note}, dòng {number}.",
+                    "data": RawJSON(f'{{"source": {self.source_json}, "row": {number}, "MaHoSo": {quote(r["code"])}}}'),
+                }
+                for number, r in records
+            ]
+        )
+        self.codes.extend(codes[: max(0, audit.BULK_KEYS - len(self.codes))])
+        self.count += len(codes)
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if kind is None and self.count:
+            try:
+                # Written on the connection, not through the ORM: the audit log gets the import as one entry.
+                more = self.count - len(self.codes)
+                audit.record(self.session, "nhap_tep", Dossier.__table__.name, after={
+                    "nguon": self.source, "so_ho_so": self.count,
+                    "ma_ho_so": self.codes + ([f"… và {more} hồ sơ khác"] if more > 0 else []),
+                }, actor=self.actor)
+            except BaseException:
+                self._stack.__exit__(*sys.exc_info())
+                raise
+        try:
+            self._stack.__exit__(kind, exc, tb)  # the savepoint: released, or rolled back on any error
+        except IntegrityError as error:
+            raise self._refused(error) from None
+        if isinstance(exc, IntegrityError):
+            raise self._refused(exc) from None
+        return False
+
+    def _refused(self, error: IntegrityError) -> ImportRejected:
+        return ImportRejected(
+            f"Không ghi được dữ liệu «{self.source}» (vi phạm ràng buộc của cơ sở dữ liệu, có thể một mã hồ sơ vừa "
+            f"được tạo đồng thời): {str(error.orig).splitlines()[0]}. Không có hồ sơ nào được ghi."
+        )
 
 
 class RawJSON(str):

@@ -3,27 +3,60 @@
 Every importer of cchc reads through here, so the same file shapes and the same Vietnamese
 errors apply everywhere: header = row 1, the first data row = row 2 (JSON: the first object = row 2,
 so that a spreadsheet exported to JSON keeps its numbers).
+
+Memory stays flat whatever the file's size: a CSV is read line by line (no line longer than
+MAX_LINE_BYTES), an XLSX with openpyxl's read-only mode, row by row; a JSON file, which has to be
+parsed whole, is refused above JSON_MAX_BYTES. `open_rows` hands the rows over as they are read (the
+dossier import validates and writes them chunk by chunk); `read_table` keeps them all for the small
+catalogue imports and refuses a file of more than `max_rows` rows (by default MAX_TABLE_ROWS) as soon
+as it gets there.
+
+Text must be UTF-8 (with or without BOM). A file saved in another encoding — Windows-1258, TCVN3 (VN3),
+UTF-16 — is refused naming the line where the first byte that is not UTF-8 sits, with how to save the
+file as UTF-8. A NUL character in a value is refused naming its row and column (PostgreSQL cannot store it).
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from cchc.errors import ImportRejected
 from cchc.interop.cells import from_csv
+from cchc.vn import fmt_int
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
+MAX_LINE_BYTES = 4 * 1024 * 1024
+JSON_MAX_BYTES = 50 * 1024 * 1024
+MAX_TABLE_ROWS = 100_000
+READ_ERRORS = (UnicodeDecodeError, csv.Error, json.JSONDecodeError, KeyError, ValueError, OSError, EOFError)
+SAVE_AS_UTF8 = (
+    "Hãy mở tệp và lưu lại theo bảng mã UTF-8 (Excel: Lưu thành → «CSV UTF-8 (phân tách bằng dấu phẩy)»; "
+    "LibreOffice: Lưu thành → CSV, bộ ký tự «Unicode (UTF-8)»; Notepad: Lưu thành → Mã hóa UTF-8) rồi nhập lại."
+)
 
 
 @dataclass
 class Table:
     columns: list[str]
     rows: list[tuple[int, dict[str, object]]]  # (row number in the file, values by column)
+
+
+@dataclass
+class Rows:
+    """The rows of an open file, read as they are iterated (once)."""
+
+    name: str
+    columns: list[str]
+    rows: Iterator[tuple[int, dict[str, object]]]
+    estimate: int | None  # about how many data rows (for progress), when the format tells cheaply
+
+    def __iter__(self):
+        return self.rows
 
 
 def file_format(path: Path) -> str:
@@ -35,86 +68,207 @@ def file_format(path: Path) -> str:
     return fmt
 
 
-def read_table(path: Path | str, required: Sequence[str] = ()) -> Table:
-    """All rows of the file; missing required columns refuse the file before any row is read."""
+@contextmanager
+def open_rows(path: Path | str, required: Sequence[str] = ()) -> Iterator[Rows]:
+    """The file's columns and its rows as they are read; missing required columns refuse the file first."""
     path = Path(path)
     if not path.exists():
         raise ImportRejected(f"Không tìm thấy tệp «{path}».")
     fmt = file_format(path)
-    try:
-        columns, rows = {"csv": _csv, "xlsx": _xlsx, "json": _json}[fmt](path)
-    except ImportRejected:
-        raise
-    except (UnicodeDecodeError, csv.Error, json.JSONDecodeError, KeyError, ValueError, OSError) as exc:
-        raise ImportRejected(f"Tệp «{path.name}» bị hỏng hoặc không đúng định dạng {fmt.upper()}: {exc}") from None
-    missing = [c for c in required if c not in columns]
-    if missing:
-        raise ImportRejected(
-            f"Tệp «{path.name}» thiếu cột bắt buộc: {', '.join(missing)}. Các cột cần có: {', '.join(required)}."
-        )
-    return Table(columns=columns, rows=list(rows))
+    with _readable(path, fmt) as (columns, rows, estimate):
+        missing = [c for c in required if c not in columns]
+        if missing:
+            raise ImportRejected(
+                f"Tệp «{path.name}» thiếu cột bắt buộc: {', '.join(missing)}. Các cột cần có: {', '.join(required)}."
+            )
+        yield Rows(path.name, columns, _guarded(path, fmt, rows), estimate)
+
+
+def read_table(path: Path | str, required: Sequence[str] = (), *, max_rows: int = MAX_TABLE_ROWS) -> Table:
+    """All rows of the file (at most `max_rows`: a longer file is refused when its row max_rows + 1 is read)."""
+    with open_rows(path, required) as table:
+        rows = []
+        for item in table:
+            if len(rows) >= max_rows:
+                raise ImportRejected(
+                    f"Tệp «{table.name}» có hơn {fmt_int(max_rows)} dòng dữ liệu, quá giới hạn của một lần nhập loại "
+                    f"dữ liệu này. Hãy chia thành nhiều tệp, mỗi tệp tối đa {fmt_int(max_rows)} dòng.",
+                    row=item[0],
+                )
+            rows.append(item)
+        return Table(columns=table.columns, rows=rows)
 
 
 def iter_rows(path: Path | str, required: Sequence[str] = ()) -> Iterator[tuple[int, dict[str, object]]]:
-    yield from read_table(path, required).rows
+    with open_rows(path, required) as table:
+        yield from table
+
+
+@contextmanager
+def _readable(path: Path, fmt: str):
+    """(columns, row iterator, estimate) of the open file; the readers' own errors while opening in Vietnamese
+    (errors of the caller's code inside the block pass through untouched)."""
+    with ExitStack() as stack:
+        try:
+            opened = stack.enter_context({"csv": _csv, "xlsx": _xlsx, "json": _json}[fmt](path))
+        except ImportRejected:
+            raise
+        except READ_ERRORS as exc:
+            raise ImportRejected(f"Tệp «{path.name}» bị hỏng hoặc không đúng định dạng {fmt.upper()}: {exc}") from None
+        yield opened
+
+
+def _guarded(path: Path, fmt: str, rows):
+    """The rows, with the readers' errors met while iterating in Vietnamese and NUL refused by row and column."""
+    try:
+        for number, row in rows:
+            for column, value in row.items():
+                if isinstance(value, str) and "\x00" in value:
+                    raise ImportRejected("giá trị chứa ký tự NUL (mã 0), không phải chữ hợp lệ.", row=number, column=column)
+            yield number, row
+    except ImportRejected:
+        raise
+    except READ_ERRORS as exc:
+        raise ImportRejected(f"Tệp «{path.name}» bị hỏng hoặc không đúng định dạng {fmt.upper()}: {exc}") from None
 
 
 def _clean_header(values) -> list[str]:
     return [str(v).strip().lstrip("\ufeff") if v is not None else "" for v in values]
 
 
+# ---- CSV ----------------------------------------------------------------------------------------------
+def _not_utf8(name: str, line: int, raw: bytes, position: int) -> ImportRejected:
+    byte = raw[position : position + 1].hex().upper()
+    return ImportRejected(
+        f"tệp «{name}» không được lưu theo bảng mã UTF-8: từ dòng này (byte 0x{byte}, vị trí {position + 1} trong dòng) "
+        "có chữ không đọc được theo UTF-8 — thường do tệp được lưu bằng bảng mã Windows-1258 hoặc TCVN3 (VN3). "
+        + SAVE_AS_UTF8,
+        row=line,
+    )
+
+
+def _lines(fh, name: str) -> Iterator[str]:
+    """The file's lines decoded as UTF-8, one at a time, each at most MAX_LINE_BYTES long."""
+    number = 0
+    while True:
+        raw = fh.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE_BYTES:
+            raise ImportRejected(
+                f"dòng dài hơn {fmt_int(MAX_LINE_BYTES)} byte: tệp «{name}» không phải tệp CSV gồm các dòng dữ liệu "
+                "(hoặc thiếu dấu xuống dòng), không đọc tiếp.",
+                row=number,
+            )
+        if number == 1:
+            if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise ImportRejected(
+                    f"Tệp «{name}» được lưu theo bảng mã UTF-16 («Unicode Text»), không phải UTF-8. " + SAVE_AS_UTF8
+                )
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(name, number, raw, exc.start) from None
+
+
+@contextmanager
 def _csv(path: Path):
-    raw = path.read_bytes()
-    text = raw.decode("utf-8-sig")
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader, None)
-    if header is None:
-        raise ImportRejected(f"Tệp «{path.name}» trống (không có dòng tiêu đề).")
-    columns = _clean_header(header)
-    rows = []
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) > len(columns):
-            raise ImportRejected(f"có {len(values)} giá trị nhưng tiêu đề chỉ có {len(columns)} cột.", row=number)
-        # from_csv: the apostrophe cchc's exports put before a text that looks like a formula comes off again
-        rows.append((number, {c: (from_csv(values[i].strip()) if i < len(values) else "") for i, c in enumerate(columns)}))
-    return columns, rows
+    with path.open("rb") as fh:
+        lines = _lines(fh, path.name)
+        first = next(lines, None)
+        if first is None:
+            raise ImportRejected(f"Tệp «{path.name}» trống (không có dòng tiêu đề).")
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        header = next(csv.reader([first], delimiter=delimiter), None)
+        if not header:
+            raise ImportRejected(f"Tệp «{path.name}» trống (không có dòng tiêu đề).")
+        columns = _clean_header(header)
+        reader = csv.reader(lines, delimiter=delimiter)
+
+        def rows():
+            for number, values in enumerate(reader, start=2):
+                if not any(v.strip() for v in values):
+                    continue
+                if len(values) > len(columns):
+                    raise ImportRejected(f"có {len(values)} giá trị nhưng tiêu đề chỉ có {len(columns)} cột.", row=number)
+                # from_csv: the apostrophe cchc's exports put before a text that looks like a formula comes off again
+                yield number, {c: (from_csv(values[i].strip()) if i < len(values) else "") for i, c in enumerate(columns)}
+
+        yield columns, rows(), _count_lines(path) - 1
 
 
+def _count_lines(path: Path) -> int:
+    """Lines of a file, counted in 1 MiB blocks (for the progress of a large import)."""
+    count = 0
+    last = b"\n"
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")
+
+
+# ---- XLSX ---------------------------------------------------------------------------------------------
+@contextmanager
 def _xlsx(path: Path):
-    from openpyxl import load_workbook
     from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError) as exc:
+    except (BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ImportRejected(f"Tệp «{path.name}» không phải tệp Excel (.xlsx) hợp lệ: {exc}") from None
-    ws = wb.worksheets[0]
-    it = ws.iter_rows(values_only=True)
-    header = next(it, None)
-    if header is None:
-        raise ImportRejected(f"Tệp «{path.name}» trống (không có dòng tiêu đề).")
-    columns = _clean_header(header)
-    while columns and columns[-1] == "":
-        columns.pop()
-    rows = []
-    for number, values in enumerate(it, start=2):
-        if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-            continue
-        row = {}
-        for i, c in enumerate(columns):
-            v = values[i] if i < len(values) else None
-            row[c] = v.strip() if isinstance(v, str) else ("" if v is None else v)
-        rows.append((number, row))
-    wb.close()
-    return columns, rows
+    try:
+        ws = wb.worksheets[0]
+        it = ws.iter_rows(values_only=True)
+        header = next(it, None)
+        if header is None:
+            raise ImportRejected(f"Tệp «{path.name}» trống (không có dòng tiêu đề).")
+        columns = _clean_header(header)
+        while columns and columns[-1] == "":
+            columns.pop()
+
+        def rows():
+            for number, values in enumerate(it, start=2):
+                if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                    continue
+                row = {}
+                for i, c in enumerate(columns):
+                    v = values[i] if i < len(values) else None
+                    row[c] = v.strip() if isinstance(v, str) else ("" if v is None else v)
+                yield number, row
+
+        estimate = (ws.max_row - 1) if isinstance(ws.max_row, int) and ws.max_row > 1 else None
+        yield columns, rows(), estimate
+    finally:
+        wb.close()
 
 
+# ---- JSON ---------------------------------------------------------------------------------------------
+@contextmanager
 def _json(path: Path):
-    data = json.loads(path.read_text(encoding="utf-8-sig"))
+    size = path.stat().st_size
+    if size > JSON_MAX_BYTES:
+        raise ImportRejected(
+            f"Tệp JSON «{path.name}» nặng {fmt_int(size)} byte, quá giới hạn {fmt_int(JSON_MAX_BYTES)} byte của tệp "
+            "JSON (tệp JSON phải đọc trọn một lần). Với dữ liệu lớn hãy dùng tệp CSV hoặc XLSX (được đọc từng dòng), "
+            "hoặc chia thành nhiều tệp JSON nhỏ hơn."
+        )
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportRejected(f"Tệp «{path.name}» được lưu theo bảng mã UTF-16, không phải UTF-8. " + SAVE_AS_UTF8)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        start = raw.rfind(b"\n", 0, exc.start) + 1
+        raise _not_utf8(path.name, line, raw[start:], exc.start - start) from None
+    del raw
+    data = json.loads(text)
+    del text
     if isinstance(data, dict):
         for key in ("items", "data", "rows"):
             if isinstance(data.get(key), list):
@@ -123,12 +277,15 @@ def _json(path: Path):
     if not isinstance(data, list):
         raise ImportRejected(f"Tệp «{path.name}» phải là một mảng JSON các bản ghi (hoặc {{\"items\": [...]}}).")
     columns: list[str] = []
-    rows = []
     for number, item in enumerate(data, start=2):
         if not isinstance(item, dict):
             raise ImportRejected("mỗi phần tử của mảng JSON phải là một đối tượng {…}.", row=number)
         for k in item:
             if k not in columns:
                 columns.append(k)
-        rows.append((number, {k: (v.strip() if isinstance(v, str) else ("" if v is None else v)) for k, v in item.items()}))
-    return columns, rows
+
+    def rows():
+        for number, item in enumerate(data, start=2):
+            yield number, {k: (v.strip() if isinstance(v, str) else ("" if v is None else v)) for k, v in item.items()}
+
+    yield columns, rows(), len(data)
