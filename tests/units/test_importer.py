@@ -65,7 +65,7 @@ def count_units(db) -> int:
 def test_good_file_in_each_format(db, tree, tmp_path, suffix):
     province, commune = tree
     result = import_units(db, write(tmp_path / f"agencies{suffix}", GOOD))
-    assert result == {"rows": 5, "inserted": 5, "updated": 0, "unchanged": 0}
+    assert result == {"rows": 5, "inserted": 5}
     so = db.scalar(select(Unit).where(Unit.code == "000.00.05.T99"))
     phong = db.scalar(select(Unit).where(Unit.code == "000.01.05.T99"))
     assert so.kind == "so" and so.is_area is False and so.source == "import" and so.parent_id == province.id
@@ -78,21 +78,25 @@ def test_good_file_in_each_format(db, tree, tmp_path, suffix):
     assert len(set(db.scalars(unit_ids_under(province)))) == 2 + 5
 
 
-def test_reimport_updates_and_moves(db, tree, tmp_path):
-    province, _ = tree
+@pytest.mark.parametrize(
+    "valid_from", ["2025-07-01", "2026-01-01"], ids=["cùng ngày hiệu lực (ghi đè)", "ngày hiệu lực khác (trùng mã)"]
+)
+def test_a_code_already_in_the_database_is_refused_and_nothing_written(db, tree, tmp_path, valid_from):
+    """Importing a unit again neither overwrites it nor gives its code to a second unit."""
     import_units(db, write(tmp_path / "a.csv", GOOD))
-    changed = [dict(r) for r in GOOD]
-    changed[1]["TenDonVi"] = "Sở Tư pháp tỉnh Thử Nghiệm"
-    changed[1]["MaDonViCha"] = "000.00.31.T99"  # the sở (and its phòng) move under the Trung tâm
-    before = count_units(db)
-    result = import_units(db, write(tmp_path / "b.csv", changed))
-    assert result == {"rows": 5, "inserted": 0, "updated": 1, "unchanged": 4}
-    assert count_units(db) == before
-    hcc = db.scalar(select(Unit).where(Unit.code == "000.00.31.T99"))
-    so = db.scalar(select(Unit).where(Unit.code == "000.00.05.T99"))
-    phong = db.scalar(select(Unit).where(Unit.code == "000.01.05.T99"))
-    assert so.name == "Sở Tư pháp tỉnh Thử Nghiệm" and so.name_key == "so tu phap tinh thu nghiem"
-    assert phong.path == f"/{province.id}/{hcc.id}/{so.id}/{phong.id}/"
+    before = [(u.code, u.name, u.valid_from, u.parent_id) for u in db.scalars(select(Unit).order_by(Unit.id))]
+    again = [
+        {"MaDonVi": "000.00.40.T99", "TenDonVi": "Sở Xây dựng", "MaDonViCha": "T99", "Cap": "tinh", "LoaiDonVi": "so",
+         "HieuLucTu": "2025-07-01", "HieuLucDen": ""},
+        dict(GOOD[1], TenDonVi="Sở Tư pháp tỉnh Thử Nghiệm", MaDonViCha="000.00.31.T99", HieuLucTu=valid_from),
+    ]
+    with pytest.raises(ImportRejected) as info:
+        import_units(db, write(tmp_path / "b.csv", again))
+    assert (info.value.row, info.value.column) == (3, "MaDonVi")
+    assert info.value.message.startswith(
+        "Dòng 3, cột MaDonVi: mã đơn vị «000.00.05.T99» đã có trong cơ sở dữ liệu: Sở Tư pháp (hiệu lực từ 1/7/2025)."
+    )
+    assert [(u.code, u.name, u.valid_from, u.parent_id) for u in db.scalars(select(Unit).order_by(Unit.id))] == before
 
 
 def _bad(**changes) -> list[dict]:

@@ -3,7 +3,9 @@
 Columns (header = row 1): MaDonVi, TenDonVi, MaDonViCha, Cap, LoaiDonVi, HieuLucTu, HieuLucDen.
 Every row is checked first — the parent (an existing unit, or a row earlier or later in the file, in
 force on the row's HieuLucTu), the level against the parent's, the dates — and only then is anything
-written. The same MaDonVi + HieuLucTu imported again updates that unit.
+written. An import only adds units: a MaDonVi that the database already has (in any period of validity)
+is refused with its row, so that a file can neither overwrite a unit nor give its code to a second one.
+A file may carry several periods of one new code (a unit until 30/6/2025 and its successor).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from cchc import vn
@@ -54,7 +56,6 @@ class _Row:
     kind: str
     valid_from: date
     valid_to: date | None
-    existing_id: int | None = None
     parent_ref: tuple[str, object] | None = None  # ("file", _Row) or ("db", unit id)
 
     @property
@@ -145,8 +146,8 @@ def _level_label(level: str) -> str:
 
 
 def import_units(session: Session, path: Path | str, progress: Progress | None = None) -> dict[str, int]:
-    """Import the file; returns {"rows", "inserted", "updated", "unchanged"}. ImportRejected leaves the
-    database untouched (nothing is written before every row has passed)."""
+    """Import the file; returns {"rows", "inserted"}. ImportRejected leaves the database untouched (nothing is
+    written before every row has passed)."""
     table = read_table(path, required=REQUIRED)
     rows = [_parse_row(number, values) for number, values in table.rows]
     if not rows:
@@ -171,33 +172,23 @@ def import_units(session: Session, path: Path | str, progress: Progress | None =
             select(
                 Unit.id, Unit.code, Unit.name, Unit.level, Unit.kind, Unit.valid_from, Unit.valid_to,
                 Unit.parent_id, Unit.source, Unit.path,
-            ).where(Unit.code.in_(chunk))
+            ).where(Unit.code.in_(chunk)).order_by(Unit.valid_from)
         ):
             db_units[values[0]] = _DbUnit(*values)
-    db_by_key = {(u.code, u.valid_from): u for u in db_units.values()}
+    db_by_code: dict[str, list[_DbUnit]] = {}
+    for u in db_units.values():
+        db_by_code.setdefault(u.code, []).append(u)
 
-    # Rows that update an existing unit.
+    # A code already in the database is refused: an import neither overwrites a unit nor duplicates its code.
     for row in rows:
-        existing = db_by_key.get(row.key)
-        if existing is None:
-            continue
-        if existing.source == OFFICIAL_SOURCE:
-            raise ImportRejected(
-                f"«{row.code}» là đơn vị hành chính trong danh mục chính thức ({existing.name}); không sửa qua tệp nhập.",
-                row=row.number,
-                column="MaDonVi",
-            )
-        row.existing_id = existing.id
+        existing = db_by_code.get(row.code)
+        if existing:
+            raise ImportRejected(_already_there(row.code, existing), row=row.number, column="MaDonVi")
 
     # Parents: a row of the file or a unit of the database, in force on the row's HieuLucTu.
     file_by_code: dict[str, list[_Row]] = {}
     for row in rows:
         file_by_code.setdefault(row.code, []).append(row)
-    updated_ids = {r.existing_id for r in rows if r.existing_id is not None}
-    db_by_code: dict[str, list[_DbUnit]] = {}
-    for u in db_units.values():
-        if u.id not in updated_ids:
-            db_by_code.setdefault(u.code, []).append(u)
     for row in rows:
         if not row.parent_code:
             continue
@@ -229,42 +220,18 @@ def import_units(session: Session, path: Path | str, progress: Progress | None =
             )
         row.parent_ref = (where, parent if where == "file" else parent.id)
 
-    # Updated units keep their children in the database: the new level must still fit them.
-    if updated_ids:
-        child_levels: dict[int, set[str]] = {}
-        for chunk in _chunks(sorted(updated_ids), 500):
-            for pid, level in session.execute(
-                select(Unit.parent_id, Unit.level).where(Unit.parent_id.in_(chunk), Unit.id.not_in(updated_ids))
-            ):
-                child_levels.setdefault(pid, set()).add(level)
-        for row in rows:
-            for level in child_levels.get(row.existing_id, ()):
-                if not level_allowed_under(level, row.level):
-                    raise ImportRejected(
-                        f"{row.name} đang có đơn vị trực thuộc ở {_level_label(level)}, không thể chuyển sang "
-                        f"{_level_label(row.level)}.",
-                        row=row.number,
-                        column="Cap",
-                    )
-
-    # No loops: walk each row's chain of parents through the file and the database.
-    _check_no_cycles(session, rows)
+    # No loops: every unit is new, so a loop can only run through rows of the file.
+    _check_no_cycles(rows)
 
     # ------------------------------------------------------------------ write (every row has passed)
     total = len(rows)
     done = 0
-    unchanged = updated = 0
-    moved_paths: list[str] = []
     ids: dict[int, int] = {}  # id(row) -> unit id
-    for row in rows:
-        if row.existing_id is not None:
-            ids[id(row)] = row.existing_id
     depth = {id(r): _depth(r) for r in rows}
     for d in sorted(set(depth.values())):
         level_rows = [r for r in rows if depth[id(r)] == d]
-        to_insert, to_update = [], []
-        for row in level_rows:
-            values = {
+        to_insert = [
+            {
                 "code": row.code,
                 "name": row.name,
                 "name_key": vn.search_key(row.name),
@@ -275,51 +242,42 @@ def import_units(session: Session, path: Path | str, progress: Progress | None =
                 "valid_to": row.valid_to,
                 "parent_id": _parent_id(row, ids),
                 "source": IMPORT_SOURCE,
+                "path": "",
             }
-            if row.existing_id is None:
-                to_insert.append({**values, "path": ""})
-                continue
-            old = db_units[row.existing_id]
-            same = (old.name, old.level, old.kind, old.valid_to, old.parent_id) == (
-                row.name, row.level, row.kind, row.valid_to, values["parent_id"]
-            )
-            if same:
-                unchanged += 1
-                continue
-            if old.parent_id != values["parent_id"]:
-                moved_paths.append(old.path)
-            to_update.append({**values, "id": row.existing_id})
+            for row in level_rows
+        ]
         for chunk in _chunks(to_insert, 1000):
             session.execute(insert(Unit.__table__), chunk)
             done += len(chunk)
             if progress:
                 progress(done, total)
-        if to_insert:
-            wanted = {(v["code"], v["valid_from"]) for v in to_insert}
-            new_rows = {r.key: r for r in level_rows if r.existing_id is None}
-            for chunk in _chunks(sorted({c for c, _ in wanted}), 500):
-                for uid, code, vf in session.execute(
-                    select(Unit.id, Unit.code, Unit.valid_from).where(Unit.code.in_(chunk), Unit.path == "")
-                ):
-                    if (code, vf) in wanted:
-                        ids[id(new_rows[(code, vf)])] = uid
-        if to_update:
-            session.execute(update(Unit), to_update)
-            updated += len(to_update)
-            done += len(to_update)
-        done += sum(1 for r in level_rows if r.existing_id is not None) - len(to_update)
-        if progress:
-            progress(done, total)
-    for old_path in moved_paths:  # moved subtrees get their paths recomputed with the new rows
-        session.execute(
-            update(Unit).where(Unit.path.like(old_path + "%")).values(path="").execution_options(synchronize_session=False)
-        )
+        new_rows = {r.key: r for r in level_rows}
+        for chunk in _chunks(sorted({r.code for r in level_rows}), 500):
+            for uid, code, vf in session.execute(
+                select(Unit.id, Unit.code, Unit.valid_from).where(Unit.code.in_(chunk), Unit.path == "")
+            ):
+                if (code, vf) in new_rows:
+                    ids[id(new_rows[(code, vf)])] = uid
     _fill_missing_paths(session)
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Unit):
             session.expire(obj)
     session.flush()
-    return {"rows": len(rows), "inserted": total - updated - unchanged, "updated": updated, "unchanged": unchanged}
+    return {"rows": total, "inserted": total}
+
+
+def _already_there(code: str, existing: list[_DbUnit]) -> str:
+    """What the database holds under `code`, for the refusal of a row that would overwrite or duplicate it."""
+    unit = existing[-1]
+    span = f"hiệu lực từ {vn.fmt_date(unit.valid_from)}" if unit.valid_from else "không ghi ngày hiệu lực"
+    if unit.valid_to:
+        span += f" đến {vn.fmt_date(unit.valid_to)}"
+    official = "trong danh mục chính thức, " if unit.source == OFFICIAL_SOURCE else ""
+    return (
+        f"mã đơn vị «{code}» đã có trong cơ sở dữ liệu: {unit.name} ({official}{span}). Tệp nhập chỉ thêm đơn vị "
+        "mới, không ghi đè hay tạo thêm đơn vị trùng mã; hãy bỏ dòng này khỏi tệp (đơn vị đã có được sửa ở "
+        "trang Quản trị → Đơn vị)."
+    )
 
 
 def _depth(row: _Row) -> int:
@@ -338,33 +296,18 @@ def _parent_id(row: _Row, ids: dict[int, int]) -> int | None:
     return ids[id(ref)] if where == "file" else ref
 
 
-def _check_no_cycles(session: Session, rows: list[_Row]) -> None:
-    """Refuse a row whose chain of parents comes back to itself (A under B, B under A)."""
-    by_existing = {r.existing_id: r for r in rows if r.existing_id is not None}
-    db_parent_cache: dict[int, int | None] = {}
-
-    def db_parent(uid: int) -> int | None:
-        if uid not in db_parent_cache:
-            db_parent_cache[uid] = session.scalar(select(Unit.parent_id).where(Unit.id == uid))
-        return db_parent_cache[uid]
-
+def _check_no_cycles(rows: list[_Row]) -> None:
+    """Refuse a row whose chain of parents in the file comes back to itself (A under B, B under A)."""
     for row in rows:
-        seen: set = {id(row)}
+        seen = {id(row)}
         ref = row.parent_ref
-        while ref is not None:
-            where, target = ref
-            if where == "db" and target in by_existing:  # a database unit this file moves: follow the file
-                where, target = "file", by_existing[target]
-            marker = id(target) if where == "file" else ("db", target)
-            if marker in seen:
+        while ref is not None and ref[0] == "file":
+            target = ref[1]
+            if id(target) in seen:
                 raise ImportRejected(
                     f"đơn vị cha «{row.parent_code}» lại trực thuộc «{row.code}» (vòng lặp cha – con).",
                     row=row.number,
                     column="MaDonViCha",
                 )
-            seen.add(marker)
-            if where == "file":
-                ref = target.parent_ref
-            else:
-                parent = db_parent(target)
-                ref = ("db", parent) if parent is not None else None
+            seen.add(id(target))
+            ref = target.parent_ref
