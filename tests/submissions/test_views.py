@@ -94,6 +94,12 @@ def test_api_xlsx_upload_refusals_and_return(client, web, tmp_path):
     assert _count(SubmissionEvent) == 3 and _count(Reminder) == 4
 
 
+def test_an_upload_named_dot_dot_is_a_4xx_not_a_500(client, web):
+    as_user(client, names(web)[web.huyen_a.id])
+    r = client.post("/api/v1/submissions/upload", data={"period": KY}, files={"file": ("..", b"not a workbook")})
+    assert 400 <= r.status_code < 500 and r.json()["detail"]
+
+
 def test_api_without_csrf_is_refused(client, web):
     as_user(client, names(web)[web.so_tp.id])
     client.headers.pop("X-CSRF-Token")

@@ -7,9 +7,7 @@ through cchc.reform.registers (permission, Vietnamese validation, all or nothing
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
@@ -19,6 +17,7 @@ from cchc import clock, vn
 from cchc.auth.models import User
 from cchc.auth.scope import in_scope
 from cchc.errors import ImportRejected, PermissionDenied
+from cchc.interop import uploaded
 from cchc.reform import registers as reg
 from cchc.reform.figures import reform_figures
 from cchc.reform.importer import REGISTERS, import_file, register_for
@@ -136,13 +135,9 @@ async def import_entries(register: str, file: UploadFile = File(...), don_vi: st
 
 
 async def save_and_import(db: Session, user: User, key: str, unit: Unit, file: UploadFile, year: int | None) -> int:
-    name = Path(file.filename or "").name
-    if not name:
+    if not file.filename:
         raise ImportRejected("Chưa chọn tệp để nhập.")
-    data = await file.read()
-    with tempfile.TemporaryDirectory(prefix="cchc-reform-") as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(data)
+    with uploaded.saved(file.filename, await file.read(), "so-theo-doi.xlsx") as path:
         return import_file(db, user, key, unit, path, year=year)
 
 

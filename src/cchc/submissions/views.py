@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from cchc import clock
 from cchc.auth.models import User
+from cchc.interop import uploaded
 from cchc.auth.scope import in_scope
 from cchc.errors import NotFound, PermissionDenied, ValidationError
 from cchc.submissions import service
@@ -129,11 +130,8 @@ async def read_upload(file: UploadFile) -> bytes:
 
 
 def prepare_upload(db: Session, user: User, period_spec: str | None, name: str, data: bytes) -> Submission:
-    safe = Path(name or "bieu-mau.xlsx").name
-    with tempfile.TemporaryDirectory(prefix="cchc-upload-") as tmp:
-        path = Path(tmp) / safe
-        path.write_bytes(data)
-        return service.prepare_from_xlsx(db, user, own_unit(db, user), resolve(period_spec), path, filename=safe)
+    with uploaded.saved(name, data, "bieu-mau.xlsx") as path:
+        return service.prepare_from_xlsx(db, user, own_unit(db, user), resolve(period_spec), path, filename=path.name)
 
 
 @router.post("/upload", summary="Tải lên Biểu mẫu XLSX đã điền (đơn vị không báo cáo trên cchc)", status_code=201)

@@ -12,7 +12,6 @@ and name) is refused too, so importing a file twice does not duplicate it.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,6 +24,7 @@ from cchc.auth.models import User
 from cchc.calendar.core import WorkCalendar
 from cchc.calendar.service import load_calendar
 from cchc.errors import CchcError, ImportRejected, NotFound, PermissionDenied, ValidationError
+from cchc.interop import uploaded
 from cchc.interop.tabular import read_table
 from cchc.tasks import service
 from cchc.tasks.enums import TaskState
@@ -258,8 +258,5 @@ def import_tasks(session: Session, actor: User | None, path: Path | str) -> Impo
 
 def import_upload(session: Session, actor: User | None, filename: str, data: bytes) -> ImportResult:
     """The same import from an uploaded file's bytes (API, page)."""
-    suffix = Path(filename or "").suffix.lower() or ".xlsx"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / (Path(filename).name if filename else f"nhiem-vu{suffix}")
-        path.write_bytes(data)
+    with uploaded.saved(filename, data, "nhiem-vu.xlsx") as path:
         return import_tasks(session, actor, path)
