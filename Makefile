@@ -55,28 +55,22 @@ run: install
 	$(CCHC) secret init
 	$(CCHC) serve --host $(HOST) --port $(PORT) --demo $(DEMO_DOSSIERS)
 
-# The whole suite on the embedded SQLite, then on PostgreSQL: the one answering at CCHC_TEST_POSTGRES_URL
-# (default: the local server), or a private cluster started for the run (scripts/with-postgres).
-test: install test-sqlite test-postgres
+# The whole suite on the embedded SQLite and, side by side on the other core, on PostgreSQL: the one answering
+# at CCHC_TEST_POSTGRES_URL (default: the local server), or a private cluster started for the run
+# (scripts/with-postgres). Each suite's log is shown whole when both are done (scripts/suites).
+test: install
+	@PY=$(PY) scripts/suites sqlite postgres
 
-test-sqlite:
+test-sqlite: install
 	CCHC_TEST_DATABASE_URL=sqlite $(PY) -m pytest
 
-test-postgres:
+test-postgres: install
 	PY=$(PY) scripts/with-postgres $(PY) -m pytest -m "not browser"
 
 # The non-browser suite with the process clock at 18:30 UTC (01:30 tomorrow in Việt Nam) and at 16:59 UTC
 # (23:59), side by side: a date taken from the machine instead of cchc.clock fails here (CI runs it).
 test-clock: install
-	@mkdir -p test-artifacts
-	CCHC_TEST_UTC_TIME=18:30 CCHC_TEST_DATABASE_URL=sqlite $(PY) -m pytest -m "not browser" -p no:cacheprovider \
-	  >test-artifacts/clock-1830.log 2>&1 & late=$$!; \
-	CCHC_TEST_UTC_TIME=16:59 CCHC_TEST_DATABASE_URL=sqlite $(PY) -m pytest -m "not browser" -p no:cacheprovider \
-	  >test-artifacts/clock-1659.log 2>&1 & eve=$$!; \
-	wait $$late; a=$$?; wait $$eve; b=$$?; \
-	echo "== đồng hồ 18:30 UTC =="; tail -n 15 test-artifacts/clock-1830.log; \
-	echo "== đồng hồ 16:59 UTC =="; tail -n 15 test-artifacts/clock-1659.log; \
-	test $$a -eq 0 && test $$b -eq 0
+	@PY=$(PY) scripts/suites clock-1830 clock-1659
 
 bench: install
 	$(PY) bench/run.py
