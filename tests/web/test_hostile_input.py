@@ -275,3 +275,24 @@ def test_page_forms_refuse_hostile_values_with_a_4xx(client, world, method, rout
             data["csrf_token"] = token
             problems.check(client.post(_url(route, world), data=data, follow_redirects=False), label)
     problems.verify()
+
+
+# ---- bodies the framework cannot read -------------------------------------------------------------------
+def test_bodies_that_cannot_be_read_are_refused_in_vietnamese(client, world):
+    """Starlette and FastAPI answer these in English; people read Vietnamese."""
+    client.headers["X-CSRF-Token"] = login_api(client, world.receiver.username)
+    upload = f"/api/v1/dossiers/{world.dossier_code}/files"
+    cases = [
+        # a text field over Starlette's 1 MB per part
+        (client.post(upload, data={"kind": "k" * (2 * 1024 * 1024)}, files={"file": ("a.pdf", b"%PDF-1", "application/pdf")}),
+         400, "Một trường của biểu mẫu gửi lên dài quá 1024 KB"),
+        # a multipart body without its boundary
+        (client.post(upload, content=b"--x\r\n", headers={"content-type": "multipart/form-data"}),
+         400, "Biểu mẫu gửi lên bị hỏng"),
+        # JSON that is not JSON
+        (client.post("/api/v1/auth/login", content=b'{"username": ', headers={"content-type": "application/json"}),
+         422, "Dữ liệu gửi lên không phải JSON hợp lệ (lỗi cú pháp ở ký tự thứ 13)."),
+    ]
+    for response, status, message in cases:
+        assert response.status_code == status, response.text
+        assert response.json()["detail"].startswith(message), response.text

@@ -113,7 +113,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = {
             404: "Không tìm thấy trang hoặc dữ liệu được yêu cầu.",
             405: "Phương thức không được hỗ trợ cho địa chỉ này.",
-        }.get(exc.status_code, str(exc.detail) if exc.detail else "Yêu cầu không hợp lệ.")
+        }.get(exc.status_code) or inputs.http_message(exc.status_code, exc.detail)
         if wants_json(request):
             return JSONResponse({"detail": message}, status_code=exc.status_code)
         return render(request, "error.html", {"message": message, "status": exc.status_code}, status_code=exc.status_code)
@@ -152,6 +152,8 @@ def _vietnamese_validation(error: dict) -> str:
     field = FIELD_NAMES.get(loc[-1], loc[-1]) if loc else "dữ liệu"
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
+    if kind == "json_invalid":
+        return "Dữ liệu gửi lên không phải JSON hợp lệ" + (f" (lỗi cú pháp ở ký tự thứ {loc[-1]})" if loc else "") + "."
     if kind == "missing":
         return f"Thiếu {field}."
     if kind in ("int_parsing", "int_type"):

@@ -153,6 +153,31 @@ async def check_input(request: Request) -> None:
                 _no_nul(value, f"Trường «{name}»")
 
 
+# What Starlette and FastAPI say in English when they cannot read a body (cchc.web.app's handler shows people this).
+_FRAMEWORK_MESSAGES = (
+    (re.compile(r"(?:Part|Field) exceeded maximum size of (\d+)KB"),
+     "Một trường của biểu mẫu gửi lên dài quá {0} KB (tệp đính kèm phải gửi ở ô chọn tệp)."),
+    (re.compile(r"Too many files\. Maximum number of files is (\d+)"), "Biểu mẫu gửi lên có quá nhiều tệp (tối đa {0} tệp)."),
+    (re.compile(r"Too many fields\. Maximum number of fields is (\d+)"), "Biểu mẫu gửi lên có quá nhiều trường (tối đa {0} trường)."),
+    (re.compile(r"Missing boundary in multipart|Invalid multipart data|Content-Disposition header field"),
+     "Biểu mẫu gửi lên bị hỏng (dữ liệu multipart không đúng chuẩn); vui lòng gửi lại."),
+    (re.compile(r"There was an error parsing the body"), "Không đọc được dữ liệu gửi lên (biểu mẫu hoặc JSON bị hỏng); vui lòng gửi lại."),
+)
+_VIETNAMESE = re.compile(r"[àáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]", re.I)
+
+
+def http_message(status: int, detail) -> str:
+    """The message of an HTTPException for a person: the framework's English replaced by Vietnamese."""
+    text = str(detail or "")
+    for pattern, message in _FRAMEWORK_MESSAGES:
+        m = pattern.search(text)
+        if m:
+            return message.format(*m.groups())
+    if text and _VIETNAMESE.search(text):
+        return text
+    return "Yêu cầu không hợp lệ." if status < 500 else "Hệ thống gặp lỗi khi xử lý yêu cầu; vui lòng thử lại."
+
+
 def _refusal(exc: Exception) -> str:
     """What the database (or the driver) refused, in Vietnamese."""
     orig = getattr(exc, "orig", exc)
