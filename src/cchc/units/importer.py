@@ -275,8 +275,7 @@ def _already_there(code: str, existing: list[_DbUnit]) -> str:
     official = "trong danh mục chính thức, " if unit.source == OFFICIAL_SOURCE else ""
     return (
         f"mã đơn vị «{code}» đã có trong cơ sở dữ liệu: {unit.name} ({official}{span}). Tệp nhập chỉ thêm đơn vị "
-        "mới, không ghi đè hay tạo thêm đơn vị trùng mã; hãy bỏ dòng này khỏi tệp (đơn vị đã có được sửa ở "
-        "trang Quản trị → Đơn vị)."
+        "mới, không ghi đè đơn vị đã có hay tạo thêm đơn vị trùng mã; hãy bỏ dòng này khỏi tệp rồi nhập lại."
     )
 
 
