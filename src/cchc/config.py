@@ -33,7 +33,9 @@ class Settings:
     session_idle_minutes: int = 30
     session_max_hours: int = 12
     timezone: str = "Asia/Ho_Chi_Minh"
-    upload_max_bytes: int = 10 * 1024 * 1024
+    upload_max_bytes: int = 10 * 1024 * 1024  # one attached file
+    # One request: an online submission carries several component files at once (cchc.web.limits).
+    request_max_bytes: int = 50 * 1024 * 1024
     upload_types: tuple[str, ...] = field(
         default=("application/pdf", "image/jpeg", "image/png", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     )
@@ -90,6 +92,7 @@ def load_settings() -> Settings:
         https=_flag("CCHC_HTTPS"),
         workers=_positive_int("CCHC_WORKERS", 1),
         db_connections=_positive_int("CCHC_DB_CONNECTIONS", 40),
+        request_max_bytes=_positive_int("CCHC_REQUEST_MAX_MB", 50) * 1024 * 1024,
         session_idle_minutes=_positive_int("CCHC_SESSION_IDLE_MINUTES", 30),
         session_max_hours=_positive_int("CCHC_SESSION_MAX_HOURS", 12),
     )

@@ -129,8 +129,9 @@ def test_a_chunked_200_mb_upload_is_cut_off_at_the_limit_with_flat_memory(app, c
 
 
 def test_a_page_gets_the_limit_as_a_vietnamese_error_page(app, client, world):
-    headers = _officer(client, world) | {"content-length": str(50 * MB), "accept": "text/html"}
-    status, response_headers, content = _drive(app, "POST", f"/can-bo/ho-so/{world.code}/thao-tac/attach_file", headers, Body(50 * MB))
+    size = limits.body_limit() + MB
+    headers = _officer(client, world) | {"content-length": str(size), "accept": "text/html"}
+    status, response_headers, content = _drive(app, "POST", f"/can-bo/ho-so/{world.code}/thao-tac/attach_file", headers, Body(size))
     text = content.decode()
     assert status == 413 and response_headers["content-type"].startswith("text/html")
     assert "Dữ liệu gửi lên vượt giới hạn" in text and "<html" in text.lower()
@@ -155,3 +156,8 @@ def test_an_upload_within_the_limits_is_stored(app, client, world):
     with session_factory()() as s:
         row = s.scalar(select(DossierFile))
         assert (row.filename, row.content_type, row.size) == ("ban-quet.pdf", "application/pdf", size)
+
+
+def test_a_submission_of_several_files_fits_the_request_limit():
+    """An online submission sends several component files at once: the request holds five full-size files."""
+    assert limits.body_limit() >= 5 * config.settings.upload_max_bytes

@@ -1,4 +1,4 @@
-"""The request body limit: no request carries more than one upload and its form fields.
+"""The request body limit: no request carries more than the files of one submission and their form fields.
 
 A pure ASGI middleware, outside everything else: a request whose Content-Length is over the limit is
 answered 413 before a byte of its body is read; a body sent without Content-Length (chunked) is counted
@@ -6,8 +6,9 @@ while it streams in and cut off at the limit, so a 200 MB upload costs the serve
 Starlette spools the parts it has read to a temporary file beyond 1 MB, and the dossier files are copied
 from there to disk in chunks (cchc.dossiers.files).
 
-The limit is read from the settings at each request: config.settings.upload_max_bytes (one file) plus
-FORM_MARGIN_BYTES for the form fields and the multipart framing around it.
+The limit is read from the settings at each request: config.settings.request_max_bytes (CCHC_REQUEST_MAX_MB,
+50 MB: an online submission sends several component files at once), and never less than one file
+(upload_max_bytes) plus FORM_MARGIN_BYTES for the form fields and the multipart framing around it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ FORM_MARGIN_BYTES = 1024 * 1024
 
 
 def body_limit() -> int:
-    return config.settings.upload_max_bytes + FORM_MARGIN_BYTES
+    return max(config.settings.request_max_bytes, config.settings.upload_max_bytes + FORM_MARGIN_BYTES)
 
 
 def too_large_message(limit: int) -> str:
