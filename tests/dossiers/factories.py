@@ -26,6 +26,15 @@ def make_unit(session: Session, code: str, name: str, level: str, parent: Unit |
     return unit
 
 
+def make_ward_and_province(session: Session, prefix: str = "LP87") -> tuple[Unit, Unit, Unit, Unit, Unit]:
+    """(province, ward, the ward's one-stop desk, another ward, a Sở): the shapes the permission tests reach over."""
+    province = make_unit(session, prefix, "Tỉnh Đồng Tháp", "tinh", kind="tinh")
+    ward = make_unit(session, f"{prefix}.01", "Phường Mỹ Phú", "xa", province, kind="phuong")
+    desk = make_unit(session, f"{prefix}.01.MC", "Bộ phận Một cửa phường Mỹ Phú", "xa", ward, is_area=False, kind="bo_phan_mot_cua")
+    other_ward = make_unit(session, f"{prefix}.02", "Phường Hòa Thuận", "xa", province, kind="phuong")
+    justice = make_unit(session, f"{prefix}.STP", "Sở Tư pháp", "tinh", province, is_area=False, kind="so")
+    return province, ward, desk, other_ward, justice
+
 def make_user(session: Session, username: str, role: Role | str, unit: Unit | None, full_name: str | None = None) -> User:
     user = User(username=username, full_name=full_name or username.replace("_", " ").title(), role=str(role), unit_id=unit.id if unit else None)
     session.add(user)

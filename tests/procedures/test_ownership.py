@@ -14,18 +14,13 @@ from cchc.auth.enums import Role
 from cchc.errors import PermissionDenied
 from cchc.procedures import service as procedures
 from cchc.procedures.models import Field, Procedure
-from tests.dossiers.factories import make_unit, make_user
+from tests.dossiers.factories import make_user, make_ward_and_province
 from tests.procedures.factories import procedure_data
 
 
 @pytest.fixture
 def units(db):
-    province = make_unit(db, "LP87", "Tỉnh Đồng Tháp", "tinh", kind="tinh")
-    ward = make_unit(db, "LP87.01", "Phường Mỹ Phú", "xa", province, kind="phuong")
-    desk = make_unit(db, "LP87.01.MC", "Bộ phận Một cửa phường Mỹ Phú", "xa", ward, is_area=False, kind="bo_phan_mot_cua")
-    other_ward = make_unit(db, "LP87.02", "Phường Hòa Thuận", "xa", province, kind="phuong")
-    justice = make_unit(db, "LP87.STP", "Sở Tư pháp", "tinh", province, is_area=False, kind="so")
-    return province, ward, desk, other_ward, justice
+    return make_ward_and_province(db)
 
 
 def _provincial(db, justice) -> Procedure:
