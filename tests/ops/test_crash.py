@@ -27,13 +27,14 @@ def _counter(base: str, username: str, procedure: dict, acknowledged: list[str],
     """One officer at the counter: log in, then receive dossiers until the server is gone."""
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
-    def post(path: str, body: dict, headers: dict | None = None):
+    def post(path: str, body: dict, headers: dict | None = None, timeout: float = 10):
         request = urllib.request.Request(base + path, data=json.dumps(body).encode(),
                                          headers={"Content-Type": "application/json", **(headers or {})})
-        with opener.open(request, timeout=10) as r:
+        with opener.open(request, timeout=timeout) as r:
             return r.status, json.load(r)
 
-    _, login = post("/api/v1/auth/login", {"username": username, "password": PASSWORD})
+    # Eight Argon2 verifications at production cost at once, maybe beside another suite: give the login time.
+    _, login = post("/api/v1/auth/login", {"username": username, "password": PASSWORD}, timeout=120)
     csrf = {"X-CSRF-Token": login["csrf_token"]}
     while not stop.is_set():
         try:
