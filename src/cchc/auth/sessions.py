@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -79,27 +78,6 @@ def _revoke(session: Session, condition, reason: str) -> int:
     )
     session.flush()
     return result.rowcount or 0
-
-
-@dataclass(frozen=True)
-class OpenSession:
-    created_at: datetime
-    last_seen_at: datetime
-    client: str
-    user_agent: str
-
-
-def open_sessions(session: Session, user_id: int) -> list[OpenSession]:
-    """A user's sessions still open now, newest first (for the administrator's page)."""
-    now = clock.now()
-    idle_since = now - timedelta(minutes=config.settings.session_idle_minutes)
-    rows = session.execute(
-        select(AuthSession.created_at, AuthSession.last_seen_at, AuthSession.client, AuthSession.user_agent)
-        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None), AuthSession.expires_at > now,
-               AuthSession.last_seen_at > idle_since)
-        .order_by(AuthSession.created_at.desc())
-    ).all()
-    return [OpenSession(*r) for r in rows]
 
 
 def count_open(session: Session, user_ids: list[int]) -> dict[int, int]:

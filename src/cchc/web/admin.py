@@ -28,7 +28,6 @@ from cchc.web.templating import flash, render
 
 router = APIRouter(prefix="/quan-tri", include_in_schema=False)
 admin_only = require_roles(Role.SYSTEM_ADMIN, Role.UNIT_ADMIN)
-system_admin = require_roles(Role.SYSTEM_ADMIN)
 ROLE_OPTIONS = [(r.value, r.label) for r in Role if r is not Role.CITIZEN]
 
 
