@@ -36,6 +36,11 @@ def render(request: Request, name: str, context: dict | None = None, status_code
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 
+def page_count(total: int, size: int) -> int:
+    """How many pages of `size` rows a list of `total` rows fills (at least one, even when empty)."""
+    return max(1, -(-total // size))
+
+
 def nav_links(user) -> list[tuple[str, str]]:
     """The navigation for this user: the public portal, then what their role works with."""
     links = [("/", "Trang chủ"), ("/thu-tuc", "Thủ tục hành chính"), ("/tra-cuu", "Tra cứu hồ sơ"), ("/phan-anh", "Phản ánh, kiến nghị")]
