@@ -13,7 +13,7 @@ def verify() -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from cchc.audit import service as audit
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.db import session_factory
     from cchc.vn import fmt_int
 
@@ -38,7 +38,7 @@ def show(
 ) -> None:
     """Lịch sử thay đổi của một đối tượng, cũ trước mới sau: ai, khi nào, từ đâu, giá trị trước và sau."""
     from cchc.audit import service as audit
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.db import session_factory
     from cchc.vn import fmt_datetime
 

@@ -22,7 +22,7 @@ def create(
     """Tạo tài khoản (ví dụ quản trị hệ thống đầu tiên)."""
     from cchc.auth.enums import Role
     from cchc.auth.service import create_user
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.units.models import Unit
     from cchc.errors import NotFound
 
@@ -46,7 +46,7 @@ def list_users() -> None:
 
     from cchc.auth.enums import Role
     from cchc.auth.models import User
-    from cchc.cli import console
+    from cchc.console import console
 
     with session_scope() as session:
         table = Table("Tên đăng nhập", "Họ và tên", "Vai trò", "Đơn vị", "Trạng thái")

@@ -55,7 +55,7 @@ def due(
     procedure: str | None = typer.Option(None, "--procedure", help="Mã TTHC: lấy thời hạn và giờ chốt của thủ tục."),
 ) -> None:
     """Tính ngày hẹn trả kết quả."""
-    from cchc.cli import console
+    from cchc.console import console
 
     given = [(v, u) for v, u in ((working_days, "ngay_lam_viec"), (working_hours, "gio_lam_viec"), (days, "ngay")) if v is not None]
     cut = _parse_time(cutoff) if cutoff else None
@@ -98,7 +98,7 @@ def _parse_time(text: str) -> time:
 def year(year: int = typer.Argument(..., help="Năm, ví dụ 2026.")) -> None:
     """Các ngày nghỉ rơi vào ngày thường và các ngày làm việc bù của một năm."""
     from cchc.calendar.service import seed_overrides, year_calendar
-    from cchc.cli import console
+    from cchc.console import console
 
     if not 1995 <= year <= 2100:
         raise ValidationError(f"Năm {year} nằm ngoài khoảng 1995–2100.")
@@ -126,7 +126,7 @@ def override_add(
 ) -> None:
     """Thêm một ngày nghỉ hoặc một ngày làm việc bù."""
     from cchc.calendar.service import KINDS, add_override, seed_overrides
-    from cchc.cli import console
+    from cchc.console import console
 
     the_day = vn.parse_date(day, what="ngày (--day)")
     with session_scope() as session:
@@ -139,7 +139,7 @@ def override_add(
 def override_list(year: int | None = typer.Option(None, "--year", help="Chỉ liệt kê một năm.")) -> None:
     """Liệt kê các ngày điều chỉnh đang có hiệu lực."""
     from cchc.calendar.service import KINDS, list_overrides, seed_overrides, weekday_name
-    from cchc.cli import console
+    from cchc.console import console
 
     with session_scope() as session:
         seed_overrides(session)
@@ -158,7 +158,7 @@ def override_list(year: int | None = typer.Option(None, "--year", help="Chỉ li
 def override_remove(day: str = typer.Option(..., "--day", help="Ngày cần bỏ điều chỉnh.")) -> None:
     """Bỏ điều chỉnh của một ngày (ngày đó trở lại theo lịch chuẩn)."""
     from cchc.calendar.service import package_calendar, remove_override
-    from cchc.cli import console
+    from cchc.console import console
 
     the_day = vn.parse_date(day, what="ngày (--day)")
     with session_scope() as session:
@@ -174,7 +174,7 @@ def hours(
 ) -> None:
     """Xem hoặc đặt giờ làm việc trong ngày."""
     from cchc.calendar.service import format_sessions, office_hours, parse_sessions, set_office_hours
-    from cchc.cli import console
+    from cchc.console import console
 
     with session_scope() as session:
         if set_ is not None:

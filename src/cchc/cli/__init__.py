@@ -6,9 +6,9 @@ import sys
 from collections.abc import Callable
 
 import typer
-from rich.console import Console
 
 from cchc.cli import helptext
+from cchc.console import console, err_console  # noqa: F401 — `cchc.cli.console`, as before
 from cchc.errors import CchcError
 
 helptext.install()
@@ -18,8 +18,6 @@ _app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
 
 
 @_app.callback()

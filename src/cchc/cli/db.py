@@ -15,7 +15,7 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("upgrade")
 def upgrade(revision: str = typer.Argument("head", help="Phiên bản lược đồ đích.")) -> None:
     """Đưa cơ sở dữ liệu lên lược đồ mới nhất."""
-    from cchc.cli import console
+    from cchc.console import console
 
     engine = get_engine()
     where = engine.url.render_as_string(hide_password=True)
@@ -34,7 +34,7 @@ def upgrade(revision: str = typer.Argument("head", help="Phiên bản lược đ
 def backup(out: Path = typer.Argument(..., help="Tệp sao lưu (chưa tồn tại).")) -> None:
     """Sao lưu cơ sở dữ liệu trong khi hệ thống vẫn phục vụ: SQLite qua backup API, PostgreSQL qua pg_dump (khôi phục bằng pg_restore)."""
     from cchc import backup as backups
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.vn import fmt_int
 
     written = backups.backup(get_engine(), out)
@@ -44,7 +44,7 @@ def backup(out: Path = typer.Argument(..., help="Tệp sao lưu (chưa tồn t�
 @app.command("current")
 def current() -> None:
     """In phiên bản lược đồ hiện tại."""
-    from cchc.cli import console
+    from cchc.console import console
 
     console.print(migrate.current(get_engine()) or "(chưa có lược đồ)")
 

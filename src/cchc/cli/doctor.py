@@ -14,7 +14,7 @@ def doctor(
     """
     from rich.table import Table
 
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.db import get_engine
     from cchc.doctor import ERROR, OK, examine
 

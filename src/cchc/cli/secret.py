@@ -28,7 +28,7 @@ def write_secret_file() -> tuple[bool, str]:
 @app.command("init")
 def init() -> None:
     """Tạo khóa bí mật ngẫu nhiên trong thư mục dữ liệu (var/secret_key) nếu chưa có; không bao giờ ghi đè."""
-    from cchc.cli import console
+    from cchc.console import console
 
     if os.environ.get("CCHC_SECRET_KEY"):
         console.print("Đã đặt CCHC_SECRET_KEY trong môi trường: không cần tệp khóa.")

@@ -17,7 +17,7 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("show")
 def show(code: str = typer.Argument(..., help="Mã hồ sơ, ví dụ H15.50.05.13-250303-0001.")) -> None:
     """Xem hồ sơ: thông tin chính, phiếu kiểm soát quá trình (Mẫu 06) và nhật ký xử lý."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.dossiers import service
     from cchc.dossiers.enums import Channel, State, Timeliness
     from cchc.procedures.enums import StepRole
@@ -68,7 +68,7 @@ def search(
     limit: int = typer.Option(20, "--limit", help="Số hồ sơ hiển thị."),
 ) -> None:
     """Tìm hồ sơ (mới nhất trước)."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.dossiers import service
     from cchc.dossiers.enums import State
 

@@ -46,7 +46,7 @@ COUNT_LABELS = {
 
 @contextmanager
 def _progress():
-    from cchc.cli import err_console
+    from cchc.console import err_console
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as progress:
@@ -99,7 +99,7 @@ def import_dossiers_command(
     user: str | None = typer.Option(None, "--user", help=USER_HELP),
 ) -> None:
     """Nhập hồ sơ với tên cột theo Cổng DVCQG (MaHoSo, MaTTHC, NgayTiepNhan …); tất cả hoặc không gì cả."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.interop.dossiers import import_dossiers
 
     with session_scope() as session:
@@ -122,7 +122,7 @@ def import_dossiers_command(
 @import_app.command("units")
 def import_units_command(file: Path = typer.Argument(..., help=FILE_HELP, show_default=False)) -> None:
     """Nhập đơn vị, cơ quan (MaDonVi, TenDonVi, MaDonViCha, Cap, LoaiDonVi, HieuLucTu, HieuLucDen)."""
-    from cchc.cli import console
+    from cchc.console import console
 
     import_units = _lazy("cchc.units.importer", "import_units", "đơn vị")
     with session_scope() as session:
@@ -135,7 +135,7 @@ def import_units_command(file: Path = typer.Argument(..., help=FILE_HELP, show_d
 @import_app.command("procedures")
 def import_procedures_command(file: Path = typer.Argument(..., help=FILE_HELP, show_default=False)) -> None:
     """Nhập thủ tục hành chính (MaTTHC, TenTTHC, MaLinhVuc, CapThucHien, ThoiHanGiaiQuyet …)."""
-    from cchc.cli import console
+    from cchc.console import console
 
     import_procedures = _lazy("cchc.procedures.importer", "import_procedures", "thủ tục hành chính")
     with session_scope() as session:
@@ -153,7 +153,7 @@ def export_dossiers_command(
     end: str | None = typer.Option(None, "--to", help="Đến ngày tiếp nhận (tính cả ngày này)."),
 ) -> None:
     """Xuất hồ sơ ra tệp với tên cột theo Cổng DVCQG."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.interop.dossiers import export_dossiers
 
     day_from = vn.parse_date(start, what="ngày bắt đầu (--from)") if start else None

@@ -32,7 +32,7 @@ def list_procedures(
     page: int = typer.Option(1, "--page", min=1, help="Trang."),
 ) -> None:
     """Liệt kê, tìm kiếm TTHC."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.procedures.enums import OnlineLevel
     from cchc.procedures.service import search_procedures, time_limit_label
 
@@ -61,7 +61,7 @@ def list_procedures(
 @app.command("show")
 def show(code: str = typer.Argument(..., help="Mã TTHC, ví dụ 1.001193.")) -> None:
     """Xem đầy đủ một TTHC: thời hạn, phí, thành phần hồ sơ, quy trình nội bộ, quyết định công bố."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.procedures.enums import OnlineLevel, PublicationKind, StepRole
     from cchc.procedures.service import (
         FEE_KINDS, INTERCONNECTION_LABELS, SUBJECTS, duration_label, get_procedure, time_limit_label,
@@ -144,7 +144,7 @@ def steps(
     default: bool = typer.Option(False, "--default", help="Đặt lại quy trình mặc định theo thời hạn giải quyết."),
 ) -> None:
     """Xem hoặc đặt quy trình nội bộ của một TTHC."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.errors import ValidationError
     from cchc.procedures.enums import StepRole
     from cchc.procedures.service import default_step_specs, duration_label, get_procedure, set_steps
@@ -162,7 +162,7 @@ def steps(
 @app.command("fields")
 def fields() -> None:
     """Liệt kê các lĩnh vực và số TTHC đang có hiệu lực của mỗi lĩnh vực."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.procedures.service import list_fields
 
     with session_scope() as session:

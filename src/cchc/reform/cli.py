@@ -21,7 +21,7 @@ def import_(
     from rich.progress import Progress
 
     from cchc import vn
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.db import session_scope
     from cchc.reform import service
     from cchc.reform.importer import import_file, register_for
@@ -45,7 +45,7 @@ def figures(
     from rich.table import Table
 
     from cchc import vn
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.db import session_scope
     from cchc.reform import service
     from cchc.reform.figures import reform_figures

@@ -33,7 +33,7 @@ def report(
     """Viết báo cáo công tác cải cách hành chính (DOCX/PDF theo Nghị định 30/2020, XLSX, Markdown)."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.db import session_scope
     from cchc.reports.assembly import build_report
     from cchc.reports.output import guess_format, write_report
@@ -70,7 +70,7 @@ def template(
     out: Path = typer.Option(..., "--out", help="Tệp Excel (.xlsx) để đơn vị điền."),
 ) -> None:
     """Tải mẫu Excel Biểu mẫu 1–7: số liệu hệ thống đã điền sẵn (khóa), ô trắng để đơn vị nhập."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.db import session_scope
     from cchc.reports.assembly import forms_context
     from cchc.reports.xlsx import write_forms
@@ -92,7 +92,7 @@ def import_(
     period: str | None = typer.Option(None, "--period", help="Kỳ báo cáo (mặc định: ghi trong tệp, ô E4)."),
 ) -> None:
     """Nhập số liệu Biểu mẫu từ tệp Excel: kiểm tra hết, lỗi thì không nhập gì."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.db import session_scope
     from cchc.reports.xlsx import import_figures
 
@@ -111,7 +111,7 @@ def narrative_(
     end: str | None = typer.Option(None, "--to", help="Ngày kết thúc khoảng tùy chọn."),
 ) -> None:
     """Lưu nội dung các mục báo cáo (công tác chỉ đạo, đánh giá, phương hướng, kiến nghị …) vào cơ sở dữ liệu."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.db import session_scope
     from cchc.reform import service as reform
 

@@ -36,7 +36,7 @@ def prepare(unit: str = typer.Option(..., "--unit", help="Mã đơn vị."),
             period: str = typer.Option(..., "--period", help="Kỳ báo cáo, ví dụ 2025-Q3."),
             xlsx: Path | None = typer.Option(None, "--xlsx", help="Biểu mẫu XLSX đã điền (đơn vị không báo cáo trên cchc).")) -> None:
     """Lập (hoặc lập lại) dự thảo báo cáo gửi của đơn vị."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.db import session_scope
     from cchc.submissions import service
 
@@ -56,7 +56,7 @@ def prepare(unit: str = typer.Option(..., "--unit", help="Mã đơn vị."),
 def submit(unit: str = typer.Option(..., "--unit"), period: str = typer.Option(..., "--period"),
            acknowledge: bool = typer.Option(False, "--acknowledge", help="Vẫn gửi dù kiểm tra có cảnh báo.")) -> None:
     """Gửi báo cáo của đơn vị lên cấp trên."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.db import session_scope
     from cchc.submissions import service
 
@@ -71,7 +71,7 @@ def decide(unit: str = typer.Option(..., "--unit"), period: str = typer.Option(.
            accept: bool = typer.Option(..., "--accept/--return", help="Duyệt hoặc trả lại."),
            comment: str = typer.Option("", "--comment", help="Ý kiến (bắt buộc khi trả lại).")) -> None:
     """Duyệt hoặc trả lại báo cáo đã gửi."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.db import session_scope
     from cchc.errors import NotFound
     from cchc.submissions import service
@@ -94,7 +94,7 @@ def status(period: str = typer.Option(..., "--period"), province: str | None = t
     """Tình hình gửi báo cáo của các đơn vị: đúng hạn, muộn, chưa gửi, đã duyệt, bị trả lại."""
     from rich.table import Table
 
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.db import session_scope
     from cchc.stats.periods import resolve_period
     from cchc.submissions import service
@@ -119,7 +119,7 @@ def status(period: str = typer.Option(..., "--period"), province: str | None = t
 def remind(period: str = typer.Option(..., "--period"), province: str | None = typer.Option(None, "--province", help="Mã tỉnh (mặc định: mọi tỉnh)."),
            level: str | None = typer.Option(None, "--level"), on: str | None = typer.Option(None, "--date", help="Ngày nhắc (mặc định hôm nay).")) -> None:
     """Nhắc mọi đơn vị chưa gửi (hoặc bị trả lại) báo cáo của kỳ; chạy lại trong ngày không nhắc lần nữa."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.db import session_scope
     from cchc.stats.periods import resolve_period
     from cchc.submissions import service
@@ -139,7 +139,7 @@ def remind(period: str = typer.Option(..., "--period"), province: str | None = t
 @app.command("source")
 def source(unit: str = typer.Option(..., "--unit"), on_cchc: bool = typer.Option(..., "--cchc/--xlsx", help="Báo cáo từ số liệu cchc hay gửi Biểu mẫu XLSX.")) -> None:
     """Đặt cách báo cáo của đơn vị (trên cchc hoặc gửi Biểu mẫu XLSX)."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.db import session_scope
     from cchc.reform.service import find_unit
     from cchc.submissions import service
@@ -155,7 +155,7 @@ def consolidate_command(province: str = typer.Option(..., "--province"), period:
                         out: Path = typer.Option(..., "--out", help="Tệp kết quả (.docx, .xlsx, .md, .pdf)."),
                         level: str | None = typer.Option(None, "--level"), on: str | None = typer.Option(None, "--date", help="Ngày ký.")) -> None:
     """Báo cáo tổng hợp của tỉnh: số liệu cchc của các đơn vị trên hệ thống cộng Biểu mẫu đã duyệt của các đơn vị khác."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.db import session_scope
     from cchc.reports.output import guess_format, write_report
     from cchc.submissions.consolidate import consolidated_report

@@ -23,7 +23,7 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("daily")
 def daily(today: str | None = typer.Option(None, "--today", help="Ngày chạy (mặc định: hôm nay), ví dụ 14/6/2024.")) -> None:
     """Việc hằng ngày: đánh dấu nhiệm vụ quá hạn, nhắc đơn vị chủ trì trước hạn (chạy bằng cron)."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc import clock
     from cchc.tasks.jobs import run_daily
 
@@ -42,7 +42,7 @@ def import_command(
     from rich.progress import Progress
 
     from cchc.auth.models import User
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.errors import NotFound
     from cchc.tasks.importer import import_tasks
     from sqlalchemy import select
@@ -68,7 +68,7 @@ def stats(
     as_json: bool = typer.Option(False, "--json", help="In số liệu dạng JSON."),
 ) -> None:
     """Số liệu nhiệm vụ được giao của một đơn vị trong một kỳ, theo cách viết của báo cáo."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.errors import ValidationError
     from cchc.stats.periods import resolve_period
     from cchc.tasks.stats import task_figures, task_sentences, window_label

@@ -45,7 +45,7 @@ def load() -> None:
     """Nạp (hoặc cập nhật) danh mục đơn vị hành chính chính thức trước và sau 1/7/2025."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.units.service import load_official
 
     with Progress(
@@ -72,7 +72,7 @@ def list_cmd(
     """Liệt kê đơn vị."""
     from rich.table import Table
 
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.units.enums import UNIT_KINDS, Level
     from cchc.units.service import list_units, resolve_unit
 
@@ -96,7 +96,7 @@ def show(
     """Xem một đơn vị: cấp trên, số đơn vị trực thuộc, đơn vị kế thừa và được kế thừa."""
     from sqlalchemy import func, select
 
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.units.enums import UNIT_KINDS, Level
     from cchc.units.models import Unit
     from cchc.units.service import ancestors, predecessors, resolve_unit, successors
@@ -122,7 +122,7 @@ def show(
 @app.command("rebuild-paths")
 def rebuild_paths_cmd() -> None:
     """Tính lại đường dẫn cây đơn vị từ quan hệ cấp trên (công cụ sửa chữa)."""
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.units.service import rebuild_paths
 
     with session_scope() as session:

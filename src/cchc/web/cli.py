@@ -29,7 +29,7 @@ def serve(
     import uvicorn
 
     from cchc import config
-    from cchc.cli import console
+    from cchc.console import console
 
     _ensure_secret(host, dev)
     builder = _start_demo(demo) if demo else None
@@ -88,7 +88,7 @@ def _ensure_secret(host: str, dev: bool) -> None:
     import secrets
 
     from cchc import config
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.errors import ValidationError
 
     if config.settings.secret_key:
@@ -111,7 +111,7 @@ def _start_demo(dossiers: int) -> subprocess.Popen | None:
     """Start `cchc demo` in a child process when the database has no dossier yet, so the portal answers
     at once: the accounts are printed as soon as they exist, the dossiers follow in the background."""
     from cchc import config
-    from cchc.cli import console
+    from cchc.console import console
     from cchc.db import session_factory
     from cchc.synth.generator import has_dossiers
     from cchc.vn import fmt_int
