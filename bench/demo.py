@@ -30,7 +30,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from cchc import db as cchc_db
-from cchc.db import Base, import_all_models, make_engine
+from cchc.db import Base, make_engine
+from cchc.models import import_all_models
 
 
 def generator_defaults():

@@ -30,7 +30,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from cchc.db import Base, import_all_models, make_engine
+from cchc.db import Base, make_engine
+from cchc.models import import_all_models
 from cchc.vn import fmt_decimal, fmt_int
 from cchc.interop.dossiers import EXPORT_COLUMNS, export_dossiers, import_dossiers
 

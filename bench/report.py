@@ -99,7 +99,7 @@ def measure(db: str, url: str | None, rows: int, scope: str, sqlite_mmap: bool) 
     from sqlalchemy import event, text
     from sqlalchemy.orm import Session
 
-    from cchc.db import import_all_models
+    from cchc.models import import_all_models
     from cchc.reports import assembly, charts, docx, output
     from cchc.stats import figures as figures_mod
     from cchc.stats.periods import resolve_period

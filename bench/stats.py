@@ -37,7 +37,8 @@ RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT / "src"))
 
 from cchc import clock  # noqa: E402
-from cchc.db import Base, import_all_models, make_engine  # noqa: E402
+from cchc.db import Base, make_engine  # noqa: E402
+from cchc.models import import_all_models  # noqa: E402
 from cchc.stats import daily  # noqa: E402
 
 DATA_START = datetime(2022, 1, 1)

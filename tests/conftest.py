@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 os.environ.setdefault("CCHC_SECRET_KEY", secrets.token_urlsafe(48))
 
 from cchc import db as cchc_db  # noqa: E402
-from cchc.db import Base, import_all_models, make_engine  # noqa: E402
+from cchc.db import Base, make_engine  # noqa: E402
+from cchc.models import import_all_models  # noqa: E402
 
 import_all_models()
 

@@ -57,6 +57,16 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 _engine: Engine | None = None
 _factory: sessionmaker[Session] | None = None
+# Who records every change made through a session (cchc.audit: listeners on the Session class). It sits above
+# this module — its tables use Base — so it announces itself here when imported, and whoever starts cchc (the
+# command line, the web application, the test suite) imports it. A session factory asked for before that would
+# write changes the audit log never sees: it is refused instead.
+_recorders: set[str] = set()
+
+
+def add_recorder(name: str) -> None:
+    """Called on import by a module whose session listeners must see every write (cchc.audit.service)."""
+    _recorders.add(name)
 
 
 def get_engine() -> Engine:
@@ -76,8 +86,9 @@ def set_engine(engine: Engine | None) -> None:
 def session_factory() -> sessionmaker[Session]:
     global _factory
     if _factory is None:
-        from cchc.audit import service  # noqa: F401 — its listeners record every change made through a session
-
+        if not _recorders:
+            raise RuntimeError("Chưa nạp nhật ký kiểm toán (cchc.audit.service): không mở phiên cơ sở dữ liệu mà "
+                               "thay đổi không được ghi lại.")
         _factory = sessionmaker(bind=get_engine(), expire_on_commit=False)
     return _factory
 
@@ -94,8 +105,3 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
-
-
-def import_all_models() -> None:
-    """Import every domain's models so Base.metadata knows all tables."""
-    from cchc import models  # noqa: F401

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from cchc import clock
 from cchc.audit.models import GENESIS, AuditEntry, AuditHead
-from cchc.db import Base
+from cchc.db import Base, add_recorder
 
 LOG, HEAD = AuditEntry.__table__, AuditHead.__table__
 
@@ -244,6 +244,9 @@ def _record_bulk(state) -> None:
     if values and not rows:
         detail["gia_tri"] = {getattr(k, "key", str(k)): getattr(v, "value", str(v)) for k, v in values.items()}
     _append(state.session.connection(), _who(state.session), [Change(kind, name, "", None, detail)])
+
+
+add_recorder(__name__)  # cchc.db opens sessions only once these listeners are in place
 
 
 # ---- reading and verifying ------------------------------------------------------------------------------

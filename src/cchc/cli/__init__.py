@@ -24,7 +24,9 @@ _app = typer.Typer(
 def _root() -> None:
     """cchc — hệ thống một cửa điện tử và báo cáo cải cách hành chính."""
     # A callback keeps `cchc` a group of commands even when only the one asked for is registered
-    # (a Typer app with a single command would run it without its name).
+    # (a Typer app with a single command would run it without its name). It runs before every command:
+    # the audit log's listeners are in place before a command opens a session (cchc.db refuses otherwise).
+    from cchc.audit import service  # noqa: F401
 
 
 # Each top-level command and how to add it: `cchc stats …` imports only what `stats` needs (about

@@ -2,7 +2,8 @@
 
 from alembic import context
 
-from cchc.db import Base, get_engine, import_all_models
+from cchc.db import Base, get_engine
+from cchc.models import import_all_models
 
 import_all_models()
 target_metadata = Base.metadata
