@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from cchc.auth.service import create_user
 from cchc.db import session_factory
-from cchc.web.app import create_app
+from cchc.app.main import create_app
 
 PASSWORD = "matkhau123"
 

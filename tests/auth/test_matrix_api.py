@@ -29,7 +29,7 @@ from cchc.auth import permissions
 from cchc.auth.enums import Role
 from cchc.auth.passwords import hash_password
 from cchc.db import Base
-from cchc.web.app import create_app
+from cchc.app.main import create_app
 from tests.conftest import rolled_back_connection
 from tests.dossiers.factories import APPLICANT, make_unit, make_user
 from tests.procedures.factories import procedure_data

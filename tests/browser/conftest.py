@@ -35,7 +35,7 @@ def _free_port() -> int:
 def live_server(committed, tmp_path, monkeypatch):
     import uvicorn
 
-    from cchc.web.app import create_app
+    from cchc.app.main import create_app
 
     monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, files_dir=tmp_path / "files"))
     port = _free_port()

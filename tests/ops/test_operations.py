@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from cchc import db as cchc_db
 from cchc import migrate
 from cchc.db import make_engine
-from cchc.web.app import create_app
+from cchc.app.main import create_app
 from tests.webclient import login_api
 
 COMBINED = re.compile(

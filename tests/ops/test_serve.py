@@ -99,7 +99,7 @@ def test_no_signing_key_no_service(deployment, monkeypatch):
     import dataclasses
 
     from cchc import config
-    from cchc.web.app import SecretMissing, create_app
+    from cchc.app.main import SecretMissing, create_app
     from tests.ops.conftest import cchc
 
     keyless = {k: v for k, v in deployment.items() if k != "CCHC_SECRET_KEY"}

@@ -33,7 +33,7 @@ def test_without_make_install_the_page_says_what_to_do(committed, tmp_path, monk
     from fastapi.testclient import TestClient
 
     from cchc import config
-    from cchc.web.app import create_app
+    from cchc.app.main import create_app
 
     monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, vendor_dir=tmp_path))
     with TestClient(create_app()) as c:

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from cchc.web.app import create_app
+from cchc.app.main import create_app
 from tests.webclient import login_api
 
 VIETNAMESE = re.compile(r"[àáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]", re.I)

@@ -1,6 +1,6 @@
 """Odd input at the door is a 4xx with a Vietnamese message, never a 500 — on SQLite and on PostgreSQL.
 
-Every route is taken from the application itself (the routers of cchc.web.routes, pages included, and the
+Every route is taken from the application itself (the routers of cchc.app.routes, pages included, and the
 request bodies of the OpenAPI document), so a route added later is walked without editing this test. Each
 parameter of each GET route in turn gets each hostile value — a NUL byte, a 30-digit number, -1, 30 February,
 a very long string — as an anonymous visitor and as a signed-in officer; every JSON body field of the API's
@@ -19,8 +19,8 @@ from fastapi.dependencies.utils import get_flat_params
 
 from cchc.db import session_factory
 from cchc.dossiers import service
-from cchc.web import routes as web_routes
-from cchc.web.app import create_app
+from cchc.app import routes as web_routes
+from cchc.app.main import create_app
 from tests.dossiers.factories import APPLICANT, make_world
 from tests.webclient import login_api, login_page, with_passwords
 

@@ -11,7 +11,7 @@ from cchc.db import session_factory
 from cchc.dossiers.models import Dossier, DossierStep
 from cchc.procedures.models import Procedure
 from cchc.units.models import Unit
-from cchc.web import portal
+from cchc.dossiers import lookup_pages as portal
 from cchc.web.security import SlidingWindow
 from tests.webclient import login_api, login_page
 

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cchc import config
-from cchc.web.app import create_app
+from cchc.app.main import create_app
 from cchc.web.templating import TEMPLATES_DIR
 
 REQUIRED = {

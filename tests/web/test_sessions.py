@@ -143,7 +143,7 @@ def test_cookies_are_secure_behind_tls(committed, monkeypatch):
     import dataclasses
 
     from cchc import config
-    from cchc.web.app import create_app
+    from cchc.app.main import create_app
 
     plain = TestClient(create_app()).get("/dang-nhap").headers["set-cookie"].lower()
     assert "httponly" in plain and "samesite=lax" in plain and "secure" not in plain

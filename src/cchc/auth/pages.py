@@ -6,11 +6,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from cchc.auth.deps import login, logout, optional_user, session_token, signed_in
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.auth.service import LoginThrottled, authenticate, change_password, create_user
 from cchc.errors import CchcError, ValidationError
-from cchc.web.deps import DB_SESSION, check_csrf, login, logout, optional_user, session_token, signed_in
+from cchc.web.deps import DB_SESSION, check_csrf
 from cchc.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from cchc.auth.deps import current_user, login, logout, session_token, signed_in
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.auth.service import (
@@ -14,7 +15,7 @@ from cchc.auth.service import (
     update_user,
 )
 from cchc.errors import NotFound
-from cchc.web.deps import DB_SESSION, SESSION_CSRF, check_csrf, current_user, login, logout, session_token, signed_in
+from cchc.web.deps import DB_SESSION, SESSION_CSRF, check_csrf
 
 router = APIRouter(prefix="/api/v1/auth", tags=["Tài khoản"])
 

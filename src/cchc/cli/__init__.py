@@ -88,7 +88,7 @@ def _doctor() -> None:
 
 @_command("serve")
 def _serve() -> None:
-    from cchc.web.cli import serve
+    from cchc.app.cli import serve
 
     _app.command("serve")(serve)
 

@@ -19,7 +19,8 @@ from cchc.errors import CchcError, PermissionDenied, ValidationError
 from cchc.procedures.models import Procedure
 from cchc.procedures.service import get_procedure, search_procedures
 from cchc.units.models import Unit
-from cchc.web.deps import DB_SESSION, check_csrf, officer
+from cchc.auth.deps import officer
+from cchc.web.deps import DB_SESSION, check_csrf
 from cchc.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)

@@ -26,7 +26,8 @@ from cchc.errors import NotFound, ValidationError
 from cchc.procedures.service import get_procedure
 from cchc.units.models import Unit
 from cchc.units.service import resolve_unit
-from cchc.web.deps import DB_SESSION, check_csrf, current_user
+from cchc.auth.deps import current_user
+from cchc.web.deps import DB_SESSION, check_csrf
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["Hồ sơ"], dependencies=[Depends(check_csrf)])
 

@@ -16,7 +16,8 @@ from cchc.feedback.enums import Category, Channel, FeedbackState, Vote
 from cchc.procedures.service import search_procedures
 from cchc.units.models import Unit
 from cchc.units.service import search_units
-from cchc.web.deps import DB_SESSION, check_csrf, officer, optional_user
+from cchc.auth.deps import officer, optional_user
+from cchc.web.deps import DB_SESSION, check_csrf
 from cchc.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)

@@ -29,7 +29,8 @@ from cchc.procedures.models import Procedure
 from cchc.units.models import Unit
 from cchc.units.service import resolve_unit
 from cchc.vn import search_key
-from cchc.web.deps import DB_SESSION, check_csrf, csrf_token, current_user, optional_user
+from cchc.auth.deps import current_user, optional_user
+from cchc.web.deps import DB_SESSION, check_csrf, csrf_token
 
 router = APIRouter(prefix="/api/v1/feedback", tags=["Phản ánh, kiến nghị"], dependencies=[Depends(check_csrf)])
 

@@ -15,7 +15,8 @@ from cchc.errors import NotFound
 from cchc.ratings.enums import Satisfaction
 from cchc.ratings.models import Rating
 from cchc.ratings.service import criteria, rate_dossier, rating_of
-from cchc.web.deps import DB_SESSION, check_csrf, current_user
+from cchc.auth.deps import current_user
+from cchc.web.deps import DB_SESSION, check_csrf
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["Đánh giá giải quyết TTHC"], dependencies=[Depends(check_csrf)])
 

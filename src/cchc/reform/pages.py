@@ -22,7 +22,8 @@ from cchc.reform.importer import REGISTERS, register_for
 from cchc.reform.plan import REGISTER as PLAN
 from cchc.reform.views import rows_of, save_and_import, scoped_unit
 from cchc.units.models import Unit
-from cchc.web.deps import DB_SESSION, check_csrf, require_roles
+from cchc.auth.deps import require_roles
+from cchc.web.deps import DB_SESSION, check_csrf
 from cchc.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)

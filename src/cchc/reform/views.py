@@ -25,7 +25,8 @@ from cchc.stats.pages import default_unit
 from cchc.stats.periods import resolve_period
 from cchc.stats.scope import resolve_unit
 from cchc.units.models import Unit
-from cchc.web.deps import DB_SESSION, check_csrf, officer
+from cchc.auth.deps import officer
+from cchc.web.deps import DB_SESSION, check_csrf
 
 router = APIRouter(prefix="/api/v1/reform", tags=["Cải cách hành chính"], dependencies=[Depends(check_csrf)])
 

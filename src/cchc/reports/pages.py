@@ -18,7 +18,8 @@ from cchc.reform import service as reform
 from cchc.reports import forms as formdefs
 from cchc.reports.assembly import build_report
 from cchc.stats.pages import Selection, period_choices, scope_query, select_typed
-from cchc.web.deps import DB_SESSION, check_csrf, require_roles
+from cchc.auth.deps import require_roles
+from cchc.web.deps import DB_SESSION, check_csrf
 from cchc.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)

@@ -26,7 +26,8 @@ from cchc.stats.scope import rate
 from cchc.stats.periods import Period, current_quarter, presets_of_year, previous_periods, resolve_period
 from cchc.units.models import Unit
 from cchc.units.service import resolve_unit
-from cchc.web.deps import DB_SESSION, officer
+from cchc.auth.deps import officer
+from cchc.web.deps import DB_SESSION
 from cchc.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -12,7 +12,8 @@ from cchc.stats.dossiers import explain
 from cchc.stats.figures import all_figures
 from cchc.stats.index766 import compute_index, explain_indicator
 from cchc.stats.pages import select_scope
-from cchc.web.deps import DB_SESSION, officer
+from cchc.auth.deps import officer
+from cchc.web.deps import DB_SESSION
 
 router = APIRouter(prefix="/api/v1/stats", tags=["Thống kê"])
 

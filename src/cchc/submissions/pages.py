@@ -19,7 +19,8 @@ from cchc.errors import CchcError, ValidationError
 from cchc.stats.pages import period_choices
 from cchc.submissions import service
 from cchc.submissions.views import consolidated_file, file_response, own_unit, prepare_upload, read_upload, resolve, visible
-from cchc.web.deps import DB_SESSION, check_csrf, officer
+from cchc.auth.deps import officer
+from cchc.web.deps import DB_SESSION, check_csrf
 from cchc.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)

@@ -20,7 +20,8 @@ from cchc.errors import NotFound, PermissionDenied, ValidationError
 from cchc.submissions import service
 from cchc.submissions.models import Submission
 from cchc.units.models import Unit
-from cchc.web.deps import DB_SESSION, check_csrf, officer
+from cchc.auth.deps import officer
+from cchc.web.deps import DB_SESSION, check_csrf
 
 router = APIRouter(prefix="/api/v1/submissions", tags=["Báo cáo gửi cấp trên"], dependencies=[Depends(check_csrf)])
 MAX_UPLOAD = 10 * 1024 * 1024

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cchc import vn
+from cchc.auth.deps import officer
 from cchc.auth.models import User
 from cchc.auth.scope import scope_units_query
 from cchc.errors import CchcError, NotFound, PermissionDenied, ValidationError
@@ -20,8 +21,8 @@ from cchc.tasks.jobs import reminders_of
 from cchc.tasks.models import Task
 from cchc.tasks.stats import task_figures, task_sentences, window_label
 from cchc.units.models import Unit
-from cchc.web.deps import DB_SESSION, check_csrf, officer
-from cchc.web.templating import flash, render
+from cchc.web.deps import DB_SESSION, check_csrf
+from cchc.web.templating import flash, page_count, render
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -57,7 +58,7 @@ def _list_context(db: Session, user: User, trang_thai: str, nguon: str, qua_han:
     return {
         "box": box, "names": service.unit_names(db, [t.lead_unit_id for t in box.items]), "today": today, "labels": LABELS,
         "filters": {"trang_thai": trang_thai, "nguon": nguon, "qua_han": qua_han, "q": q}, "trang": max(trang, 1),
-        "pages": max(1, -(-box.total // PAGE)), "may_assign": service.may_assign(db, user),
+        "pages": page_count(box.total, PAGE), "may_assign": service.may_assign(db, user),
         "reminders": reminders, "figures": figures, "sentences": sentences,
         "codes": dict(db.execute(select(Task.id, Task.code).where(Task.id.in_([r.task_id for r in reminders]))).all()) if reminders else {},
         "error": error, "error_field": error_field, **extra,

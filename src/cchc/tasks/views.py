@@ -20,7 +20,8 @@ from cchc.tasks.importer import import_upload
 from cchc.tasks.models import Task
 from cchc.tasks.stats import task_figures, task_sentences, window_label
 from cchc.units.service import resolve_unit
-from cchc.web.deps import DB_SESSION, check_csrf, officer
+from cchc.auth.deps import officer
+from cchc.web.deps import DB_SESSION, check_csrf
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["Nhiệm vụ được giao"], dependencies=[Depends(check_csrf)])
 

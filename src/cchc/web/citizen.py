@@ -35,7 +35,8 @@ from cchc.ratings.models import Rating
 from cchc.ratings.service import criteria, rate_dossier, rating_of
 from cchc.units.models import Unit
 from cchc.units.service import valid_on
-from cchc.web.deps import DB_SESSION, check_csrf, require_roles
+from cchc.auth.deps import require_roles
+from cchc.web.deps import DB_SESSION, check_csrf
 from cchc.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)

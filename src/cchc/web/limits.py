@@ -21,6 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cchc import config
 from cchc.vn import fmt_int
+from cchc.web.errors import wants_json
+from cchc.web.templating import render
 
 # Room for the text fields of a form and the multipart boundaries and headers, beyond one file.
 FORM_MARGIN_BYTES = 1024 * 1024
@@ -98,9 +100,6 @@ class BodyLimitMiddleware:
 async def refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:
     """Answer before the application runs, in the shape the application itself would: JSON for the API,
     the error page for a person."""
-    from cchc.web.app import wants_json
-    from cchc.web.templating import render
-
     request = Request({**scope, "session": {}}, receive)
     if wants_json(request):
         response = JSONResponse({"detail": message}, status_code=status)

@@ -1,26 +1,21 @@
-"""The FastAPI application: JSON API under /api/v1 and server-rendered pages (Jinja2 + htmx)."""
+"""Errors as the application answers them: JSON under /api/ and /open311/, a page (or an htmx fragment) for a
+person, in Vietnamese, never a framework's English detail or a traceback."""
 
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 
-from cchc import config
 from cchc.errors import CchcError
-from cchc.web import apidocs, inputs, limits, openapi, operations, security
-from cchc.web.deps import LoginRequired, PasswordChangeRequired
+from cchc.web import inputs, operations
 from cchc.web.templating import render
 
 log = logging.getLogger("cchc.web")
-STATIC_DIR = __import__("pathlib").Path(__file__).resolve().parent / "static"
 
 # Vietnamese names of request fields for validation messages.
 FIELD_NAMES = {
@@ -35,71 +30,23 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/open311/")) or "application/json" in request.headers.get("accept", "")
 
 
-class SecretMissing(CchcError):
-    pass
+def cchc_error_response(request: Request, exc: CchcError):
+    """A refusal with its Vietnamese message: JSON (with the field) for the API, a fragment inside an htmx
+    request, else the error page."""
+    if wants_json(request):
+        return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=exc.http_status)
+    if request.headers.get("hx-request"):
+        return render(request, "partials/error_inline.html", {"message": exc.message}, status_code=exc.http_status)
+    return render(request, "error.html", {"message": exc.message, "status": exc.http_status}, status_code=exc.http_status)
 
 
-def create_app() -> FastAPI:
-    if not config.settings.secret_key:
-        raise SecretMissing(
-            "Chưa có khóa bí mật để ký phiên đăng nhập: đặt biến môi trường CCHC_SECRET_KEY (ít nhất 32 ký tự ngẫu nhiên) "
-            f"hoặc chạy `cchc secret init` để tạo tệp {config.secret_path(config.settings.var_dir)}."
-        )
-    app = FastAPI(
-        title="cchc — Hệ thống một cửa điện tử",
-        description="API của hệ thống thông tin giải quyết thủ tục hành chính và báo cáo cải cách hành chính.",
-        version="1",
-        openapi_url="/openapi.json",
-        docs_url=None,  # /api/docs is cchc.web.apidocs: Swagger UI from node_modules, no CDN, no inline script
-        redoc_url=None,
-    )
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=config.settings.secret_key,
-        session_cookie="cchc_session",
-        same_site="lax",
-        # The login itself ends sooner (cchc.auth.sessions: idle and absolute time-outs on the server).
-        max_age=config.settings.session_max_hours * 3600,
-        https_only=config.settings.https,
-    )
-    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    vendor = config.settings.vendor_dir / "htmx.org" / "dist"
-    if vendor.is_dir():
-        app.mount("/vendor/htmx", StaticFiles(directory=str(vendor)), name="htmx")
-    else:
-        log.warning("Không tìm thấy htmx tại %s — hãy chạy `make install`.", vendor)
+def install(app: FastAPI) -> None:
+    """The application's answers to errors: JSON for the API, the error page (or an htmx fragment) for a person,
+    always in Vietnamese; a database that does not answer is a 503, anything unexpected a 500 with its request id."""
 
-    limits.install(app)  # the request body limit (413 before reading what is over it)
-    inputs.install(app)  # before the routers: odd input refused at the door on every route
-    _install_error_handlers(app)
-    _include_routers(app)
-    apidocs.install(app)
-    openapi.install(app)  # the document as the API behaves: login schemes, error bodies, timestamps as sent
-    operations.install(app)  # request ids, the access log, /healthz
-    security.install(app, data_image_paths=(apidocs.DOCS_URL,))  # outermost: headers on every response, 500s too
-    return app
-
-
-def _include_routers(app: FastAPI) -> None:
-    from cchc.web import routes
-
-    for router in routes.ROUTERS:
-        app.include_router(router)
-
-
-def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CchcError)
     async def cchc_error(request: Request, exc: CchcError):
-        if isinstance(exc, LoginRequired) and not wants_json(request):
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(f"/dang-nhap?next={quote(target)}", status_code=303)
-        if isinstance(exc, PasswordChangeRequired) and not wants_json(request) and not request.headers.get("hx-request"):
-            return RedirectResponse("/doi-mat-khau", status_code=303)
-        if wants_json(request):
-            return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=exc.http_status)
-        if request.headers.get("hx-request"):
-            return render(request, "partials/error_inline.html", {"message": exc.message}, status_code=exc.http_status)
-        return render(request, "error.html", {"message": exc.message, "status": exc.http_status}, status_code=exc.http_status)
+        return cchc_error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

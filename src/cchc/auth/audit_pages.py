@@ -1,4 +1,7 @@
-"""The administrator's audit page: who changed what, when and from where, filtered by user, object and date."""
+"""The administrator's audit page: who changed what, when and from where, filtered by user, object and date.
+
+It lives with the accounts, not in cchc.audit: the audit log sits below auth (logins and every session's
+changes are recorded there), and the page needs auth's role guard."""
 
 from __future__ import annotations
 
@@ -9,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from cchc import vn
 from cchc.audit import service as audit
+from cchc.auth.deps import require_roles
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.errors import ValidationError
-from cchc.web.deps import DB_SESSION, require_roles
+from cchc.web.deps import DB_SESSION
 from cchc.web.templating import render
 
 router = APIRouter(prefix="/quan-tri/nhat-ky", include_in_schema=False)

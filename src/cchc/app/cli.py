@@ -40,10 +40,10 @@ def serve(
     console.print(f"Cổng dịch vụ công đang chạy tại http://{host}:{port}{many}  (Ctrl+C để dừng)")
     try:
         if workers > 1:
-            uvicorn.run("cchc.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+            uvicorn.run("cchc.app.main:create_app", factory=True, host=host, port=port, workers=workers,
                         log_config=logging_config(access_log))
         else:
-            from cchc.web.app import create_app
+            from cchc.app.main import create_app
 
             uvicorn.run(create_app(), host=host, port=port, log_config=logging_config(access_log))
     finally:

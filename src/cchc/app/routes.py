@@ -1,17 +1,20 @@
 """Every router of the application, in one list (API routers first, then pages)."""
 
-from cchc.audit.pages import router as audit_pages
+from cchc.app.pages import admin as admin_index
+from cchc.app.pages import router as home_pages
+from cchc.auth.admin_pages import router as user_admin_pages
+from cchc.auth.audit_pages import router as audit_pages
 from cchc.auth.pages import router as auth_pages
 from cchc.auth.views import router as auth_api
 from cchc.auth.views import users as users_api
+from cchc.calendar.pages import router as calendar_admin_pages
+from cchc.dossiers.lookup_pages import router as lookup
 from cchc.dossiers.pages import router as dossier_pages
 from cchc.dossiers.views import router as dossier_api
-from cchc.web.admin import router as admin_pages
 from cchc.reports.pages import router as report_pages
 from cchc.stats.pages import router as stats_pages
 from cchc.stats.views import router as stats_api
-from cchc.web.pages import router as home_pages
-from cchc.web.portal import router as portal
+from cchc.procedures.pages import admin as procedure_admin_pages
 from cchc.procedures.pages import router as procedure_pages
 from cchc.procedures.views import router as procedure_api
 from cchc.feedback.pages import router as feedback_pages
@@ -26,6 +29,7 @@ from cchc.reform.pages import router as reform_pages
 from cchc.interop.open311 import router as open311_api
 from cchc.tasks.views import router as tasks_api
 from cchc.tasks.pages import router as tasks_pages
+from cchc.units.pages import router as unit_admin_pages
 
 ROUTERS = [
     auth_api,
@@ -42,9 +46,14 @@ ROUTERS = [
     auth_pages,
     audit_pages,
     home_pages,
-    portal,
+    lookup,
     procedure_pages,
-    admin_pages,
+    # the administration (/quan-tri): its menu, then each domain's pages
+    admin_index,
+    procedure_admin_pages,
+    unit_admin_pages,
+    user_admin_pages,
+    calendar_admin_pages,
     dossier_pages,
     stats_pages,
     report_pages,

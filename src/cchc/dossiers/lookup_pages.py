@@ -1,4 +1,5 @@
-"""The citizens' portal: status lookup by dossier code and the last 4 digits of the applicant's ID number.
+"""The public lookup of a dossier's progress (portal page /tra-cuu and API /api/v1/lookup): by dossier code and the
+last 4 digits of the applicant's ID number.
 
 Dossier codes are sequential (<unit>-YYMMDD-NNNN), so the code alone opens nothing: the public lookup also asks
 the last 4 digits of the applicant's số định danh (CCCD) — or of the phone number when the dossier has no ID
@@ -25,6 +26,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from cchc.auth.deps import optional_user
 from cchc.auth.scope import can_see
 from cchc.dossiers.enums import State, Timeliness
 from cchc.dossiers.models import Dossier
@@ -32,7 +34,7 @@ from cchc.errors import NotFound, ValidationError
 from cchc.privacy import mask_digits, mask_name
 from cchc.procedures.models import Procedure
 from cchc.units.models import Unit
-from cchc.web.deps import DB_SESSION, optional_user
+from cchc.web.deps import DB_SESSION
 from cchc.web.security import SlidingWindow
 from cchc.web.templating import render
 

@@ -1,0 +1,49 @@
+"""What the templates show of the domains, registered into the one Jinja environment of cchc.web.templating:
+the labels of roles, dossier states, steps, timeliness, channels, dossier actions and file kinds, and the
+navigation each role sees."""
+
+from __future__ import annotations
+
+from cchc import vn
+from cchc.auth.enums import Role
+from cchc.dossiers.enums import Channel, State, Timeliness
+from cchc.dossiers.files import KINDS
+from cchc.dossiers.service import ACTION_LABELS
+from cchc.procedures.enums import StepRole
+from cchc.web.templating import env
+
+
+def nav_links(user) -> list[tuple[str, str]]:
+    """The navigation for this user: the public portal, then what their role works with."""
+    links = [("/", "Trang chủ"), ("/thu-tuc", "Thủ tục hành chính"), ("/tra-cuu", "Tra cứu hồ sơ"), ("/phan-anh", "Phản ánh, kiến nghị")]
+    if user is None:
+        return links
+    role = user.role
+    if role == Role.CITIZEN:
+        return links + [("/ca-nhan", "Hồ sơ của tôi")]
+    officer = [("/can-bo", "Hồ sơ cần xử lý")]
+    if role in (Role.RECEIVING, Role.UNIT_ADMIN):
+        officer.append(("/can-bo/tiep-nhan", "Tiếp nhận hồ sơ"))
+    officer += [("/can-bo/tim-kiem", "Tìm kiếm"), ("/can-bo/phan-anh", "Phản ánh"), ("/nhiem-vu", "Nhiệm vụ"), ("/thong-ke", "Thống kê")]
+    if role in (Role.REPORTING, Role.LEADER, Role.UNIT_ADMIN, Role.SYSTEM_ADMIN):
+        officer += [("/cai-cach", "Cải cách HC"), ("/bao-cao", "Báo cáo")]
+    if role in (Role.REPORTING, Role.LEADER, Role.UNIT_ADMIN):  # a unit's own report, sent up
+        officer.append(("/bao-cao-gui", "Gửi báo cáo"))
+    if role == Role.REPORTING:  # the province's view of every unit's report
+        officer.append(("/bao-cao-tong-hop", "Tổng hợp"))
+    if role in (Role.UNIT_ADMIN, Role.SYSTEM_ADMIN):
+        officer.append(("/quan-tri", "Quản trị"))
+    return [("/", "Cổng dịch vụ công")] + officer
+
+
+def install() -> None:
+    """Register the domains' words and the navigation (the same each time: create_app may run more than once)."""
+    env.globals["Role"] = Role
+    env.globals["nav_links"] = nav_links
+    env.filters["vaitro"] = lambda v: vn.fmt_label(Role, v)
+    env.filters["trangthai"] = lambda v: vn.fmt_label(State, v)
+    env.filters["buoc"] = lambda v: vn.fmt_label(StepRole, v)
+    env.filters["hanxuly"] = lambda v: vn.fmt_label(Timeliness, v)
+    env.filters["kenh"] = lambda v: vn.fmt_label(Channel, int(v)) if v is not None else ""
+    env.filters["thaotac"] = lambda v: ACTION_LABELS.get(v, v)
+    env.filters["loaitep"] = lambda v: KINDS.get(v, v)
