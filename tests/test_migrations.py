@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from cchc import migrate
 from cchc.db import Base, make_engine
+from cchc.stats import daily
 from tests.conftest import _test_url, make_test_engine
 
 
@@ -73,3 +74,32 @@ def test_0003_gives_existing_feedback_its_search_text(tmp_path):
         with engine.connect() as conn:
             got = conn.execute(text("SELECT search_text FROM feedback WHERE code = :c"), {"c": code}).scalar_one()
         assert got == f"{code.lower()} dang ky khai sinh tre sinh o nuoc ngoai"
+
+
+def _day_count_triggers(conn) -> dict[str, str]:
+    """The definitions of dossier_day_counts' triggers (and, on PostgreSQL, their function) as the database keeps them."""
+    pattern = {"n": daily.NAME + "%"}
+    if conn.dialect.name == "sqlite":
+        rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE :n"), pattern)
+        return dict(rows.all())
+    rows = conn.execute(text(
+        "SELECT t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE t.tgname LIKE :n AND c.relname = 'dossiers' AND pg_table_is_visible(c.oid)"
+    ), pattern)
+    found = dict(rows.all())
+    found["function"] = conn.execute(text("SELECT pg_get_functiondef(to_regproc(:f))"), {"f": daily.NAME}).scalar_one()
+    return found
+
+
+def test_upgraded_day_count_triggers_are_the_codes(tmp_path):
+    """The triggers an upgraded database holds are exactly those cchc.stats.daily generates from the rules
+    of cchc.stats.rules: a change of a rule without a migration that installs its triggers fails here."""
+    with empty_database(tmp_path, "_dc") as engine:
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            upgraded = _day_count_triggers(conn)
+            daily.install(conn)  # what the code generates, in the same database, then rolled back
+            generated = _day_count_triggers(conn)
+            conn.rollback()
+        assert len(upgraded) == 3  # SQLite: insert, update, delete; PostgreSQL: two triggers and their function
+        assert upgraded == generated

@@ -23,11 +23,15 @@ and the figures of a window [s, e] are sums over days (cchc.stats.dossiers):
 The last line holds because a dossier is overdue at the window's last instant J exactly when it
 is open then and its "overdue from" instant O is before J — O being the due date, or, when a
 supplement was requested before the due date, the due date moved by the time the dossier waited
-(never, while it still waits); the rule of `stats.dossiers._overdue_at_end`, which is monotone in J.
+(never, while it still waits): `rules.overdue_from`, the instant form of `rules.overdue_at`, which is
+monotone in J.
 The day of O is the day of O + 1 second, so that "O before 23:59:59" and "day ≤ e" agree.
 
-The conditions and keys are written once, as SQL text, and used both by the triggers (row images
-NEW / OLD) and by `rebuild` (alias d): the counts cannot drift from the rebuild. The triggers fire
+The conditions are those of cchc.stats.rules, the ones the window queries of cchc.stats.dossiers
+read too, compiled to SQL text for the triggers (row images NEW / OLD) and for `rebuild` (alias d):
+the counts cannot drift from the rebuild nor from the direct counts. Migration 0006 holds the
+triggers' SQL as it was generated then; tests/test_migrations.py compares an upgraded database's
+triggers with `install_ddl`, so a change of a rule comes with a migration. The triggers fire
 on every insert, delete and relevant update of `dossiers`, whoever writes (service, import, demo,
 raw SQL), in the writer's transaction. A future migration that rebuilds `dossiers` on SQLite
 (batch mode) must call `install` again.
@@ -39,12 +43,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import event, text
+from sqlalchemy import and_, event, text
 from sqlalchemy.engine import Connection
 
 from cchc.db import Base
-from cchc.dossiers.enums import Channel, State, Timeliness
-from cchc.stats.dossiers import NOT_RECEIVED, RESOLVED, TERMINAL
+from cchc.stats import rules
 from cchc.stats.models import DossierDayCount
 
 TABLE = DossierDayCount.__tablename__
@@ -53,16 +56,14 @@ NAME = "dossier_day_counts_sync"  # triggers (…_ins/_upd/_del on SQLite) and t
 COUNT_COLUMNS = tuple(c.name for c in DossierDayCount.__table__.columns if not c.primary_key)
 
 
-
-def _in(values) -> str:
-    return "(" + ", ".join(f"'{v}'" if isinstance(v, str) else str(v) for v in values) + ")"
-
-
 @dataclass(frozen=True)
 class _SQL:
-    """The few expressions that differ between SQLite (dates as ISO text) and PostgreSQL."""
+    """Where a count lands: the few day expressions that differ between SQLite (dates as ISO text) and PostgreSQL."""
 
     dialect: str
+
+    def rule(self, expr) -> str:
+        return rules.sql(expr, self.dialect)
 
     def day(self, ts: str) -> str:
         # SQLite keeps timestamps as ISO text 'YYYY-MM-DD HH:MM:SS.ffffff': the day is its first ten
@@ -74,12 +75,6 @@ class _SQL:
         if self.dialect == "sqlite":  # text arithmetic, exact to the microsecond (julianday is not)
             return f"(CASE WHEN substr({ts}, 12) >= '23:59:59' THEN date({ts}, '+1 day') ELSE substr({ts}, 1, 10) END)"
         return f"CAST({ts} + INTERVAL '1 second' AS date)"
-
-    def shifted(self, due: str, requested: str, supplemented: str) -> str:
-        """due + (supplemented − requested), as the direct rule computes it."""
-        if self.dialect == "sqlite":
-            return f"datetime(julianday({due}) + julianday({supplemented}) - julianday({requested}))"
-        return f"({due} + ({supplemented} - {requested}))"
 
     def later(self, a: str, b: str) -> str:
         return f"max({a}, {b})" if self.dialect == "sqlite" else f"GREATEST({a}, {b})"
@@ -99,66 +94,35 @@ class _Part:
     columns: tuple[str, ...]  # the dossier columns it reads (an UPDATE of others leaves it alone)
 
 
-def _parts(sql: _SQL, r: str) -> list[_Part]:
-    """The contributions of the dossier row `r` (NEW, OLD or a table alias)."""
-    received = (
-        f"{r}.unit_id IS NOT NULL AND {r}.received_at IS NOT NULL AND {r}.state NOT IN {_in(NOT_RECEIVED)}"
-    )
-    ended = f"{received} AND {r}.ended_at IS NOT NULL AND {r}.state IN {_in(TERMINAL)}"
-    due, req, done = f"{r}.due_at", f"{r}.supplement_requested_at", f"{r}.supplemented_at"
-    overdue_from = (
-        f"(CASE WHEN {due} IS NULL THEN NULL WHEN {req} IS NULL OR {due} < {req} THEN {due} "
-        f"WHEN {done} IS NULL THEN NULL WHEN {done} < {req} THEN {due} "
-        f"ELSE {sql.shifted(due, req, done)} END)"
-    )
-    received_day = sql.day(f"{r}.received_at")
-    ended_day = sql.later(sql.day(f"{r}.ended_at"), received_day)
-    deadline_day = sql.later(sql.overdue_day(overdue_from), received_day)
-    online, postal = int(Channel.ONLINE), int(Channel.POSTAL)
-    resolved = f"{r}.state IN {_in(RESOLVED)}"
+def _parts(sql: _SQL, name: str) -> list[_Part]:
+    """The contributions of the dossier row `name` (NEW, OLD or a table alias), from cchc.stats.rules."""
+    r = rules.row(name)
+    received = and_(r.unit_id.is_not(None), r.received_at.is_not(None), rules.received(r))
+    ended = and_(received, rules.ended(r))
+    overdue_from = rules.overdue_from(r, sql.dialect)
+    received_day = sql.day(f"{name}.received_at")
+    ended_day = sql.later(sql.day(f"{name}.ended_at"), received_day)
+    deadline_day = sql.later(sql.overdue_day(sql.rule(overdue_from)), received_day)
+    received_cells = {f"received_{k}": rule(r) for k, rule in rules.CHANNELS.items()}
+    ended_cells = {
+        **{k: rule(r) for k, rule in rules.OUTCOMES.items()},
+        "ended_late_without_result": rules.ended_late_without_result(r),
+        "ended_before_received": rules.ended_before_received(r),
+    }
 
-    def one(cond: str) -> str:
-        return f"CASE WHEN {cond} THEN 1 ELSE 0 END"
+    def part(day: str, cells: dict[str, object], where) -> _Part:
+        """A cell's condition, or None for a cell that counts every dossier of the part. The columns
+        read: the key, then those of the cells and the condition (which holds those of the day)."""
+        reads = rules.columns_of(r.unit_id, r.level, *[c for c in cells.values() if c is not None], where)
+        texts = {k: "1" if c is None else f"CASE WHEN {sql.rule(c)} THEN 1 ELSE 0 END" for k, c in cells.items()}
+        return _Part(day, texts, sql.rule(where), reads)
 
-    base = ("unit_id", "level", "received_at", "state")
-    ended_cols = (*base, "ended_at", "timeliness")
-    deadline_cols = (*base, "due_at", "supplement_requested_at", "supplemented_at")
+    deadline = and_(received, overdue_from.is_not(None))
     return [
-        _Part(
-            received_day,
-            {
-                "received_online": one(f"{r}.channel = {online}"),
-                "received_postal": one(f"{r}.channel = {postal}"),
-                "received_direct": one(f"{r}.channel IS NULL OR {r}.channel NOT IN ({online}, {postal})"),
-            },
-            received,
-            (*base, "channel"),
-        ),
-        _Part(
-            ended_day,
-            {
-                "resolved_early": one(f"{resolved} AND {r}.timeliness = '{Timeliness.EARLY.value}'"),
-                "resolved_late": one(f"{resolved} AND {r}.timeliness = '{Timeliness.LATE.value}'"),
-                "resolved_on_time": one(
-                    f"{resolved} AND ({r}.timeliness IS NULL OR {r}.timeliness NOT IN "
-                    f"{_in((Timeliness.EARLY.value, Timeliness.LATE.value))})"
-                ),
-                "refused": one(f"{r}.state = '{State.REFUSED.value}'"),
-                "withdrawn": one(f"{r}.state = '{State.WITHDRAWN.value}'"),
-                "stopped": one(f"{r}.state = '{State.STOPPED.value}'"),
-                "ended_late_without_result": one(f"NOT {resolved} AND {r}.timeliness = '{Timeliness.LATE.value}'"),
-                "ended_before_received": one(f"{r}.ended_at < {r}.received_at"),
-            },
-            ended,
-            ended_cols,
-        ),
-        _Part(deadline_day, {"deadline_passed": "1"}, f"{received} AND {overdue_from} IS NOT NULL", deadline_cols),
-        _Part(
-            sql.later(deadline_day, ended_day),
-            {"deadline_passed_ended": "1"},
-            f"{ended} AND {overdue_from} IS NOT NULL",
-            tuple(dict.fromkeys(ended_cols + deadline_cols)),
-        ),
+        part(received_day, received_cells, received),
+        part(ended_day, ended_cells, ended),
+        part(deadline_day, {"deadline_passed": None}, deadline),
+        part(sql.later(deadline_day, ended_day), {"deadline_passed_ended": None}, and_(ended, overdue_from.is_not(None))),
     ]
 
 

@@ -30,25 +30,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import and_, case, func, literal, literal_column, not_, or_, select
+from sqlalchemy import and_, case, func, literal_column, not_, or_, select
 from sqlalchemy.orm import Session
 
-from cchc.dossiers.enums import Channel, State, Timeliness
 from cchc.dossiers.models import Dossier
 from cchc.errors import CchcError, ValidationError
+from cchc.stats import rules
 from cchc.stats.scope import LEVELS, Window, rate, resolve_unit, subtree_condition, subtree_unit_ids, window
 from cchc.stats.models import DossierDayCount
 from cchc.units.models import Unit
-
-NOT_RECEIVED = (State.SUBMITTED.value, State.NOT_ACCEPTED.value)
-TERMINAL = (
-    State.FINISHED.value,
-    State.RETURNED.value,
-    State.REFUSED.value,
-    State.WITHDRAWN.value,
-    State.STOPPED.value,
-)
-RESOLVED = (State.FINISHED.value, State.RETURNED.value)
 
 COUNT_KEYS = (
     "received_total",
@@ -99,7 +89,7 @@ class FiguresInconsistent(CchcError):
 
 
 # --------------------------------------------------------------------------------------------
-# Conditions, written once
+# Conditions: the rules of cchc.stats.rules on the mapped Dossier, over a window
 # --------------------------------------------------------------------------------------------
 
 def received_condition():
@@ -109,7 +99,7 @@ def received_condition():
     `relevance_parts` (a comparison with NULL is never true); repeating `received_at IS NOT NULL`
     here would lead SQLite to range the index on that instead of on the window.
     """
-    return Dossier.state.not_in(NOT_RECEIVED)
+    return rules.received(Dossier)
 
 
 def relevance_parts(w: Window) -> list:
@@ -151,68 +141,31 @@ def unit_condition(unit: Unit):
     return Dossier.unit_id.in_(subtree_unit_ids(unit))
 
 
-def _ended():
-    return and_(Dossier.state.in_(TERMINAL), Dossier.ended_at.is_not(None))
-
-
-def _not_ended_before(moment):
-    return or_(Dossier.state.not_in(TERMINAL), Dossier.ended_at.is_(None), Dossier.ended_at >= moment)
-
-
 def _overdue_at_end(w: Window, dialect: str):
     """Due date passed at the window's last instant (or now, for a window not over yet), with the supplement rule."""
-    requested = Dossier.supplement_requested_at
-    supplemented = Dossier.supplemented_at
-    waiting = and_(requested.is_not(None), requested < w.stop, or_(supplemented.is_(None), supplemented >= w.stop))
-    resumed = and_(requested.is_not(None), supplemented.is_not(None), supplemented < w.stop, supplemented >= requested)
-    last = literal(w.judged_at)
-    if dialect == "sqlite":
-        shifted = func.julianday(Dossier.due_at) + func.julianday(supplemented) - func.julianday(requested) < func.julianday(last)
-    else:
-        shifted = Dossier.due_at + (supplemented - requested) < last
-    return and_(
-        Dossier.due_at.is_not(None),
-        case(
-            (waiting, case((Dossier.due_at < requested, 1), else_=0)),
-            (resumed, case((shifted, 1), else_=0)),
-            else_=case((Dossier.due_at < last, 1), else_=0),
-        )
-        == 1,
-    )
+    return rules.overdue_at(Dossier, w.judged_at, w.stop, dialect)
 
 
 def bucket_conditions(w: Window, dialect: str) -> dict[str, object]:
     """Every bucket's condition (on top of `scope_conditions`), keyed as in the figures."""
-    ended = _ended()
-    new = and_(Dossier.received_at >= w.begin, Dossier.received_at < w.stop)
-    ended_in = and_(ended, Dossier.ended_at >= w.begin, Dossier.ended_at < w.stop)
-    resolved = and_(ended_in, Dossier.state.in_(RESOLVED))
-    unclassified = or_(
-        Dossier.timeliness.is_(None),
-        Dossier.timeliness.not_in((Timeliness.EARLY.value, Timeliness.LATE.value)),
-    )
-    in_progress = and_(Dossier.received_at < w.stop, _not_ended_before(w.stop))
+    d = Dossier
+    new = and_(d.received_at >= w.begin, d.received_at < w.stop)
+    ended_in = and_(rules.ended(d), d.ended_at >= w.begin, d.ended_at < w.stop)
+    in_progress = and_(d.received_at < w.stop, rules.not_ended_before(d, w.stop))
     overdue = _overdue_at_end(w, dialect)
-    online, postal = int(Channel.ONLINE), int(Channel.POSTAL)
-    return {
-        "received_total": and_(Dossier.received_at < w.stop, or_(new, _not_ended_before(w.begin))),
-        "carried_over": and_(Dossier.received_at < w.begin, _not_ended_before(w.begin)),
+    conds = {
+        "received_total": and_(d.received_at < w.stop, or_(new, rules.not_ended_before(d, w.begin))),
+        "carried_over": and_(d.received_at < w.begin, rules.not_ended_before(d, w.begin)),
         "new_total": new,
-        "new_online": and_(new, Dossier.channel == online),
-        "new_direct": and_(new, or_(Dossier.channel.is_(None), Dossier.channel.not_in((online, postal)))),
-        "new_postal": and_(new, Dossier.channel == postal),
-        "resolved_total": resolved,
-        "resolved_early": and_(resolved, Dossier.timeliness == Timeliness.EARLY.value),
-        "resolved_on_time": and_(resolved, unclassified),
-        "resolved_late": and_(resolved, Dossier.timeliness == Timeliness.LATE.value),
-        "resolved_in_time": and_(resolved, or_(Dossier.timeliness.is_(None), Dossier.timeliness != Timeliness.LATE.value)),
-        "refused": and_(ended_in, Dossier.state == State.REFUSED.value),
-        "withdrawn": and_(ended_in, Dossier.state == State.WITHDRAWN.value),
-        "stopped": and_(ended_in, Dossier.state == State.STOPPED.value),
+        **{f"new_{k}": and_(new, rule(d)) for k, rule in rules.CHANNELS.items()},
+        "resolved_total": and_(ended_in, rules.resolved(d)),
+        "resolved_in_time": and_(ended_in, rules.resolved_in_time(d)),
+        **{k: and_(ended_in, rule(d)) for k, rule in rules.OUTCOMES.items()},
         "in_progress_total": in_progress,
         "in_progress_within": and_(in_progress, not_(overdue)),
         "in_progress_overdue": and_(in_progress, overdue),
     }
+    return {k: conds[k] for k in COUNT_KEYS}
 
 
 def _count(cond):
@@ -332,7 +285,7 @@ def _overdue_now(session: Session, u: Unit, w: Window) -> dict[tuple[int, str], 
             received_condition(),
             Dossier.received_at < w.stop,
             or_(Dossier.ended_at.is_(None), Dossier.ended_at >= w.stop),
-            _not_ended_before(w.stop),
+            rules.not_ended_before(Dossier, w.stop),
             _overdue_at_end(w, session.get_bind().dialect.name),
         )
         .group_by(Dossier.unit_id, level)
