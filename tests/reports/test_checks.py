@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cchc.reports import forms as formdefs
+from cchc.reform import forms as formdefs
 from cchc.reports.assembly import FormTable, build_report
 from cchc.reports.checks import ReportCheckFailed, check_figures, check_tables
 from cchc.stats.scope import rate

@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 
 from cchc.cli import main
 from cchc.db import session_factory
-from cchc.submissions.models import Reminder, Submission
+from cchc.reform.models import Submission
+from cchc.submissions.models import Reminder
 from tests.submissions.conftest import PERIOD, build_province, filled_xlsx, huyen_values
 
 KY = PERIOD.key

@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cchc.reports import forms as formdefs
+from cchc.reform import forms as formdefs
 from cchc.reports.checks import check_figures
 from cchc.stats.figures import all_figures
 from cchc.submissions import consolidate, service

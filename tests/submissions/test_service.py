@@ -8,10 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from cchc.errors import ImportRejected, InvalidTransition, PermissionDenied, ValidationError
+from cchc.reform import lock
 from cchc.reform import service as reform
+from cchc.reform.models import Submission
 from cchc.stats.periods import resolve_period
 from cchc.submissions import service
-from cchc.submissions.models import Reminder, Submission, SubmissionEvent
+from cchc.submissions.models import Reminder, SubmissionEvent
 from tests.submissions.conftest import PERIOD, filled_xlsx, huyen_values
 
 ON_TIME = datetime(2024, 6, 20, 16, 0)
@@ -54,9 +56,9 @@ def test_cchc_unit_draft_submit_accept_then_read_only(db, world):
     assert sub.state == "accepted"
     assert [e.action for e in service.events(db, sub)] == ["prepare", "submit", "accept"]
     with pytest.raises(InvalidTransition) as exc:
-        service.ensure_editable(db, w.so_tp, PERIOD.start, PERIOD.end)
+        lock.ensure_editable(db, w.so_tp, PERIOD.start, PERIOD.end)
     assert "chỉ được xem" in exc.value.message
-    service.ensure_editable(db, w.so_yt, PERIOD.start, PERIOD.end)  # nothing sent: free to change
+    lock.ensure_editable(db, w.so_yt, PERIOD.start, PERIOD.end)  # nothing sent: free to change
 
 
 def test_problems_found_by_the_check_need_an_acknowledgement(db, world):

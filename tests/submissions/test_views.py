@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 
 from cchc.auth.passwords import hash_password
 from cchc.db import session_factory
-from cchc.submissions.models import Reminder, Submission, SubmissionEvent
+from cchc.reform.models import Submission
+from cchc.submissions.models import Reminder, SubmissionEvent
 from tests.submissions.conftest import PERIOD, build_province, filled_xlsx, huyen_values
 from tests.webclient import PASSWORD, csrf_from, login_api, login_page
 

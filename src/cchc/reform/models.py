@@ -1,11 +1,12 @@
-"""Figures entered by hand for the Biểu mẫu (staffing, budget, plans …) and the narrative of a report."""
+"""Figures entered by hand for the Biểu mẫu (staffing, budget, plans …), the narrative of a report, the
+record of each report a unit sends up (whose state freezes them), and the CCHC registers."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cchc import clock
@@ -55,6 +56,43 @@ class ReportNarrative(Base):
     text: Mapped[str] = mapped_column(Text, default="")  # Markdown
     author: Mapped[str] = mapped_column(String(120), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
+
+
+class Submission(Base):
+    """A unit's CCHC report for one window: draft → submitted → accepted | returned (→ draft again).
+
+    Sent up by cchc.submissions; defined here because its state freezes the figures and narratives above
+    (cchc.reform.lock), and reform sits below the workflow that sends reports up.
+    """
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "period_start", "period_end", name="uq_submissions_unit_period"),
+        Index("ix_submissions_period", "period_start", "period_end", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    period_key: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(16), default="draft")  # cchc.reform.lock: DRAFT … RETURNED
+    source: Mapped[str] = mapped_column(String(8), default="cchc")  # cchc | xlsx
+    file_sha256: Mapped[str] = mapped_column(String(64), default="")
+    file_name: Mapped[str] = mapped_column(String(255), default="")
+    file_media: Mapped[str] = mapped_column(String(120), default="")
+    figures: Mapped[dict] = mapped_column(JSON, default=dict)
+    problems: Mapped[list] = mapped_column(JSON, default=list)
+    problems_acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+    deadline: Mapped[date] = mapped_column(Date)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    prepared_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    prepared_by: Mapped[str] = mapped_column(String(120), default="")
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    submitted_by: Mapped[str] = mapped_column(String(120), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by: Mapped[str] = mapped_column(String(120), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
 
 
 # --- the unit's CCHC work: plan, directive documents, inspections, communication ------------------

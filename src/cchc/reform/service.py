@@ -4,7 +4,8 @@ Who may act: a Role.REPORTING officer or a Role.UNIT_ADMIN whose unit is the uni
 or one above it (its `path` contains theirs); `actor=None` is the operator at the command line.
 Every write validates against the Biểu mẫu definitions: a value of the wrong kind, a part larger
 than its whole, a rate that disagrees with its two rows or a value for a computed row is refused
-with a Vietnamese message, and nothing is written (all or nothing).
+with a Vietnamese message, and nothing is written (all or nothing); so is any write once the unit's
+report for the window was sent up (cchc.reform.lock).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from cchc.auth import permissions
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.errors import NotFound, PermissionDenied, ValidationError
+from cchc.reform import forms as formdefs
+from cchc.reform.lock import ensure_editable
 from cchc.reform.models import ManualFigure, ReportNarrative
-from cchc.reports import forms as formdefs
 from cchc.units.models import Unit
 
 ALLOWED_ROLES = permissions.matrix().roles_for("cai_cach.so_lieu")  # the permission matrix
@@ -151,7 +153,7 @@ def set_figures(
     """Store several entries at once, all or nothing; a blank entry deletes the stored one. Returns rows written."""
     check_permission(session, actor, unit)
     _check_window(start, end)
-    _ensure_editable(session, unit, start, end)
+    ensure_editable(session, unit, start, end)
     entries = list(entries)
     stored = get_figures(session, unit.id, start, end)
     existing: dict[int, dict[str, Decimal | None]] = {}
@@ -214,13 +216,6 @@ def set_figure(
 
 # --- narratives -------------------------------------------------------------------------------
 
-def _ensure_editable(session: Session, unit: Unit, start: date, end: date) -> None:
-    """What a report is made of cannot change once it was sent up and accepted or is awaiting a decision."""
-    from cchc.submissions.service import ensure_editable
-
-    ensure_editable(session, unit, start, end)
-
-
 def narrative_keys() -> list[str]:
     layout = formdefs.report_layout()
     return [s["key"] for s in layout["sections"] if s.get("narrative", True)] + list(layout["header_keys"])
@@ -270,7 +265,7 @@ def set_narrative(
     """Write (or, with blank text, remove) the narrative of one section."""
     check_permission(session, actor, unit)
     _check_window(start, end)
-    _ensure_editable(session, unit, start, end)
+    ensure_editable(session, unit, start, end)
     key = normalise_section(section)
     row = session.scalar(
         select(ReportNarrative).where(

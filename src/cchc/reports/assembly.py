@@ -18,7 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cchc import clock, vn
-from cchc.reports import forms as formdefs
+from cchc.reform import forms as formdefs
+from cchc.reform import service as reform
+from cchc.reform.directives import document_line
+from cchc.reports.checks import check_report
+from cchc.stats.dossiers import dossier_figures
+from cchc.stats.figures import all_figures
+from cchc.stats.periods import previous_periods
+from cchc.tasks.stats import task_sentences
 from cchc.units.models import Unit
 
 LEVEL_NAMES = {"tinh": "cấp tỉnh", "huyen": "cấp huyện", "xa": "cấp xã"}
@@ -55,7 +62,7 @@ class FormTable:
         if value is None:
             return ""
         if row.kind == "percent":
-            return _pct(value)
+            return percent(value)
         return formdefs.fmt(row, value)
 
 
@@ -104,7 +111,7 @@ class Report:
 
 # --- helpers --------------------------------------------------------------------------------
 
-def _pct(value) -> str:
+def percent(value) -> str:
     """99.76 → '99,76%'; 100 → '100%'; 71.0 → '71%' (as the reports write rates)."""
     if value is None:
         return "không phát sinh"
@@ -221,7 +228,7 @@ def dossier_blocks(figures: dict, period) -> list[Block]:
             out.append(Block("bullet", (
                 f"Số lượng hồ sơ đã giải quyết từ ngày {start} – {end}: {n(d['resolved_total'])}; trong đó, giải quyết đúng và "
                 f"trước hạn: {n(d.get('resolved_in_time') or 0)}, trễ hạn: {n(d.get('resolved_late') or 0)}. Tỷ lệ hồ sơ giải quyết "
-                f"đúng và trước hạn đạt {_pct(d.get('on_time_rate'))}."
+                f"đúng và trước hạn đạt {percent(d.get('on_time_rate'))}."
             )))
         return out
     if not d["received_total"]:
@@ -236,7 +243,7 @@ def dossier_blocks(figures: dict, period) -> list[Block]:
         out.append(Block("bullet", (
             f"Số lượng hồ sơ đã giải quyết: {n(d['resolved_total'])}; trong đó, giải quyết trước hạn: {n(d['resolved_early'])}, "
             f"đúng hạn: {n(d['resolved_on_time'])}, trễ hạn: {n(d['resolved_late'])}. Tỷ lệ hồ sơ giải quyết đúng và trước hạn đạt "
-            f"{_pct(d.get('on_time_rate'))} trên tổng số hồ sơ đã giải quyết."
+            f"{percent(d.get('on_time_rate'))} trên tổng số hồ sơ đã giải quyết."
         )))
     else:
         out.append(Block("bullet", "Trong kỳ, không phát sinh hồ sơ đã giải quyết xong."))
@@ -262,7 +269,7 @@ def dossier_blocks(figures: dict, period) -> list[Block]:
         for lv, v in levels:
             resolved = (
                 f"đã giải quyết {n(v['resolved_total'])} hồ sơ (giải quyết đúng và trước hạn {n(v['resolved_in_time'])} hồ sơ, "
-                f"đạt tỷ lệ {_pct(v.get('on_time_rate'))}; quá hạn {n(v['resolved_late'])} hồ sơ)"
+                f"đạt tỷ lệ {percent(v.get('on_time_rate'))}; quá hạn {n(v['resolved_late'])} hồ sơ)"
                 if v["resolved_total"] else "chưa có hồ sơ giải quyết xong"
             )
             progress = (
@@ -300,7 +307,7 @@ def catalogue_blocks(figures: dict, period) -> list[Block]:
     linked = int(inter.get("cung_cap") or 0) + int(inter.get("giua_cac_cap") or 0)
     if linked and total:
         out.append(Block("bullet", (
-            f"Số TTHC thực hiện theo cơ chế một cửa liên thông là {n(linked)}/{n(total)} thủ tục, chiếm tỷ lệ {_pct(_ratio(linked, total))} "
+            f"Số TTHC thực hiện theo cơ chế một cửa liên thông là {n(linked)}/{n(total)} thủ tục, chiếm tỷ lệ {percent(_ratio(linked, total))} "
             f"(trong đó: liên thông cùng cấp {n(inter.get('cung_cap'))} thủ tục; liên thông giữa các cấp chính quyền {n(inter.get('giua_cac_cap'))} thủ tục)."
         )))
     elif total:
@@ -319,7 +326,7 @@ def feedback_blocks(figures: dict, period) -> list[Block]:
         return [Block("bullet", lead + f"trong {period_phrase(period)}, không phát sinh PAKN.")]
     return [Block("bullet", (
         lead + f"Trong {period_phrase(period)}, tổng số tiếp nhận là {n(f['received'])} PAKN, đã giải quyết xong "
-        f"{n(f.get('resolved'))} PAKN, đạt {_pct(f.get('rate'))}."
+        f"{n(f.get('resolved'))} PAKN, đạt {percent(f.get('rate'))}."
     ))]
 
 
@@ -367,24 +374,24 @@ def online_blocks(figures: dict, period) -> list[Block]:
     if full.get("eligible"):
         out.append(Block("bullet", (
             f"Đã cung cấp {n(full.get('provided'))}/{n(full.get('eligible'))} dịch vụ công trực tuyến toàn trình trên tổng số TTHC đủ điều kiện, "
-            f"đạt {_pct(full.get('rate'))}."
+            f"đạt {percent(full.get('rate'))}."
         )))
     if d.get("new_total"):
         out.append(Block("bullet", (
-            f"Tỷ lệ hồ sơ nộp trực tuyến đạt {_pct(_ratio(d.get('new_online'), d.get('new_total')))} "
+            f"Tỷ lệ hồ sơ nộp trực tuyến đạt {percent(_ratio(d.get('new_online'), d.get('new_total')))} "
             f"({n(d.get('new_online'))}/{n(d.get('new_total'))} hồ sơ mới tiếp nhận trong kỳ, không tính tồn đầu kỳ)."
         )))
     svc = o.get("services_with_dossiers") or {}
     if svc.get("with_any"):
         out.append(Block("bullet", (
-            f"Tỷ lệ DVC có phát sinh hồ sơ nộp trực tuyến đạt {_pct(svc.get('rate'))} ({n(svc.get('with_online'))}/{n(svc.get('with_any'))} dịch vụ)."
+            f"Tỷ lệ DVC có phát sinh hồ sơ nộp trực tuyến đạt {percent(svc.get('rate'))} ({n(svc.get('with_online'))}/{n(svc.get('with_any'))} dịch vụ)."
         )))
     fo, po = o.get("full_online_dossiers") or {}, o.get("partial_online_dossiers") or {}
     rates = []
     if fo.get("total"):
-        rates.append(f"tỷ lệ hồ sơ trực tuyến toàn trình đạt {_pct(fo.get('rate'))} ({n(fo.get('online'))}/{n(fo.get('total'))} hồ sơ)")
+        rates.append(f"tỷ lệ hồ sơ trực tuyến toàn trình đạt {percent(fo.get('rate'))} ({n(fo.get('online'))}/{n(fo.get('total'))} hồ sơ)")
     if po.get("total"):
-        rates.append(f"tỷ lệ hồ sơ trực tuyến một phần đạt {_pct(po.get('rate'))} ({n(po.get('online'))}/{n(po.get('total'))} hồ sơ)")
+        rates.append(f"tỷ lệ hồ sơ trực tuyến một phần đạt {percent(po.get('rate'))} ({n(po.get('online'))}/{n(po.get('total'))} hồ sơ)")
     if rates:
         text = "; ".join(rates)
         out.append(Block("bullet", text[:1].upper() + text[1:] + "."))
@@ -394,15 +401,15 @@ def online_blocks(figures: dict, period) -> list[Block]:
         per = dig.get("by_level") or {}
         def by_level(kind: str) -> str:
             items = [
-                f"{LEVEL_NAMES.get(lv, lv)} đạt {_pct((v.get(kind) or {}).get('rate'))}"
+                f"{LEVEL_NAMES.get(lv, lv)} đạt {percent((v.get(kind) or {}).get('rate'))}"
                 for lv, v in per.items() if (v.get(kind) or {}).get("total")
             ]
             return (", trong đó: " + ", ".join(items)) if len(items) > 1 else ""
         parts = []
         if receipt.get("total"):
-            parts.append(f"Tỷ lệ số hóa hồ sơ khi tiếp nhận đạt {_pct(receipt.get('rate'))} (không tính tồn đầu kỳ){by_level('receipt')}.")
+            parts.append(f"Tỷ lệ số hóa hồ sơ khi tiếp nhận đạt {percent(receipt.get('rate'))} (không tính tồn đầu kỳ){by_level('receipt')}.")
         if result.get("total"):
-            parts.append(f"Tỷ lệ số hóa kết quả đạt {_pct(result.get('rate'))} trên tổng số hồ sơ đã giải quyết{by_level('result')}.")
+            parts.append(f"Tỷ lệ số hóa kết quả đạt {percent(result.get('rate'))} trên tổng số hồ sơ đã giải quyết{by_level('result')}.")
         if parts:
             out.append(Block("bullet", " ".join(parts)))
         else:
@@ -411,12 +418,12 @@ def online_blocks(figures: dict, period) -> list[Block]:
     if fees.get("with_fee"):
         text = (
             f"Về triển khai thu phí, lệ phí không dùng tiền mặt: đã tích hợp {n(fees.get('integrated'))}/{n(fees.get('with_fee'))} "
-            f"thủ tục hành chính có yêu cầu nghĩa vụ tài chính để thanh toán trực tuyến, đạt tỷ lệ {_pct(fees.get('rate'))}"
+            f"thủ tục hành chính có yêu cầu nghĩa vụ tài chính để thanh toán trực tuyến, đạt tỷ lệ {percent(fees.get('rate'))}"
         )
         if fee_dossiers.get("with_fee"):
             text += (
                 f"; có {n(fee_dossiers.get('paid_online'))}/{n(fee_dossiers.get('with_fee'))} hồ sơ có phí, lệ phí được thanh toán trực tuyến, "
-                f"đạt {_pct(fee_dossiers.get('rate'))}"
+                f"đạt {percent(fee_dossiers.get('rate'))}"
             )
         out.append(Block("bullet", text + "."))
     elif fees:
@@ -433,12 +440,10 @@ def reform_blocks(figures: dict, period, unit_name: str) -> list[Block]:
     if plan.get("total"):
         out.append(Block("bullet", (
             f"Kết quả, {when} {unit_name} đã hoàn thành {n(plan.get('done'))}/{n(plan.get('total'))} chỉ tiêu nhiệm vụ "
-            f"của kế hoạch cải cách hành chính năm {plan.get('year')}, đạt {_pct(plan.get('rate'))}."
+            f"của kế hoạch cải cách hành chính năm {plan.get('year')}, đạt {percent(plan.get('rate'))}."
         )))
     docs = figures.get("directives") or {}
     if docs.get("count"):
-        from cchc.reform.directives import document_line
-
         items = docs.get("items") or []
         more = "" if len(items) >= docs["count"] else f" (kể ra {n(len(items))} văn bản đầu tiên)"
         out.append(Block("bullet", (
@@ -457,7 +462,7 @@ def reform_blocks(figures: dict, period, unit_name: str) -> list[Block]:
         if ins.get("issues_found"):
             text += (
                 f"; qua kiểm tra đã phát hiện {n(ins['issues_found'])} vấn đề, đã xử lý xong {n(ins.get('issues_resolved'))} vấn đề, "
-                f"đạt {_pct(ins.get('rate'))}"
+                f"đạt {percent(ins.get('rate'))}"
             )
         else:
             text += "; qua kiểm tra không phát hiện vấn đề phải xử lý"
@@ -479,8 +484,6 @@ def reform_blocks(figures: dict, period, unit_name: str) -> list[Block]:
     if said:
         out.append(Block("bullet", f"Về công tác tuyên truyền cải cách hành chính: trong {when} đã {'; '.join(said)}."))
     if (figures.get("tasks") or {}).get("assigned_total"):
-        from cchc.tasks.stats import task_sentences
-
         out += [Block("bullet", sentence.strip()) for sentence in task_sentences(figures["tasks"], when) if sentence.strip()]
     return out
 
@@ -504,7 +507,7 @@ def form_sentences(table: FormTable, unit_name: str, period) -> list[Block]:
         if val is None:
             return "…"
         row = form.row(stt)
-        return _pct(val) if row.kind == "percent" else formdefs.fmt(row, val)
+        return percent(val) if row.kind == "percent" else formdefs.fmt(row, val)
 
     class _V(dict):
         def __missing__(self, key):
@@ -539,7 +542,7 @@ def form_sentences(table: FormTable, unit_name: str, period) -> list[Block]:
             if row.kind in ("flag", "choice"):
                 shown = formdefs.choice_label(row, value)
             elif row.kind == "percent":
-                shown = _pct(value)
+                shown = percent(value)
             else:
                 shown = f"{formdefs.fmt(row, value)} {_lower_first(row.unit)}".strip()
             text = f"{row.label.rstrip('.')}: {shown}."
@@ -553,14 +556,10 @@ _REF = re.compile(r"\{v\[([^\]]+)\]\}")
 # --- the report -----------------------------------------------------------------------------
 
 def default_figures(session: Session, unit: Unit, start: date, end: date) -> dict:
-    from cchc.stats.figures import all_figures
-
     return all_figures(session, unit, start, end)
 
 
 def default_trend(session: Session, unit: Unit, start: date, end: date) -> dict:
-    from cchc.stats.dossiers import dossier_figures
-
     return dossier_figures(session, unit, start, end)
 
 
@@ -588,8 +587,6 @@ class FormsContext:
 
 
 def forms_context(session: Session, unit: Unit | str, period, *, figures_provider: FiguresProvider | None = None) -> FormsContext:
-    from cchc.reform import service as reform
-
     if isinstance(unit, str):
         unit = reform.find_unit(session, unit, period.end)
     figures = (figures_provider or default_figures)(session, unit, period.start, period.end)
@@ -614,9 +611,6 @@ def build_report(
 
     `narrative`: Markdown text of a --narrative file; it overrides the stored narrative section by section.
     """
-    from cchc.reform import service as reform
-    from cchc.reports.checks import check_report
-
     if isinstance(unit, str):
         unit = reform.find_unit(session, unit, period.end)
     layout = formdefs.report_layout()
@@ -694,8 +688,6 @@ def build_report(
 
     trend, trend_figures = [], []
     if trend_periods:
-        from cchc.stats.periods import previous_periods
-
         provider = trend_provider or default_trend
         for p in previous_periods(period, trend_periods):
             fig = provider(session, unit, p.start, p.end)

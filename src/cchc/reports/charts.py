@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from cchc.errors import CchcError
+from cchc.reports.assembly import chart_data
 
 # Every letter Vietnamese writes, lower and upper case: a font missing one would draw boxes.
 VIETNAMESE_LETTERS = (
@@ -133,8 +134,6 @@ def trend_chart(path: Path, title: str, points) -> Path:
 
 def render_charts(report, directory: Path) -> list[tuple[str, Path]]:
     """Draw the report's charts into `directory`; (caption, PNG path) of each chart that has data."""
-    from cchc.reports.assembly import chart_data
-
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     data = chart_data(report)

@@ -15,7 +15,7 @@ from functools import lru_cache
 import yaml
 
 from cchc.errors import CchcError
-from cchc.reports import forms as formdefs
+from cchc.reform import forms as formdefs
 
 TOLERANCE = Decimal("0.01")
 
@@ -74,7 +74,7 @@ def _show(value) -> str:
     return formdefs.fmt_plain(value) if value is not None else "không có"
 
 
-def _expand(figures, rule: dict, anchor: str) -> list[dict]:
+def expand(figures, rule: dict, anchor: str) -> list[dict]:
     """One rule per key when the anchor path has a '*', with every '*' replaced by that key."""
     if "*" not in rule[anchor]:
         return [rule]
@@ -103,7 +103,7 @@ def check_figures(figures: dict) -> list[str]:
     found: list[str] = []
     rules = identities()
     for base in rules.get("sums", []):
-        for rule in _expand(figures, base, "total"):
+        for rule in expand(figures, base, "total"):
             total = _num(_get(figures, rule["total"]))
             parts = _sum_parts(figures, rule["parts"])
             if total is None or parts is None:
@@ -111,12 +111,12 @@ def check_figures(figures: dict) -> list[str]:
             if total != parts:
                 found.append(f"{rule['total']} = {_show(total)} nhưng {' + '.join(rule['parts'])} = {_show(parts)}.")
     for base in rules.get("parts", []):
-        for rule in _expand(figures, base, "whole"):
+        for rule in expand(figures, base, "whole"):
             whole, part = _num(_get(figures, rule["whole"])), _num(_get(figures, rule["part"]))
             if whole is not None and part is not None and part > whole:
                 found.append(f"{rule['part']} = {_show(part)} lớn hơn {rule['whole']} = {_show(whole)}.")
     for base in rules.get("rates", []):
-        for rule in _expand(figures, base, "rate"):
+        for rule in expand(figures, base, "rate"):
             parent_path, _, last = rule["rate"].rpartition(".")
             parent = _get(figures, parent_path) if parent_path else figures
             if not isinstance(parent, dict) or last not in parent:

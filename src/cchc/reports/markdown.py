@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cchc.reports.assembly import Report, chart_data
+from cchc.reports.assembly import Report, chart_data, percent
 
 
 def _escape_cell(text: str) -> str:
@@ -48,10 +48,8 @@ def render(report: Report, chart_files: list[tuple[str, Path]] | None = None, ba
     data = chart_data(report)
     if data["trend"]:
         lines += ["", "### Xu hướng qua các kỳ", "", "| Kỳ | Tỷ lệ giải quyết đúng hạn | Tỷ lệ hồ sơ trực tuyến |", "|---|---|---|"]
-        from cchc.reports.assembly import _pct
-
         for p in data["trend"]:
-            lines.append(f"| {p.label} | {_pct(p.on_time_rate)} | {_pct(p.online_rate)} |")
+            lines.append(f"| {p.label} | {percent(p.on_time_rate)} | {percent(p.online_rate)} |")
         lines.append("")
     lines += ["", "---", "", "## Phụ lục", "", f"**{report.appendix_title}**", "", f"*{report.appendix_ref}*", ""]
     for t in report.tables:

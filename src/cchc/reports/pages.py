@@ -15,8 +15,10 @@ from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.errors import CchcError, ValidationError
 from cchc.reform import service as reform
-from cchc.reports import forms as formdefs
+from cchc.reform import forms as formdefs
 from cchc.reports.assembly import build_report
+from cchc.reports.output import write_report
+from cchc.stats.figures import all_figures
 from cchc.stats.pages import Selection, period_choices, scope_query, select_typed
 from cchc.auth.deps import require_roles
 from cchc.web.deps import DB_SESSION, check_csrf
@@ -97,8 +99,6 @@ async def save_figures(request: Request, db: Session = DB_SESSION, user: User = 
     try:
         if field_errors:
             raise ValidationError("Có số liệu không hợp lệ; chưa lưu gì. Sửa các ô được đánh dấu rồi lưu lại.")
-        from cchc.stats.figures import all_figures
-
         figures = all_figures(db, sel.unit, sel.period.start, sel.period.end, period=sel.period)
         written = reform.set_figures(db, user, sel.unit, sel.period.start, sel.period.end, entries, figures)
     except CchcError as exc:
@@ -111,8 +111,6 @@ async def save_figures(request: Request, db: Session = DB_SESSION, user: User = 
 
 @router.get("/bao-cao/tai")
 def download(request: Request, dinh_dang: str = "docx", db: Session = DB_SESSION, user: User = Depends(reporter)):
-    from cchc.reports.output import write_report
-
     if dinh_dang not in MEDIA:
         raise ValidationError(f"Định dạng «{dinh_dang}» không hỗ trợ (docx, pdf, xlsx, md).")
     sel = _selection(db, user, request.query_params)

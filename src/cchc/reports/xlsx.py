@@ -21,7 +21,10 @@ from openpyxl.utils import get_column_letter
 from cchc import vn
 from cchc.errors import ImportRejected
 from cchc.interop.cells import no_formulas_but, xlsx_text
-from cchc.reports import forms as formdefs
+from cchc.reform import forms as formdefs
+from cchc.reform.service import Entry, find_unit, set_figures
+from cchc.reports.assembly import default_figures
+from cchc.stats.periods import resolve_period
 
 FONT = "Times New Roman"
 HEADER_ROW = 6
@@ -280,10 +283,8 @@ def _short(label: str, limit: int = 60) -> str:
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
-def check_entries(result: ReadResult, figures: dict, problems: Problems) -> list:
+def check_entries(result: ReadResult, figures: dict, problems: Problems) -> list[Entry]:
     """Compare with what the system computes and check totals/rates; returns reform Entries."""
-    from cchc.reform.service import Entry
-
     by_form: dict[int, list[SheetEntry]] = {}
     for e in result.entries:
         by_form.setdefault(e.form, []).append(e)
@@ -333,10 +334,6 @@ def import_figures(
 ) -> tuple[object, object, int]:
     """Load a filled template: (unit, period, rows written). Unit and period come from the options
     or, when not given, from the sheets (E3, E4); they must agree. All or nothing."""
-    from cchc.reform import service as reform
-    from cchc.reports.assembly import default_figures
-    from cchc.stats.periods import resolve_period
-
     path = Path(path)
     problems = Problems()
     result = read_workbook(path, problems)
@@ -356,9 +353,9 @@ def import_figures(
         raise ImportRejected(f"Tệp «{path.name}» không ghi mã đơn vị (ô E3): hãy chọn đơn vị bằng --unit.", row=3, column="E")
     if period is None:
         raise ImportRejected(f"Tệp «{path.name}» không ghi mã kỳ báo cáo (ô E4): hãy chọn kỳ bằng --period.", row=4, column="E")
-    unit = reform.find_unit(session, code, period.end)
+    unit = find_unit(session, code, period.end)
     figures = (figures_provider or default_figures)(session, unit, period.start, period.end)
     entries = check_entries(result, figures, problems)
     problems.raise_if_any(path.name)
-    written = reform.set_figures(session, actor, unit, period.start, period.end, entries, figures)
+    written = set_figures(session, actor, unit, period.start, period.end, entries, figures)
     return unit, period, written

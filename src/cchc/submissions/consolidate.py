@@ -19,8 +19,16 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cchc.reports import forms as formdefs
+from cchc.reform import forms as formdefs
+from cchc.reform import service as reform
+from cchc.reform.lock import ACCEPTED
+from cchc.reform.models import Submission
+from cchc.reports.assembly import build_report
+from cchc.reports.checks import expand, identities
+from cchc.stats.figures import all_figures
+from cchc.stats.periods import period_for
 from cchc.stats.scope import subtree_condition, valid_during
+from cchc.submissions.models import UnitReporting
 from cchc.units.models import Unit
 from cchc.vn import fmt_int
 
@@ -128,8 +136,6 @@ def add_up(parts: list[dict]) -> dict:
 
 def _finish(figures: dict) -> dict:
     """Derived keys after summing: dossier totals over levels and the rates of checks.yaml."""
-    from cchc.reports.checks import _expand, identities
-
     d = figures.get("dossiers")
     if isinstance(d, dict) and isinstance(d.get("by_level"), dict):
         for key in ("resolved_total", "resolved_in_time"):
@@ -137,12 +143,18 @@ def _finish(figures: dict) -> dict:
             if found:
                 d[key] = sum(found, Decimal(0))
     for base in identities().get("rates", []):
-        for rule in _expand(figures, base, "rate"):
+        for rule in expand(figures, base, "rate"):
             num = formdefs.to_decimal(formdefs.lookup(figures, rule["numerator"]))
             den = formdefs.to_decimal(formdefs.lookup(figures, rule["denominator"]))
             if num is not None and den is not None:
                 _set(figures, rule["rate"], formdefs.rate(num, den))
     return figures
+
+
+def on_cchc_map(session: Session, unit_ids: list[int]) -> dict[int, bool]:
+    """{unit id: runs on cchc}; a unit without a UnitReporting row runs on cchc."""
+    rows = dict(session.execute(select(UnitReporting.unit_id, UnitReporting.on_cchc).where(UnitReporting.unit_id.in_(unit_ids))).all())
+    return {uid: bool(rows.get(uid, True)) for uid in unit_ids}
 
 
 def reporting_units(session: Session, province: Unit, level: str | None = None, *, start: date | None = None,
@@ -162,10 +174,6 @@ def reporting_units(session: Session, province: Unit, level: str | None = None, 
 def unit_parts(session: Session, province: Unit, start: date, end: date, *, level: str | None = None) -> list[tuple[Unit, str, dict | None]]:
     """(unit, source, projected figures) per reporting unit; source 'cchc', 'xlsx', or 'missing'
     (a unit not on cchc without an accepted submission: its figures are None)."""
-    from cchc.stats.figures import all_figures
-    from cchc.submissions.models import Submission
-    from cchc.submissions.service import on_cchc_map
-
     units = reporting_units(session, province, level, start=start, end=end)
     flags = on_cchc_map(session, [u.id for u in units])
     accepted = {
@@ -173,7 +181,7 @@ def unit_parts(session: Session, province: Unit, start: date, end: date, *, leve
         for s in session.scalars(
             select(Submission).where(
                 Submission.unit_id.in_([u.id for u in units]), Submission.period_start == start,
-                Submission.period_end == end, Submission.state == "accepted", Submission.source == "xlsx",
+                Submission.period_end == end, Submission.state == ACCEPTED, Submission.source == "xlsx",
             )
         )
     }
@@ -200,8 +208,6 @@ def decimal_tree(tree: dict) -> dict:
 def consolidated_figures(session: Session, province: Unit, start: date, end: date, *, level: str | None = None) -> dict:
     """The province's figures as the sum of its reporting units' (see the module doc); shaped like all_figures
     for the keys the Biểu mẫu read, plus "period", "unit" and "consolidation" (which unit came from where)."""
-    from cchc.stats.periods import period_for
-
     parts = unit_parts(session, province, start, end, level=level)
     figures = _finish(add_up([f for _, _, f in parts if f is not None]))
     figures["period"] = period_for(start, end).as_dict()
@@ -212,10 +218,6 @@ def consolidated_figures(session: Session, province: Unit, start: date, end: dat
 
 def consolidated_report(session: Session, province: Unit, period, *, level: str | None = None, report_date: date | None = None):
     """build_report of the province with the consolidated figures (checked by the report's own self-check)."""
-    from cchc.reports.assembly import build_report
-
-    from cchc.reform import service as reform
-
     parts = consolidated_figures(session, province, period.start, period.end, level=level)
 
     def provider(s, unit, start, end):

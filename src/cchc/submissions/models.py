@@ -1,5 +1,8 @@
-"""Reports sent up the hierarchy: one Submission per unit and reporting window, its append-only
-events, the reminders sent to units that have not reported, and whether a unit runs on cchc."""
+"""Reports sent up the hierarchy: the append-only events of a Submission, the reminders sent to units that
+have not reported, and whether a unit runs on cchc.
+
+The Submission itself (one per unit and reporting window) is in cchc.reform.models: its state freezes what
+the report is made of, a rule of the layer below (cchc.reform.lock) that this workflow builds on."""
 
 from __future__ import annotations
 
@@ -22,39 +25,6 @@ class UnitReporting(Base):
     on_cchc: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_by: Mapped[str] = mapped_column(String(120), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
-
-
-class Submission(Base):
-    """A unit's CCHC report for one window: draft → submitted → accepted | returned (→ draft again)."""
-
-    __tablename__ = "submissions"
-    __table_args__ = (
-        UniqueConstraint("unit_id", "period_start", "period_end", name="uq_submissions_unit_period"),
-        Index("ix_submissions_period", "period_start", "period_end", "state"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
-    period_start: Mapped[date] = mapped_column(Date)
-    period_end: Mapped[date] = mapped_column(Date)
-    period_key: Mapped[str] = mapped_column(String(40))
-    state: Mapped[str] = mapped_column(String(16), default="draft")  # SubmissionState
-    source: Mapped[str] = mapped_column(String(8), default="cchc")  # cchc | xlsx
-    file_sha256: Mapped[str] = mapped_column(String(64), default="")
-    file_name: Mapped[str] = mapped_column(String(255), default="")
-    file_media: Mapped[str] = mapped_column(String(120), default="")
-    figures: Mapped[dict] = mapped_column(JSON, default=dict)
-    problems: Mapped[list] = mapped_column(JSON, default=list)
-    problems_acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
-    deadline: Mapped[date] = mapped_column(Date)
-    late: Mapped[bool] = mapped_column(Boolean, default=False)
-    prepared_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
-    prepared_by: Mapped[str] = mapped_column(String(120), default="")
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
-    submitted_by: Mapped[str] = mapped_column(String(120), default="")
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
-    decided_by: Mapped[str] = mapped_column(String(120), default="")
-    comment: Mapped[str] = mapped_column(Text, default="")
 
 
 class SubmissionEvent(Base):

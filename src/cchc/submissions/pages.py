@@ -16,6 +16,7 @@ from cchc import clock
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.errors import CchcError, ValidationError
+from cchc.reports.xlsx import write_forms
 from cchc.stats.pages import period_choices
 from cchc.submissions import service
 from cchc.submissions.views import consolidated_file, file_response, own_unit, prepare_upload, read_upload, resolve, visible
@@ -102,8 +103,6 @@ async def unit_submit(request: Request, db: Session = DB_SESSION, user: User = D
 
 @router.get("/bao-cao-gui/mau")
 def unit_template(ky: str = "", db: Session = DB_SESSION, user: User = Depends(officer)):
-    from cchc.reports.xlsx import write_forms
-
     unit, period = own_unit(db, user), resolve(ky or None)
     name = f"bieu-mau-{unit.code}-{period.key}.xlsx"
     with tempfile.TemporaryDirectory(prefix="cchc-template-") as tmp:

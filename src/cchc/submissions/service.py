@@ -32,13 +32,19 @@ from cchc.auth import permissions
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from cchc.reform import forms as formdefs
+from cchc.reform.lock import ACCEPTED, DRAFT, RETURNED, SUBMITTED, refuse_if_frozen, submission_of
+from cchc.reform.models import Submission
+from cchc.reports.assembly import FormsContext, build_report, build_tables, issuing_body
+from cchc.reports.output import write_report
+from cchc.reports.xlsx import Problems, read_workbook
 from cchc.stats.periods import period_for
-from cchc.submissions.consolidate import figures_from_forms, to_json
-from cchc.submissions.models import Reminder, Submission, SubmissionEvent, UnitReporting
+from cchc.submissions.consolidate import figures_from_forms, on_cchc_map, reporting_units, to_json
+from cchc.submissions.models import Reminder, SubmissionEvent, UnitReporting
 from cchc.units.models import Unit
+from cchc.verify import check_report_file
 
 DATA = Path(__file__).parent / "data"
-DRAFT, SUBMITTED, ACCEPTED, RETURNED = "draft", "submitted", "accepted", "returned"
 STATE_LABELS = {DRAFT: "Dự thảo", SUBMITTED: "Đã gửi", ACCEPTED: "Đã duyệt", RETURNED: "Bị trả lại"}
 STATUS_LABELS = {
     "missing": "Chưa gửi",
@@ -72,12 +78,6 @@ def deadline_for(period) -> date:
 
 
 # --- units on cchc ---------------------------------------------------------------------------
-
-def on_cchc_map(session: Session, unit_ids: list[int]) -> dict[int, bool]:
-    """{unit id: runs on cchc}; a unit without a UnitReporting row runs on cchc."""
-    rows = dict(session.execute(select(UnitReporting.unit_id, UnitReporting.on_cchc).where(UnitReporting.unit_id.in_(unit_ids))).all())
-    return {uid: bool(rows.get(uid, True)) for uid in unit_ids}
-
 
 def is_on_cchc(session: Session, unit: Unit) -> bool:
     return on_cchc_map(session, [unit.id])[unit.id]
@@ -114,8 +114,7 @@ def _event(session: Session, sub: Submission, action: str, before: str, actor: U
 
 
 def get_submission(session: Session, unit: Unit, period) -> Submission | None:
-    return session.scalar(select(Submission).where(Submission.unit_id == unit.id, Submission.period_start == period.start,
-                                                   Submission.period_end == period.end))
+    return submission_of(session, unit, period.start, period.end)
 
 
 def get_by_id(session: Session, submission_id: int) -> Submission:
@@ -150,15 +149,6 @@ def _check_superior(session: Session, actor: User | None, unit: Unit) -> None:
         return
     if not actor.active or actor.role != Role.REPORTING or not _is_above(session, actor, unit):
         raise PermissionDenied(f"Chỉ cán bộ báo cáo của cấp trên «{unit.name}» mới được duyệt hoặc trả lại báo cáo này.")
-
-
-def _editable(sub: Submission | None, unit: Unit, period) -> None:
-    if sub is None:
-        return
-    if sub.state == ACCEPTED:
-        raise InvalidTransition(f"Báo cáo {period.label} của «{unit.name}» đã được duyệt, chỉ được xem, không được sửa hay gửi lại.")
-    if sub.state == SUBMITTED:
-        raise InvalidTransition(f"Báo cáo {period.label} của «{unit.name}» đã gửi và đang chờ cấp trên duyệt, không được sửa.")
 
 
 def store_blob(data: bytes) -> str:
@@ -201,14 +191,10 @@ def _upsert(session: Session, unit: Unit, period, actor: User | None, now: datet
 def prepare_from_cchc(session: Session, actor: User | None, unit: Unit, period, *, now: datetime | None = None) -> Submission:
     """Draft (or refreshed draft) of a unit on cchc: the report built from its data, stored as DOCX,
     the all_figures snapshot, and the cchc.verify findings on the document's text."""
-    from cchc.reports.assembly import build_report
-    from cchc.reports.output import write_report
-    from cchc.verify import check_report_file
-
     _check_preparer(actor, unit)
     if not is_on_cchc(session, unit):
         raise ValidationError(f"«{unit.name}» không báo cáo trên cchc: hãy tải lên Biểu mẫu (XLSX) đã điền.")
-    _editable(get_submission(session, unit, period), unit, period)
+    refuse_if_frozen(get_submission(session, unit, period), unit, period)
     now = now or clock.now()
     report = build_report(session, unit, period, report_date=now.date())
     with tempfile.TemporaryDirectory(prefix="cchc-submission-") as tmp:
@@ -230,9 +216,6 @@ def prepare_from_cchc(session: Session, actor: User | None, unit: Unit, period, 
 def read_xlsx_values(path: Path, unit: Unit, period) -> dict[int, dict[str, Decimal | None]]:
     """The Biểu mẫu values of a filled XLSX of a unit not on cchc, validated all or nothing: unit code
     and period key must match, every number valid, parts not above totals, sums and rates right."""
-    from cchc.reports import forms as formdefs
-    from cchc.reports.xlsx import Problems, read_workbook
-
     problems = Problems()
     result = read_workbook(path, problems)
     if result.unit_code and result.unit_code != unit.code:
@@ -270,7 +253,7 @@ def prepare_from_xlsx(session: Session, actor: User | None, unit: Unit, period, 
     _check_preparer(actor, unit)
     if is_on_cchc(session, unit):
         raise ValidationError(f"«{unit.name}» báo cáo trên cchc: số liệu lấy từ hệ thống, không tải lên Biểu mẫu.")
-    _editable(get_submission(session, unit, period), unit, period)
+    refuse_if_frozen(get_submission(session, unit, period), unit, period)
     values = read_xlsx_values(Path(path), unit, period)
     now = now or clock.now()
     sub, before = _upsert(session, unit, period, actor, now)
@@ -286,8 +269,6 @@ def prepare_from_xlsx(session: Session, actor: User | None, unit: Unit, period, 
 
 def template_context(session: Session, unit: Unit, period):
     """The empty Biểu mẫu of a unit not on cchc (every chỉ tiêu to fill, computed rows included)."""
-    from cchc.reports.assembly import FormsContext, build_tables, issuing_body
-
     _, _, phrase, _ = issuing_body(session, unit)
     return FormsContext(unit.id, unit.code, phrase, period, build_tables({}, {}, {}), {})
 
@@ -302,7 +283,7 @@ def submit(session: Session, actor: User | None, unit: Unit, period, *, acknowle
     if sub.state != DRAFT:
         if sub.state == RETURNED:
             raise InvalidTransition("Báo cáo bị trả lại: hãy lập lại dự thảo (cập nhật số liệu hoặc tải lại Biểu mẫu) rồi mới gửi.")
-        _editable(sub, unit, period)
+        refuse_if_frozen(sub, unit, period)
     if sub.problems and not acknowledge:
         raise ValidationError(
             f"Kiểm tra báo cáo thấy {len(sub.problems)} chỗ số liệu có thể không khớp. Hãy xem các cảnh báo; "
@@ -378,8 +359,6 @@ def status_of(sub: Submission | None) -> str:
 
 def overview(session: Session, province: Unit, period, *, level: str | None = None) -> list[UnitStatus]:
     """Every reporting unit under `province` with its status for `period` (a fixed number of queries)."""
-    from cchc.submissions.consolidate import reporting_units
-
     units = reporting_units(session, province, level, start=period.start, end=period.end)
     ids = [u.id for u in units]
     subs = {s.unit_id: s for s in session.scalars(select(Submission).where(
@@ -439,13 +418,6 @@ def remind(session: Session, actor: User | None, province: Unit, period, *, unit
         created.append(reminder)
     session.flush()
     return created
-
-
-def ensure_editable(session: Session, unit: Unit, start: date, end: date) -> None:
-    """InvalidTransition (Vietnamese) when the unit's report for [start, end] was accepted or is awaiting a
-    decision: for other services that change what the report is made of (figures, narratives)."""
-    period = period_for(start, end)
-    _editable(get_submission(session, unit, period), unit, period)
 
 
 def reminders_of(session: Session, unit: Unit, period) -> list[Reminder]:

@@ -14,11 +14,15 @@ from sqlalchemy.orm import Session
 
 from cchc import clock
 from cchc.auth.models import User
-from cchc.interop import uploaded
 from cchc.auth.scope import in_scope
 from cchc.errors import NotFound, PermissionDenied, ValidationError
+from cchc.interop import uploaded
+from cchc.reform.models import Submission
+from cchc.reform.service import find_unit
+from cchc.reports.output import write_report
+from cchc.stats.periods import current_quarter, resolve_period
 from cchc.submissions import service
-from cchc.submissions.models import Submission
+from cchc.submissions.consolidate import consolidated_figures, consolidated_report, to_json
 from cchc.units.models import Unit
 from cchc.auth.deps import officer
 from cchc.web.deps import DB_SESSION, check_csrf
@@ -30,8 +34,6 @@ MEDIA = {"docx": service.DOCX_MEDIA, "xlsx": service.XLSX_MEDIA, "md": "text/mar
 
 def resolve(spec: str | None):
     """The period `spec` (2025-Q3 …), or the current quarter."""
-    from cchc.stats.periods import current_quarter, resolve_period
-
     return resolve_period(spec) if spec else current_quarter(clock.today())
 
 
@@ -151,8 +153,6 @@ def api_submit(body: SubmitBody, db: Session = DB_SESSION, user: User = Depends(
 @router.get("/consolidated", summary="Số liệu tổng hợp của tỉnh (cchc + Biểu mẫu đã duyệt)")
 def api_consolidated(period: str | None = None, level: str | None = Query(None, pattern="^(tinh|huyen|xa)$"),
                      db: Session = DB_SESSION, user: User = Depends(officer)) -> dict:
-    from cchc.submissions.consolidate import consolidated_figures, to_json
-
     root = own_unit(db, user)
     service.check_overview_access(db, user, root)
     p = resolve(period)
@@ -160,9 +160,6 @@ def api_consolidated(period: str | None = None, level: str | None = Query(None, 
 
 
 def consolidated_file(db: Session, user: User, period_spec: str | None, fmt: str, level: str | None = None) -> Response:
-    from cchc.reports.output import write_report
-    from cchc.submissions.consolidate import consolidated_report
-
     if fmt not in MEDIA:
         raise ValidationError(f"Định dạng «{fmt}» không hỗ trợ (docx, xlsx, md, pdf).", field="format")
     root = own_unit(db, user)
@@ -183,8 +180,6 @@ def api_consolidated_file(period: str | None = None, format: str = "docx", level
 
 @router.post("/remind", summary="Nhắc các đơn vị chưa gửi báo cáo (một lần mỗi ngày)")
 def api_remind(body: RemindBody, db: Session = DB_SESSION, user: User = Depends(officer)) -> dict:
-    from cchc.reform.service import find_unit
-
     root, p = own_unit(db, user), resolve(body.period)
     ids = [find_unit(db, c, p.end).id for c in body.unit_codes] if body.unit_codes else None
     created = service.remind(db, user, root, p, unit_ids=ids, level=body.level)

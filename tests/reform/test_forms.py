@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cchc.reports import forms as formdefs
+from cchc.reform import forms as formdefs
 
 
 def test_seven_forms_in_order_with_seed_004_rows():

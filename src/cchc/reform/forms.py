@@ -1,4 +1,7 @@
-"""Biểu mẫu 1–7 of the CCHC report, read from the YAML files in cchc/data/forms.
+"""Biểu mẫu 1–7 of the CCHC report and the report's layout, read from the YAML files in cchc/data/forms.
+
+They are the definitions of what a unit reports, so they sit in reform, below the figures and narratives
+entered against them (cchc.reform.service) and below the report that assembles them (cchc.reports).
 
 A form is a list of rows (chỉ tiêu). A row is either a heading, a figure the system computes
 (`source`: a dotted path into `cchc.stats.figures.all_figures`), a figure an officer enters
@@ -17,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from cchc import config
+from cchc import config, vn
 from cchc.errors import CchcError
 
 FORMS_DIR = config.DATA_DIR / "forms"
@@ -241,8 +244,6 @@ def problems(form: FormDef, values: dict[str, Decimal | None]) -> list[tuple[str
 
 def fmt(row: RowDef, value: Decimal | None) -> str:
     """A value as a person reads it: 184.027 · 99,76% · 21.985.346.717 · 'Có'."""
-    from cchc import vn
-
     if value is None:
         return ""
     if row.kind == "percent":
@@ -314,8 +315,6 @@ def parse_entry(row: RowDef, raw) -> Decimal | None:
 
 
 def fmt_plain(value: Decimal | None) -> str:
-    from cchc import vn
-
     if value is None:
         return ""
     if value == value.to_integral_value():
