@@ -7,7 +7,7 @@ It creates a fresh database (default: the SQLite file bench/results/import_dossi
 a legacy district with communes and new communes, and 60 procedures; writes a generated file of
 --rows dossiers in every state (bench/results/dossiers_<rows>.<format>, reused when it exists unless
 --regenerate), then times
-cchc.interop.dossiers.import_dossiers (validation and writing, one transaction, committed) and
+cchc.interop.dossier_import.import_dossiers (validation and writing, one transaction, committed) and
 export_dossiers of everything back to a file, and prints the timings and the peak memory.
 """
 
@@ -33,7 +33,9 @@ from sqlalchemy.orm import Session
 from cchc.db import Base, make_engine
 from cchc.models import import_all_models
 from cchc.vn import fmt_decimal, fmt_int
-from cchc.interop.dossiers import EXPORT_COLUMNS, export_dossiers, import_dossiers
+from cchc.interop.dossier_columns import EXPORT_COLUMNS
+from cchc.interop.dossier_export import export_dossiers
+from cchc.interop.dossier_import import import_dossiers
 
 import_all_models()
 

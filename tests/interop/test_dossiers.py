@@ -1,4 +1,4 @@
-"""Import and export of dossiers with DVCQG field names (cchc/interop/dossiers.py)."""
+"""Import and export of dossiers with DVCQG field names (cchc/interop/dossier_*.py)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,9 @@ from cchc.auth.models import User
 from cchc.dossiers.enums import State, Timeliness
 from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.errors import ImportRejected, PermissionDenied, ValidationError
-from cchc.interop.dossiers import (
-    EXPORT_COLUMNS,
-    REQUIRED_COLUMNS,
-    export_dossiers,
-    import_dossier_rows,
-    import_dossiers,
-)
+from cchc.interop.dossier_columns import EXPORT_COLUMNS, REQUIRED_COLUMNS
+from cchc.interop.dossier_export import export_dossiers
+from cchc.interop.dossier_import import import_dossier_rows, import_dossiers
 from cchc.units.models import Unit
 
 from .factories import World, make_unit, row, ts
@@ -624,7 +620,7 @@ def test_exports_write_formula_like_text_as_text(db, world, tmp_path):
 
 
 def test_a_code_repeated_in_a_later_chunk_names_its_first_row(db, world, monkeypatch):
-    import cchc.interop.dossiers as module
+    import cchc.interop.dossier_import as module
 
     monkeypatch.setattr(module, "CHUNK", 2)
     rows = [(2, row(MaHoSo="S-1")), (3, row(MaHoSo="S-2")), (4, row(MaHoSo="S-3")), (5, row(MaHoSo="S-4")), (6, row(MaHoSo="S-2"))]
@@ -635,7 +631,7 @@ def test_a_code_repeated_in_a_later_chunk_names_its_first_row(db, world, monkeyp
 
 
 def test_a_bad_row_in_the_last_chunk_writes_nothing(db, world, tmp_path, monkeypatch):
-    import cchc.interop.dossiers as module
+    import cchc.interop.dossier_import as module
 
     monkeypatch.setattr(module, "CHUNK", 3)
     rows = [row(MaHoSo=f"L-{i}") for i in range(10)] + [row(MaHoSo="L-bad", KenhThucHien="9")]
@@ -650,7 +646,7 @@ def test_importing_a_file_takes_the_memory_of_one_chunk_not_of_the_file(db, worl
     chunk (before, every row and every validated record was held until the end: ~2,5 KB a row)."""
     import tracemalloc
 
-    import cchc.interop.dossiers as module
+    import cchc.interop.dossier_import as module
 
     monkeypatch.setattr(module, "CHUNK", 400)
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from cchc.dossiers.models import Dossier
 from cchc.errors import ImportRejected
-from cchc.interop.dossiers import export_dossiers, import_dossier_rows
+from cchc.interop.dossier_export import export_dossiers
+from cchc.interop.dossier_import import import_dossier_rows
 
 from .factories import World, row, ts
 

@@ -270,7 +270,7 @@ def test_uninstalled_triggers_leave_the_table_alone_until_rebuilt(db, province):
 def test_an_import_counts_its_dossiers_in_bulk_as_the_triggers_would(db, province):
     """The import defers the triggers and counts each chunk in one statement: same table as a rebuild,
     and the triggers are back afterwards."""
-    from cchc.interop.dossiers import import_dossier_rows
+    from cchc.interop.dossier_import import import_dossier_rows
 
     base = {"MaTTHC": "1.000001", "MaDonViTiepNhan": province.agency.code, "ChuHoSo": "Phạm Thị Dung"}
     rows = []

@@ -236,7 +236,7 @@ def test_every_dossier_in_exactly_one_bucket(db, province, specs, a, length):
 
 
 def test_figures_of_dossiers_brought_in_by_the_import(db, province):
-    from cchc.interop.dossiers import import_dossier_rows
+    from cchc.interop.dossier_import import import_dossier_rows
 
     base = {"MaTTHC": "1.000001", "MaDonViTiepNhan": province.agency.code, "ChuHoSo": "Phạm Thị Dung"}
     rows = [

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from cchc import config
 from cchc.auth.enums import Role
-from cchc.interop.dossiers import import_dossier_rows
+from cchc.interop.dossier_import import import_dossier_rows
 from cchc.reports.xlsx import write_forms
 from cchc.stats.periods import resolve_period
 from cchc.submissions import service

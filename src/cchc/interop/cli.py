@@ -100,7 +100,7 @@ def import_dossiers_command(
 ) -> None:
     """Nhập hồ sơ với tên cột theo Cổng DVCQG (MaHoSo, MaTTHC, NgayTiepNhan …); tất cả hoặc không gì cả."""
     from cchc.console import console
-    from cchc.interop.dossiers import import_dossiers
+    from cchc.interop.dossier_import import import_dossiers
 
     with session_scope() as session:
         actor = _actor(session, user)
@@ -154,7 +154,7 @@ def export_dossiers_command(
 ) -> None:
     """Xuất hồ sơ ra tệp với tên cột theo Cổng DVCQG."""
     from cchc.console import console
-    from cchc.interop.dossiers import export_dossiers
+    from cchc.interop.dossier_export import export_dossiers
 
     day_from = vn.parse_date(start, what="ngày bắt đầu (--from)") if start else None
     day_to = vn.parse_date(end, what="ngày kết thúc (--to)") if end else None
