@@ -31,7 +31,6 @@ ended dossiers (`stats.online.DossierPasses`), which the online figures share in
 
 from __future__ import annotations
 
-import importlib
 import itertools
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -45,8 +44,12 @@ from sqlalchemy.sql.elements import UnaryExpression
 from cchc.dossiers.enums import Channel, Timeliness
 from cchc.dossiers.models import Dossier
 from cchc.errors import ValidationError
+from cchc.feedback.enums import FeedbackState
+from cchc.feedback.models import Feedback
 from cchc.procedures.enums import OnlineLevel
 from cchc.procedures.models import Component, Procedure, ProcessStep, Publication
+from cchc.ratings.enums import Satisfaction
+from cchc.ratings.models import Rating
 from cchc.stats.catalogue import competence_condition
 from cchc.stats.dossiers import (
     FiguresInconsistent,
@@ -59,11 +62,9 @@ from cchc.stats.dossiers import (
     unit_condition,
 )
 from cchc.stats.loader import load_definition
-from cchc.stats.online import PAID_ONLINE, DossierPasses, feedback_model
+from cchc.stats.online import PAID_ONLINE, DossierPasses
 from cchc.stats.scope import Window, rate, resolve_unit, subtree_condition, window
 from cchc.units.models import Unit
-
-NOT_SATISFIED = "khong_hai_long"  # ratings Satisfaction value of a dissatisfied citizen
 
 STATUS_SCORED = "scored"
 STATUS_NO_DATA = "no_data"  # denominator 0 in the window
@@ -76,10 +77,6 @@ STATUS_LABELS = {
     STATUS_NOT_COMPUTABLE: "Không tính được từ dữ liệu của hệ thống",
     STATUS_MONITORING: "Chỉ số theo dõi",
 }
-
-
-class NotComputable(Exception):
-    """The system's data cannot give this indicator (the message says why, in Vietnamese)."""
 
 
 # ---- results ------------------------------------------------------------------------------------
@@ -191,7 +188,6 @@ class Spec:
     note: str = ""
     num_codes: list[str] | None = None
     den_codes: list[str] | None = None
-    model: object = None  # the PAKN model for kind "feedback"
     family: str = "all"  # dossier kind: "new" / "ended" when the denominator lies in that slice (faster)
     # procedure kind: the numerator is "a dossier of the procedure received in the window in the unit's
     # subtree with these conditions exists" (counted for every such indicator in one pass, `_count_all`)
@@ -416,81 +412,55 @@ def _citizen_data_dossiers(ctx: Context) -> Spec:
     return Spec("dossier", family="new", denominator=ctx.conds["new_total"], numerator=_citizen_data())
 
 
-FEEDBACK_OPEN_STATES = ("moi", "yeu_cau_bo_sung", "dang_xu_ly")
+FEEDBACK_OPEN_STATES = (FeedbackState.NEW.value, FeedbackState.SUPPLEMENT.value, FeedbackState.PROCESSING.value)
 FEEDBACK_STEP_FLAGS = ("refused_on_time", "supplement_on_time", "forwarded_on_time", "answered_on_time", "published_on_time")
 
 
-def _feedback(ctx: Context):
-    model = feedback_model()
-    if model is None:
-        raise NotComputable("Hệ thống chưa có dữ liệu phản ánh, kiến nghị (PAKN).")
-    missing = [n for n in ("code", "unit_id", "in_competence", "resolve_due_at", "likes", "dislikes", *FEEDBACK_STEP_FLAGS)
-               if not hasattr(model, n)]
-    if missing:
-        raise NotComputable("Dữ liệu PAKN thiếu trường: " + ", ".join(missing) + ".")
-    return model
-
-
-def _feedback_on_time_condition(ctx: Context, model):
+def _feedback_on_time_condition(ctx: Context):
     """Every step done within its deadline (flags set by cchc.feedback when each step happened), and,
     still open at the window's end, not past its resolution deadline."""
-    steps_ok = and_(*[func.coalesce(getattr(model, f), literal(True)).is_(True) for f in FEEDBACK_STEP_FLAGS])
-    open_overdue = and_(model.state.in_(FEEDBACK_OPEN_STATES), model.resolve_due_at.is_not(None),
-                        model.resolve_due_at < literal(ctx.w.last_instant))
+    steps_ok = and_(*[func.coalesce(getattr(Feedback, f), literal(True)).is_(True) for f in FEEDBACK_STEP_FLAGS])
+    open_overdue = and_(Feedback.state.in_(FEEDBACK_OPEN_STATES), Feedback.resolve_due_at.is_not(None),
+                        Feedback.resolve_due_at < literal(ctx.w.last_instant))
     return and_(steps_ok, not_(open_overdue))
 
 
-def _feedback_in_window(ctx: Context, model):
-    return and_(model.received_at >= ctx.w.begin, model.received_at < ctx.w.stop)
+def _feedback_in_window(ctx: Context):
+    return and_(Feedback.received_at >= ctx.w.begin, Feedback.received_at < ctx.w.stop)
 
 
 @metric("feedback_on_time")
 def _feedback_on_time(ctx: Context) -> Spec:
-    model = _feedback(ctx)
-    return Spec("feedback", denominator=and_(_feedback_in_window(ctx, model), model.in_competence.is_(True)),
-                numerator=_feedback_on_time_condition(ctx, model), model=model,
+    return Spec("feedback", denominator=and_(_feedback_in_window(ctx), Feedback.in_competence.is_(True)),
+                numerator=_feedback_on_time_condition(ctx),
                 note="PAKN thuộc thẩm quyền tiếp nhận trong kỳ: từ chối, yêu cầu bổ sung, xử lý, công khai trong thời hạn.")
 
 
 @metric("feedback_satisfaction")
 def _feedback_satisfaction(ctx: Context) -> Spec:
-    model = _feedback(ctx)
-    disliked = func.coalesce(model.dislikes, 0) > func.coalesce(model.likes, 0)
-    return Spec("feedback", denominator=_feedback_in_window(ctx, model),
-                numerator=and_(not_(disliked), _feedback_on_time_condition(ctx, model)), model=model,
+    disliked = func.coalesce(Feedback.dislikes, 0) > func.coalesce(Feedback.likes, 0)
+    return Spec("feedback", denominator=_feedback_in_window(ctx),
+                numerator=and_(not_(disliked), _feedback_on_time_condition(ctx)),
                 note="Trừ PAKN bị đánh giá không hài lòng (không thích nhiều hơn thích) hoặc quá hạn.")
 
 
-def _disliked_ids():
-    """([SELECT dossier_id …] of a dissatisfied rating, of a PAKN about a dossier), missing: when those models exist.
+def _disliked_ids() -> list:
+    """[SELECT dossier_id …] of a dissatisfied rating, of a PAKN about a dossier.
 
     Never NULL ids: `Dossier.id IN (…)` over them is never NULL, so NOT(…) stays exact."""
-    selects, missing = [], []
-    try:
-        ratings = importlib.import_module("cchc.ratings.models")
-    except ImportError:
-        ratings = None
-    rating = getattr(ratings, "Rating", None) if ratings else None
-    if rating is not None and hasattr(rating, "dossier_id") and hasattr(rating, "satisfaction"):
-        selects.append(select(rating.dossier_id.label("dossier_id")).where(rating.dossier_id.is_not(None),
-                                                                           rating.satisfaction == NOT_SATISFIED))
-    else:
-        missing.append("đánh giá không hài lòng")
-    fb = feedback_model()
-    if fb is not None and hasattr(fb, "dossier_id"):
-        selects.append(select(fb.dossier_id.label("dossier_id")).where(fb.dossier_id.is_not(None)))
-    else:
-        missing.append("PAKN về hồ sơ")
-    return selects, missing
+    return [
+        select(Rating.dossier_id.label("dossier_id")).where(Rating.dossier_id.is_not(None),
+                                                            Rating.satisfaction == Satisfaction.NOT_SATISFIED.value),
+        select(Feedback.dossier_id.label("dossier_id")).where(Feedback.dossier_id.is_not(None)),
+    ]
 
 
 def _disliked_condition():
-    """A dissatisfied rating or a PAKN about the dossier, when those models exist.
+    """A dissatisfied rating or a PAKN about the dossier.
 
     Written as `id IN (SELECT dossier_id …)` rather than a correlated EXISTS: the database reads the
     few ratings and PAKN once instead of probing them for each of the window's dossiers."""
-    selects, missing = _disliked_ids()
-    return (or_(*[Dossier.id.in_(x) for x in selects]) if selects else None), missing
+    return or_(*[Dossier.id.in_(x) for x in _disliked_ids()])
 
 
 def _late_at_end(ctx: Context):
@@ -500,12 +470,8 @@ def _late_at_end(ctx: Context):
 
 @metric("dossier_satisfaction")
 def _dossier_satisfaction(ctx: Context) -> Spec:
-    late = _late_at_end(ctx)
-    disliked, missing = _disliked_condition()
-    bad = or_(late, disliked) if disliked is not None else late
+    bad = or_(_late_at_end(ctx), _disliked_condition())
     note = "100% trừ tỷ lệ hồ sơ quá hạn và hồ sơ bị đánh giá không hài lòng hoặc có PAKN (mỗi hồ sơ tính một lần)."
-    if missing:
-        note += " Chưa có dữ liệu: " + ", ".join(missing) + "."
     return Spec("dossier", denominator=ctx.conds["received_total"], numerator=not_(bad), note=note,
                 from_counts=_satisfaction_from_counts)
 
@@ -517,17 +483,14 @@ def _satisfaction_from_counts(ctx: Context) -> tuple[int, int]:
     the dossiers by primary key, each dossier once), with the spec's own conditions."""
     f = ctx.day_figures()
     late = f["resolved_late"] + f["ended_late_without_result"] + f["in_progress_overdue"]
-    selects, _ = _disliked_ids()
-    disliked = 0
-    if selects:
-        ids = (union(*selects) if len(selects) > 1 else selects[0].distinct()).subquery("disliked")
-        disliked = int(ctx.session.scalar(
-            select(func.count())
-            .select_from(ids)
-            .join(Dossier, Dossier.id == ids.c.dossier_id)
-            .join(Procedure, Procedure.id == Dossier.procedure_id)
-            .where(*scope_conditions(ctx.unit, ctx.w, "all"), ctx.conds["received_total"], not_(_late_at_end(ctx)))
-        ))
+    ids = union(*_disliked_ids()).subquery("disliked")
+    disliked = int(ctx.session.scalar(
+        select(func.count())
+        .select_from(ids)
+        .join(Dossier, Dossier.id == ids.c.dossier_id)
+        .join(Procedure, Procedure.id == Dossier.procedure_id)
+        .where(*scope_conditions(ctx.unit, ctx.w, "all"), ctx.conds["received_total"], not_(_late_at_end(ctx)))
+    ))
     return f["received_total"] - late - disliked, f["received_total"]
 
 
@@ -634,7 +597,7 @@ def _without_jit(session: Session, stmt):
 def _count_one(ctx: Context, spec: Spec) -> tuple[int, int]:
     """A feedback or listed spec."""
     if spec.kind == "feedback":
-        row = ctx.session.execute(_feedback_base(ctx, spec, _sum(and_(spec.denominator, spec.numerator)).label("n"),
+        row = ctx.session.execute(_feedback_base(ctx, _sum(and_(spec.denominator, spec.numerator)).label("n"),
                                                  _sum(spec.denominator).label("d"))).one()
         return int(row.n), int(row.d)
     return len(spec.num_codes or []), len(spec.den_codes or [])
@@ -724,9 +687,8 @@ def _count_procedures(ctx: Context, specs: list[Spec], flags: dict[int, str]) ->
     return [(int(row[f"n{j}"] or 0), int(row[f"d{j}"] or 0)) for j in range(len(specs))]
 
 
-def _feedback_base(ctx: Context, spec: Spec, *columns):
-    model = spec.model
-    return select(*columns).select_from(model).join(Unit, Unit.id == model.unit_id).where(subtree_condition(ctx.unit))
+def _feedback_base(ctx: Context, *columns):
+    return select(*columns).select_from(Feedback).join(Unit, Unit.id == Feedback.unit_id).where(subtree_condition(ctx.unit))
 
 
 def _list(ctx: Context, spec: Spec, which: str, limit: int) -> list[str]:
@@ -738,7 +700,7 @@ def _list(ctx: Context, spec: Spec, which: str, limit: int) -> list[str]:
         stmt = select(Procedure.code).where(ctx.competent, cond).order_by(Procedure.code).limit(limit)
         return list(ctx.session.scalars(stmt))
     if spec.kind == "feedback":
-        stmt = _feedback_base(ctx, spec, spec.model.code).where(cond).order_by(spec.model.code).limit(limit)
+        stmt = _feedback_base(ctx, Feedback.code).where(cond).order_by(Feedback.code).limit(limit)
         return list(ctx.session.scalars(stmt))
     codes = spec.den_codes if which == "denominator" else spec.num_codes
     return list(codes or [])[:limit]
@@ -751,7 +713,7 @@ def _indicator_defs(defn: dict):
 
 
 def _spec(ctx: Context, ind: dict, group: dict) -> Spec | IndicatorResult:
-    """The indicator's Spec, or its result already when it has no computation or cannot be computed."""
+    """The indicator's Spec, or its result already when it has no computation (monitoring or not computable)."""
     maximum = float(ind.get("maximum", 0))
     name = ind.get("metric")
     if not name:
@@ -761,11 +723,7 @@ def _spec(ctx: Context, ind: dict, group: dict) -> Spec | IndicatorResult:
     if name not in METRICS:
         raise ValidationError(f"Tệp index766.yaml: chỉ số {ind['id']} dùng cách tính «{name}» không có trong hệ thống.")
     ctx.params = ind.get("params") or {}
-    try:
-        return METRICS[name](ctx)
-    except NotComputable as exc:
-        return IndicatorResult(**_base(ind, group), numerator=None, denominator=None, rate=None, score=None,
-                               status=STATUS_NOT_COMPUTABLE, note=str(exc))
+    return METRICS[name](ctx)
 
 
 def _base(ind: dict, group: dict) -> dict:
@@ -862,11 +820,7 @@ def explain_indicator(session: Session, unit: Unit | str | int, start: date, end
         return {**base, "kind": None, "computable": False, "note": ind.get("note", ""),
                 "numerator": None, "denominator": None, "numerator_codes": [], "denominator_codes": []}
     ctx = Context(session, u, w, ind.get("params") or {})
-    try:
-        spec = METRICS[name](ctx)
-    except NotComputable as exc:
-        return {**base, "kind": None, "computable": False, "note": str(exc),
-                "numerator": None, "denominator": None, "numerator_codes": [], "denominator_codes": []}
+    spec = METRICS[name](ctx)
     counts = _count_all(ctx, [spec], direct=True)  # the spec's own conditions: the codes listed are those counted
     n, d = counts[id(spec)]
     kind = {"dossier": "ho_so", "procedure": "thu_tuc", "feedback": "pakn", "listed": "thu_tuc"}[spec.kind]

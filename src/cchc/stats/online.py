@@ -16,7 +16,6 @@ of `stats.dossiers`.
 
 from __future__ import annotations
 
-import importlib
 from datetime import date
 
 from sqlalchemy import and_, case, func, select, true
@@ -27,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from cchc.dossiers.enums import Channel, OnlinePayment
 from cchc.dossiers.models import Dossier
+from cchc.feedback.enums import FeedbackState
+from cchc.feedback.models import Feedback
 from cchc.procedures.enums import OnlineLevel
 from cchc.procedures.models import Procedure
 from cchc.stats.catalogue import catalogue_figures
@@ -37,7 +38,7 @@ from cchc.units.models import Unit
 ONLINE_LEVELS = (OnlineLevel.FULL.value, OnlineLevel.PARTIAL.value)
 PAID_ONLINE = (int(OnlinePayment.DVCQG), int(OnlinePayment.LOCAL_GATEWAY))
 # PAKN states that mean "resolved" (answered, waiting for or already published).
-FEEDBACK_RESOLVED_STATES = ("cho_cong_khai", "da_cong_khai")
+FEEDBACK_RESOLVED_STATES = (FeedbackState.READY.value, FeedbackState.PUBLISHED.value)
 
 
 def _sum(cond):
@@ -234,36 +235,19 @@ def digitisation_figures(session: Session, unit: Unit | str | int, start: date, 
     return {**shape(tot), "by_level": {lv: shape(c) for lv, c in per.items()}}
 
 
-def feedback_model():
-    """cchc.feedback.models.Feedback when that package provides it with the columns statistics need."""
-    try:
-        module = importlib.import_module("cchc.feedback.models")
-    except ImportError:
-        return None
-    model = getattr(module, "Feedback", None)
-    if model is None or not hasattr(model, "received_at") or not hasattr(model, "state"):
-        return None
-    return model
-
-
 def feedback_figures(session: Session, unit: Unit | str | int, start: date, end: date) -> dict:
     """PAKN received in the window and, of all PAKN, those answered (chờ công khai / đã công khai) in it."""
     w = window(start, end)
     u = resolve_unit(session, unit, on=w.end)
-    model = feedback_model()
-    if model is None:
-        return {"available": False, "received": None, "resolved": None, "rate": None,
-                "note": "Hệ thống chưa có dữ liệu phản ánh, kiến nghị (PAKN)."}
-    answered = getattr(model, "answered_at", None) or getattr(model, "resolved_at", None)
-    received_in = and_(model.received_at >= w.begin, model.received_at < w.stop)
-    if answered is not None:
-        resolved_in = and_(model.state.in_(FEEDBACK_RESOLVED_STATES), answered >= w.begin, answered < w.stop)
-    else:
-        resolved_in = and_(received_in, model.state.in_(FEEDBACK_RESOLVED_STATES))
-    stmt = select(_sum(received_in).label("received"), _sum(resolved_in).label("resolved")).select_from(model)
-    unit_col = getattr(model, "unit_id", None)
-    if unit_col is not None:
-        stmt = stmt.join(Unit, Unit.id == unit_col).where(subtree_condition(u))
+    received_in = and_(Feedback.received_at >= w.begin, Feedback.received_at < w.stop)
+    resolved_in = and_(Feedback.state.in_(FEEDBACK_RESOLVED_STATES), Feedback.answered_at >= w.begin,
+                       Feedback.answered_at < w.stop)
+    stmt = (
+        select(_sum(received_in).label("received"), _sum(resolved_in).label("resolved"))
+        .select_from(Feedback)
+        .join(Unit, Unit.id == Feedback.unit_id)
+        .where(subtree_condition(u))
+    )
     row = session.execute(stmt).one()._mapping
     received, resolved = int(row["received"] or 0), int(row["resolved"] or 0)
     return {"available": True, "received": received, "resolved": resolved, "rate": rate(resolved, received)}
