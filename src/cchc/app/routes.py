@@ -2,9 +2,10 @@
 
 from cchc.app.pages import admin as admin_index
 from cchc.app.pages import router as home_pages
-from cchc.auth.admin_pages import router as user_admin_pages
 from cchc.auth.audit_pages import router as audit_pages
 from cchc.auth.pages import router as auth_pages
+from cchc.auth.unit_pages import router as unit_admin_pages
+from cchc.auth.user_pages import router as user_admin_pages
 from cchc.auth.views import router as auth_api
 from cchc.auth.views import users as users_api
 from cchc.calendar.pages import router as calendar_admin_pages
@@ -29,7 +30,6 @@ from cchc.reform.pages import router as reform_pages
 from cchc.interop.open311 import router as open311_api
 from cchc.tasks.views import router as tasks_api
 from cchc.tasks.pages import router as tasks_pages
-from cchc.units.pages import router as unit_admin_pages
 
 ROUTERS = [
     auth_api,

@@ -6,12 +6,13 @@
 - An officer *acts* for a unit when attached to it, or to the administrative area directly
   above it (a commune's officer working at the commune's one-stop unit).
 
-Scopes are SQL sub-queries over `units.path`, so filtering 10 million dossiers stays one query.
+Scopes are SQL sub-queries over `units.path`, so filtering 10 million dossiers stays one query
+(cchc.dossiers.scope.dossier_clause).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from cchc.auth.enums import Role
@@ -89,18 +90,6 @@ def acts_in(session: Session, user: User | None, unit_id: int | None) -> bool:
         return False
     own = _unit(session, user.unit_id)
     return bool(own is not None and own.is_area)
-
-
-def dossier_clause(session: Session, user: User) -> ColumnElement[bool]:
-    """SQL condition selecting the dossiers the user may see."""
-    from cchc.dossiers.models import Dossier
-
-    if user.role == Role.CITIZEN:
-        return Dossier.owner_user_id == user.id
-    query = scope_units_query(session, user)
-    if query is None:
-        return true()
-    return or_(Dossier.unit_id.in_(query), Dossier.current_unit_id.in_(query))
 
 
 def can_see(session: Session, user: User | None, dossier) -> bool:

@@ -54,7 +54,11 @@ def _db() -> None:
 @_command("calendar")
 def _calendar() -> None:
     from cchc.calendar.cli import app as calendar_app
+    from cchc.cli.due import due
 
+    calendar_app.command("due")(due)
+    # first, where `cchc calendar --help` has always listed it
+    calendar_app.registered_commands.insert(0, calendar_app.registered_commands.pop())
     _app.add_typer(calendar_app, name="calendar", help="Lịch làm việc, ngày nghỉ và tính hạn.")
 
 

@@ -34,7 +34,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from cchc import clock
 from cchc.auth.enums import Role
 from cchc.auth.models import User
-from cchc.auth.scope import acts_in, dossier_clause, require_scope
+from cchc.auth.scope import acts_in, require_scope
+from cchc.dossiers.scope import dossier_clause
 from cchc.calendar.core import WorkCalendar
 from cchc.calendar.service import load_calendar
 from cchc.dossiers.enums import OPEN_STATES, WAITING_FOR_CITIZEN, Channel, OnlinePayment, State

@@ -1,4 +1,7 @@
-"""Administration pages of the units (/quan-tri/don-vi): browse the tree from the provinces, search, add a unit."""
+"""Administration pages of the units (/quan-tri/don-vi): browse the tree from the provinces, search, add a unit.
+
+They live with the accounts, not in cchc.units: units sit below auth (a user's scope is a subtree of units),
+and the pages need auth's role guard."""
 
 from __future__ import annotations
 
