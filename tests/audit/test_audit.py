@@ -172,3 +172,20 @@ def test_logins_and_failed_logins_are_logged(client, make_user):
                       ("dang_nhap_that_bai", "Khách (chưa đăng nhập)", "khong-co"),
                       ("dang_nhap", "an (Nguyễn Văn An)", None)]
     assert all(e.client == "testclient" for e in entries() if e.action.startswith("dang_nhap"))
+
+
+def test_no_session_opens_before_the_audit_listeners(tmp_path):
+    """cchc.db sits below the audit log and does not import it: a process that asks for a session without having
+    loaded the listeners is refused, rather than writing changes the log never sees."""
+    import os
+    import subprocess
+    import sys
+
+    env = os.environ | {"CCHC_DATABASE_URL": f"sqlite:///{tmp_path / 'khong-kiem-toan.db'}"}
+    code = "from cchc import db\ntry:\n    db.session_factory()\nexcept RuntimeError as exc:\n    print(exc)\n"
+    refused = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert refused.returncode == 0, refused.stderr
+    assert "Chưa nạp nhật ký kiểm toán" in refused.stdout
+    code = "from cchc import db\nfrom cchc.audit import service\nprint(db.session_factory() is not None)\n"
+    opened = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert opened.stdout.strip() == "True", opened.stderr
