@@ -153,7 +153,7 @@ async def check_input(request: Request) -> None:
                 _no_nul(value, f"Trường «{name}»")
 
 
-# What Starlette and FastAPI say in English when they cannot read a body (cchc.web.app's handler shows people this).
+# What Starlette and FastAPI say in English when they cannot read a body (cchc.web.errors' handler shows people this).
 _FRAMEWORK_MESSAGES = (
     (re.compile(r"(?:Part|Field) exceeded maximum size of (\d+)KB"),
      "Một trường của biểu mẫu gửi lên dài quá {0} KB (tệp đính kèm phải gửi ở ô chọn tệp)."),

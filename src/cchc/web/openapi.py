@@ -5,7 +5,7 @@ FastAPI describes the happy path. This adds, once for the whole document:
 - the login: the session cookie `cchc_session` (POST /api/v1/auth/login sets it) and, on every request that
   changes something, the header X-CSRF-Token with the token the login answered (securitySchemes; each
   operation says which it needs, read from its dependencies);
-- the errors every operation can answer, with the body the error handlers of cchc.web.app really send
+- the errors every operation can answer, with the body the error handlers of cchc.web.errors really send
   (`Loi`: detail, and field / errors / request_id when there are): 401/403 where a login or a role is needed,
   404 where a parameter names something, 409 where a state can forbid a change, 413 where a body is read, 422
   everywhere (FastAPI's own 422 schema, a list of objects, is not what cchc sends), 429 where declared, and
