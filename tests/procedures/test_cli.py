@@ -7,7 +7,7 @@ import pytest
 
 from cchc.cli import main
 from cchc.db import session_factory
-from cchc.procedures import service
+from cchc.procedures import catalogue, service
 from tests.procedures.factories import procedure_data
 
 
@@ -82,12 +82,12 @@ def test_steps_set_and_refused(cli):
     code, out, _ = cli("procedures", "steps", "1.001193", "--set", "mot_cua:4:0;chuyen_vien:24:1;lanh_dao:8:1;mot_cua:4:0")
     assert code == 0 and "Đã cập nhật quy trình nội bộ của TTHC 1.001193" in out and "24 giờ làm việc" in out
     with session_factory()() as s:
-        steps = service.get_procedure(s, "1.001193").steps
+        steps = catalogue.get_procedure(s, "1.001193").steps
         assert [(x.role, x.duration_amount) for x in steps] == [("mot_cua", 4), ("chuyen_vien", 24), ("lanh_dao", 8), ("mot_cua", 4)]
     code, _, err = cli("procedures", "steps", "1.001193", "--set", "mot_cua:4:0;chuyen_vien:60:1;mot_cua:4:0")
     assert code == 2 and "vượt thời hạn giải quyết 05 ngày làm việc" in err
     with session_factory()() as s:  # unchanged
-        assert [x.duration_amount for x in service.get_procedure(s, "1.001193").steps] == [4, 24, 8, 4]
+        assert [x.duration_amount for x in catalogue.get_procedure(s, "1.001193").steps] == [4, 24, 8, 4]
     code, out, _ = cli("procedures", "steps", "1.001193", "--default")
     assert code == 0 and "25 giờ làm việc" in out
 

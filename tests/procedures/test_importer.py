@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.errors import ImportRejected, PermissionDenied
-from cchc.procedures import service
+from cchc.procedures import catalogue, service
 from cchc.procedures.importer import import_procedures, summary
 from cchc.procedures.models import Component, FeeLine, Field, ProcessStep, Procedure, Publication
 from cchc.units.models import Unit
@@ -56,7 +56,7 @@ def test_import_small_file_each_format(db, tmp_path, fmt):
     result = import_procedures(db, write(tmp_path / "tthc", rows, fmt))
     assert result["rows"] == 8 and result["created"] == 8 and result["updated"] == 0
     assert result["fields"] == 4
-    p = service.get_procedure(db, "1.000001")
+    p = catalogue.get_procedure(db, "1.000001")
     assert p.name == "Thủ tục đăng ký số 1" and p.field.name == "Xây dựng"
     assert p.levels == "tinh,xa" and p.time_amount == 6 and p.online_level == "mot_phan"
     assert p.has_fee and [(f.kind, f.amount, f.description) for f in p.fees] == [
@@ -64,13 +64,13 @@ def test_import_small_file_each_format(db, tmp_path, fmt):
     ]
     assert [(c.name, c.copies) for c in p.components] == [("Tờ khai", 1), ("Giấy chứng sinh", 2)]
     assert len(p.steps) == 4 and sum(s.duration_amount for s in p.steps) == 48  # default process over 6 days
-    p4 = service.get_procedure(db, "1.000004")
+    p4 = catalogue.get_procedure(db, "1.000004")
     assert [(s.role, s.duration_amount, s.can_return) for s in p4.steps] == [
         ("mot_cua", 4, False), ("chuyen_vien", 24, True), ("lanh_dao", 8, True), ("mot_cua", 4, False),
     ]
-    assert service.get_procedure(db, "1.000003").levels == "xa"  # "Cấp xã"
-    assert service.get_procedure(db, "1.000007").cutoff_time.hour == 15
-    assert service.get_procedure(db, "1.000008").online_level == "mot_phan"  # DVCQG "3"
+    assert catalogue.get_procedure(db, "1.000003").levels == "xa"  # "Cấp xã"
+    assert catalogue.get_procedure(db, "1.000007").cutoff_time.hour == 15
+    assert catalogue.get_procedure(db, "1.000008").online_level == "mot_phan"  # DVCQG "3"
     # every procedure has an internal process
     assert db.scalar(select(func.count()).select_from(Procedure).where(~Procedure.steps.any())) == 0
     assert "Đã nhập 8 TTHC" in summary(result)
@@ -80,7 +80,7 @@ def test_update_keeps_a_custom_process_or_refuses_a_limit_it_does_not_fit(db, tm
     import_procedures(db, write(tmp_path / "a", [import_row(4)], "csv"))  # QuyTrinh 4+24+8+4 h in 9 days
     import_procedures(db, write(tmp_path / "b", [import_row(4, QuyTrinh="", ThoiHanGiaiQuyet=6)], "csv"))
     db.expire_all()
-    assert [s.duration_amount for s in service.get_procedure(db, "1.000004").steps] == [4, 24, 8, 4]
+    assert [s.duration_amount for s in catalogue.get_procedure(db, "1.000004").steps] == [4, 24, 8, 4]
     with pytest.raises(ImportRejected) as err:
         import_procedures(db, write(tmp_path / "c", [import_row(4, QuyTrinh="", ThoiHanGiaiQuyet=4)], "csv"))
     assert err.value.row == 2 and err.value.column == "QuyTrinh" and "cần khai báo lại quy trình" in err.value.message
@@ -93,7 +93,7 @@ def test_existing_code_is_updated(db, tmp_path):
     result = import_procedures(db, write(tmp_path / "b", [changed, import_row(3)], "csv"))
     assert result["created"] == 1 and result["updated"] == 1
     db.expire_all()
-    p = service.get_procedure(db, "1.000001")
+    p = catalogue.get_procedure(db, "1.000001")
     assert p.name == "Tên mới đã sửa" and p.time_amount == 10
     assert sum(s.duration_amount for s in p.steps) == 80  # the default process follows the new time limit
     assert [(f.amount, f.description) for f in p.fees] == [(Decimal(5000), "Lệ phí mới")]
@@ -112,7 +112,7 @@ def test_vietnamese_labels_and_optional_columns(db, tmp_path):
                    ThoiHanGiaiQuyet="15", MucDoDVC="2"),
     ]
     import_procedures(db, write(tmp_path / "v", rows, "xlsx"))
-    p1, p2 = service.get_procedure(db, "1.000001"), service.get_procedure(db, "1.000002")
+    p1, p2 = catalogue.get_procedure(db, "1.000001"), catalogue.get_procedure(db, "1.000002")
     assert p1.levels == "tinh,xa" and p1.time_unit == "gio_lam_viec" and p1.online_level == "toan_trinh"
     assert p1.agency_unit_id is not None and p1.agency_name == "Sở Tư pháp tỉnh Quảng Trị"
     assert p1.paper_result is False and p1.interconnection == "giua_cac_cap" and p1.eligible_full_online
@@ -136,7 +136,7 @@ def test_json_nested_lists_and_publications(db, tmp_path):
     path = write(tmp_path / "n", rows, "json")
     result = import_procedures(db, path)
     assert result["publications"] == 2
-    p1 = service.get_procedure(db, "1.000001")
+    p1 = catalogue.get_procedure(db, "1.000001")
     assert [f.amount for f in p1.fees] == [50000] and [c.name for c in p1.components] == ["Đơn đề nghị"]
     assert [(s.role, s.duration_amount) for s in p1.steps] == [("mot_cua", 4), ("chuyen_vien", 30), ("mot_cua", 4)]
     assert p1.publications[0].decision_date == date(2024, 6, 14)
@@ -144,7 +144,7 @@ def test_json_nested_lists_and_publications(db, tmp_path):
     with pytest.raises(ImportRejected) as err:
         import_procedures(db, write(tmp_path / "bad", bad, "json"))
     assert err.value.row == 2 and err.value.column == "publications" and "2024-13-01" in err.value.message
-    p2 = service.get_procedure(db, "1.000002")
+    p2 = catalogue.get_procedure(db, "1.000002")
     assert p2.active is False and p2.replaced_by_id == p1.id and p2.publications[0].replaced_by_id == p1.id
     # importing the same file again adds no publication twice
     again = import_procedures(db, path)
@@ -155,7 +155,7 @@ def test_flat_publication_columns(db, tmp_path):
     row = import_row(1, SoQuyetDinhCongBo="88/QĐ-UBND", NgayQuyetDinhCongBo="01/03/2024", LoaiCongBo="Bãi bỏ",
                      NgayHieuLuc="15/03/2024")
     import_procedures(db, write(tmp_path / "f", [row], "csv"))
-    p = service.get_procedure(db, "1.000001")
+    p = catalogue.get_procedure(db, "1.000001")
     assert p.publications[0].kind == "bai_bo" and p.inactive_from == date(2024, 3, 15) and p.active is False
 
 
@@ -218,7 +218,7 @@ def test_one_bad_row_among_3000_refused_nothing_written(db, tmp_path, fmt):
     assert "«muc_do_9»" in err.value.message
     db.expire_all()
     assert counts(db) == before
-    assert service.get_procedure(db, "1.000001").name == "Tên cũ"  # the existing row was not updated either
+    assert catalogue.get_procedure(db, "1.000001").name == "Tên cũ"  # the existing row was not updated either
 
 
 def test_3000_rows_import_with_progress(db, tmp_path):
@@ -232,7 +232,7 @@ def test_3000_rows_import_with_progress(db, tmp_path):
     assert counts(db)[0] == 3000 and counts(db)[2] == 3000 * 4
     assert seen[-1] == (6000, 6000) and len(seen) > 2
     assert elapsed < 60, f"3.000 TTHC imported in {elapsed:.1f} s"
-    assert service.search_procedures(db, q="thu tuc dang ky so 2999")[1] == 1
+    assert catalogue.search_procedures(db, q="thu tuc dang ky so 2999")[1] == 1
 
 
 def test_rich_progress_accepted(db, tmp_path):
@@ -267,13 +267,13 @@ def _dossier_using(db, procedure: Procedure, component_seq: int):
 
 def test_components_kept_in_place_for_dossiers(db, tmp_path):
     import_procedures(db, write(tmp_path / "a", [import_row(1)], "csv"))
-    proc = service.get_procedure(db, "1.000001")
+    proc = catalogue.get_procedure(db, "1.000001")
     used = _dossier_using(db, proc, 2)
     used_id = used.id
     # renaming keeps the rows that dossiers point at
     import_procedures(db, write(tmp_path / "b", [import_row(1, ThanhPhanHoSo="Tờ khai (mẫu mới)|1; Giấy chứng sinh bản chính|1; Ảnh|2")], "csv"))
     db.expire_all()
-    comps = service.get_procedure(db, "1.000001").components
+    comps = catalogue.get_procedure(db, "1.000001").components
     assert [(c.seq, c.name) for c in comps] == [(1, "Tờ khai (mẫu mới)"), (2, "Giấy chứng sinh bản chính"), (3, "Ảnh")]
     assert comps[1].id == used_id
     # dropping the used component is refused, by row and column, and nothing changes
@@ -281,10 +281,10 @@ def test_components_kept_in_place_for_dossiers(db, tmp_path):
         import_procedures(db, write(tmp_path / "c", [import_row(2), import_row(1, ThanhPhanHoSo="Tờ khai|1")], "csv"))
     assert err.value.row == 3 and err.value.column == "ThanhPhanHoSo" and "đã có 1 hồ sơ" in err.value.message
     db.expire_all()
-    assert len(service.get_procedure(db, "1.000001").components) == 3
+    assert len(catalogue.get_procedure(db, "1.000001").components) == 3
     with pytest.raises(service.ValidationError, match="Không thể bỏ thành phần hồ sơ «Giấy chứng sinh bản chính»"):
         service.update_procedure(db, None, "1.000001", {"components": [{"name": "Tờ khai"}]})
     # dropping an unused one is fine
     service.update_procedure(db, None, "1.000001", {"components": [{"name": "Tờ khai"}, {"name": "Giấy chứng sinh"}]})
     db.expire_all()
-    assert [c.name for c in service.get_procedure(db, "1.000001").components] == ["Tờ khai", "Giấy chứng sinh"]
+    assert [c.name for c in catalogue.get_procedure(db, "1.000001").components] == ["Tờ khai", "Giấy chứng sinh"]

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from cchc.errors import ValidationError
-from cchc.procedures import service
+from cchc.procedures import catalogue, service
 from cchc.procedures.schemas import ProcedureIn, ProcedureOut
 
 
@@ -21,7 +21,7 @@ def test_procedure_in_creates_and_out_reads_back(db):
     })
     p = service.create_procedure(db, None, data)
     service.add_publication(db, None, p, "1/QĐ-UBND", date(2024, 6, 14), "moi")
-    out = ProcedureOut.from_procedure(service.get_procedure(db, "1.001193"))
+    out = ProcedureOut.from_procedure(catalogue.get_procedure(db, "1.001193"))
     assert out.levels == ["tinh", "xa"] and out.time_limit_label == "03 ngày làm việc"
     assert out.cutoff_time == time(15, 0) and out.online_level_label == "Toàn trình"
     assert out.field_code == "HT" and out.field_name == "Hộ tịch"

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.errors import NotFound, PermissionDenied, ValidationError
-from cchc.procedures import service
+from cchc.procedures import catalogue, parsing, process, service, validation
 from cchc.procedures.models import Procedure
 from tests.procedures.factories import procedure_data
 
@@ -78,8 +78,8 @@ def test_time_limit_amount(db, amount, unit, ok):
     data = procedure_data(time_amount=amount, time_unit=unit)
     if ok:
         p = service.create_procedure(db, None, data)
-        assert service.hours_of(p.time_amount, p.time_unit) == sum(
-            service.hours_of(s.duration_amount, s.duration_unit) for s in p.steps
+        assert process.hours_of(p.time_amount, p.time_unit) == sum(
+            process.hours_of(s.duration_amount, s.duration_unit) for s in p.steps
         )
     else:
         with pytest.raises(ValidationError) as err:
@@ -104,7 +104,7 @@ def test_bad_enums_named(db):
 @pytest.mark.parametrize("value, expected", [(4, "toan_trinh"), ("3", "mot_phan"), (2, "khong"), ("1", "khong"),
                                              ("Toàn trình", "toan_trinh"), ("MỘT PHẦN", "mot_phan"), ("khong", "khong")])
 def test_online_level_values(value, expected):
-    assert service.parse_online_level(value) == expected
+    assert parsing.parse_online_level(value) == expected
 
 
 def test_fee_consistency(db):
@@ -136,7 +136,7 @@ def test_set_steps_text_and_fit(db):
     ]
     assert steps[0].name == "Bộ phận Một cửa tiếp nhận hồ sơ" and steps[-1].name == "Bộ phận Một cửa trả kết quả"
     db.expire_all()
-    assert len(service.get_procedure(db, "1.001193").steps) == 4
+    assert len(catalogue.get_procedure(db, "1.001193").steps) == 4
 
 
 @pytest.mark.parametrize(
@@ -160,7 +160,7 @@ def test_bad_steps_refused_and_nothing_changed(db, steps, message):
         service.set_steps(db, None, p, steps)
     assert err.value.field == "steps"
     db.expire_all()
-    assert [(s.role, s.duration_amount) for s in service.get_procedure(db, p.code).steps] == before
+    assert [(s.role, s.duration_amount) for s in catalogue.get_procedure(db, p.code).steps] == before
 
 
 def test_step_numbers_must_be_1_to_n(db):
@@ -220,7 +220,7 @@ def test_update_by_code_and_rename(db):
 # ------------------------------------------------------------------ default process
 def test_default_process_five_days():
     p = Procedure(code="1.1", name="x", time_amount=Decimal(5), time_unit="ngay_lam_viec")
-    steps = service.default_process(p)
+    steps = process.default_process(p)
     assert [(s.seq, s.role, s.duration_amount, s.can_return) for s in steps] == [
         (1, "mot_cua", Decimal("4"), False), (2, "chuyen_vien", Decimal("25"), True),
         (3, "lanh_dao", Decimal("7"), True), (4, "mot_cua", Decimal("4"), False),
@@ -229,13 +229,13 @@ def test_default_process_five_days():
 
 
 def test_default_process_trong_ngay_and_hours():
-    same_day = service.default_process(Procedure(time_amount=Decimal(0), time_unit="ngay_lam_viec"))
+    same_day = process.default_process(Procedure(time_amount=Decimal(0), time_unit="ngay_lam_viec"))
     assert sum(s.duration_amount for s in same_day) == 8 and same_day[0].duration_amount == 1
-    four_hours = service.default_process(Procedure(time_amount=Decimal(4), time_unit="gio_lam_viec"))
+    four_hours = process.default_process(Procedure(time_amount=Decimal(4), time_unit="gio_lam_viec"))
     assert sum(s.duration_amount for s in four_hours) == 4
     assert all(s.duration_amount > 0 for s in four_hours)
     with pytest.raises(ValidationError, match="quá ngắn"):
-        service.default_process(Procedure(time_amount=Decimal("0.03"), time_unit="gio_lam_viec"))
+        process.default_process(Procedure(time_amount=Decimal("0.03"), time_unit="gio_lam_viec"))
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
@@ -244,11 +244,11 @@ def test_default_process_trong_ngay_and_hours():
     unit=st.sampled_from(["ngay_lam_viec", "gio_lam_viec", "ngay"]),
 )
 def test_default_process_always_valid(amount, unit):
-    specs = service.default_step_specs(amount, unit)
-    assert sum(s["duration_amount"] for s in specs) == service.hours_of(amount, unit)
+    specs = process.default_step_specs(amount, unit)
+    assert sum(s["duration_amount"] for s in specs) == process.hours_of(amount, unit)
     assert all(s["duration_amount"] > 0 for s in specs)
     # the default process passes the same checks as a process given by hand
-    assert len(service.validate_steps(specs, amount, unit)) == 4
+    assert len(validation.validate_steps(specs, amount, unit)) == 4
 
 
 # ------------------------------------------------------------------ permissions
@@ -292,7 +292,7 @@ def _catalogue(db):
 
 def test_get_procedure_not_found_names_code(db):
     with pytest.raises(NotFound, match="«9.999999»"):
-        service.get_procedure(db, "9.999999")
+        catalogue.get_procedure(db, "9.999999")
 
 
 @pytest.mark.parametrize(
@@ -314,25 +314,25 @@ def test_get_procedure_not_found_names_code(db):
 )
 def test_search_accent_and_case_insensitive(db, q, codes):
     _catalogue(db)
-    items, total = service.search_procedures(db, q=q)
+    items, total = catalogue.search_procedures(db, q=q)
     assert [p.code for p in items] == codes and total == len(codes)
 
 
 def test_search_filters_and_paging(db):
     _catalogue(db)
-    assert [p.code for p in service.search_procedures(db, field_code="HT")[0]] == ["1.001022", "1.001193"]
-    assert [p.code for p in service.search_procedures(db, level="tinh")[0]] == ["1.009994", "2.000488"]
-    assert [p.code for p in service.search_procedures(db, level="Cấp xã")[0]] == ["1.001022", "1.001193"]
-    assert [p.code for p in service.search_procedures(db, online_level="toan_trinh")[0]] == ["1.001193", "2.000488"]
-    assert [p.code for p in service.search_procedures(db, q="cap", online_level=3)[0]] == ["1.009994"]
-    items, total = service.search_procedures(db, limit=2, offset=2)
+    assert [p.code for p in catalogue.search_procedures(db, field_code="HT")[0]] == ["1.001022", "1.001193"]
+    assert [p.code for p in catalogue.search_procedures(db, level="tinh")[0]] == ["1.009994", "2.000488"]
+    assert [p.code for p in catalogue.search_procedures(db, level="Cấp xã")[0]] == ["1.001022", "1.001193"]
+    assert [p.code for p in catalogue.search_procedures(db, online_level="toan_trinh")[0]] == ["1.001193", "2.000488"]
+    assert [p.code for p in catalogue.search_procedures(db, q="cap", online_level=3)[0]] == ["1.009994"]
+    items, total = catalogue.search_procedures(db, limit=2, offset=2)
     assert [p.code for p in items] == ["1.009994", "2.000488"] and total == 4
-    assert service.search_procedures(db, field_code="NONE") == ([], 0)
+    assert catalogue.search_procedures(db, field_code="NONE") == ([], 0)
 
 
 def test_list_fields_counts(db):
     _catalogue(db)
-    assert [(f.code, f.name, n) for f, n in service.list_fields(db)] == [
+    assert [(f.code, f.name, n) for f, n in catalogue.list_fields(db)] == [
         ("HT", "Hộ tịch", 2), ("LLTP", "Lý lịch tư pháp", 1), ("XD", "Xây dựng", 1),
     ]
 
@@ -343,7 +343,7 @@ def test_publication_new_and_amended(db):
     service.add_publication(db, None, p, "1234/QĐ-UBND", "14/6/2024", "moi", "2024-07-01", published_on="20240620")
     service.add_publication(db, None, p, "99/QĐ-UBND", date(2025, 7, 1), "Sửa đổi, bổ sung")
     db.expire_all()
-    p = service.get_procedure(db, "1.001193")
+    p = catalogue.get_procedure(db, "1.001193")
     assert [(x.decision_no, x.kind, x.decision_date, x.effective_date, x.published_on) for x in p.publications] == [
         ("1234/QĐ-UBND", "moi", date(2024, 6, 14), date(2024, 7, 1), date(2024, 6, 20)),
         ("99/QĐ-UBND", "sua_doi", date(2025, 7, 1), None, None),
@@ -353,31 +353,31 @@ def test_publication_new_and_amended(db):
 
 def test_abolition_in_the_past_takes_effect(db):
     _catalogue(db)
-    p = service.get_procedure(db, "1.001022")
+    p = catalogue.get_procedure(db, "1.001022")
     service.add_publication(db, None, p, "5/QĐ-UBND", date(2024, 1, 2), "bai_bo", date(2024, 2, 1), today=date(2024, 6, 1))
     assert p.active is False and p.inactive_from == date(2024, 2, 1)
-    assert [x.code for x in service.search_procedures(db, q="dang ky")[0]] == ["1.001193"]
-    assert [x.code for x in service.search_procedures(db, q="dang ky", active=False)[0]] == ["1.001022"]
-    assert service.search_procedures(db, q="dang ky", active=None)[1] == 2
+    assert [x.code for x in catalogue.search_procedures(db, q="dang ky")[0]] == ["1.001193"]
+    assert [x.code for x in catalogue.search_procedures(db, q="dang ky", active=False)[0]] == ["1.001022"]
+    assert catalogue.search_procedures(db, q="dang ky", active=None)[1] == 2
 
 
 def test_abolition_in_the_future_waits_for_its_day(db):
     _catalogue(db)
-    p = service.get_procedure(db, "1.001022")
+    p = catalogue.get_procedure(db, "1.001022")
     service.add_publication(db, None, p, "6/QĐ-UBND", date(2030, 1, 2), "bai_bo", date(2030, 3, 1), today=date(2030, 1, 5))
     assert p.active is True and p.inactive_from == date(2030, 3, 1)
-    assert service.search_procedures(db, q="ket hon", today=date(2030, 2, 28))[1] == 1
-    assert service.search_procedures(db, q="ket hon", today=date(2030, 3, 1))[1] == 0
+    assert catalogue.search_procedures(db, q="ket hon", today=date(2030, 2, 28))[1] == 1
+    assert catalogue.search_procedures(db, q="ket hon", today=date(2030, 3, 1))[1] == 0
     assert p.active_on(date(2030, 2, 28)) and not p.active_on(date(2030, 3, 1))
     assert service.refresh_active(db, today=date(2030, 2, 28)) == 0
     assert service.refresh_active(db, today=date(2030, 3, 1)) == 1
     db.expire_all()
-    assert service.get_procedure(db, "1.001022").active is False
+    assert catalogue.get_procedure(db, "1.001022").active is False
 
 
 def test_replacement_records_the_replacing_procedure(db):
     _catalogue(db)
-    old = service.get_procedure(db, "1.009994")
+    old = catalogue.get_procedure(db, "1.009994")
     new = service.create_procedure(db, None, procedure_data(code="1.012345", name="Cấp giấy phép xây dựng (mới)"))
     with pytest.raises(ValidationError, match="cần mã TTHC thay thế"):
         service.add_publication(db, None, old, "7/QĐ-UBND", date(2024, 3, 1), "thay_the")
@@ -387,7 +387,7 @@ def test_replacement_records_the_replacing_procedure(db):
     assert pub.replaced_by_id == new.id and pub.replaced_by_code == "1.012345"
     assert old.replaced_by_id == new.id and old.inactive_from == date(2024, 3, 15) and old.active is False
     # a code not (yet) in the catalogue is kept as text
-    other = service.get_procedure(db, "2.000488")
+    other = catalogue.get_procedure(db, "2.000488")
     pub2 = service.add_publication(db, None, other, "8/QĐ-UBND", date(2024, 3, 1), "thay_the", replaced_by="2.999999")
     assert pub2.replaced_by_id is None and pub2.replaced_by_code == "2.999999"
 
@@ -414,7 +414,7 @@ def test_bad_publications(db):
      (4, "gio_lam_viec", "04 giờ làm việc"), (Decimal("0.5"), "ngay_lam_viec", "0,5 ngày làm việc"), (30, "ngay", "30 ngày")],
 )
 def test_time_limit_label(amount, unit, label):
-    assert service.time_limit_label(amount, unit) == label
+    assert process.time_limit_label(amount, unit) == label
 
 
 VIETNAMESE_WORDS = ["Đăng", "ký", "khai", "sinh", "kết", "hôn", "Cấp", "giấy", "phép", "xây", "dựng", "chứng", "thực",
@@ -430,5 +430,5 @@ def test_search_finds_any_name_typed_without_accents(db, words, data):
         service.create_procedure(db, None, procedure_data(code=code, name=name))
     typed = [w for w in words if data.draw(st.booleans())] or words[:1]
     query = " ".join(service.vn.strip_accents(w).upper() if data.draw(st.booleans()) else w.lower() for w in typed)
-    items, _ = service.search_procedures(db, q=query, limit=1000)
+    items, _ = catalogue.search_procedures(db, q=query, limit=1000)
     assert code in {p.code for p in items}

@@ -17,7 +17,7 @@ from cchc.dossiers.files import attach_file, content_of, has_content
 from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.errors import CchcError, PermissionDenied, ValidationError
 from cchc.procedures.models import Procedure
-from cchc.procedures.service import get_procedure, search_procedures
+from cchc.procedures.catalogue import get_procedure, search_procedures
 from cchc.units.models import Unit
 from cchc.auth.deps import officer
 from cchc.web.deps import DB_SESSION, check_csrf

@@ -23,7 +23,7 @@ from cchc.dossiers.files import attach_file, read_file
 from cchc.dossiers.models import Dossier, DossierFile
 from cchc.dossiers.schemas import ApplicantIn, ComponentIn, DossierOut
 from cchc.errors import NotFound, ValidationError
-from cchc.procedures.service import get_procedure
+from cchc.procedures.catalogue import get_procedure
 from cchc.units.models import Unit
 from cchc.units.service import resolve_unit
 from cchc.auth.deps import current_user

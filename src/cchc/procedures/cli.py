@@ -16,7 +16,7 @@ def _yes(flag: bool) -> str:
 
 
 def _levels(procedure) -> str:
-    from cchc.procedures.service import LEVEL_LABELS
+    from cchc.procedures.enums import LEVEL_LABELS
 
     return ", ".join(LEVEL_LABELS[lv] for lv in procedure.level_list)
 
@@ -34,7 +34,8 @@ def list_procedures(
     """Liệt kê, tìm kiếm TTHC."""
     from cchc.console import console
     from cchc.procedures.enums import OnlineLevel
-    from cchc.procedures.service import search_procedures, time_limit_label
+    from cchc.procedures.catalogue import search_procedures
+    from cchc.procedures.process import time_limit_label
 
     with session_scope() as session:
         items, total = search_procedures(
@@ -62,10 +63,9 @@ def list_procedures(
 def show(code: str = typer.Argument(..., help="Mã TTHC, ví dụ 1.001193.")) -> None:
     """Xem đầy đủ một TTHC: thời hạn, phí, thành phần hồ sơ, quy trình nội bộ, quyết định công bố."""
     from cchc.console import console
-    from cchc.procedures.enums import OnlineLevel, PublicationKind, StepRole
-    from cchc.procedures.service import (
-        FEE_KINDS, INTERCONNECTION_LABELS, SUBJECTS, duration_label, get_procedure, time_limit_label,
-    )
+    from cchc.procedures.catalogue import get_procedure
+    from cchc.procedures.enums import FEE_KINDS, INTERCONNECTION_LABELS, SUBJECTS, OnlineLevel, PublicationKind, StepRole
+    from cchc.procedures.process import duration_label, time_limit_label
 
     with session_scope() as session:
         p = get_procedure(session, code)
@@ -124,7 +124,7 @@ def show(code: str = typer.Argument(..., help="Mã TTHC, ví dụ 1.001193.")) -
 
 
 def _steps_table(p, StepRole, duration_label) -> Table:
-    from cchc.procedures.service import hours_of
+    from cchc.procedures.process import hours_of
 
     total = sum((hours_of(s.duration_amount, s.duration_unit) for s in p.steps), 0)
     table = Table(title=f"Quy trình nội bộ ({len(p.steps)} bước, tổng {vn.fmt_decimal(total)} giờ làm việc)")
@@ -147,7 +147,9 @@ def steps(
     from cchc.console import console
     from cchc.errors import ValidationError
     from cchc.procedures.enums import StepRole
-    from cchc.procedures.service import default_step_specs, duration_label, get_procedure, set_steps
+    from cchc.procedures.catalogue import get_procedure
+    from cchc.procedures.process import default_step_specs, duration_label
+    from cchc.procedures.service import set_steps
 
     if set_ and default:
         raise ValidationError("Chỉ dùng một trong hai tùy chọn --set hoặc --default.")
@@ -163,7 +165,7 @@ def steps(
 def fields() -> None:
     """Liệt kê các lĩnh vực và số TTHC đang có hiệu lực của mỗi lĩnh vực."""
     from cchc.console import console
-    from cchc.procedures.service import list_fields
+    from cchc.procedures.catalogue import list_fields
 
     with session_scope() as session:
         rows = list_fields(session)

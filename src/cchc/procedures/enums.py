@@ -53,3 +53,11 @@ class StepRole(StrEnum):
     @property
     def label(self) -> str:
         return {"mot_cua": "Bộ phận Một cửa", "chuyen_vien": "Chuyên viên", "lanh_dao": "Lãnh đạo", "van_thu": "Văn thư"}[self.value]
+
+
+# Their words, as the pages, the CLI and the imports write them.
+LEVELS = ("tinh", "huyen", "xa")
+LEVEL_LABELS = {"tinh": "Cấp tỉnh", "huyen": "Cấp huyện", "xa": "Cấp xã"}
+SUBJECTS = {"ca_nhan": "Cá nhân", "to_chuc": "Tổ chức", "ca_hai": "Cá nhân, tổ chức"}
+FEE_KINDS = {"phi": "Phí", "le_phi": "Lệ phí"}
+INTERCONNECTION_LABELS = {"khong": "Không", "cung_cap": "Liên thông cùng cấp", "giua_cac_cap": "Liên thông giữa các cấp"}

@@ -19,6 +19,9 @@ from cchc.errors import CchcError, ImportRejected, PermissionDenied, ValidationE
 from cchc.interop.tabular import read_table
 from cchc.procedures import service
 from cchc.procedures.models import Component, FeeLine, ProcessStep, Procedure, Publication
+from cchc.procedures.parsing import check_code, parse_components_text, parse_fees_text, parse_steps_text
+from cchc.procedures.process import default_step_specs
+from cchc.procedures.validation import CleanProcedure, Refs, publication_effect, validate_procedure, validate_publication
 
 REQUIRED = ["MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "CapThucHien", "ThoiHanGiaiQuyet", "DonViThoiHan", "MucDoDVC", "CoPhiLePhi"]
 
@@ -51,9 +54,9 @@ COLUMNS = {
 }
 NESTED = {"fees": "PhiLePhi", "components": "ThanhPhanHoSo", "steps": "QuyTrinh", "publications": "publications"}
 TEXT_PARSERS = {
-    "fees": service.parse_fees_text,
-    "components": service.parse_components_text,
-    "steps": service.parse_steps_text,
+    "fees": parse_fees_text,
+    "components": parse_components_text,
+    "steps": parse_steps_text,
 }
 # one publication per row in flat files
 PUBLICATION_COLUMNS = {
@@ -139,7 +142,7 @@ def import_procedures(session: Session, path: Path | str, progress=None, actor=N
     table = read_table(path, required=REQUIRED)
     report = _progress_callback(progress)
     total = len(table.rows)
-    refs = service.Refs(session)
+    refs = Refs(session)
     fields_before = set(refs.fields)
 
     codes = {str(row.get("MaTTHC") or "").strip() for _, row in table.rows}
@@ -160,12 +163,12 @@ def import_procedures(session: Session, path: Path | str, progress=None, actor=N
     # 1. read and validate everything
     seen: dict[str, int] = {}
     new_fields: dict[str, tuple[str, int]] = {}
-    prepared: list[tuple[int, service.CleanProcedure, list[dict]]] = []
+    prepared: list[tuple[int, CleanProcedure, list[dict]]] = []
     shrinking: list[tuple[int, int, str]] = []  # (component id, row, code) of components an update drops
     for done, (number, row) in enumerate(table.rows, start=1):
         try:
             data, publications = _row_to_data(row)
-            code = service.check_code(data.get("code"))
+            code = check_code(data.get("code"))
             if code in seen:
                 raise ImportRejected(f"mã TTHC «{code}» trùng với dòng {seen[code]}.", row=number, column="MaTTHC")
             seen[code] = number
@@ -179,13 +182,13 @@ def import_procedures(session: Session, path: Path | str, progress=None, actor=N
                     field="field_name",
                 )
             new_fields.setdefault(field_code, (field_name, number))
-            clean = service.validate_procedure(data, refs, current=existing.get(code))
+            clean = validate_procedure(data, refs, current=existing.get(code))
             service.check_catalogue_change(session, actor, clean, refs, existing.get(code))
             if clean.components is not None and code in existing:
                 shrinking.extend(
                     (c.id, number, code) for c in sorted(existing[code].components, key=lambda c: c.seq)[len(clean.components):]
                 )
-            pubs = [service.validate_publication(p, own_code=code) for p in publications]
+            pubs = [validate_publication(p, own_code=code) for p in publications]
         except ImportRejected:
             raise
         except PermissionDenied as exc:  # all or nothing, and still a refusal (403), naming the row
@@ -221,7 +224,7 @@ def import_procedures(session: Session, path: Path | str, progress=None, actor=N
     }
 
 
-def _write(session: Session, prepared, existing: dict[str, Procedure], refs: service.Refs, report) -> dict:
+def _write(session: Session, prepared, existing: dict[str, Procedure], refs: Refs, report) -> dict:
     """Insert new procedures and update existing ones with a few statements per 500 rows (not one per object)."""
     for _, clean, _ in prepared:
         if clean.field_code:
@@ -249,12 +252,12 @@ def _write(session: Session, prepared, existing: dict[str, Procedure], refs: ser
         if proc is None:
             new_rows.append(values)
             if steps is None:
-                steps = service.default_step_specs(values["time_amount"], values["time_unit"])
+                steps = default_step_specs(values["time_amount"], values["time_unit"])
         else:
             values["id"] = proc.id
             update_rows.append(values)
             if steps is None and not proc.steps:
-                steps = service.default_step_specs(values["time_amount"], values["time_unit"])
+                steps = default_step_specs(values["time_amount"], values["time_unit"])
         lists = {"steps": steps, "fees": clean.fees, "components": clean.components if proc is None else None}
         for kind, items in lists.items():
             if items is None:
@@ -332,7 +335,7 @@ def _write_publications(session: Session, prepared, existing: dict[str, Procedur
                 "legal_effective_date": pub["legal_effective_date"], "published_on": pub["published_on"],
                 "replaced_by_id": replacing_id, "replaced_by_code": pub["replaced_by_code"], "note": pub["note"],
             })
-            effect = service.publication_effect(pub, state["inactive_from"], today)
+            effect = publication_effect(pub, state["inactive_from"], today)
             if effect is not None:
                 state.update(
                     inactive_from=effect["inactive_from"], active=effect["active"],

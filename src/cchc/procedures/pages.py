@@ -11,7 +11,9 @@ from cchc.auth.deps import administrator, optional_user
 from cchc.auth.models import User
 from cchc.errors import CchcError
 from cchc.procedures import service
+from cchc.procedures.catalogue import get_procedure, list_fields, search_procedures
 from cchc.procedures.enums import OnlineLevel, TimeUnit
+from cchc.procedures.process import hours_of
 from cchc.procedures.schemas import ProcedureOut
 from cchc.units.enums import Level
 from cchc.web.deps import DB_SESSION, check_csrf
@@ -37,7 +39,7 @@ def catalogue(
     trang = max(1, trang)
     error = None
     try:
-        items, total = service.search_procedures(db, q or None, field_code=linh_vuc or None, level=cap or None,
+        items, total = search_procedures(db, q or None, field_code=linh_vuc or None, level=cap or None,
                                                  online_level=muc_do or None, limit=PAGE_SIZE, offset=(trang - 1) * PAGE_SIZE)
     except CchcError as exc:
         items, total, error = [], 0, exc.message
@@ -45,14 +47,14 @@ def catalogue(
         "items": [ProcedureOut.from_procedure(p, detail=False) for p in items],
         "total": total, "page": trang, "pages": page_count(total, PAGE_SIZE),
         "q": q, "linh_vuc": linh_vuc, "cap": cap, "muc_do": muc_do, "error": error,
-        "fields": service.list_fields(db), "levels": [(lv.value, lv.label) for lv in Level],
+        "fields": list_fields(db), "levels": [(lv.value, lv.label) for lv in Level],
         "online_levels": [(o.value, o.label) for o in OnlineLevel],
     })
 
 
 @router.get("/thu-tuc/{code}")
 def procedure_page(request: Request, code: str, db: Session = DB_SESSION, user=Depends(optional_user)):
-    procedure = ProcedureOut.from_procedure(service.get_procedure(db, code))
+    procedure = ProcedureOut.from_procedure(get_procedure(db, code))
     return render(request, "procedures/detail.html", {"p": procedure, "levels": {lv.value: lv.label for lv in Level}})
 
 
@@ -63,7 +65,7 @@ def _choices() -> dict:
 
 @admin.get("")
 def procedures(request: Request, q: str = "", trang: int = 1, db: Session = DB_SESSION, user: User = Depends(administrator)):
-    items, total = service.search_procedures(db, q or None, active=None, limit=ADMIN_PAGE_SIZE,
+    items, total = search_procedures(db, q or None, active=None, limit=ADMIN_PAGE_SIZE,
                                              offset=(max(trang, 1) - 1) * ADMIN_PAGE_SIZE)
     return render(request, "admin/procedures.html", {
         "items": [ProcedureOut.from_procedure(p, detail=False) for p in items], "total": total, "q": q,
@@ -89,7 +91,7 @@ async def create_procedure(request: Request, db: Session = DB_SESSION, user: Use
 
 @admin.get("/{code}")
 def procedure_edit(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(administrator)):
-    procedure = service.get_procedure(db, code)
+    procedure = get_procedure(db, code)
     try:
         service.check_may_edit(db, user, procedure)
     except CchcError as exc:  # shown read-only, with the reason; the save would be refused the same way
@@ -99,7 +101,7 @@ def procedure_edit(request: Request, code: str, db: Session = DB_SESSION, user: 
 
 def _procedure_page(request: Request, procedure, extra: dict, status_code: int = 200):
     out = ProcedureOut.from_procedure(procedure)
-    steps_text = "; ".join(f"{s.role}:{service.hours_of(s.duration_amount, s.duration_unit).normalize():f}:{int(s.can_return)}"
+    steps_text = "; ".join(f"{s.role}:{hours_of(s.duration_amount, s.duration_unit).normalize():f}:{int(s.can_return)}"
                            for s in procedure.steps)
     return render(request, "admin/procedure_edit.html", {
         "p": out, "steps_text": extra.pop("steps_text", steps_text), **_choices(), **extra,
@@ -108,7 +110,7 @@ def _procedure_page(request: Request, procedure, extra: dict, status_code: int =
 
 @admin.post("/{code}", dependencies=[Depends(check_csrf)])
 async def procedure_save(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(administrator)):
-    procedure = service.get_procedure(db, code)
+    procedure = get_procedure(db, code)
     form = {k: str(v) for k, v in (await request.form()).items()}
     data = {k: form.get(k, "") for k in ("name", "time_amount", "time_unit", "online_level", "cutoff_time", "where_to_submit")}
     for flag in ("eligible_full_online", "paper_result", "has_fee", "fee_online_integrated"):
@@ -120,7 +122,7 @@ async def procedure_save(request: Request, code: str, db: Session = DB_SESSION, 
         service.set_steps(db, user, procedure, form.get("steps", ""))
     except CchcError as exc:
         db.rollback()
-        procedure = service.get_procedure(db, code)
+        procedure = get_procedure(db, code)
         return _procedure_page(request, procedure, {"error": exc.message, "error_field": exc.field, "steps_text": form.get("steps", "")},
                                status_code=exc.http_status)
     flash(request, "Đã lưu thủ tục và quy trình nội bộ.")

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field as PydanticField
 
 from cchc.procedures.enums import OnlineLevel, PublicationKind, StepRole, TimeUnit
 from cchc.procedures.models import Procedure
+from cchc.procedures.process import duration_label, time_limit_label
 
 
 class FeeIn(BaseModel):
@@ -164,8 +165,6 @@ class ProcedureOut(BaseModel):
     @classmethod
     def from_procedure(cls, procedure: Procedure, *, detail: bool = True) -> ProcedureOut:
         """From the ORM object; detail=False leaves out the child lists (search results)."""
-        from cchc.procedures.service import duration_label, time_limit_label
-
         steps, publications = [], []
         if detail:
             for s in procedure.steps:

@@ -11,7 +11,7 @@ from cchc.auth.deps import current_user
 from cchc.auth.models import User
 from cchc.procedures import service
 from cchc.procedures.schemas import ProcedureIn, ProcedureOut, PublicationIn, StepIn
-from cchc.procedures.service import get_procedure, list_fields, search_procedures
+from cchc.procedures.catalogue import get_procedure, list_fields, search_procedures
 from cchc.web.deps import DB_SESSION, check_csrf
 
 router = APIRouter(prefix="/api/v1", tags=["Thủ tục hành chính"])

@@ -29,7 +29,8 @@ from cchc.feedback import views as feedback_views
 from cchc.feedback.enums import FeedbackState
 from cchc.procedures.enums import OnlineLevel
 from cchc.procedures.models import Procedure
-from cchc.procedures.service import get_procedure, time_limit_label
+from cchc.procedures.catalogue import get_procedure
+from cchc.procedures.process import time_limit_label
 from cchc.ratings.enums import Satisfaction
 from cchc.ratings.models import Rating
 from cchc.ratings.service import criteria, rate_dossier, rating_of
