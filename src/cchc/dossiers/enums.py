@@ -99,3 +99,14 @@ class OnlinePayment(IntEnum):
     NONE = 0
     DVCQG = 1
     LOCAL_GATEWAY = 2
+
+
+# HinhThucTra: how the applicant receives the result. The citizen's page offers the first and the last.
+RESULT_DELIVERY = {
+    "truc_tiep": "Nhận trực tiếp tại Bộ phận Một cửa",
+    "truc_tuyen": "Nhận bản điện tử trực tuyến",
+    "buu_chinh": "Nhận qua dịch vụ bưu chính công ích",
+}
+
+# Kinds of a dossier's file.
+KINDS = {"thanh_phan": "thành phần hồ sơ", "bo_sung": "giấy tờ bổ sung", "ket_qua": "kết quả giải quyết"}

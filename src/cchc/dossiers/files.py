@@ -1,4 +1,5 @@
-"""Files of a dossier (component scans, supplements, results), stored by SHA-256.
+"""Files of a dossier (component scans, supplements, results), stored by SHA-256, and the action
+that attaches one (its effect on the dossier is cchc.dossiers.transitions.apply_attach_file).
 
 A file is stored once under settings.files_dir/<2 first hex>/<sha256>, whatever its name, so a
 rolled-back transaction leaves at worst an unreferenced copy and never a wrong one. Attaching a
@@ -30,12 +31,15 @@ from sqlalchemy.orm import Session
 from cchc import config
 from cchc.auth.enums import Role
 from cchc.auth.models import User
-from cchc.dossiers.enums import State
+from cchc.auth.scope import acts_in
+from cchc.dossiers import transitions as tr
+from cchc.dossiers.enums import KINDS, State
+from cchc.dossiers.journal import check_moment, flush, log
 from cchc.dossiers.models import Dossier, DossierComponent, DossierFile
 from cchc.errors import InvalidTransition, PermissionDenied, ValidationError
+from cchc.values import moment
 from cchc.vn import fmt_int
 
-KINDS = {"thanh_phan": "thành phần hồ sơ", "bo_sung": "giấy tờ bổ sung", "ket_qua": "kết quả giải quyết"}
 CHUNK = 64 * 1024
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Each accepted type: its name for people, the extensions a file of that type may carry, how its bytes begin.
@@ -243,40 +247,30 @@ def read_file(f: DossierFile) -> bytes:
     return stored_path(f.sha256).read_bytes()
 
 
-def _store(content: Content) -> str:
-    """Store content already validated (validate_upload); its SHA-256."""
-    return store_upload("tep", content, check=False).sha256
-
-
-def _check_attach(session: Session, actor: User | None, dossier: Dossier, kind: str) -> None:
-    from cchc.auth.scope import acts_in
-    from cchc.dossiers import service
-
-    if kind not in KINDS:
-        raise ValidationError(f"Loại tệp «{kind}» không hợp lệ; dùng: {', '.join(KINDS)}.", field="kind")
-    state = State(dossier.state)
-    if actor is None:
-        return
-    if actor.role == Role.CITIZEN:
+def check_attach(session: Session, actor: User | None, dossier: Dossier, kind: str) -> None:
+    """Who may attach a file of this kind now: the owner (a supplement or a submission file, while
+    submitting or asked to supplement), an officer of a unit that handles the dossier, the system."""
+    tr.require_kind(kind)
+    if actor is not None and actor.role == Role.CITIZEN:
         if dossier.owner_user_id != actor.id:
             raise PermissionDenied(f"Chỉ chủ hồ sơ mới được đính kèm tệp vào hồ sơ {dossier.code}.")
         if kind == "ket_qua":
             raise PermissionDenied("Công dân không được đính kèm tệp kết quả giải quyết.")
+        state = State(dossier.state)
         if state not in (State.SUBMITTED, State.SUPPLEMENT):
             raise InvalidTransition(
                 f"Hồ sơ {dossier.code} đang ở trạng thái «{state.label}»: công dân chỉ đính kèm tệp khi nộp hồ sơ "
                 "hoặc khi được yêu cầu bổ sung."
             )
         return
-    if not (
+    if actor is not None and not (
         acts_in(session, actor, dossier.unit_id)
         or acts_in(session, actor, dossier.current_unit_id)
-        or service.step_unit_ids(session, dossier) & ({actor.unit_id} if actor.unit_id else set())
+        or tr.step_unit_ids(dossier) & ({actor.unit_id} if actor.unit_id else set())
         or actor.role == Role.SYSTEM_ADMIN
     ):
         raise PermissionDenied(f"Bạn không xử lý hồ sơ {dossier.code} nên không được đính kèm tệp vào hồ sơ này.")
-    if state in (State.NOT_ACCEPTED,):
-        raise InvalidTransition(f"Hồ sơ {dossier.code} không được tiếp nhận nên không đính kèm thêm tệp.")
+    tr.require(dossier, "attach_file")
 
 
 def attach_file(
@@ -294,10 +288,8 @@ def attach_file(
 
     `content` is bytes or a binary file object (read in chunks, never whole); `content_type` is what the
     sender declared — the row records the type found in the content."""
-    from cchc.dossiers import service
-
-    at = service.moment(at)
-    _check_attach(session, actor, dossier, kind)
+    at = moment(at)
+    check_attach(session, actor, dossier, kind)
     clean_name(filename)
     comp: DossierComponent | None = None
     if component is not None:
@@ -305,30 +297,19 @@ def attach_file(
         comp = next((c for c in dossier.components if c.id == comp_id), None)
         if comp is None:
             raise ValidationError(f"Thành phần số {comp_id} không thuộc hồ sơ {dossier.code}.", field="component")
-    service.check_moment(session, dossier, at)
+    check_moment(session, dossier, at)
     stored = store_upload(filename, content, content_type)
-    name, digest = stored.name, stored.sha256
-    row = DossierFile(
-        dossier=dossier,
-        component_id=comp.id if comp else None,
-        kind=kind,
-        filename=name,
-        content_type=stored.content_type,
-        size=stored.size,
-        sha256=digest,
-        uploaded_by_id=actor.id if actor else None,
-        uploaded_at=at,
-    )
+    row = DossierFile(dossier=dossier, **file_values(stored, kind, comp, actor, at))
     session.add(row)
-    if kind in ("thanh_phan", "bo_sung"):
-        dossier.components_digitized = True
-        if comp is not None:
-            comp.digitized = True
-    else:
-        dossier.result_digitized = True
-    service.log(
-        session, actor, dossier, "attach_file", dossier.state, dossier.state, at,
-        note=name, data={"kind": kind, "sha256": digest, "size": stored.size, "component_id": comp.id if comp else None},
-    )
-    session.flush()
+    change = tr.apply_attach_file(dossier, actor, kind=kind, component=comp, name=stored.name, sha256=stored.sha256,
+                                  size=stored.size, at=at)
+    log(session, actor, dossier, change, at)
+    flush(session, dossier)
     return row
+
+
+def file_values(stored: Stored, kind: str, component: DossierComponent | None, actor: User | None, at: datetime) -> dict:
+    """The columns of a dossier's file row (but the dossier)."""
+    return {"component_id": component.id if component is not None else None, "kind": kind, "filename": stored.name,
+            "content_type": stored.content_type, "size": stored.size, "sha256": stored.sha256,
+            "uploaded_by_id": actor.id if actor is not None else None, "uploaded_at": at}

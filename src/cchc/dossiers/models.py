@@ -136,6 +136,11 @@ class Dossier(Base):
         self.status_code = State(value).dvcqg_code
         return State(value).value
 
+    @staticmethod
+    def new_step_row(**values) -> DossierStep:
+        """A row of Mẫu 06 for cchc.dossiers.transitions (the bulk path's drafts make plain rows)."""
+        return DossierStep(**values)
+
 
 class DossierComponent(Base):
     """A component received (ticked at the counter or uploaded online)."""

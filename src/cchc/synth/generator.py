@@ -729,7 +729,7 @@ def run_demo(session: Session, options: DemoOptions, progress: Progress | None =
         if progress:
             progress("Hồ sơ", i, total)
     if via_service < total:
-        bulk = _BulkActions(session, since=plans[via_service].start.date())
+        bulk = _BulkActions(session, since=plans[via_service].start.date(), cal=cal)
         player.act = bulk
         for i, plan in enumerate(plans[via_service:], start=via_service + 1):
             player.play(plan)
