@@ -26,6 +26,7 @@ from cchc.errors import ImportRejected, NotFound, ValidationError
 from cchc.interop.tabular import read_table
 from cchc.reform import service as reform_service
 from cchc.units.models import Unit
+from cchc.values import yes_no
 
 Parser = Callable[[object, "Context"], object]
 
@@ -134,16 +135,13 @@ def choice(enum_cls) -> Parser:
 
 
 def flag(raw, _ctx) -> bool | None:
+    """Có/Không (cchc.values.yes_no); a blank cell is no answer (the field's default)."""
     if _blank(raw):
         return None
-    if isinstance(raw, bool):
-        return raw
-    key = vn.search_key(str(raw))
-    if key in ("1", "co", "x", "true", "dung", "yes"):
-        return True
-    if key in ("0", "khong", "false", "sai", "no"):
-        return False
-    raise ValidationError(f"«{raw}» không hợp lệ; dùng Có/Không (1/0)")
+    answer = yes_no(raw)
+    if answer is None:
+        raise ValidationError(f"«{raw}» không hợp lệ; dùng Có/Không (1/0)")
+    return answer
 
 
 def unit_code(raw, ctx) -> int | None:

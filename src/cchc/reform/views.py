@@ -138,8 +138,8 @@ async def import_entries(register: str, file: UploadFile = File(...), don_vi: st
 async def save_and_import(db: Session, user: User, key: str, unit: Unit, file: UploadFile, year: int | None) -> int:
     if not file.filename:
         raise ImportRejected("Chưa chọn tệp để nhập.")
-    with uploaded.saved(file.filename, await file.read(), "so-theo-doi.xlsx") as path:
-        return import_file(db, user, key, unit, path, year=year)
+    return uploaded.imported(file.filename, await uploaded.read(file), "so-theo-doi.xlsx",
+                             lambda path: import_file(db, user, key, unit, path, year=year))
 
 
 __all__ = ["router", "REGISTERS", "scoped_unit", "serialise", "rows_of", "save_and_import"]

@@ -19,7 +19,7 @@ from cchc.errors import CchcError, ValidationError
 from cchc.reports.xlsx import write_forms
 from cchc.stats.pages import period_choices
 from cchc.submissions import service
-from cchc.submissions.views import consolidated_file, file_response, own_unit, prepare_upload, read_upload, resolve, visible
+from cchc.submissions.views import consolidated_file, file_response, own_unit, prepare_upload, resolve, visible
 from cchc.auth.deps import officer
 from cchc.web.deps import DB_SESSION, check_csrf
 from cchc.web.templating import flash, render
@@ -79,8 +79,7 @@ async def unit_upload(request: Request, db: Session = DB_SESSION, user: User = D
     try:
         if upload is None or isinstance(upload, str) or not upload.filename:
             raise ValidationError("Chưa chọn tệp Biểu mẫu (XLSX).")
-        data = await read_upload(upload)
-        prepare_upload(db, user, ky or None, upload.filename, data)
+        await prepare_upload(db, user, ky or None, upload)
     except CchcError as exc:
         db.rollback()
         return _unit_page(request, db, user, ky, error=exc.message, error_field="tep", status_code=exc.http_status)

@@ -123,25 +123,18 @@ def api_prepare(body: PeriodBody, db: Session = DB_SESSION, user: User = Depends
     return as_dict(db, sub, history=True)
 
 
-async def read_upload(file: UploadFile) -> bytes:
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise ValidationError("Tệp Biểu mẫu lớn hơn 10 MB.", field="file")
-    if not data:
-        raise ValidationError("Chưa chọn tệp Biểu mẫu (XLSX).", field="file")
-    return data
-
-
-def prepare_upload(db: Session, user: User, period_spec: str | None, name: str, data: bytes) -> Submission:
-    with uploaded.saved(name, data, "bieu-mau.xlsx") as path:
-        return service.prepare_from_xlsx(db, user, own_unit(db, user), resolve(period_spec), path, filename=path.name)
+async def prepare_upload(db: Session, user: User, period_spec: str | None, file: UploadFile) -> Submission:
+    """The draft of a unit not on cchc from its uploaded Biểu mẫu (at most 10 MB)."""
+    data = await uploaded.read(file, max_bytes=MAX_UPLOAD, too_big="Tệp Biểu mẫu lớn hơn 10 MB.",
+                               empty="Chưa chọn tệp Biểu mẫu (XLSX).")
+    return uploaded.imported(file.filename, data, "bieu-mau.xlsx", lambda path: service.prepare_from_xlsx(
+        db, user, own_unit(db, user), resolve(period_spec), path, filename=path.name))
 
 
 @router.post("/upload", summary="Tải lên Biểu mẫu XLSX đã điền (đơn vị không báo cáo trên cchc)", status_code=201)
 async def api_upload(period: str | None = Form(None), file: UploadFile = File(...), db: Session = DB_SESSION,
                      user: User = Depends(officer)) -> dict:
-    data = await read_upload(file)
-    return as_dict(db, prepare_upload(db, user, period, file.filename or "", data), history=True)
+    return as_dict(db, await prepare_upload(db, user, period, file), history=True)
 
 
 @router.post("/submit", summary="Gửi báo cáo lên cấp trên (lãnh đạo đơn vị)")

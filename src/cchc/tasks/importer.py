@@ -32,6 +32,7 @@ from cchc.tasks.models import AssigningDocument, Task
 from cchc.tasks.rules import issuer_level_of
 from cchc.units.models import Unit
 from cchc.units.service import resolve_unit
+from cchc.values import cell_text
 
 REQUIRED = ("SoVanBan", "NgayVanBan", "CoQuanGiao", "TrichYeu", "TenNhiemVu", "DonViChuTri")
 STATE_NAMES = {
@@ -74,15 +75,6 @@ class _Row:
     completed_on: date | None
 
 
-def _text(row: dict, column: str) -> str:
-    value = row.get(column, "")
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 class _Units:
     """Units by code (in force on the day) or by exact name (accent- and case-insensitive); each text and day
     is looked up once per file, however many rows name it."""
@@ -119,28 +111,28 @@ def _date(row: dict, column: str, number: int, what: str) -> date:
 
 def _check_row(cal: WorkCalendar, units: _Units, number: int, row: dict, columns: list[str]) -> _Row:
     for column in REQUIRED:
-        if column not in ("TrichYeu",) and not _text(row, column):
+        if column not in ("TrichYeu",) and not cell_text(row.get(column)):
             raise ImportRejected("ô này không được để trống.", row=number, column=column)
     doc_date = _date(row, "NgayVanBan", number, "ngày văn bản")
-    issuer = _text(row, "CoQuanGiao")
+    issuer = cell_text(row.get("CoQuanGiao"))
     level = issuer_level_of(issuer)
     if level is None:
         raise ImportRejected(
             f"cơ quan giao «{issuer}» không hợp lệ: Chính phủ, Thủ tướng Chính phủ, UBND tỉnh hoặc Chủ tịch UBND tỉnh.",
             row=number, column="CoQuanGiao",
         )
-    title = _text(row, "TenNhiemVu")
+    title = cell_text(row.get("TenNhiemVu"))
     if len(title) > 500:
         raise ImportRejected("tên nhiệm vụ dài quá 500 ký tự.", row=number, column="TenNhiemVu")
-    lead = units.find(_text(row, "DonViChuTri"), doc_date, number, "DonViChuTri")
+    lead = units.find(cell_text(row.get("DonViChuTri")), doc_date, number, "DonViChuTri")
     coordinators = []
-    for part in _text(row, "DonViPhoiHop").replace("\n", ";").split(";"):
+    for part in cell_text(row.get("DonViPhoiHop")).replace("\n", ";").split(";"):
         if part.strip():
             unit = units.find(part.strip(), doc_date, number, "DonViPhoiHop")
             if unit.id == lead.id:
                 raise ImportRejected(f"đơn vị «{part.strip()}» đã là đơn vị chủ trì.", row=number, column="DonViPhoiHop")
             coordinators.append(unit)
-    has_date, has_days = bool(_text(row, "HanXuLy")), bool(_text(row, "SoNgayLamViec"))
+    has_date, has_days = bool(cell_text(row.get("HanXuLy"))), bool(cell_text(row.get("SoNgayLamViec")))
     if has_date == has_days:
         raise ImportRejected("ghi hạn xử lý (HanXuLy) hoặc số ngày làm việc (SoNgayLamViec), một trong hai.", row=number,
                              column="HanXuLy" if "HanXuLy" in columns else "SoNgayLamViec")
@@ -150,12 +142,12 @@ def _check_row(cal: WorkCalendar, units: _Units, number: int, row: dict, columns
         if deadline < doc_date:
             raise ImportRejected(f"hạn xử lý {vn.fmt_date(deadline)} trước ngày văn bản {vn.fmt_date(doc_date)}.", row=number, column="HanXuLy")
     else:
-        raw = _text(row, "SoNgayLamViec")
+        raw = cell_text(row.get("SoNgayLamViec"))
         if not raw.isdigit() or int(raw) <= 0:
             raise ImportRejected(f"số ngày làm việc «{raw}» phải là số nguyên dương.", row=number, column="SoNgayLamViec")
         working_days = int(raw)
         deadline = service.working_days_after(cal, doc_date, working_days)
-    state_text = _text(row, "TrangThai")
+    state_text = cell_text(row.get("TrangThai"))
     state = TaskState.WAITING_ACCEPTANCE
     if state_text:
         found = STATE_NAMES.get(vn.search_key(state_text))
@@ -166,7 +158,7 @@ def _check_row(cal: WorkCalendar, units: _Units, number: int, row: dict, columns
             )
         state = found
     completed_on = None
-    if _text(row, "NgayHoanThanh"):
+    if cell_text(row.get("NgayHoanThanh")):
         completed_on = _date(row, "NgayHoanThanh", number, "ngày hoàn thành")
         if state not in (TaskState.WAITING_CONFIRMATION, TaskState.DONE):
             raise ImportRejected(f"nhiệm vụ ở trạng thái «{state.label}» chưa có ngày hoàn thành.", row=number, column="NgayHoanThanh")
@@ -176,10 +168,10 @@ def _check_row(cal: WorkCalendar, units: _Units, number: int, row: dict, columns
             raise ImportRejected(f"ngày hoàn thành {vn.fmt_date(completed_on)} chưa tới.", row=number, column="NgayHoanThanh")
     elif state in (TaskState.WAITING_CONFIRMATION, TaskState.DONE):
         raise ImportRejected(f"nhiệm vụ «{state.label}» cần ngày hoàn thành.", row=number, column="NgayHoanThanh")
-    number_text = _text(row, "SoVanBan")
+    number_text = cell_text(row.get("SoVanBan"))
     if len(number_text) > 80:
         raise ImportRejected("số văn bản dài quá 80 ký tự.", row=number, column="SoVanBan")
-    return _Row(number, (number_text, doc_date, level), issuer, _text(row, "TrichYeu"), title, _text(row, "NoiDung"),
+    return _Row(number, (number_text, doc_date, level), issuer, cell_text(row.get("TrichYeu")), title, cell_text(row.get("NoiDung")),
                 lead, coordinators, deadline, working_days, state, completed_on)
 
 
@@ -213,7 +205,7 @@ def import_tasks(session: Session, actor: User | None, path: Path | str) -> Impo
     cal = load_calendar(session)  # once, not per row
     checked: list[_Row] = []
     seen: dict[tuple, int] = {}
-    stored = _stored_codes(session, {_text(row, "SoVanBan") for _, row in table.rows})
+    stored = _stored_codes(session, {cell_text(row.get("SoVanBan")) for _, row in table.rows})
     for number, row in table.rows:
         item = _check_row(cal, units, number, row, table.columns)
         if not service.may_lead(session, actor, item.lead):
@@ -256,7 +248,6 @@ def import_tasks(session: Session, actor: User | None, path: Path | str) -> Impo
     return result
 
 
-def import_upload(session: Session, actor: User | None, filename: str, data: bytes) -> ImportResult:
+def import_upload(session: Session, actor: User | None, filename: str | None, data: bytes) -> ImportResult:
     """The same import from an uploaded file's bytes (API, page)."""
-    with uploaded.saved(filename, data, "nhiem-vu.xlsx") as path:
-        return import_tasks(session, actor, path)
+    return uploaded.imported(filename, data, "nhiem-vu.xlsx", lambda path: import_tasks(session, actor, path))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from cchc.auth.models import User
 from cchc.errors import NotFound, ValidationError
+from cchc.interop import uploaded
 from cchc.tasks import service
 from cchc.tasks.enums import TaskState
 from cchc.tasks.importer import import_upload
@@ -190,8 +191,7 @@ def assign(body: AssignIn, db: Session = DB_SESSION, user: User = Depends(office
 @router.post("/import", response_model=ImportOut)
 async def import_file(file: UploadFile = File(...), db: Session = DB_SESSION, user: User = Depends(officer)):
     """Nhập nhiệm vụ từ tệp XLSX: tất cả hoặc không dòng nào."""
-    data = await file.read()
-    result = import_upload(db, user, file.filename or "nhiem-vu.xlsx", data)
+    result = import_upload(db, user, file.filename, await uploaded.read(file))
     return ImportOut(tasks=result.tasks, documents=result.documents, by_state=result.by_state, codes=result.codes, message=result.summary())
 
 

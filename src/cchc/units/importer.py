@@ -31,6 +31,7 @@ from cchc.units.service import (
     kind_from_text,
     level_allowed_under,
 )
+from cchc.values import cell_text
 
 COLUMNS = ["MaDonVi", "TenDonVi", "MaDonViCha", "Cap", "LoaiDonVi", "HieuLucTu", "HieuLucDen"]
 REQUIRED = ["MaDonVi", "TenDonVi", "MaDonViCha", "Cap", "LoaiDonVi", "HieuLucTu"]
@@ -83,31 +84,28 @@ class _DbUnit:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return " ".join(str(value).split())
+def _words(value) -> str:
+    """A cell as text (cchc.values.cell_text) with one space between words, as unit names and codes are kept."""
+    return " ".join(cell_text(value).split())
 
 
 def _parse_row(number: int, values: dict) -> _Row:
-    code = _text(values.get("MaDonVi"))
+    code = _words(values.get("MaDonVi"))
     if not code:
         raise ImportRejected("thiếu mã đơn vị.", row=number, column="MaDonVi")
     if len(code) > 40:
         raise ImportRejected(f"mã đơn vị «{code}» dài quá 40 ký tự.", row=number, column="MaDonVi")
-    name = _text(values.get("TenDonVi"))
+    name = _words(values.get("TenDonVi"))
     if not name:
         raise ImportRejected("thiếu tên đơn vị.", row=number, column="TenDonVi")
     if len(name) > 255:
         raise ImportRejected("tên đơn vị dài quá 255 ký tự.", row=number, column="TenDonVi")
-    level_text = _text(values.get("Cap"))
+    level_text = _words(values.get("Cap"))
     level = _LEVELS.get(vn.search_key(level_text))
     if level is None:
         shown = f"«{level_text}»" if level_text else "trống"
         raise ImportRejected(f"cấp {shown} không hợp lệ (chỉ nhận tinh, huyen, xa).", row=number, column="Cap")
-    kind_text = _text(values.get("LoaiDonVi"))
+    kind_text = _words(values.get("LoaiDonVi"))
     kind = kind_from_text(kind_text) if kind_text else None
     if kind is None:
         shown = f"«{kind_text}»" if kind_text else "trống"
@@ -127,7 +125,7 @@ def _parse_row(number: int, values: dict) -> _Row:
     except ValidationError as exc:
         raise ImportRejected(exc.message, row=number, column="HieuLucTu") from None
     valid_to = None
-    if _text(values.get("HieuLucDen")):
+    if _words(values.get("HieuLucDen")):
         try:
             valid_to = vn.parse_date(values.get("HieuLucDen"), what="ngày hết hiệu lực")
         except ValidationError as exc:
@@ -138,7 +136,7 @@ def _parse_row(number: int, values: dict) -> _Row:
                 row=number,
                 column="HieuLucDen",
             )
-    return _Row(number, code, name, _text(values.get("MaDonViCha")), level, kind, valid_from, valid_to)
+    return _Row(number, code, name, _words(values.get("MaDonViCha")), level, kind, valid_from, valid_to)
 
 
 def _level_label(level: str) -> str:
