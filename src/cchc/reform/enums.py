@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from cchc import vn
+from cchc.errors import ValidationError
 
 
 class _Labelled(StrEnum):
@@ -20,8 +21,6 @@ class _Labelled(StrEnum):
     @classmethod
     def parse(cls, raw, *, what: str):
         """A member from its code or label as typed; ValidationError (Vietnamese) listing what is allowed."""
-        from cchc.errors import ValidationError
-
         key = vn.search_key(str(raw or "")).replace("_", " ")
         for m in cls:
             if key in (vn.search_key(m.value).replace("_", " "), vn.search_key(m.label)):

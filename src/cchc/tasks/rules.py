@@ -8,6 +8,7 @@ from importlib import resources
 import yaml
 
 from cchc.errors import ValidationError
+from cchc.tasks.enums import IssuerLevel
 from cchc.vn import search_key
 
 RULES_FILE = "tasks.yaml"
@@ -32,8 +33,6 @@ def parse_rules(text: str) -> dict:
     if not (isinstance(num, list) and num and isinstance(den, list) and den):
         raise ValidationError(f"Tệp {RULES_FILE}: on_time_rate cần numerator và denominator (danh sách chỉ tiêu).")
     issuers = data.get("issuers") or {}
-    from cchc.tasks.enums import IssuerLevel
-
     names: dict[str, str] = {}
     for level, spellings in issuers.items():
         if level not in IssuerLevel._value2member_map_:

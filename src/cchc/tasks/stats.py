@@ -28,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import and_, case, func, literal, not_, or_, select
 from sqlalchemy.orm import Session
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.errors import ValidationError
 from cchc.tasks.enums import Source, TaskState
 from cchc.tasks.models import Task
@@ -128,8 +128,6 @@ def task_figures(session: Session, unit, start: date, end: date, *, today: date 
     """
     if start > end:
         raise ValidationError(f"Ngày bắt đầu ({vn.fmt_date(start)}) phải trước hoặc bằng ngày kết thúc ({vn.fmt_date(end)}).")
-    from cchc import clock
-
     reference = min(end, today or clock.now().date())
     unit = _as_unit(session, unit)
     after_end = datetime.combine(end + timedelta(days=1), time.min)

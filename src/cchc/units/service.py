@@ -19,7 +19,7 @@ from sqlalchemy import String, case, cast, func, insert, literal, or_, select, u
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement, Select
 
-from cchc import vn
+from cchc import clock, vn
 from cchc.errors import NotFound, PermissionDenied, ValidationError
 from cchc.units.enums import AREA_KINDS, LEGACY_UNTIL, TWO_TIER_FROM, UNIT_KINDS, Level
 from cchc.units.models import Unit, UnitSuccession
@@ -312,7 +312,7 @@ def resolve_unit(session: Session, code: str, on: date | None = None) -> Unit:
     units = list(session.scalars(select(Unit).where(Unit.code == code)))
     if not units:
         raise NotFound(f"Không tìm thấy đơn vị mã «{code}».", field="code")
-    day = on or _today()
+    day = on or clock.now().date()
     current = [u for u in units if u.valid_on(day)]
     if current:
         return max(current, key=lambda u: (u.valid_from or date.min))
@@ -329,12 +329,6 @@ def _span(unit: Unit) -> str:
     end = f"đến {vn.fmt_date(unit.valid_to)}" if unit.valid_to else ""
     when = " ".join(p for p in (start, end) if p) or "không thời hạn"
     return f"{unit.name} {when}"
-
-
-def _today() -> date:
-    from cchc import clock
-
-    return clock.now().date()
 
 
 def list_units(
