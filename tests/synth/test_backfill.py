@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 
 from cchc.dossiers.backfill import Backfill
 from cchc.dossiers.models import Dossier, DossierComponent, DossierCounter, DossierEvent, DossierFile, DossierStep
+from cchc.dossiers.transitions import ACTION_LABELS
 from cchc.errors import InvalidTransition
 from cchc.feedback.models import Feedback, FeedbackEvent
 from cchc.ratings.models import Rating
@@ -101,6 +102,7 @@ def test_bulk_rows_are_the_rows_of_the_service(demo):
     assert {"receive", "submit_online", "accept", "reject_submission", "assign", "forward", "send_back", "request_supplement",
             "supplement", "apologize", "refuse", "withdraw", "stop", "request_financial", "record_payment", "finish",
             "return_result", "mark_digitized", "attach_file"} <= stories
+    assert stories == set(ACTION_LABELS)  # the bulk path played every action of the state machine, and only those
     assert bulk["files"] and bulk["ratings"]
     # the triggers counted the bulk inserts as they counted the service's inserts and updates, as a rebuild does
     assert bulk["day_counts"]
