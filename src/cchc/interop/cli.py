@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cchc import vn
 from cchc.db import session_scope
-from cchc.errors import CchcError, NotFound
+from cchc.errors import NotFound
 
 import_app = typer.Typer(no_args_is_help=True)
 export_app = typer.Typer(no_args_is_help=True)
@@ -66,18 +66,6 @@ def _actor(session, username: str | None):
     return user
 
 
-def _lazy(module: str, name: str, what: str):
-    """The importer of another package, imported only when its command runs."""
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(module), name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            raise CchcError(f"Bản cài đặt này chưa có chức năng nhập {what} ({module}.{name}).") from None
-        raise
-
-
 def _callback(progress: Progress, description: str):
     """The units and procedures importers report progress(done, total): drive one Rich task with it."""
     task = progress.add_task(description, total=None)
@@ -123,8 +111,8 @@ def import_dossiers_command(
 def import_units_command(file: Path = typer.Argument(..., help=FILE_HELP, show_default=False)) -> None:
     """Nhập đơn vị, cơ quan (MaDonVi, TenDonVi, MaDonViCha, Cap, LoaiDonVi, HieuLucTu, HieuLucDen)."""
     from cchc.console import console
+    from cchc.units.importer import import_units
 
-    import_units = _lazy("cchc.units.importer", "import_units", "đơn vị")
     with session_scope() as session:
         with _progress() as progress:
             result = import_units(session, file, _callback(progress, "Nhập đơn vị"))
@@ -136,8 +124,8 @@ def import_units_command(file: Path = typer.Argument(..., help=FILE_HELP, show_d
 def import_procedures_command(file: Path = typer.Argument(..., help=FILE_HELP, show_default=False)) -> None:
     """Nhập thủ tục hành chính (MaTTHC, TenTTHC, MaLinhVuc, CapThucHien, ThoiHanGiaiQuyet …)."""
     from cchc.console import console
+    from cchc.procedures.importer import import_procedures
 
-    import_procedures = _lazy("cchc.procedures.importer", "import_procedures", "thủ tục hành chính")
     with session_scope() as session:
         with _progress() as progress:
             result = import_procedures(session, file, _callback(progress, "Nhập thủ tục hành chính"))
