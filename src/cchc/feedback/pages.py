@@ -13,12 +13,12 @@ from cchc.dossiers import service as dossier_service
 from cchc.errors import CchcError, NotFound, PermissionDenied, ValidationError
 from cchc.feedback import service, views
 from cchc.feedback.enums import Category, Channel, FeedbackState, Vote
-from cchc.procedures.catalogue import search_procedures
+from cchc.procedures.service import search_procedures
 from cchc.units.models import Unit
 from cchc.units.service import search_units
 from cchc.auth.deps import officer, optional_user
 from cchc.web.deps import DB_SESSION, check_csrf
-from cchc.web.templating import flash, render
+from cchc.web.templating import flash, page_count, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
@@ -34,17 +34,13 @@ EVENT_LABELS = {
 FORM_FIELDS = ["category", "procedure_code", "dossier_code", "unit_code", "sender_name", "sender_contact", "title", "content"]
 
 
-def _pages(total: int, size: int = PAGE_SIZE) -> int:
-    return max(1, -(-total // size))
-
-
 # ---- public list and votes ------------------------------------------------------------------------
 @router.get("/phan-anh")
 def published_page(request: Request, q: str = "", trang: int = 1, db: Session = DB_SESSION, user=Depends(optional_user)):
     trang = max(1, trang)
     items, total = views.published(db, q or None, PAGE_SIZE, (trang - 1) * PAGE_SIZE)
     return render(request, "feedback/list.html", {
-        "items": items, "total": total, "q": q, "trang": trang, "pages": _pages(total),
+        "items": items, "total": total, "q": q, "trang": trang, "pages": page_count(total, PAGE_SIZE),
         "units": views.unit_names(db, [f.unit_id for f in items]),
         "procs": views.procedure_labels(db, [f.procedure_id for f in items]),
         "votes": views.voted(db, user, [f.id for f in items]),
@@ -192,7 +188,7 @@ def officer_inbox(request: Request, trang_thai: str = "", q: str = "", trang: in
     now = dossier_service.moment(None)
     rows = [{"f": f, "deadlines": views.deadlines(db, f, now)} for f in items]
     return render(request, "feedback/inbox.html", {
-        "rows": rows, "total": total, "trang_thai": trang_thai, "q": q, "trang": trang, "pages": _pages(total, INBOX_PAGE_SIZE),
+        "rows": rows, "total": total, "trang_thai": trang_thai, "q": q, "trang": trang, "pages": page_count(total, INBOX_PAGE_SIZE),
         "states": [(s.value, s.label) for s in FeedbackState], "error": error, "now": now, "state_labels": STATE_LABELS,
         "units": views.unit_names(db, [f.unit_id for f in items]),
     })
@@ -203,7 +199,7 @@ def _officer_context(db: Session, user: User, feedback, **extra) -> dict:
     return {
         "f": feedback, "unit": db.get(Unit, feedback.unit_id), "proc": procs.get(feedback.procedure_id),
         "dossier_code": views.dossier_code_of(db, feedback), "events": views.events_of(db, feedback),
-        "deadlines": views.deadlines(db, feedback), "actions": views.allowed_actions(db, user, feedback),
+        "deadlines": views.deadlines(db, feedback), "actions": views.allowed_actions(user, feedback),
         "labels": views.ACTIONS, "errors": {}, "open_action": None, "form": {}, "state_labels": STATE_LABELS,
         "event_labels": EVENT_LABELS, "category_label": Category(feedback.category).label,
         "channel_label": Channel(feedback.channel).label, **extra,

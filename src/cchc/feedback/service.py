@@ -28,9 +28,10 @@ from cchc import clock, vn
 from cchc.auth import permissions
 from cchc.auth.enums import Role
 from cchc.calendar.core import WorkCalendar
-from cchc.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from cchc.errors import CchcError, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from cchc.feedback.enums import Category, Channel, FeedbackState, Vote
 from cchc.feedback.models import Feedback, FeedbackEvent, FeedbackVote
+from cchc.values import moment, require_state, required_text
 
 # Who handles and who publishes: the roles of the cells pakn.xu_ly and pakn.cong_khai of the permission matrix.
 HANDLERS = frozenset(permissions.matrix().roles_for("pakn.xu_ly"))
@@ -170,30 +171,18 @@ def _require_handler(actor: Any, feedback: Feedback, what: str) -> None:
         raise PermissionDenied(f"{_who(actor)} không có quyền {what} PAKN {feedback.code}: chỉ cán bộ của đơn vị xử lý được làm việc này.")
 
 
-def _require_state(feedback: Feedback, allowed: set[FeedbackState], what: str) -> None:
-    if feedback.state not in allowed:
-        allowed_labels = ", ".join(f"«{s.label}»" for s in sorted(allowed, key=list(S).index))
-        raise InvalidTransition(
-            f"Không thể {what} PAKN {feedback.code} đang ở trạng thái «{S(feedback.state).label}» "
-            f"(chỉ được khi ở trạng thái {allowed_labels})."
-        )
+def _cannot(feedback: Feedback, what: str) -> str:
+    """The opening of a refusal in the wrong state (cchc.values.require_state adds the state and the rule)."""
+    return f"Không thể {what} PAKN {feedback.code}"
 
 
-def _moment(feedback: Feedback, at: datetime | None, what: str) -> datetime:
-    moment = (at or clock.now()).replace(microsecond=0)
+def _step_moment(feedback: Feedback, at: datetime | None, what: str) -> datetime:
+    """The moment of a step (cchc.values.moment), never before the feedback's previous step."""
+    when = moment(at)
     latest = max(t for t in (feedback.received_at, feedback.supplement_requested_at, feedback.supplemented_at, feedback.answered_at) if t)
-    if moment < latest:
-        raise ValidationError(f"Thời điểm {what} ({vn.fmt_datetime(moment)}) không được trước bước trước đó của PAKN ({vn.fmt_datetime(latest)}).")
-    return moment
-
-
-def _text(value: str | None, what: str, limit: int | None = None) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ValidationError(f"Thiếu {what}.")
-    if limit and len(text) > limit:
-        raise ValidationError(f"{what[:1].upper() + what[1:]} dài quá {limit} ký tự.")
-    return text
+    if when < latest:
+        raise ValidationError(f"Thời điểm {what} ({vn.fmt_datetime(when)}) không được trước bước trước đó của PAKN ({vn.fmt_datetime(latest)}).")
+    return when
 
 
 def _event(session: Session, feedback: Feedback, actor: Any, action: str, before: str | None, note: str = "", at: datetime | None = None) -> FeedbackEvent:
@@ -272,13 +261,12 @@ def receive(
         raise PermissionDenied(
             f"{_who(actor)} không có quyền tiếp nhận PAKN qua kênh «{Channel(channel).label}» cho đơn vị {unit.name}."
         )
-    content = _text(content, "nội dung phản ánh, kiến nghị")
-    sender_name = _text(sender_name, "họ tên người phản ánh, kiến nghị", 255)
+    content = required_text(content, "nội dung phản ánh, kiến nghị")
+    sender_name = required_text(sender_name, "họ tên người phản ánh, kiến nghị", limit=255)
     if len(title or "") > 500 or len(sender_contact or "") > 255:
         raise ValidationError("Tiêu đề (tối đa 500 ký tự) hoặc thông tin liên hệ (tối đa 255 ký tự) quá dài.")
-    now = clock.now()
-    received = (received_at or now).replace(microsecond=0)
-    if received > now:
+    received = moment(received_at)
+    if received > clock.now():
         raise ValidationError(f"Thời điểm tiếp nhận {vn.fmt_datetime(received)} ở tương lai.")
     if procedure_id is not None:
         from cchc.procedures.models import Procedure
@@ -319,13 +307,93 @@ def receive(
     return feedback
 
 
+# Each action's check: who may act and in which state, without writing anything. The action runs it
+# first; `allowed_actions` runs them all to tell a page which actions to offer.
+def _check_accept(actor: Any, feedback: Feedback) -> None:
+    _require_handler(actor, feedback, "nhận xử lý")
+    require_state(S(feedback.state), (S.NEW,), _cannot(feedback, "nhận xử lý"))
+
+
+def _check_request_supplement(actor: Any, feedback: Feedback) -> None:
+    _require_handler(actor, feedback, "yêu cầu bổ sung")
+    require_state(S(feedback.state), (S.NEW, S.PROCESSING), _cannot(feedback, "yêu cầu bổ sung"))
+    if feedback.supplement_count:
+        raise InvalidTransition(
+            f"PAKN {feedback.code} đã được yêu cầu bổ sung ngày {vn.fmt_date(feedback.supplement_requested_at)}: "
+            "chỉ được yêu cầu bổ sung một lần."
+        )
+
+
+def _check_supplement(actor: Any, feedback: Feedback) -> None:
+    is_sender = feedback.sender_user_id is not None and getattr(actor, "id", None) == feedback.sender_user_id
+    if not (is_sender or _is_handler(actor, feedback.unit_id)):
+        raise PermissionDenied(f"{_who(actor)} không có quyền bổ sung PAKN {feedback.code}: chỉ người gửi hoặc cán bộ đơn vị xử lý.")
+    require_state(S(feedback.state), (S.SUPPLEMENT,), _cannot(feedback, "bổ sung"))
+
+
+def _check_refuse(actor: Any, feedback: Feedback) -> None:
+    _require_handler(actor, feedback, "từ chối")
+    require_state(S(feedback.state), (S.NEW, S.SUPPLEMENT), _cannot(feedback, "từ chối"))
+
+
+def _check_forward(actor: Any, feedback: Feedback) -> None:
+    _require_handler(actor, feedback, "chuyển")
+    require_state(S(feedback.state), (S.NEW, S.PROCESSING), _cannot(feedback, "chuyển"))
+
+
+def _check_answer(actor: Any, feedback: Feedback) -> None:
+    _require_handler(actor, feedback, "trả lời")
+    require_state(S(feedback.state), (S.NEW, S.PROCESSING), _cannot(feedback, "trả lời"))
+
+
+def _check_publish(actor: Any, feedback: Feedback) -> None:
+    if not (_role(actor) in PUBLISHERS and getattr(actor, "unit_id", None) == feedback.unit_id):
+        raise PermissionDenied(
+            f"{_who(actor)} không có quyền công khai PAKN {feedback.code}: chỉ lãnh đạo hoặc quản trị của đơn vị xử lý."
+        )
+    require_state(S(feedback.state), (S.READY,), _cannot(feedback, "công khai"))
+
+
+def _check_vote(actor: Any, feedback: Feedback) -> None:
+    if getattr(actor, "id", None) is None:
+        raise PermissionDenied("Cần đăng nhập để bình chọn kết quả trả lời PAKN.")
+    if _is_handler(actor, feedback.unit_id):
+        raise PermissionDenied(f"Cán bộ của đơn vị xử lý không được bình chọn kết quả trả lời PAKN {feedback.code}.")
+    require_state(S(feedback.state), (S.PUBLISHED,), _cannot(feedback, "bình chọn"))
+
+
+# The actions of an officer or a sender on a feedback, in the order a page offers them, with their checks.
+_CHECKS = {
+    "accept": _check_accept,
+    "request_supplement": _check_request_supplement,
+    "refuse": _check_refuse,
+    "forward": _check_forward,
+    "answer": _check_answer,
+    "publish": _check_publish,
+    "supplement": _check_supplement,
+}
+
+
+def allowed_actions(actor: Any, feedback: Feedback, at: datetime | None = None) -> list[str]:
+    """Names of the actions this actor may take on this feedback at `at` (now): the actions' own checks,
+    and the moment not before the previous step."""
+    names = []
+    for name, check in _CHECKS.items():
+        try:
+            check(actor, feedback)
+            _step_moment(feedback, at, "thao tác")
+        except CchcError:
+            continue
+        names.append(name)
+    return names
+
+
 def accept(session: Session, actor: Any, feedback: Feedback, note: str = "", at: datetime | None = None) -> Feedback:
     """Take a new feedback into handling (Mới tiếp nhận → Đang xử lý)."""
-    _require_handler(actor, feedback, "nhận xử lý")
-    _require_state(feedback, {S.NEW}, "nhận xử lý")
-    moment = _moment(feedback, at, "nhận xử lý")
+    _check_accept(actor, feedback)
+    when = _step_moment(feedback, at, "nhận xử lý")
     before, feedback.state = feedback.state, S.PROCESSING
-    _event(session, feedback, actor, "nhan_xu_ly", before, note, moment)
+    _event(session, feedback, actor, "nhan_xu_ly", before, note, when)
     return feedback
 
 
@@ -333,24 +401,18 @@ def request_supplement(
     session: Session, actor: Any, feedback: Feedback, request: str, at: datetime | None = None, calendar: WorkCalendar | None = None
 ) -> Feedback:
     """Ask the sender for more information — only once; on time if within 5 working days of receipt."""
-    _require_handler(actor, feedback, "yêu cầu bổ sung")
-    _require_state(feedback, {S.NEW, S.PROCESSING}, "yêu cầu bổ sung")
-    if feedback.supplement_count:
-        raise InvalidTransition(
-            f"PAKN {feedback.code} đã được yêu cầu bổ sung ngày {vn.fmt_date(feedback.supplement_requested_at)}: "
-            "chỉ được yêu cầu bổ sung một lần."
-        )
-    request = _text(request, "nội dung yêu cầu bổ sung")
-    moment = _moment(feedback, at, "yêu cầu bổ sung")
+    _check_request_supplement(actor, feedback)
+    request = required_text(request, "nội dung yêu cầu bổ sung")
+    when = _step_moment(feedback, at, "yêu cầu bổ sung")
     cal = _calendar(session, calendar)
     before = feedback.state
     feedback.state = S.SUPPLEMENT
     feedback.supplement_count = 1
-    feedback.supplement_requested_at = moment
+    feedback.supplement_requested_at = when
     feedback.supplement_request = request
-    feedback.supplement_on_time = moment <= _due(cal, feedback.received_at, "yeu_cau_bo_sung")
+    feedback.supplement_on_time = when <= _due(cal, feedback.received_at, "yeu_cau_bo_sung")
     feedback.resolve_due_at = None  # the clock stops until the sender supplements
-    _event(session, feedback, actor, "yeu_cau_bo_sung", before, request, moment)
+    _event(session, feedback, actor, "yeu_cau_bo_sung", before, request, when)
     return feedback
 
 
@@ -361,18 +423,15 @@ def supplement(
 
     The office time between the request and the supplement is added to the answer's deadline.
     """
-    is_sender = feedback.sender_user_id is not None and getattr(actor, "id", None) == feedback.sender_user_id
-    if not (is_sender or _is_handler(actor, feedback.unit_id)):
-        raise PermissionDenied(f"{_who(actor)} không có quyền bổ sung PAKN {feedback.code}: chỉ người gửi hoặc cán bộ đơn vị xử lý.")
-    _require_state(feedback, {S.SUPPLEMENT}, "bổ sung")
-    content = _text(content, "nội dung bổ sung")
-    moment = _moment(feedback, at, "bổ sung")
+    _check_supplement(actor, feedback)
+    content = required_text(content, "nội dung bổ sung")
+    when = _step_moment(feedback, at, "bổ sung")
     before = feedback.state
     feedback.state = S.PROCESSING
-    feedback.supplemented_at = moment
+    feedback.supplemented_at = when
     feedback.supplement_content = content
     feedback.resolve_due_at = resolve_due(feedback, _calendar(session, calendar))
-    _event(session, feedback, actor, "bo_sung", before, content, moment)
+    _event(session, feedback, actor, "bo_sung", before, content, when)
     return feedback
 
 
@@ -380,17 +439,16 @@ def refuse(
     session: Session, actor: Any, feedback: Feedback, reason: str, at: datetime | None = None, calendar: WorkCalendar | None = None
 ) -> Feedback:
     """Refuse to handle (e.g. anonymous, already answered, not a PAKN); on time within 2 working days."""
-    _require_handler(actor, feedback, "từ chối")
-    _require_state(feedback, {S.NEW, S.SUPPLEMENT}, "từ chối")
-    reason = _text(reason, "lý do từ chối")
-    moment = _moment(feedback, at, "từ chối")
+    _check_refuse(actor, feedback)
+    reason = required_text(reason, "lý do từ chối")
+    when = _step_moment(feedback, at, "từ chối")
     cal = _calendar(session, calendar)
     before = feedback.state
     feedback.state = S.REFUSED
-    feedback.refused_at = moment
+    feedback.refused_at = when
     feedback.refusal_reason = reason
-    feedback.refused_on_time = moment <= _due(cal, feedback.received_at, "tu_choi")
-    _event(session, feedback, actor, "tu_choi", before, reason, moment)
+    feedback.refused_on_time = when <= _due(cal, feedback.received_at, "tu_choi")
+    _event(session, feedback, actor, "tu_choi", before, reason, when)
     return feedback
 
 
@@ -404,18 +462,17 @@ def forward(
     calendar: WorkCalendar | None = None,
 ) -> Feedback:
     """Not within our competence: forward to the competent body (within 5 working days)."""
-    _require_handler(actor, feedback, "chuyển")
-    _require_state(feedback, {S.NEW, S.PROCESSING}, "chuyển")
-    to = _text(to, "cơ quan có thẩm quyền nhận PAKN", 255)
-    moment = _moment(feedback, at, "chuyển")
+    _check_forward(actor, feedback)
+    to = required_text(to, "cơ quan có thẩm quyền nhận PAKN", limit=255)
+    when = _step_moment(feedback, at, "chuyển")
     cal = _calendar(session, calendar)
     before = feedback.state
     feedback.state = S.FORWARDED
     feedback.in_competence = False
-    feedback.forwarded_at = moment
+    feedback.forwarded_at = when
     feedback.forwarded_to = to
-    feedback.forwarded_on_time = moment <= _due(cal, feedback.received_at, "chuyen")
-    _event(session, feedback, actor, "chuyen", before, f"Chuyển đến: {to}" + (f". {note.strip()}" if note and note.strip() else ""), moment)
+    feedback.forwarded_on_time = when <= _due(cal, feedback.received_at, "chuyen")
+    _event(session, feedback, actor, "chuyen", before, f"Chuyển đến: {to}" + (f". {note.strip()}" if note and note.strip() else ""), when)
     return feedback
 
 
@@ -423,19 +480,18 @@ def answer(
     session: Session, actor: Any, feedback: Feedback, text: str, at: datetime | None = None, calendar: WorkCalendar | None = None
 ) -> Feedback:
     """The answer is ready (→ «Đã trả lời, chờ công khai»); on time by `resolve_due_at`."""
-    _require_handler(actor, feedback, "trả lời")
-    _require_state(feedback, {S.NEW, S.PROCESSING}, "trả lời")
-    text = _text(text, "nội dung trả lời")
-    moment = _moment(feedback, at, "trả lời")
+    _check_answer(actor, feedback)
+    text = required_text(text, "nội dung trả lời")
+    when = _step_moment(feedback, at, "trả lời")
     due = feedback.resolve_due_at or resolve_due(feedback, _calendar(session, calendar))
     before = feedback.state
     feedback.state = S.READY
-    feedback.answered_at = moment
+    feedback.answered_at = when
     feedback.answer = text
     feedback.answered_by_id = getattr(actor, "id", None)
     feedback.resolve_due_at = due
-    feedback.answered_on_time = moment <= due
-    _event(session, feedback, actor, "tra_loi", before, "", moment)
+    feedback.answered_on_time = when <= due
+    _event(session, feedback, actor, "tra_loi", before, "", when)
     return feedback
 
 
@@ -443,19 +499,15 @@ def publish(
     session: Session, actor: Any, feedback: Feedback, at: datetime | None = None, calendar: WorkCalendar | None = None
 ) -> Feedback:
     """Publish the answer (leader or unit administrator); on time within 2 working days of the answer."""
-    if not (_role(actor) in PUBLISHERS and getattr(actor, "unit_id", None) == feedback.unit_id):
-        raise PermissionDenied(
-            f"{_who(actor)} không có quyền công khai PAKN {feedback.code}: chỉ lãnh đạo hoặc quản trị của đơn vị xử lý."
-        )
-    _require_state(feedback, {S.READY}, "công khai")
-    moment = _moment(feedback, at, "công khai")
+    _check_publish(actor, feedback)
+    when = _step_moment(feedback, at, "công khai")
     cal = _calendar(session, calendar)
     before = feedback.state
     feedback.state = S.PUBLISHED
-    feedback.published_at = moment
+    feedback.published_at = when
     feedback.published_by_id = getattr(actor, "id", None)
-    feedback.published_on_time = moment <= _due(cal, feedback.answered_at, "cong_khai")
-    _event(session, feedback, actor, "cong_khai", before, "", moment)
+    feedback.published_on_time = when <= _due(cal, feedback.answered_at, "cong_khai")
+    _event(session, feedback, actor, "cong_khai", before, "", when)
     return feedback
 
 
@@ -463,12 +515,8 @@ def vote(session: Session, actor: Any, feedback: Feedback, value: str) -> Feedba
     """A signed-in user likes or dislikes a published answer — once."""
     if value not in Vote._value2member_map_:
         raise ValidationError(f"Bình chọn «{value}» không hợp lệ (dùng thich hoặc khong_thich).")
-    user_id = getattr(actor, "id", None)
-    if user_id is None:
-        raise PermissionDenied("Cần đăng nhập để bình chọn kết quả trả lời PAKN.")
-    if _is_handler(actor, feedback.unit_id):
-        raise PermissionDenied(f"Cán bộ của đơn vị xử lý không được bình chọn kết quả trả lời PAKN {feedback.code}.")
-    _require_state(feedback, {S.PUBLISHED}, "bình chọn")
+    _check_vote(actor, feedback)
+    user_id = actor.id
     existing = session.scalar(select(FeedbackVote).where(FeedbackVote.feedback_id == feedback.id, FeedbackVote.user_id == user_id))
     if existing is not None:
         raise InvalidTransition(f"Bạn đã bình chọn «{Vote(existing.value).label}» cho PAKN {feedback.code}; mỗi người chỉ bình chọn một lần.")
