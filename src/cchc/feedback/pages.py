@@ -13,7 +13,7 @@ from cchc.dossiers import service as dossier_service
 from cchc.errors import CchcError, NotFound, PermissionDenied, ValidationError
 from cchc.feedback import service, views
 from cchc.feedback.enums import Category, Channel, FeedbackState, Vote
-from cchc.procedures.service import search_procedures
+from cchc.procedures.catalogue import search_procedures
 from cchc.units.models import Unit
 from cchc.units.service import search_units
 from cchc.auth.deps import officer, optional_user
