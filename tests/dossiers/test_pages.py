@@ -111,3 +111,19 @@ def test_printed_forms_docx_pdf_and_register(client, web_world, artifacts):
         pdf = client.get(f"/can-bo/ho-so/{code}/mau/01.pdf")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         (artifacts / "mau01.pdf").write_bytes(pdf.content)
+
+
+def test_the_receipt_is_offered_to_whom_the_service_lets_receive(client, web_world):
+    """The inbox asks the service who may receive: the one-stop desk, not the unit's administrator."""
+    from cchc.dossiers import service
+
+    w = web_world
+    with session_factory()() as s:
+        assert service.may_receive(s, s.merge(w.receiver)) is True
+        for other in (w.unit_admin, w.specialist, w.leader, w.admin, w.citizen):
+            assert service.may_receive(s, s.merge(other)) is False, other.username
+    login_page(client, w.receiver.username)
+    assert 'href="/can-bo/tiep-nhan">+ Tiếp nhận hồ sơ' in client.get("/can-bo").text
+    client.cookies.clear()
+    login_page(client, w.unit_admin.username)
+    assert 'href="/can-bo/tiep-nhan">+ Tiếp nhận hồ sơ' not in client.get("/can-bo").text

@@ -811,3 +811,52 @@ def test_any_sequence_of_attempts_keeps_the_dossier_consistent(db, world, attemp
         assert d.supplement_count <= 1 and d.apology_count <= 1
         assert all(s.timeliness is not None for s in d.steps if s.ended_at is not None)
     assert db.scalar(select(func.count()).select_from(DossierEvent).where(DossierEvent.dossier_id == d.id)) == succeeded
+
+
+# ---- what the pages check, the service checks -----------------------------------------------------------
+def test_result_delivery_is_one_the_service_knows(db, world):
+    w = world
+    for call in (lambda v: svc.submit_online(db, w.citizen, procedure=w.procedure, unit=w.commune, applicant=APPLICANT,
+                                             result_delivery=v, at=MONDAY),
+                 lambda v: receive(db, w, result_delivery=v)):
+        with pytest.raises(ValidationError, match="Hình thức nhận kết quả «bat_ky_gia_tri» không hợp lệ") as refused:
+            call("bat_ky_gia_tri")
+        assert refused.value.field == "result_delivery"
+    assert db.scalar(select(func.count()).select_from(Dossier)) == 0
+    assert receive(db, w, result_delivery="truc_tuyen").result_delivery == "truc_tuyen"
+
+
+def test_online_submission_with_its_files_needs_every_required_component(db, world, files_dir):
+    w = world
+    first, second = w.procedure.components
+    pdf = b"%PDF-1.4\n%scan\n"
+    with pytest.raises(ValidationError, match="Chưa tải lên «Giấy chứng sinh» \\(thành phần bắt buộc\\)") as refused:
+        svc.submit_online(db, w.citizen, procedure=w.procedure, unit=w.commune, applicant=APPLICANT, at=MONDAY,
+                          files={first.id: ("to-khai.pdf", pdf, "application/pdf")})
+    assert refused.value.field == f"file_{second.id}"
+    with pytest.raises(ValidationError, match="không được phép") as refused:
+        svc.submit_online(db, w.citizen, procedure=w.procedure, unit=w.commune, applicant=APPLICANT, at=MONDAY,
+                          files={first.id: ("to-khai.pdf", pdf, "application/pdf"), second.id: ("a.exe", b"MZ", "")})
+    assert refused.value.field == f"file_{second.id}"
+    assert db.scalar(select(func.count()).select_from(Dossier)) == 0 and not list(files_dir.rglob("*"))
+    d = svc.submit_online(db, w.citizen, procedure=w.procedure, unit=w.commune, applicant=APPLICANT, at=MONDAY,
+                          files={first.id: ("to-khai.pdf", pdf, "application/pdf"), second.id: ("cs.pdf", pdf, "application/pdf")})
+    assert sorted((f.filename, f.kind, f.uploaded_at) for f in d.files) == [("cs.pdf", "thanh_phan", MONDAY), ("to-khai.pdf", "thanh_phan", MONDAY)]
+    assert d.components_digitized and all(c.digitized for c in d.components)
+    assert [e.action for e in events_of(db, d)] == ["submit_online", "attach_file", "attach_file"]
+    assert svc.inbox(db, w.receiver, at=MONDAY).items == [d]
+
+
+def test_applicable_forms_follow_the_dossier(db, world):
+    w = world
+    d = receive(db, w)
+    assert [n for n, _ in svc.applicable_forms(d)] == ["01", "06"]
+    svc.request_supplement(db, w.specialist, d, "Thiếu giấy chứng sinh", at=MONDAY + H)
+    svc.supplement(db, w.receiver, d, at=MONDAY + 2 * H)
+    svc.apologize(db, w.specialist, d, "Cần xác minh", MONDAY + 10 * D, at=MONDAY + 3 * H)
+    assert [n for n, _ in svc.applicable_forms(d)] == ["01", "02", "04", "06"]
+    svc.refuse(db, w.leader, d, "Không đủ điều kiện", at=MONDAY + 4 * H)
+    assert [n for n, _ in svc.applicable_forms(d)] == ["01", "02", "03", "04", "06"]
+    stopped = receive(db, w)
+    svc.stop(db, w.leader, stopped, "Theo đề nghị của công dân", at=MONDAY + H)
+    assert svc.applicable_forms(stopped) == [("01", "Giấy tiếp nhận và hẹn trả"), ("05", "Thông báo dừng"), ("06", "Phiếu kiểm soát")]

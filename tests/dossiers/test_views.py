@@ -148,3 +148,22 @@ def test_due_preview_and_search(client, web_world):
     receive(client, w)
     found = client.get("/api/v1/dossiers", params={"q": "nguyen van an"}).json()
     assert found["total"] == 1 and found["items"][0]["state_label"] == "Đang xử lý"
+
+
+@pytest.mark.parametrize("delivery", ["bat_ky_gia_tri", ""])
+def test_online_submission_refuses_an_unknown_result_delivery(client, web_world, delivery):
+    """The service checks what the citizen's form checks: the API refuses a way of receiving the result it does not know."""
+    w = web_world
+    as_user(client, w.citizen.username)
+    r = client.post("/api/v1/dossiers/online", json={"procedure_code": w.procedure.code, "unit_code": w.commune.code,
+                                                      "applicant": APPLICANT, "result_delivery": delivery})
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "result_delivery" and "hình thức nhận kết quả" in r.json()["detail"].lower()
+    assert "truc_tiep" in r.json()["detail"] and "buu_chinh" in r.json()["detail"]
+    with session_factory()() as s:
+        assert s.query(Dossier).count() == 0 and s.query(DossierEvent).count() == 0
+    r = client.post("/api/v1/dossiers/online", json={"procedure_code": w.procedure.code, "unit_code": w.commune.code,
+                                                      "applicant": APPLICANT, "result_delivery": "buu_chinh"})
+    assert r.status_code == 201
+    with session_factory()() as s:
+        assert s.query(Dossier).one().result_delivery == "buu_chinh"

@@ -105,3 +105,24 @@ def test_satisfaction_figures_come_from_sql(db, org, make_dossier):
         select(func.count(), satisfied, func.sum(Rating.total)).where(Rating.unit_id == org.unit.id)
     ).one()
     assert (total, happy, points) == (4, 3, 56)
+
+
+def test_the_owner_scores_every_criterion_about_the_dossier(db, org, make_dossier):
+    """What the citizen's rating form requires, the service requires of the owner (the API too); the counter may leave some."""
+    dossier = make_dossier(State.RETURNED)
+    with pytest.raises(ValidationError, match="Chưa chấm điểm tiêu chí 2: Thời gian thực hiện") as refused:
+        service.rate_dossier(db, org.citizen, dossier, {"c1": 2, "c3": 1, "c4": 2, "c6": 2, "c7": 2}, "hai_long")
+    assert refused.value.field == "c2"
+    with pytest.raises(ValidationError, match="Chọn mức độ hài lòng") as refused:
+        service.rate_dossier(db, org.citizen, dossier, FULL, "")
+    assert refused.value.field == "satisfaction"
+    assert service.rating_of(db, dossier.id) is None
+
+
+def test_may_rate_asks_what_rate_dossier_checks(db, org, make_dossier):
+    dossier = make_dossier(State.RETURNED)
+    assert service.may_rate(db, org.citizen, dossier) and service.may_rate(db, org.receiving, dossier)
+    assert not service.may_rate(db, org.citizen2, dossier) and not service.may_rate(db, None, dossier)
+    assert not service.may_rate(db, org.citizen, make_dossier(State.PROCESSING))
+    service.rate_dossier(db, org.citizen, dossier, FULL, "hai_long", at=datetime(2024, 6, 14, 11))
+    assert not service.may_rate(db, org.citizen, dossier)

@@ -21,8 +21,8 @@ from cchc.procedures.views import router as procedure_api
 from cchc.feedback.pages import router as feedback_pages
 from cchc.feedback.views import router as feedback_api
 from cchc.ratings.views import router as rating_api
-from cchc.web.citizen import api as citizen_api
-from cchc.web.citizen import router as citizen_pages
+from cchc.citizen.pages import api as citizen_api
+from cchc.citizen.pages import router as citizen_pages
 from cchc.submissions.pages import router as submission_pages
 from cchc.submissions.views import router as submission_api
 from cchc.reform.views import router as reform_api

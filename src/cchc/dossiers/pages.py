@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cchc import vn
+from cchc.auth.deps import officer
 from cchc.auth.models import User
+from cchc.auth.scope import scope_units_query
 from cchc.calendar.service import due_for_procedure
 from cchc.dossiers import service
 from cchc.dossiers.enums import OnlinePayment, State
 from cchc.dossiers.files import attach_file, content_of, has_content
+from cchc.dossiers.forms import build_dossier_form, build_register, to_bytes
 from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.errors import CchcError, PermissionDenied, ValidationError
-from cchc.procedures.models import Procedure
 from cchc.procedures.catalogue import get_procedure, search_procedures
+from cchc.procedures.models import Procedure
+from cchc.reports.pdf import docx_to_pdf
 from cchc.units.models import Unit
-from cchc.auth.deps import officer
+from cchc.values import moment
 from cchc.web.deps import DB_SESSION, check_csrf
-from cchc.web.templating import flash, render
+from cchc.web.templating import flash, page_count, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,7 +42,8 @@ def _procedure_names(db: Session, dossiers) -> dict[int, str]:
 @router.get("/can-bo")
 def inbox_page(request: Request, db: Session = DB_SESSION, user: User = Depends(officer)):
     box = service.inbox(db, user, limit=100)
-    return render(request, "dossiers/inbox.html", {"box": box, "names": _procedure_names(db, box.items), "now": service.moment(None)})
+    return render(request, "dossiers/inbox.html", {"box": box, "names": _procedure_names(db, box.items), "now": moment(None),
+                                                   "may_receive": service.may_receive(db, user)})
 
 
 # ---- counter receipt ----------------------------------------------------------------------------------------
@@ -44,7 +52,7 @@ def _receipt_context(db: Session, user: User, code: str | None, form: dict | Non
     level = unit.level if unit else None
     procedures, _ = search_procedures(db, level=level, limit=1000)
     chosen = get_procedure(db, code) if code else None
-    now = service.moment(None)
+    now = moment(None)
     due = due_for_procedure(service.calendar(db), chosen, now) if chosen else None
     return {"procedures": procedures, "chosen": chosen, "due": due, "now": now, "unit": unit, "form": form or {}, **extra}
 
@@ -115,7 +123,7 @@ def _dossier_context(db: Session, user: User, dossier: Dossier, **extra) -> dict
     events = list(db.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.id)))
     return {
         "d": dossier, "procedure": db.get(Procedure, dossier.procedure_id), "units": units, "events": events,
-        "actions": service.allowed_actions(db, user, dossier),
+        "actions": service.allowed_actions(db, user, dossier), "forms": service.applicable_forms(dossier),
         "colleague_options": [(str(u.id), u.full_name) for u in colleagues],
         "payment_options": [(p.value, {0: "Không trực tuyến", 1: "Qua Cổng DVC quốc gia", 2: "Qua cổng thanh toán của tỉnh"}[p.value]) for p in OnlinePayment],
         **extra,
@@ -225,7 +233,7 @@ def search_page(
     return render(request, "dossiers/search.html", {
         "page": page, "items": items, "names": _procedure_names(db, items), "q": q, "trang_thai": trang_thai,
         "thu_tuc": thu_tuc, "tu_ngay": tu_ngay, "den_ngay": den_ngay, "trang": trang,
-        "pages": max(1, -(-(page.total if page else 0) // 50)), "error": error, "error_field": error_field,
+        "pages": page_count(page.total if page else 0, 50), "error": error, "error_field": error_field,
         "states": [(s.value, s.label) for s in State],
     })
 
@@ -236,15 +244,6 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 def document_response(doc, filename: str, fmt: str):
     """A python-docx Document as a DOCX download, or as PDF through LibreOffice."""
-    import tempfile
-    from pathlib import Path
-    from urllib.parse import quote
-
-    from fastapi.responses import Response
-
-    from cchc.dossiers.forms import to_bytes
-    from cchc.reports.pdf import docx_to_pdf
-
     if fmt == "docx":
         body, media = to_bytes(doc), DOCX_TYPE
     elif fmt == "pdf":
@@ -260,8 +259,6 @@ def document_response(doc, filename: str, fmt: str):
 
 @router.get("/can-bo/ho-so/{code}/mau/{number}.{fmt}")
 def dossier_form(request: Request, code: str, number: str, fmt: str, db: Session = DB_SESSION, user: User = Depends(officer)):
-    from cchc.dossiers.forms import build_dossier_form
-
     dossier = service.get_dossier(db, user, code)
     doc = build_dossier_form(db, dossier, number, base_url=str(request.base_url))
     return document_response(doc, f"Mau{number}-{dossier.code}", fmt)
@@ -271,10 +268,7 @@ def dossier_form(request: Request, code: str, number: str, fmt: str, db: Session
 def register_page(request: Request, tu_ngay: str = "", den_ngay: str = "", dinh_dang: str = "",
                   db: Session = DB_SESSION, user: User = Depends(officer)):
     """Mẫu 07 — Sổ theo dõi hồ sơ of the officer's unit for a date range."""
-    from cchc.auth.scope import scope_units_query
-    from cchc.dossiers.forms import build_register
-
-    today = service.moment(None).date()
+    today = moment(None).date()
     ctx = {"tu_ngay": tu_ngay or vn.fmt_date(today.replace(day=1)), "den_ngay": den_ngay or vn.fmt_date(today)}
     if not dinh_dang:
         return render(request, "dossiers/register.html", ctx)

@@ -17,12 +17,13 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cchc import clock, vn
+from cchc import vn
 from cchc.auth.enums import Role
 from cchc.dossiers.enums import RESOLVED_STATES, State
 from cchc.errors import InvalidTransition, PermissionDenied, ValidationError
 from cchc.ratings.enums import RatedVia, Satisfaction
 from cchc.ratings.models import Rating
+from cchc.values import moment
 
 MAX_POINTS = 2
 
@@ -89,6 +90,44 @@ def rate_dossier(
     at: datetime | None = None,
 ) -> Rating:
     """Record the rating of `dossier` (Đã xử lý xong / Đã trả kết quả), once per dossier."""
+    via = _check_rating(session, actor, dossier)
+    actor_id = getattr(actor, "id", None)
+    if satisfaction not in Satisfaction._value2member_map_:
+        choices = ", ".join(s.value for s in Satisfaction)
+        if not satisfaction:
+            raise ValidationError(f"Chọn mức độ hài lòng ({choices}).", field="satisfaction")
+        raise ValidationError(f"Mức độ hài lòng «{satisfaction}» không hợp lệ (dùng {choices}).", field="satisfaction")
+    points = normalise_scores(scores)
+    if via == RatedVia.OWNER:  # the owner rates their own dossier: every criterion about a dossier is theirs to score
+        for c in criteria():
+            if "ho_so" in c.scopes and points[c.number] is None:
+                raise ValidationError(f"Chưa chấm điểm tiêu chí {c.number}: {c.name}.", field=f"c{c.number}")
+    rated_at = moment(at)
+    ended = dossier.ended_at or dossier.returned_at
+    if ended is not None and rated_at < ended:
+        raise ValidationError(f"Thời điểm đánh giá {vn.fmt_datetime(rated_at)} trước khi hồ sơ kết thúc ({vn.fmt_datetime(ended)}).")
+    given = [p for p in points.values() if p is not None]
+    rating = Rating(
+        dossier_id=dossier.id,
+        unit_id=dossier.unit_id,
+        procedure_id=dossier.procedure_id,
+        rater_user_id=actor_id,
+        via=via,
+        total=sum(given),
+        max_total=MAX_POINTS * len(given),
+        satisfaction=satisfaction,
+        comment=(comment or "").strip(),
+        rated_at=rated_at,
+        **{f"c{n}": p for n, p in points.items()},
+    )
+    session.add(rating)
+    session.flush()
+    return rating
+
+
+def _check_rating(session: Session, actor: Any, dossier: Any) -> RatedVia:
+    """Who rates (the owner online, or the citizen at the counter of the receiving unit), and only a
+    dossier with its result, not yet rated."""
     role = getattr(actor, "role", None)
     actor_id = getattr(actor, "id", None)
     if actor_id is not None and actor_id == dossier.owner_user_id:
@@ -104,35 +143,19 @@ def rate_dossier(
             f"Hồ sơ {dossier.code} đang ở trạng thái «{State(dossier.state).label}»: chỉ đánh giá được khi hồ sơ "
             f"«{State.FINISHED.label}» hoặc «{State.RETURNED.label}»."
         )
-    existing = session.scalar(select(Rating).where(Rating.dossier_id == dossier.id))
+    existing = rating_of(session, dossier.id)
     if existing is not None:
         raise InvalidTransition(f"Hồ sơ {dossier.code} đã được đánh giá lúc {vn.fmt_datetime(existing.rated_at)}; mỗi hồ sơ chỉ đánh giá một lần.")
-    if satisfaction not in Satisfaction._value2member_map_:
-        raise ValidationError(
-            f"Mức độ hài lòng «{satisfaction}» không hợp lệ (dùng {', '.join(s.value for s in Satisfaction)})."
-        )
-    points = normalise_scores(scores)
-    moment = (at or clock.now()).replace(microsecond=0)
-    ended = dossier.ended_at or dossier.returned_at
-    if ended is not None and moment < ended:
-        raise ValidationError(f"Thời điểm đánh giá {vn.fmt_datetime(moment)} trước khi hồ sơ kết thúc ({vn.fmt_datetime(ended)}).")
-    given = [p for p in points.values() if p is not None]
-    rating = Rating(
-        dossier_id=dossier.id,
-        unit_id=dossier.unit_id,
-        procedure_id=dossier.procedure_id,
-        rater_user_id=actor_id,
-        via=via,
-        total=sum(given),
-        max_total=MAX_POINTS * len(given),
-        satisfaction=satisfaction,
-        comment=(comment or "").strip(),
-        rated_at=moment,
-        **{f"c{n}": p for n, p in points.items()},
-    )
-    session.add(rating)
-    session.flush()
-    return rating
+    return via
+
+
+def may_rate(session: Session, actor: Any, dossier: Any) -> bool:
+    """Whether `actor` may rate the dossier now (what rate_dossier checks before the scores)."""
+    try:
+        _check_rating(session, actor, dossier)
+    except (PermissionDenied, InvalidTransition):
+        return False
+    return True
 
 
 def rating_of(session: Session, dossier_id: int) -> Rating | None:

@@ -1,71 +1,61 @@
-"""The citizens' side of the portal: online submission with uploads, "Hồ sơ của tôi" (progress,
-supplement, withdrawal, rating) and the citizen's own API (/api/v1/me).
+"""The citizen's pages of the dossiers: online submission with uploads, and one of their dossiers
+(progress, supplement, withdrawal).
 
-Every change goes through cchc.dossiers.service, cchc.dossiers.files.attach_file and
-cchc.ratings.service; a page that fails rolls the whole request back and shows the form again with
-the message next to the field in error.
+Every change goes through cchc.dossiers.service (which checks what the form checks: the way of
+receiving the result, a file for every required component); a page that fails rolls the whole
+request back and shows the form again with the message next to the field in error. Other domains
+add their part of a dossier's page (the rating form) with `DOSSIER_PARTS`; the citizen's space that
+gathers the domains ("Hồ sơ của tôi", /api/v1/me) is cchc.citizen.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import BaseModel
+from fastapi.routing import APIRouter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cchc import config, vn
+from cchc.auth.deps import require_roles
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.calendar.service import due_for_procedure
 from cchc.dossiers import service
-from cchc.dossiers.enums import RESOLVED_STATES, WAITING_FOR_CITIZEN, State
+from cchc.dossiers import transitions as tr
+from cchc.dossiers.enums import RESULT_DELIVERY
 from cchc.dossiers.files import attach_file, content_of, has_content, validate_upload
 from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.errors import CchcError, ValidationError
-from cchc.feedback import views as feedback_views
-from cchc.feedback.enums import FeedbackState
-from cchc.procedures.enums import OnlineLevel
-from cchc.procedures.models import Procedure
 from cchc.procedures.catalogue import get_procedure
+from cchc.procedures.models import Procedure
 from cchc.procedures.process import time_limit_label
-from cchc.ratings.enums import Satisfaction
-from cchc.ratings.models import Rating
-from cchc.ratings.service import criteria, rate_dossier, rating_of
 from cchc.units.models import Unit
 from cchc.units.service import valid_on
-from cchc.auth.deps import require_roles
+from cchc.values import moment
 from cchc.web.deps import DB_SESSION, check_csrf
 from cchc.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1/me", tags=["Công dân"], dependencies=[Depends(check_csrf)])
 citizen = require_roles(Role.CITIZEN)
 
 UNIT_LIMIT = 200  # units listed in the select at once; the text filter narrows longer lists
-PAGE_SIZE = 20
-DELIVERY = {"truc_tiep": "Nhận trực tiếp tại Bộ phận Một cửa", "buu_chinh": "Nhận qua dịch vụ bưu chính công ích"}
+DELIVERY_CHOICES = ("truc_tiep", "buu_chinh")  # what the form offers (the service knows truc_tuyen too)
 APPLICANT_FIELDS = ["name", "id_number", "phone", "email", "address", "authorized_person"]
-ONLINE_LEVELS = (OnlineLevel.FULL.value, OnlineLevel.PARTIAL.value)
+FORM_FIELDS = APPLICANT_FIELDS + ["unit_id", "request_summary", "result_delivery"]
+
+# Other domains' parts of a dossier's page: each gives template context for (session, citizen, dossier).
+DOSSIER_PARTS: list[Callable[[Session, User, Dossier], dict[str, Any]]] = []
 
 
 # ---- online submission ----------------------------------------------------------------------------------
-def _check_online(procedure: Procedure) -> None:
-    today = service.moment(None).date()
-    if procedure.online_level not in ONLINE_LEVELS:
-        raise ValidationError(
-            f"Thủ tục {procedure.code} — {procedure.name} không cung cấp dịch vụ công trực tuyến; vui lòng nộp hồ sơ trực tiếp "
-            "hoặc qua bưu chính tại Bộ phận Một cửa.", field="procedure")
-    if not procedure.active or not procedure.active_on(today):
-        raise ValidationError(f"Thủ tục {procedure.code} đã ngừng áp dụng nên không nhận hồ sơ mới.", field="procedure")
-
-
 def receiving_units(db: Session, procedure: Procedure, q: str = "") -> tuple[list[tuple[str, list[Unit]]], int]:
     """Units where the procedure is handled (level among the procedure's levels, in force today),
     filtered by name or code, grouped by parent; and how many match in all."""
-    today = service.moment(None).date()
+    today = moment(None).date()
     conds = [valid_on(today)]
     if procedure.level_list:
         conds.append(Unit.level.in_(procedure.level_list))
@@ -93,8 +83,9 @@ def _submission_context(db: Session, user: User, procedure: Procedure, form: dic
     }
     return {
         "p": procedure, **_units_context(db, procedure, form, errors or {}, unit_q),
-        "delivery": DELIVERY, "time_label": time_limit_label(procedure.time_amount, procedure.time_unit),
-        "due": due_for_procedure(service.calendar(db), procedure, service.moment(None)), **_upload_limits(),
+        "delivery": {k: RESULT_DELIVERY[k] for k in DELIVERY_CHOICES},
+        "time_label": time_limit_label(procedure.time_amount, procedure.time_unit),
+        "due": due_for_procedure(service.calendar(db), procedure, moment(None)), **upload_limits(),
     }
 
 
@@ -104,7 +95,7 @@ def _units_context(db: Session, procedure: Procedure, form: dict, errors: dict, 
     return {"form": form, "errors": errors, "groups": groups, "unit_total": unit_total, "unit_q": unit_q, "unit_limit": UNIT_LIMIT}
 
 
-def _upload_limits() -> dict:
+def upload_limits() -> dict:
     """What the upload fields say and accept: the types (named, and for the input's accept) and the size limit."""
     names = {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG",
              "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX"}
@@ -116,7 +107,7 @@ def _upload_limits() -> dict:
 @router.get("/nop-ho-so/{code}")
 def submission_page(request: Request, code: str, don_vi: str = "", db: Session = DB_SESSION, user: User = Depends(citizen)):
     procedure = get_procedure(db, code)
-    _check_online(procedure)
+    tr.require_online_procedure(procedure, moment(None))
     return render(request, "citizen/submit.html", _submission_context(db, user, procedure, unit_q=don_vi))
 
 
@@ -128,49 +119,53 @@ def submission_units(request: Request, code: str, don_vi: str = "", unit_id: str
     return render(request, "citizen/_units.html", _units_context(db, procedure, {"unit_id": unit_id}, {}, don_vi))
 
 
-@router.post("/nop-ho-so/{code}", dependencies=[Depends(check_csrf)])
-async def submission_submit(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(citizen)):
-    raw = await request.form()
-    form = {k: v for k, v in raw.items() if isinstance(v, str)}
-    procedure = get_procedure(db, code)
-    _check_online(procedure)
+def _form_errors(db: Session, procedure: Procedure, form: dict, raw) -> tuple[dict[str, str], Unit | None, dict[int, tuple]]:
+    """Every field in error at once (the service refuses at the first): the unit, the way of receiving
+    the result, a file per required component and each file given; and the unit and files read."""
     errors: dict[str, str] = {}
-    uploads: dict[int, tuple[str, bytes, str]] = {}
-    unit = None
     unit_id = form.get("unit_id", "")
-    if unit_id.isdigit():
-        unit = db.get(Unit, int(unit_id))
+    unit = db.get(Unit, int(unit_id)) if unit_id.isdigit() else None
     if unit is None:
         errors["unit_id"] = "Chọn cơ quan, đơn vị tiếp nhận hồ sơ."
     delivery = form.get("result_delivery", "")
-    if delivery not in DELIVERY:
+    if delivery not in DELIVERY_CHOICES:
         errors["result_delivery"] = "Chọn hình thức nhận kết quả."
+    uploads: dict[int, tuple] = {}
+    given = set()
     for component in procedure.components:
         upload = raw.get(f"file_{component.id}")
         if not has_content(upload):
-            if component.required:
-                errors[f"file_{component.id}"] = f"Chưa tải lên «{component.name}» (thành phần bắt buộc)."
             continue
+        given.add(component.id)
         try:
             name = validate_upload(upload.filename or "tep", content_of(upload), upload.content_type or "")
         except ValidationError as exc:
             errors[f"file_{component.id}"] = exc.message
             continue
         uploads[component.id] = (name, content_of(upload), upload.content_type or "")
+    for component_id, message in tr.missing_components(procedure, given).items():
+        errors[f"file_{component_id}"] = message
+    return errors, unit, uploads
+
+
+@router.post("/nop-ho-so/{code}", dependencies=[Depends(check_csrf)])
+async def submission_submit(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(citizen)):
+    raw = await request.form()
+    form = {k: v for k, v in raw.items() if isinstance(v, str)}
+    procedure = get_procedure(db, code)
+    tr.require_online_procedure(procedure, moment(None))
+    errors, unit, uploads = _form_errors(db, procedure, form, raw)
     try:
         if errors:
             raise ValidationError("Hồ sơ chưa nộp được: vui lòng sửa các mục được đánh dấu.", field="_")
         dossier = service.submit_online(
             db, user, procedure=procedure, unit=unit,
             applicant={k: form.get(k, "") for k in APPLICANT_FIELDS}, request_summary=form.get("request_summary", ""),
-            result_delivery=delivery,
+            result_delivery=form.get("result_delivery", ""), files=uploads,
         )
-        by_catalogue = {c.component_id: c for c in dossier.components}
-        for component_id, (name, content, content_type) in uploads.items():
-            attach_file(db, user, dossier, "thanh_phan", name, content, content_type, component=by_catalogue.get(component_id))
     except CchcError as exc:
         db.rollback()
-        field = exc.field if exc.field in APPLICANT_FIELDS + ["unit_id", "request_summary"] else "_"
+        field = exc.field if exc.field in FORM_FIELDS or (exc.field or "").startswith("file_") else "_"
         if field != "_" or not errors:
             errors[field] = exc.message
         elif "_" not in errors:
@@ -189,54 +184,34 @@ def submitted_page(request: Request, code: str, db: Session = DB_SESSION, user: 
     })
 
 
-# ---- Hồ sơ của tôi ------------------------------------------------------------------------------------------
-def _names(db: Session, dossiers) -> dict[int, str]:
-    ids = {d.procedure_id for d in dossiers}
-    return dict(db.execute(select(Procedure.id, Procedure.name).where(Procedure.id.in_(ids))).all()) if ids else {}
-
-
-@router.get("/ca-nhan")
-def my_page(request: Request, q: str = "", trang_thai: str = "", trang: int = 1, db: Session = DB_SESSION,
-            user: User = Depends(citizen)):
-    trang = max(1, trang)
-    error = None
-    try:
-        page = service.search_dossiers(db, user, q=q or None, state=trang_thai or None, limit=PAGE_SIZE, offset=(trang - 1) * PAGE_SIZE)
-        items, total = page.items, page.total
-    except CchcError as exc:
-        items, total, error = [], 0, exc.message
-    waiting = service.inbox(db, user, limit=20)
-    feedback = feedback_views.of_sender(db, user)
-    return render(request, "citizen/mine.html", {
-        "items": items, "total": total, "q": q, "trang_thai": trang_thai, "trang": trang, "pages": max(1, -(-total // PAGE_SIZE)),
-        "names": _names(db, items + waiting.items), "waiting": waiting, "feedback": feedback, "error": error,
-        "states": [(s.value, s.label) for s in State], "FeedbackState": FeedbackState,
-    })
-
-
-def _dossier_context(db: Session, user: User, dossier: Dossier, **extra) -> dict:
+# ---- one dossier of the citizen ----------------------------------------------------------------------------
+def dossier_context(db: Session, user: User, dossier: Dossier, **extra) -> dict:
+    """What citizen/dossier.html shows: the dossier, its steps and history, what the citizen may do, and
+    the parts other domains add (DOSSIER_PARTS)."""
     unit_ids = {s.unit_id for s in dossier.steps} | {dossier.unit_id}
     events = list(db.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.id)))
     # the latest supplement request (reason in note, the items in data['items']), from the history already read
     request_event = next((e for e in reversed(events) if e.action == "request_supplement"), None)
-    rating = rating_of(db, dossier.id)
+    parts: dict[str, Any] = {}
+    for part in DOSSIER_PARTS:
+        parts.update(part(db, user, dossier))
     return {
         "d": dossier, "procedure": db.get(Procedure, dossier.procedure_id),
         "units": dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all()),
         "events": events, "actions": service.allowed_actions(db, user, dossier), "request_event": request_event,
-        "rating": rating, "may_rate": rating is None and dossier.state in RESOLVED_STATES,
-        "criteria": criteria(), "satisfactions": [(s.value, s.label) for s in Satisfaction],
-        **_upload_limits(), "delivery": DELIVERY, "errors": {}, "form": {}, **extra,
+        **parts, **upload_limits(), "delivery": RESULT_DELIVERY, "errors": {}, "form": {}, **extra,
     }
 
 
 @router.get("/ca-nhan/ho-so/{code}")
 def my_dossier_page(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(citizen)):
     dossier = service.get_dossier(db, user, code)
-    return render(request, "citizen/dossier.html", _dossier_context(db, user, dossier))
+    return render(request, "citizen/dossier.html", dossier_context(db, user, dossier))
 
 
-async def _citizen_action(request: Request, db: Session, user: User, code: str, action, success: str):
+async def citizen_action(request: Request, db: Session, user: User, code: str,
+                         action: Callable[[Dossier, dict, Any], Awaitable[None]], success: str):
+    """Run a form of the dossier's page: on a refusal the page again, the message by its field; else back to it."""
     dossier = service.get_dossier(db, user, code)
     raw = await request.form()
     form = {k: v for k, v in raw.items() if isinstance(v, str)}
@@ -246,7 +221,7 @@ async def _citizen_action(request: Request, db: Session, user: User, code: str, 
         db.rollback()
         dossier = service.get_dossier(db, user, code)
         key = exc.field if exc.field else "_"
-        ctx = _dossier_context(db, user, dossier, errors={key: exc.message}, form=form)
+        ctx = dossier_context(db, user, dossier, errors={key: exc.message}, form=form)
         return render(request, "citizen/dossier.html", ctx, status_code=exc.http_status)
     flash(request, success.format(code=dossier.code))
     return RedirectResponse(f"/ca-nhan/ho-so/{dossier.code}", status_code=303)
@@ -268,7 +243,7 @@ async def supplement_submit(request: Request, code: str, db: Session = DB_SESSIO
                 raise ValidationError(exc.message, field="file") from None
         service.supplement(db, user, dossier, form.get("note", ""))
 
-    return await _citizen_action(request, db, user, code, act, "Đã bổ sung hồ sơ {code}; hồ sơ tiếp tục được giải quyết.")
+    return await citizen_action(request, db, user, code, act, "Đã bổ sung hồ sơ {code}; hồ sơ tiếp tục được giải quyết.")
 
 
 @router.post("/ca-nhan/ho-so/{code}/rut", dependencies=[Depends(check_csrf)])
@@ -276,77 +251,4 @@ async def withdraw_submit(request: Request, code: str, db: Session = DB_SESSION,
     async def act(dossier: Dossier, form: dict, raw) -> None:
         service.withdraw(db, user, dossier, form.get("reason", ""))
 
-    return await _citizen_action(request, db, user, code, act, "Đã rút hồ sơ {code}.")
-
-
-@router.post("/ca-nhan/ho-so/{code}/danh-gia", dependencies=[Depends(check_csrf)])
-async def rating_submit(request: Request, code: str, db: Session = DB_SESSION, user: User = Depends(citizen)):
-    async def act(dossier: Dossier, form: dict, raw) -> None:
-        scores: dict[int, str | None] = {}
-        for c in criteria():
-            value = form.get(f"c{c.number}", "")
-            if value == "" and "ho_so" in c.scopes:
-                raise ValidationError(f"Chưa chấm điểm tiêu chí {c.number}: {c.name}.", field=f"c{c.number}")
-            scores[c.number] = value or None
-        satisfaction = form.get("satisfaction", "")
-        if satisfaction not in Satisfaction._value2member_map_:
-            raise ValidationError("Chọn mức độ hài lòng.", field="satisfaction")
-        rate_dossier(db, user, dossier, scores, satisfaction, form.get("comment", ""))
-
-    return await _citizen_action(request, db, user, code, act, "Cảm ơn bạn đã đánh giá việc giải quyết hồ sơ {code}.")
-
-
-# ---- API: the citizen's own -----------------------------------------------------------------------------------
-class MyDossier(BaseModel):
-    code: str
-    procedure_code: str
-    procedure_name: str
-    state: str
-    state_label: str
-    submitted_at: datetime | None
-    received_at: datetime | None
-    due_at: datetime | None
-    ended_at: datetime | None
-    waiting_for_me: bool
-    rated: bool
-
-
-class MyDossiers(BaseModel):
-    total: int
-    items: list[MyDossier]
-
-
-class MyFeedback(BaseModel):
-    code: str
-    title: str
-    state: str
-    state_label: str
-    received_at: datetime
-    resolve_due_at: datetime | None
-
-
-@api.get("/dossiers", response_model=MyDossiers, summary="Hồ sơ của tôi")
-def api_my_dossiers(
-    q: str | None = Query(None, description="Mã hồ sơ hoặc tên thủ tục"),
-    state: str | None = Query(None, description="Trạng thái (mã), ví dụ yeu_cau_bo_sung"),
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
-    db: Session = DB_SESSION,
-    user: User = Depends(citizen),
-) -> MyDossiers:
-    page = service.search_dossiers(db, user, q=q, state=state, limit=limit, offset=offset)
-    procs = dict((pid, (pc, pn)) for pid, pc, pn in db.execute(
-        select(Procedure.id, Procedure.code, Procedure.name).where(Procedure.id.in_({d.procedure_id for d in page.items} or {0}))))
-    rated = set(db.scalars(select(Rating.dossier_id).where(Rating.dossier_id.in_([d.id for d in page.items] or [0]))))
-    return MyDossiers(total=page.total, items=[
-        MyDossier(code=d.code, procedure_code=procs[d.procedure_id][0], procedure_name=procs[d.procedure_id][1], state=d.state,
-                  state_label=State(d.state).label, submitted_at=d.submitted_at, received_at=d.received_at, due_at=d.due_at,
-                  ended_at=d.ended_at, waiting_for_me=d.state in WAITING_FOR_CITIZEN, rated=d.id in rated)
-        for d in page.items
-    ])
-
-
-@api.get("/feedback", response_model=list[MyFeedback], summary="Phản ánh, kiến nghị tôi đã gửi")
-def api_my_feedback(db: Session = DB_SESSION, user: User = Depends(citizen)) -> list[MyFeedback]:
-    return [MyFeedback(code=f.code, title=f.title, state=f.state, state_label=FeedbackState(f.state).label,
-                       received_at=f.received_at, resolve_due_at=f.resolve_due_at) for f in feedback_views.of_sender(db, user)]
+    return await citizen_action(request, db, user, code, act, "Đã rút hồ sơ {code}.")
