@@ -61,9 +61,9 @@ def my_page(request: Request, q: str = "", trang_thai: str = "", trang: int = 1,
     })
 
 
-# The citizen's pages of every domain, in one router for the application.
-router.include_router(citizen_pages.router)
-router.include_router(rating_pages.router)
+# The citizen's pages of every domain, in one router for the application: the same routes (neither router
+# adds a prefix or a dependency), listed as the application lists every other route.
+router.routes.extend([*citizen_pages.router.routes, *rating_pages.router.routes])
 
 
 # ---- API: the citizen's own -----------------------------------------------------------------------------------

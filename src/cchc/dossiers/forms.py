@@ -124,7 +124,8 @@ def _time_limit(procedure: Procedure) -> str:
     return f"{amount} {TimeUnit(procedure.time_unit).label}"
 
 
-def _moment(dt: datetime | None) -> str:
+def _clock_time(dt: datetime | None) -> str:
+    """A moment as the printed forms write it ("08 giờ 30 phút, ngày …"), or the blanks to fill by hand."""
     if dt is None:
         return "…… giờ …… phút, ngày …… tháng …… năm ……"
     return f"{dt.hour:02d} giờ {dt.minute:02d} phút, {vn.fmt_long_date(dt.date())}"
@@ -179,8 +180,8 @@ def _form01(doc, session, dossier, unit, procedure, base_url):
     _grid(doc, ["TT", "Tên giấy tờ", "Hình thức", "Số lượng"], rows or [["", "(Không có thành phần)", "", ""]], [1.2, 9.5, 3.3, 2.5])
     _line(doc, f"2. Số lượng hồ sơ: {dossier.copies:02d} (bộ)")
     _line(doc, f"3. Thời gian giải quyết hồ sơ theo quy định là: {_time_limit(procedure)}")
-    _line(doc, f"4. Thời gian nhận hồ sơ: {_moment(dossier.received_at or dossier.submitted_at)}")
-    _line(doc, f"5. Thời gian trả kết quả giải quyết hồ sơ: {_moment(dossier.due_at)}")
+    _line(doc, f"4. Thời gian nhận hồ sơ: {_clock_time(dossier.received_at or dossier.submitted_at)}")
+    _line(doc, f"5. Thời gian trả kết quả giải quyết hồ sơ: {_clock_time(dossier.due_at)}")
     _line(doc, f"6. Đăng ký nhận kết quả tại: {'nhận qua dịch vụ bưu chính công ích' if dossier.result_delivery == 'buu_chinh' else 'Bộ phận Một cửa ' + unit.name}")
     # The QR carries the code only: the lookup page opened by it then asks for the digits (cchc.web.portal).
     _line(doc, f"Tra cứu tiến độ giải quyết: quét mã QR dưới đây hoặc nhập mã hồ sơ tại {lookup_url(base_url, '')[:-4]}, "
@@ -237,10 +238,10 @@ def _form04(doc, session, dossier, unit, procedure, base_url):
     _title(doc, FORMS["04"])
     _line(doc, f"Kính gửi: **{dossier.applicant_name}**", align=CENTER)
     _line(doc, f"Ngày {vn.fmt_date(dossier.received_at)}, {unit.name} tiếp nhận giải quyết hồ sơ của Ông/bà/tổ chức, mã hồ sơ "
-               f"{dossier.code}, thủ tục {procedure.name}. Thời hạn trả kết quả giải quyết hồ sơ: {_moment(dossier.due_at)}.", indent=1.0)
+               f"{dossier.code}, thủ tục {procedure.name}. Thời hạn trả kết quả giải quyết hồ sơ: {_clock_time(dossier.due_at)}.", indent=1.0)
     _line(doc, f"Tuy nhiên, đến nay cơ quan chưa trả kết quả giải quyết hồ sơ cho Ông/bà/tổ chức đúng thời hạn. Lý do: {event.note}", indent=1.0)
     _line(doc, f"Sự chậm trễ này đã gây phiền hà, tốn kém chi phí, công sức của Ông/bà/tổ chức. {unit.name} trân trọng xin lỗi "
-               f"và hẹn trả kết quả giải quyết hồ sơ vào: {_moment(dossier.extended_due_at)}.", indent=1.0)
+               f"và hẹn trả kết quả giải quyết hồ sơ vào: {_clock_time(dossier.extended_due_at)}.", indent=1.0)
     _line(doc, "Rất mong nhận được sự thông cảm của Ông/bà/tổ chức.", indent=1.0)
     _signatures(doc, ("", ""), ("THỦ TRƯỞNG CƠ QUAN", event.actor_name))
 

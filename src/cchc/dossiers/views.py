@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
@@ -26,6 +27,7 @@ from cchc.errors import NotFound, ValidationError
 from cchc.procedures.catalogue import get_procedure
 from cchc.units.models import Unit
 from cchc.units.service import resolve_unit
+from cchc.values import moment
 from cchc.auth.deps import current_user
 from cchc.web.deps import DB_SESSION, check_csrf
 
@@ -179,7 +181,7 @@ def api_inbox(limit: int = Query(50, ge=1, le=500), db: Session = DB_SESSION, us
 @router.get("/due-preview", response_model=DuePreview, summary="Ngày hẹn trả nếu tiếp nhận bây giờ")
 def api_due_preview(procedure_code: str, db: Session = DB_SESSION, user: User = Depends(current_user)) -> DuePreview:
     procedure = get_procedure(db, procedure_code)
-    now = service.moment(None)
+    now = moment(None)
     return DuePreview(procedure_code=procedure.code, received_at=now, due_at=due_for_procedure(service.calendar(db), procedure, now))
 
 
@@ -270,10 +272,4 @@ def api_download(code: str, file_id: int, db: Session = DB_SESSION, user: User =
     if stored is None or stored.dossier_id != dossier.id:
         raise NotFound("Không tìm thấy tệp này trong hồ sơ.")
     return Response(read_file(stored), media_type=stored.content_type,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(stored.filename)}"})
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(stored.filename)}"})
