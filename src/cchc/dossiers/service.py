@@ -40,8 +40,8 @@ from cchc.dossiers.journal import check_moment, flush, log
 from cchc.dossiers.models import Dossier, DossierComponent, DossierCounter
 from cchc.dossiers.rules import dossier_code
 from cchc.dossiers.schemas import ApplicantIn
-from cchc.dossiers.transitions import ACTION_LABELS, APOLOGY_RULE, RETURN_STEP_NAME, SUPPLEMENT_RULE  # noqa: F401
-from cchc.errors import CchcError, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from cchc.dossiers.transitions import ACTION_LABELS, RETURN_STEP_NAME  # noqa: F401 — read as service.<name> too
+from cchc.errors import CchcError, NotFound, PermissionDenied, ValidationError
 from cchc.procedures.enums import StepRole
 from cchc.procedures.models import Procedure
 from cchc.units.models import Unit

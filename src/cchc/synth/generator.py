@@ -34,14 +34,12 @@ from sqlalchemy.orm import Session
 from cchc.auth.models import User
 from cchc.dossiers import service as dossiers
 from cchc.dossiers.backfill import Backfill, Draft
-from cchc.dossiers.enums import RESOLVED_STATES, State
+from cchc.dossiers.enums import State
 from cchc.dossiers.files import attach_file
 from cchc.dossiers.models import Dossier, DossierComponent, DossierEvent, DossierFile, DossierStep
-from cchc.errors import InvalidTransition
 from cchc.feedback import service as feedback
 from cchc.feedback.models import Feedback
 from cchc.ratings import service as ratings
-from cchc.ratings.enums import RatedVia
 from cchc.ratings.models import Rating
 from cchc.procedures.models import Procedure
 from cchc.synth.catalog import ProcedureSpec, load_catalog
@@ -429,17 +427,8 @@ class _BulkActions(Backfill):
     """The same actions replayed in memory and written by set-based inserts (cchc.dossiers.backfill)."""
 
     def rate(self, rater, d, scores, satisfaction, at):
-        """The rating row rate_dossier writes: who rated (owner online or at the counter), points, total."""
-        if d.state not in RESOLVED_STATES:
-            raise InvalidTransition(f"Hồ sơ {d.code} chưa có kết quả nên chưa đánh giá được.")
-        points = ratings.normalise_scores(scores)
-        given = [v for v in points.values() if v is not None]
-        via = RatedVia.OWNER if rater.id == d.owner_user_id else RatedVia.COUNTER
-        d.attach(Rating.__table__, {
-            "unit_id": d.unit_id, "procedure_id": d.procedure_id, "rater_user_id": rater.id, "via": via.value,
-            "total": sum(given), "max_total": ratings.MAX_POINTS * len(given), "satisfaction": satisfaction, "comment": "",
-            "rated_at": at.replace(microsecond=0), **{f"c{n}": v for n, v in points.items()},
-        })
+        """The rating row rate_dossier writes (cchc.ratings.service.rating_values), attached to the draft."""
+        d.attach(Rating.__table__, ratings.rating_values(rater, d, scores, satisfaction, at=at))
 
 
 class _Player:
