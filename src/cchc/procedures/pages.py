@@ -40,7 +40,7 @@ def catalogue(
     error = None
     try:
         items, total = search_procedures(db, q or None, field_code=linh_vuc or None, level=cap or None,
-                                                 online_level=muc_do or None, limit=PAGE_SIZE, offset=(trang - 1) * PAGE_SIZE)
+                                         online_level=muc_do or None, limit=PAGE_SIZE, offset=(trang - 1) * PAGE_SIZE)
     except CchcError as exc:
         items, total, error = [], 0, exc.message
     return render(request, "procedures/catalogue.html", {
@@ -66,7 +66,7 @@ def _choices() -> dict:
 @admin.get("")
 def procedures(request: Request, q: str = "", trang: int = 1, db: Session = DB_SESSION, user: User = Depends(administrator)):
     items, total = search_procedures(db, q or None, active=None, limit=ADMIN_PAGE_SIZE,
-                                             offset=(max(trang, 1) - 1) * ADMIN_PAGE_SIZE)
+                                     offset=(max(trang, 1) - 1) * ADMIN_PAGE_SIZE)
     return render(request, "admin/procedures.html", {
         "items": [ProcedureOut.from_procedure(p, detail=False) for p in items], "total": total, "q": q,
         "page": max(trang, 1), "pages": page_count(total, ADMIN_PAGE_SIZE), **_choices(), "form": {},
