@@ -189,12 +189,12 @@ BAD = [
     ({"TrangThaiHoSo": "7", "NgayKetThucXuLy": ""}, "NgayKetThucXuLy", "cần NgayKetThucXuLy"),
     ({"TrangThaiHoSo": "4", "NgayTra": ""}, "NgayKetThucXuLy", "đang giải quyết, không được có NgayKetThucXuLy"),
     ({"TrangThaiHoSo": "9"}, "NgayTra", "chưa trả kết quả, không được có NgayTra"),
-    ({"NgayTra": ""}, "NgayTra", "cần NgayTra"),
+    ({"NgayKetThucXuLy": ""}, "NgayKetThucXuLy", "đã kết thúc, cần NgayKetThucXuLy (số liệu tính"),
     ({"TrangThaiHoSo": "2", "NgayTiepNhan": "", "NgayKetThucXuLy": "", "NgayTra": ""}, "NgayTiepNhan", "cần NgayTiepNhan"),
     ({"NgayHenTra": ""}, "NgayHenTra", "cần NgayHenTra"),
     ({"TrangThaiHoSo": "1", "NgayKetThucXuLy": "", "NgayTra": ""}, "NgayTiepNhan", "chưa được tiếp nhận"),
-    ({"TrangThaiHoSo": "1", "NgayTiepNhan": "", "NgayKetThucXuLy": "", "NgayTra": ""}, "NgayNopHoSo", "cần NgayNopHoSo"),
-    ({"TrangThaiHoSo": "3", "NgayTiepNhan": "", "NgayKetThucXuLy": "", "NgayTra": ""}, "NgayTuChoi", "cần NgayTuChoi"),
+    ({"TrangThaiHoSo": "1", "NgayTiepNhan": "", "NgayKetThucXuLy": ts(RECEIVED), "NgayTra": ""}, "NgayKetThucXuLy",
+     "chưa kết thúc, không được có NgayKetThucXuLy"),
     ({"NgayTuChoi": ts(RECEIVED)}, "NgayTuChoi", "chỉ dùng cho hồ sơ trạng thái 3"),
     ({"NgayHenTraMoi": ts(RECEIVED + timedelta(days=2))}, "NgayHenTraMoi", "phải sau NgayHenTra"),
     ({"NgayBoSung": ts(RECEIVED + timedelta(hours=3))}, "NgayBoSung", "không có NgayYeuCauBoSung"),
@@ -206,7 +206,13 @@ BAD = [
     ({"NgayYeuCauBoSung": ts(RECEIVED + timedelta(days=2))}, "NgayYeuCauBoSung", "sau NgayKetThucXuLy"),
     ({"NgayYeuCauBoSung": ts(RECEIVED + timedelta(hours=1)), "SoLanBoSung": "0"}, "SoLanBoSung", "SoLanBoSung = 0"),
     ({"SoLanBoSung": "-1"}, "SoLanBoSung", "không được âm"),
-    ({"TrangThaiHoSo": "5", "NgayKetThucXuLy": "", "NgayTra": ""}, "NgayYeuCauBoSung", "cần NgayYeuCauBoSung"),
+    (
+        {"TrangThaiHoSo": "5", "NgayKetThucXuLy": "", "NgayTra": "", "NgayYeuCauBoSung": ts(RECEIVED + timedelta(hours=1)),
+         "NgayBoSung": ts(RECEIVED + timedelta(hours=2))},
+        "NgayBoSung",
+        "đang chờ bổ sung, chưa được có NgayBoSung",
+    ),
+    ({"TrangThaiHoSo": "5", "NgayKetThucXuLy": "", "NgayTra": "", "SoLanBoSung": "0"}, "SoLanBoSung", "SoLanBoSung = 0"),
     (
         {"TrangThaiHoSo": "4", "NgayKetThucXuLy": "", "NgayTra": "", "NgayYeuCauBoSung": ts(RECEIVED + timedelta(hours=1))},
         "NgayBoSung",
@@ -591,7 +597,7 @@ def test_exports_write_formula_like_text_as_text(db, world, tmp_path):
     front; XLSX: a string cell), and cchc reads its own export back unchanged."""
     import zipfile
 
-    from cchc.interop.tabular import read_table
+    from cchc.sheets.tabular import read_table
 
     names = {"F-1": '=HYPERLINK("http://x","y")', "F-2": "+84 912 345 678", "F-3": "-2+3", "F-4": "@SUM(A1)",
              "F-5": "'=1+1", "F-6": "Nguyễn Văn An"}

@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 from cchc import vn
 from cchc.dossiers.models import Dossier
 from cchc.errors import ValidationError
-from cchc.interop.cells import csv_row, write_only_row
 from cchc.interop.dossier_columns import CHUNK, DELIVERY_CODE, DVCQG_TIMESTAMP, EXPORT_COLUMNS
-from cchc.interop.progress import tracker
-from cchc.interop.tabular import FORMATS
 from cchc.procedures.models import Field, Procedure
+from cchc.sheets.cells import csv_row, write_only_row
+from cchc.sheets.progress import tracker
+from cchc.sheets.tabular import FORMATS
 from cchc.units.models import Unit
 
 

@@ -31,8 +31,8 @@ from cchc.errors import ImportRejected
 from cchc.interop.bulk import BulkWriter, RawJSON
 from cchc.interop.dossier_columns import CHUNK, KNOWN_COLUMNS, REQUIRED_COLUMNS
 from cchc.interop.dossier_validation import Validator
-from cchc.interop.progress import tracker
-from cchc.interop.tabular import open_rows
+from cchc.sheets.progress import tracker
+from cchc.sheets.tabular import open_rows
 from cchc.stats import daily
 from cchc.values import cell_text
 
@@ -44,7 +44,7 @@ def import_dossiers(session: Session, path: Path | str, progress=None, *, actor=
 
     Returns {"dossiers", "events", "by_state", "source", "ignored_columns"}; raises ImportRejected
     (row number as in the file, column) and writes nothing when any row is wrong. The file is read as
-    it is imported (cchc.interop.tabular.open_rows), so memory stays flat however long it is.
+    it is imported (cchc.sheets.tabular.open_rows), so memory stays flat however long it is.
     """
     path = Path(path)
     with open_rows(path, required=REQUIRED_COLUMNS) as table:

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from cchc import clock, vn
 from cchc.errors import CchcError, ImportRejected, PermissionDenied, ValidationError
-from cchc.interop.tabular import read_table
 from cchc.procedures import service
 from cchc.procedures.models import Component, FeeLine, ProcessStep, Procedure, Publication
 from cchc.procedures.parsing import check_code, parse_components_text, parse_fees_text, parse_steps_text
 from cchc.procedures.process import default_step_specs
 from cchc.procedures.validation import CleanProcedure, Refs, publication_effect, validate_procedure, validate_publication
+from cchc.sheets.tabular import read_table
 
 REQUIRED = ["MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "CapThucHien", "ThoiHanGiaiQuyet", "DonViThoiHan", "MucDoDVC", "CoPhiLePhi"]
 

@@ -1,4 +1,4 @@
-"""Imports of the CCHC registers from CSV / XLSX / JSON files (cchc.interop.tabular), all or nothing:
+"""Imports of the CCHC registers from CSV / XLSX / JSON files (cchc.sheets.tabular), all or nothing:
 the first wrong row refuses the whole file with its row number (header = row 1) and column."""
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ from cchc import clock, vn
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.errors import ImportRejected, NotFound, ValidationError
-from cchc.interop.tabular import read_table
 from cchc.reform import service as reform_service
+from cchc.sheets.tabular import read_table
 from cchc.units.models import Unit
 from cchc.values import yes_no
 

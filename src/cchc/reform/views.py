@@ -17,10 +17,10 @@ from cchc import clock, vn
 from cchc.auth.models import User
 from cchc.auth.scope import in_scope
 from cchc.errors import ImportRejected, PermissionDenied
-from cchc.interop import uploaded
 from cchc.reform import registers as reg
 from cchc.reform.figures import reform_figures
 from cchc.reform.importer import REGISTERS, import_file, register_for
+from cchc.sheets import uploaded
 from cchc.stats.pages import default_unit
 from cchc.stats.periods import resolve_period
 from cchc.stats.scope import resolve_unit

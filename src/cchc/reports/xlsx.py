@@ -20,10 +20,10 @@ from openpyxl.utils import get_column_letter
 
 from cchc import vn
 from cchc.errors import ImportRejected
-from cchc.interop.cells import no_formulas_but, xlsx_text
 from cchc.reform import forms as formdefs
 from cchc.reform.service import Entry, find_unit, set_figures
 from cchc.reports.assembly import default_figures
+from cchc.sheets.cells import no_formulas_but, xlsx_text
 from cchc.stats.periods import resolve_period
 
 FONT = "Times New Roman"

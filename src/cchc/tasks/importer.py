@@ -24,8 +24,8 @@ from cchc.auth.models import User
 from cchc.calendar.core import WorkCalendar
 from cchc.calendar.service import load_calendar
 from cchc.errors import CchcError, ImportRejected, NotFound, PermissionDenied, ValidationError
-from cchc.interop import uploaded
-from cchc.interop.tabular import read_table
+from cchc.sheets import uploaded
+from cchc.sheets.tabular import read_table
 from cchc.tasks import service
 from cchc.tasks.enums import TaskState
 from cchc.tasks.models import AssigningDocument, Task

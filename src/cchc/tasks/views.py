@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cchc.auth.models import User
 from cchc.errors import NotFound, ValidationError
-from cchc.interop import uploaded
+from cchc.sheets import uploaded
 from cchc.tasks import service
 from cchc.tasks.enums import TaskState
 from cchc.tasks.importer import import_upload

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from cchc import vn
 from cchc.errors import ImportRejected, ValidationError
-from cchc.interop.tabular import read_table
+from cchc.sheets.tabular import read_table
 from cchc.units.enums import AREA_KINDS, UNIT_KINDS, Level
 from cchc.units.models import Unit
 from cchc.units.service import (

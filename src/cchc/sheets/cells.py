@@ -5,7 +5,7 @@ open in Excel or LibreOffice as the text it is, not run. Every CSV and XLSX that
 here:
 
 - CSV: a text starting with = + - @, a tab or a carriage return (after any apostrophes) gets one more
-  apostrophe in front, which spreadsheets read as "this is text". cchc's own reader (cchc.interop.tabular)
+  apostrophe in front, which spreadsheets read as "this is text". cchc's own reader (cchc.sheets.tabular)
   takes that apostrophe off again, so an export imports back unchanged.
 - XLSX: every text is a string cell (data_type "s"); openpyxl would otherwise store a text starting with
   "=" as a live formula. Characters XML cannot carry (control characters) are dropped instead of making

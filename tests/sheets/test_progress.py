@@ -1,4 +1,4 @@
-"""Progress reporting adapters (cchc/interop/progress.py)."""
+"""Progress reporting adapters (cchc/sheets/progress.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from rich.console import Console
 from rich.progress import Progress
 
-from cchc.interop.progress import tracker
+from cchc.sheets.progress import tracker
 
 
 def test_none_is_silent():

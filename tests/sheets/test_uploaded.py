@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cchc.interop.uploaded import safe_name, saved
+from cchc.sheets.uploaded import safe_name, saved
 
 
 @pytest.mark.parametrize(("sent", "kept"), [

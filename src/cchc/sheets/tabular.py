@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cchc.errors import ImportRejected
-from cchc.interop.cells import from_csv
+from cchc.sheets.cells import from_csv
 from cchc.vn import fmt_int
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".json": "json"}

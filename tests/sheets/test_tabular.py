@@ -1,4 +1,4 @@
-"""Reading import files (cchc.interop.tabular): UTF-8 only, named when it is not; memory flat whatever the size."""
+"""Reading import files (cchc.sheets.tabular): UTF-8 only, named when it is not; memory flat whatever the size."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import unicodedata
 import pytest
 
 from cchc.errors import ImportRejected
-from cchc.interop import tabular
-from cchc.interop.tabular import open_rows, read_table
+from cchc.sheets import tabular
+from cchc.sheets.tabular import open_rows, read_table
 
 MB = 1024 * 1024
 HEADER = "MaDonVi,TenDonVi,GhiChu\n"
