@@ -105,6 +105,14 @@ def import_dossiers_command(
         )
     if result.get("ignored_columns"):
         console.print(f"Bỏ qua các cột không dùng: {', '.join(result['ignored_columns'])}.")
+    if result.get("notes"):
+        lacking = sum(result["unknown_dates"].values())  # a state implies at most one of these dates: rows
+        console.print(
+            f"{vn.fmt_int(lacking)} dòng thiếu ngày mà trạng thái hồ sơ hàm ý; hồ sơ vẫn được nhập, "
+            "ngày đó để trống, số liệu tính theo những gì đã biết:"
+        )
+        for note in result["notes"]:
+            console.print(f"- {note}", markup=False)
 
 
 @import_app.command("units")

@@ -10,6 +10,11 @@ NgayYeuCauBoSung, NgayBoSung, SoLanBoSung, NgayHenTraMoi (apology, Mẫu 04), Ng
 DaSoHoaThanhPhan, CoKetQuaDienTu, PhiLePhi, DaThanhToan, CapDonVi (tinh|huyen|xa; otherwise the
 unit's level). Timestamps: ISO 8601, dd/mm/yyyy [HH:MM[:SS]] or DVCQG yyyyMMddHHmmss.
 
+A file with only the required columns imports in every state: a date its state implies but the row
+lacks (UNKNOWN_DATES) is left unknown, the dossier counted by what is known, and the import's summary
+says how many rows lacked which date. The dates the figures place a dossier by — NgayTiepNhan and
+NgayHenTra of a received dossier, NgayKetThucXuLy of an ended one — stay required.
+
 Read by cchc.interop.dossier_validation (one row → one dossiers row), written by cchc.interop.dossier_export.
 """
 
@@ -124,3 +129,33 @@ STATE_CHOICES = {
     10: "Đã trả kết quả",
 }
 CHANNEL_CHOICES = {c.value: c.label for c in Channel}
+
+# Dates a state implies that a row may lack: column → (TrangThaiHoSo, how such a dossier is counted).
+# None of them is read by the figures (cchc.stats.rules) except NgayYeuCauBoSung, whose pause is then
+# not removed from the time taken.
+UNKNOWN_DATES: dict[str, tuple[int, str]] = {
+    "NgayNopHoSo": (
+        1,
+        "chưa được tiếp nhận nên không vào số liệu tiếp nhận; đơn vị tiếp nhận là đơn vị mang mã đó "
+        "có hiệu lực vào ngày nhập (đơn vị đã giải thể: đơn vị cuối cùng mang mã đó)",
+    ),
+    "NgayTuChoi": (
+        3,
+        "không được tiếp nhận nên không vào số liệu tiếp nhận; đơn vị tiếp nhận xác định theo NgayNopHoSo "
+        "hoặc, không có ngày nào, theo ngày nhập",
+    ),
+    "NgayYeuCauBoSung": (
+        5,
+        "tính là đang giải quyết; thời gian chờ bổ sung không biết nên không được trừ: hồ sơ quá hạn "
+        "khi qua NgayHenTra",
+    ),
+    "NgayYeuCauNghiaVuTaiChinh": (
+        6,
+        "tính là đang giải quyết, trong hạn hay quá hạn theo NgayHenTra (số liệu không dùng ngày này)",
+    ),
+    "NgayTra": (
+        10,
+        "tính là đã giải quyết, trước hạn, đúng hạn hay quá hạn theo NgayKetThucXuLy và NgayHenTra "
+        "(số liệu không dùng ngày trả)",
+    ),
+}

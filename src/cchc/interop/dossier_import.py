@@ -5,6 +5,11 @@ is refused with its row number as in the file — header = row 1 — and its col
 inserts (cchc.interop.bulk), all inside one savepoint that the first bad row rolls back, with one DossierEvent
 "nhap_du_lieu" per dossier recording who imported it and from which file. Memory holds one chunk, not the
 file. An imported dossier keeps its own NgayHenTra. The columns: cchc.interop.dossier_columns.
+
+A row whose state implies a date it lacks (a supplement request without NgayYeuCauBoSung, a returned
+dossier without NgayTra …) is imported with that date unknown: its import event names the date, and the
+result's "unknown_dates" ({column: rows}) and "notes" (Vietnamese sentences) say how many rows lacked
+what and how they are counted. Impossible data (ended before received …) still refuses the whole file.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ EVENT_ACTION = "nhap_du_lieu"
 def import_dossiers(session: Session, path: Path | str, progress=None, *, actor=None) -> dict[str, Any]:
     """Import a CSV/XLSX/JSON file of dossiers with DVCQG column names; all or nothing.
 
-    Returns {"dossiers", "events", "by_state", "source", "ignored_columns"}; raises ImportRejected
+    Returns {"dossiers", "events", "by_state", "source", "ignored_columns", "unknown_dates", "notes"}; raises ImportRejected
     (row number as in the file, column) and writes nothing when any row is wrong. The file is read as
     it is imported (cchc.sheets.tabular.open_rows), so memory stays flat however long it is.
     """
@@ -91,7 +96,7 @@ def import_dossier_rows(
                 check.advance(len(chunk))
                 writer.write(records)
                 write.advance(len(records))
-                by_state.update(r["state"] for _, r in records)
+                by_state.update(r["state"] for _, r, _ in records)
                 chunk = list(islice(rows, CHUNK))
     check.finish()
     write.finish()
@@ -102,6 +107,8 @@ def import_dossier_rows(
         "by_state": dict(sorted(by_state.items())),
         "source": source,
         "ignored_columns": [],
+        "unknown_dates": dict(validator.unknown.counts),
+        "notes": validator.unknown.lines(),
     }
 
 
@@ -115,8 +122,9 @@ def _code_in(session: Session, codes: Iterable[str]):
 
 
 def _validate(session: Session, validator: Validator, chunk: list[tuple[int, dict]], source: str,
-              first_id: int | None) -> list[tuple[int, dict]]:
-    """One chunk of rows checked in file order; the first error stops the import.
+              first_id: int | None) -> list[tuple[int, dict, tuple[str, ...]]]:
+    """One chunk of rows checked in file order: (row number, dossiers row, the dates it lacks); the first
+    error stops the import.
 
     A code repeated in the file is found in the database once its first row's chunk is written (dossier ids from
     `first_id` on are this import's): the import event written with it gives that row's number, so no list of
@@ -126,9 +134,9 @@ def _validate(session: Session, validator: Validator, chunk: list[tuple[int, dic
     codes.discard("")
     in_db = set(session.execute(select(table.c.code).where(_code_in(session, codes))).scalars()) if codes else set()
     seen: dict[str, int] = {}
-    records: list[tuple[int, dict]] = []
+    records: list[tuple[int, dict, tuple[str, ...]]] = []
     for number, row in chunk:
-        record = validator.dossier(number, row)
+        record, unknown = validator.dossier(number, row)
         code = record["code"]
         if code in seen:
             raise ImportRejected(f"mã hồ sơ «{code}» trùng với dòng {seen[code]} của tệp.", row=number, column="MaHoSo")
@@ -138,7 +146,7 @@ def _validate(session: Session, validator: Validator, chunk: list[tuple[int, dic
                 raise ImportRejected(f"mã hồ sơ «{code}» trùng với dòng {earlier} của tệp.", row=number, column="MaHoSo")
             raise ImportRejected(f"mã hồ sơ «{code}» đã có trong cơ sở dữ liệu.", row=number, column="MaHoSo")
         seen[code] = number
-        records.append((number, record))
+        records.append((number, record, unknown))
     return records
 
 
@@ -188,15 +196,15 @@ class _Writer:
         self._stack.enter_context(daily.deferred(self.connection))
         return self
 
-    def write(self, records: list[tuple[int, dict]]) -> None:
+    def write(self, records: list[tuple[int, dict, tuple[str, ...]]]) -> None:
         if not records:
             return
         dossiers = Dossier.__table__
-        session, quote = self.session, json.encoder.encode_basestring
+        session = self.session
         if self.dossier_writer is None:
             self.dossier_writer = BulkWriter(self.connection, dossiers, records[0][1].keys())
-        self.dossier_writer.insert([r for _, r in records])
-        codes = [r["code"] for _, r in records]
+        self.dossier_writer.insert([r for _, r, _ in records])
+        codes = [r["code"] for _, r, _ in records]
         ids = dict(session.execute(select(dossiers.c.code, dossiers.c.id).where(_code_in(session, codes))).all())
         daily.add(self.connection, list(ids.values()))
         if self.first_id is None:
@@ -211,14 +219,20 @@ class _Writer:
                     "action": EVENT_ACTION,
                     "from_state": None,
                     "to_state": r["state"],
-                    "note": f"{self.note}, dòng {number}.",
-                    "data": RawJSON(f'{{"source": {self.source_json}, "row": {number}, "MaHoSo": {quote(r["code"])}}}'),
+                    "note": f"{self.note}, dòng {number}" + (f"; tệp không có {', '.join(unknown)}." if unknown else "."),
+                    "data": self._event_data(number, r["code"], unknown),
                 }
-                for number, r in records
+                for number, r, unknown in records
             ]
         )
         self.codes.extend(codes[: max(0, audit.BULK_KEYS - len(self.codes))])
         self.count += len(codes)
+
+    def _event_data(self, number: int, code: str, unknown: tuple[str, ...]) -> RawJSON:
+        """The import event's data, serialised here (one string per row, not json.dumps of a dict)."""
+        quote = json.encoder.encode_basestring
+        lacked = f', "NgayChuaBiet": [{", ".join(quote(c) for c in unknown)}]' if unknown else ""
+        return RawJSON(f'{{"source": {self.source_json}, "row": {number}, "MaHoSo": {quote(code)}{lacked}}}')
 
     def __exit__(self, kind, exc, tb) -> bool:
         if kind is None and self.count:

@@ -1,8 +1,10 @@
 """One row of a dossiers file (DVCQG column names) → the values of one dossiers row, or a refusal.
 
 Every value is checked in Vietnamese with its column; the state (TrangThaiHoSo) decides which timestamps a
-row needs or must not have, and in which order they come; the unit is the one its code names on the day of
-receipt; an ended dossier's timeliness is classified by cchc.dossiers.rules.classify exactly as the engine
+row needs or must not have, and in which order they come — a date the state implies that a row lacks
+(dossier_columns.UNKNOWN_DATES) is left unknown and tallied for the import's summary (UnknownDates); the unit
+is the one its code names on the day of receipt (of filing, of refusal; without any date, on the day of the
+import); an ended dossier's timeliness is classified by cchc.dossiers.rules.classify exactly as the engine
 classifies a dossier that ends. Reference data (units, procedures) is read once per import, never per row.
 """
 
@@ -32,6 +34,7 @@ from cchc.interop.dossier_columns import (
     PAYMENT_CODES,
     STATE_BY_CODE,
     STATE_CHOICES,
+    UNKNOWN_DATES,
 )
 from cchc.procedures.models import Field, Procedure
 from cchc.units.enums import Level
@@ -78,7 +81,8 @@ class _UnitRef:
 class _Catalogue:
     """Units by code (all validity periods) and procedures by MaTTHC, read in two queries."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, today: date):
+        self.today = today
         self.units: dict[str, list[_UnitRef]] = {}
         rows = session.execute(
             select(Unit.id, Unit.code, Unit.level, Unit.path, Unit.valid_from, Unit.valid_to)
@@ -94,10 +98,17 @@ class _Catalogue:
             )
         }
 
-    def unit(self, code: str, day: date) -> _UnitRef:
+    def unit(self, code: str, day: date | None) -> _UnitRef:
+        """The unit with `code` valid on `day`; a row without any date (UNKNOWN_DATES) takes the one valid
+        on the day of the import, or else the last one that bore the code."""
         candidates = self.units.get(code)
         if not candidates:
             raise _Bad("MaDonViTiepNhan", f"không có đơn vị nào mang mã «{code}» trong danh mục đơn vị.")
+        if day is None:
+            for u in candidates:
+                if u.valid_on(self.today):
+                    return u
+            return max(candidates, key=lambda u: (u.valid_to is None, u.valid_to or date.min))
         for u in candidates:
             if u.valid_on(day):
                 return u
@@ -248,6 +259,38 @@ def _ts_text(value: datetime) -> str:
     return vn.fmt_datetime(value)
 
 
+class UnknownDates:
+    """The rows imported with a date their state implies left unknown: how many lacked each date, and the
+    first of them, for the import's Vietnamese summary (counts, not a list of the file's rows)."""
+
+    FIRST = 5  # row numbers named per date
+
+    def __init__(self):
+        self.counts: dict[str, int] = {}
+        self.first: dict[str, list[int]] = {}
+
+    def add(self, number: int, columns: tuple[str, ...]) -> None:
+        for column in columns:
+            self.counts[column] = self.counts.get(column, 0) + 1
+            rows = self.first.setdefault(column, [])
+            if len(rows) < self.FIRST:
+                rows.append(number)
+
+    def lines(self) -> list[str]:
+        """One sentence per date lacked, in the order of UNKNOWN_DATES."""
+        out = []
+        for column, (status, counted) in UNKNOWN_DATES.items():
+            n = self.counts.get(column)
+            if not n:
+                continue
+            rows = ", ".join(str(r) for r in self.first[column]) + (" …" if n > len(self.first[column]) else "")
+            out.append(
+                f"{vn.fmt_int(n)} dòng trạng thái {status} ({STATE_CHOICES[status]}) không có {column} "
+                f"(dòng {rows}): nhập với {column} để trống; {counted}."
+            )
+        return out
+
+
 # --------------------------------------------------------------------------------------------
 # One row → the values of one dossiers row.
 
@@ -256,19 +299,24 @@ class Validator:
     """Checks the rows of one import against the catalogue read once, within the importing actor's units."""
 
     def __init__(self, session: Session, actor, source: str):
-        self.catalogue = _Catalogue(session)
+        self.now = clock.now()
+        self.catalogue = _Catalogue(session, self.now.date())
         self.actor = actor
         self.scope_paths: list[str] | None = scope_paths(session, actor)
         self.source = source
-        self.now = clock.now()
+        self.unknown = UnknownDates()
 
-    def dossier(self, number: int, row: dict) -> dict[str, Any]:
+    def dossier(self, number: int, row: dict) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """The dossiers row of file row `number`, with the dates its state implies that the row lacks."""
         try:
-            return self._dossier(row)
+            record, unknown = self._dossier(row)
         except _Bad as bad:
             raise ImportRejected(bad.message, row=number, column=bad.column) from None
+        if unknown:
+            self.unknown.add(number, unknown)
+        return record, unknown
 
-    def _dossier(self, row: dict) -> dict[str, Any]:
+    def _dossier(self, row: dict) -> tuple[dict[str, Any], tuple[str, ...]]:
         code = cell_text(row.get("MaHoSo"))
         if not code:
             raise _Bad("MaHoSo", "thiếu mã hồ sơ.")
@@ -317,17 +365,18 @@ class Validator:
         state = _state(status, received_at)
         label = f"trạng thái {status} ({STATE_CHOICES[status]})"
 
-        # Which timestamps each state needs or forbids.
+        # Which timestamps each state needs or forbids; a date the state implies may be unknown.
+        unknown: list[str] = []
         not_accepted_at = None
         if state in NOT_RECEIVED_STATES:
             if state is State.SUBMITTED and received_at is not None:
                 raise _Bad("NgayTiepNhan", f"hồ sơ ở {label} chưa được tiếp nhận, không được có NgayTiepNhan.")
             if state is State.SUBMITTED and submitted_at is None:
-                raise _Bad("NgayNopHoSo", f"hồ sơ ở {label} cần NgayNopHoSo.")
+                unknown.append("NgayNopHoSo")
             if state is State.NOT_ACCEPTED:
                 not_accepted_at = refused_at or ended_at
                 if not_accepted_at is None:
-                    raise _Bad("NgayTuChoi", "hồ sơ không được tiếp nhận (trạng thái 3, không có NgayTiepNhan) cần NgayTuChoi.")
+                    unknown.append("NgayTuChoi")
             elif ended_at is not None:
                 raise _Bad("NgayKetThucXuLy", f"hồ sơ ở {label} chưa kết thúc, không được có NgayKetThucXuLy.")
             for column, value in (
@@ -347,7 +396,11 @@ class Validator:
             if refused_at is not None and state is not State.REFUSED:
                 raise _Bad("NgayTuChoi", f"NgayTuChoi chỉ dùng cho hồ sơ trạng thái 3, không dùng cho {label}.")
             if state in ENDED_STATES and ended_at is None:
-                raise _Bad("NgayKetThucXuLy", f"hồ sơ ở {label} đã kết thúc, cần NgayKetThucXuLy.")
+                # Not left unknown: the figures count an ended dossier in the window it ended in.
+                raise _Bad(
+                    "NgayKetThucXuLy",
+                    f"hồ sơ ở {label} đã kết thúc, cần NgayKetThucXuLy (số liệu tính hồ sơ đã kết thúc theo ngày này).",
+                )
             if state in OPEN_STATES and ended_at is not None:
                 raise _Bad(
                     "NgayKetThucXuLy",
@@ -355,7 +408,7 @@ class Validator:
                     "(hồ sơ đã xử lý xong dùng trạng thái 9 hoặc 10).",
                 )
             if state is State.RETURNED and returned_at is None:
-                raise _Bad("NgayTra", f"hồ sơ ở {label} cần NgayTra.")
+                unknown.append("NgayTra")
             if returned_at is not None and state in (OPEN_STATES | {State.FINISHED}):
                 raise _Bad(
                     "NgayTra", f"hồ sơ ở {label} chưa trả kết quả, không được có NgayTra (hồ sơ đã trả dùng trạng thái 10)."
@@ -424,17 +477,22 @@ class Validator:
                         "NgayBoSung",
                         f"NgayBoSung ({_ts_text(supplemented_at)}) sau NgayKetThucXuLy ({_ts_text(ended_at)}).",
                     )
+        if state is State.SUPPLEMENT:
+            if supplemented_at is not None:
+                raise _Bad("NgayBoSung", f"hồ sơ ở {label} đang chờ bổ sung, chưa được có NgayBoSung.")
+            if supplement_requested_at is None:
+                if supplement_count == 0:
+                    raise _Bad("SoLanBoSung", f"hồ sơ ở {label} đã được yêu cầu bổ sung nhưng SoLanBoSung = 0.")
+                unknown.append("NgayYeuCauBoSung")
+                supplement_count = supplement_count or 1
         supplement_count = supplement_count or 0
-        if state is State.SUPPLEMENT and (supplement_requested_at is None or supplemented_at is not None):
-            raise _Bad(
-                "NgayYeuCauBoSung" if supplement_requested_at is None else "NgayBoSung",
-                f"hồ sơ ở {label} cần NgayYeuCauBoSung và chưa có NgayBoSung.",
-            )
         if state in (State.RECEIVED, State.PROCESSING, State.FINANCIAL) and supplement_requested_at is not None and supplemented_at is None:
             raise _Bad(
                 "NgayBoSung",
                 f"hồ sơ đang chờ bổ sung (có NgayYeuCauBoSung, chưa có NgayBoSung) phải ở trạng thái 5, không phải {label}.",
             )
+        if state is State.FINANCIAL and financial_requested_at is None:
+            unknown.append("NgayYeuCauNghiaVuTaiChinh")
         if financial_requested_at is not None and received_at is not None and financial_requested_at < received_at:
             raise _Bad(
                 "NgayYeuCauNghiaVuTaiChinh",
@@ -446,7 +504,7 @@ class Validator:
         if not unit_code:
             raise _Bad("MaDonViTiepNhan", "thiếu mã đơn vị tiếp nhận.")
         on = received_at or submitted_at or not_accepted_at
-        unit = self.catalogue.unit(unit_code, on.date())
+        unit = self.catalogue.unit(unit_code, on.date() if on is not None else None)
         if self.scope_paths is not None and not any(unit.path.startswith(p) for p in self.scope_paths):
             raise _Bad("MaDonViTiepNhan", f"đơn vị «{unit_code}» nằm ngoài phạm vi quản lý của người nhập dữ liệu.")
         level = _level(row, "CapDonVi") or unit.level
@@ -508,7 +566,7 @@ class Validator:
             "created_at": self.now,
             "updated_at": self.now,
             "version": 1,
-        }
+        }, tuple(unknown)
 
 
 def scope_paths(session: Session, actor) -> list[str] | None:
