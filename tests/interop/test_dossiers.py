@@ -198,6 +198,14 @@ BAD = [
     ({"NgayTuChoi": ts(RECEIVED)}, "NgayTuChoi", "chỉ dùng cho hồ sơ trạng thái 3"),
     ({"NgayHenTraMoi": ts(RECEIVED + timedelta(days=2))}, "NgayHenTraMoi", "phải sau NgayHenTra"),
     ({"NgayBoSung": ts(RECEIVED + timedelta(hours=3))}, "NgayBoSung", "không có NgayYeuCauBoSung"),
+    ({"SoLanBoSung": "1", "NgayBoSung": ts(RECEIVED - timedelta(hours=1))}, "NgayBoSung", "trước NgayTiepNhan"),
+    ({"SoLanBoSung": "1", "NgayBoSung": ts(RECEIVED + timedelta(days=2))}, "NgayBoSung", "sau NgayKetThucXuLy"),
+    (
+        {"TrangThaiHoSo": "1", "NgayTiepNhan": "", "NgayKetThucXuLy": "", "NgayTra": "", "SoLanBoSung": "1",
+         "NgayBoSung": ts(RECEIVED)},
+        "NgayBoSung",
+        "không được có NgayBoSung",
+    ),
     (
         {"NgayYeuCauBoSung": ts(RECEIVED + timedelta(hours=5)), "NgayBoSung": ts(RECEIVED + timedelta(hours=4))},
         "NgayBoSung",

@@ -130,31 +130,31 @@ STATE_CHOICES = {
 }
 CHANNEL_CHOICES = {c.value: c.label for c in Channel}
 
-# Dates a state implies that a row may lack: column → (TrangThaiHoSo, how such a dossier is counted).
-# None of them is read by the figures (cchc.stats.rules) except NgayYeuCauBoSung, whose pause is then
-# not removed from the time taken.
-UNKNOWN_DATES: dict[str, tuple[int, str]] = {
+# Dates a state implies that a row may lack: column → (the rows, how such a dossier is counted). None
+# of them is read by the figures (cchc.stats.rules) except NgayYeuCauBoSung, whose pause is then not
+# removed from the time taken. A supplement whose request date is unknown is exported as NgayBoSung with
+# SoLanBoSung and no NgayYeuCauBoSung, and so imported again.
+UNKNOWN_DATES: dict[str, tuple[str, str]] = {
     "NgayNopHoSo": (
-        1,
-        "chưa được tiếp nhận nên không vào số liệu tiếp nhận; đơn vị tiếp nhận là đơn vị mang mã đó "
-        "có hiệu lực vào ngày nhập (đơn vị đã giải thể: đơn vị cuối cùng mang mã đó)",
+        "hồ sơ mới đăng ký (trạng thái 1)",
+        "chưa được tiếp nhận nên không vào số liệu tiếp nhận; đơn vị tiếp nhận là đơn vị mang mã đó có hiệu lực "
+        "vào ngày nhập (đơn vị đã giải thể: đơn vị cuối cùng mang mã đó)",
     ),
     "NgayTuChoi": (
-        3,
-        "không được tiếp nhận nên không vào số liệu tiếp nhận; đơn vị tiếp nhận xác định theo NgayNopHoSo "
-        "hoặc, không có ngày nào, theo ngày nhập",
+        "hồ sơ không được tiếp nhận (trạng thái 3, không có NgayTiepNhan)",
+        "không vào số liệu tiếp nhận; đơn vị tiếp nhận xác định theo NgayNopHoSo hoặc, không có ngày nào, "
+        "theo ngày nhập",
     ),
     "NgayYeuCauBoSung": (
-        5,
-        "tính là đang giải quyết; thời gian chờ bổ sung không biết nên không được trừ: hồ sơ quá hạn "
-        "khi qua NgayHenTra",
+        "hồ sơ chờ bổ sung (trạng thái 5) hoặc đã bổ sung (có NgayBoSung, SoLanBoSung)",
+        "thời gian chờ bổ sung không biết nên không được trừ: hồ sơ quá hạn khi qua NgayHenTra",
     ),
     "NgayYeuCauNghiaVuTaiChinh": (
-        6,
+        "hồ sơ chờ thực hiện nghĩa vụ tài chính (trạng thái 6)",
         "tính là đang giải quyết, trong hạn hay quá hạn theo NgayHenTra (số liệu không dùng ngày này)",
     ),
     "NgayTra": (
-        10,
+        "hồ sơ đã trả kết quả (trạng thái 10)",
         "tính là đã giải quyết, trước hạn, đúng hạn hay quá hạn theo NgayKetThucXuLy và NgayHenTra "
         "(số liệu không dùng ngày trả)",
     ),

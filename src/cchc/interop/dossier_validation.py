@@ -279,14 +279,14 @@ class UnknownDates:
     def lines(self) -> list[str]:
         """One sentence per date lacked, in the order of UNKNOWN_DATES."""
         out = []
-        for column, (status, counted) in UNKNOWN_DATES.items():
+        for column, (which, counted) in UNKNOWN_DATES.items():
             n = self.counts.get(column)
             if not n:
                 continue
             rows = ", ".join(str(r) for r in self.first[column]) + (" …" if n > len(self.first[column]) else "")
             out.append(
-                f"{vn.fmt_int(n)} dòng trạng thái {status} ({STATE_CHOICES[status]}) không có {column} "
-                f"(dòng {rows}): nhập với {column} để trống; {counted}."
+                f"{vn.fmt_int(n)} dòng là {which} mà không có {column} (dòng {rows}): "
+                f"nhập với {column} để trống; {counted}."
             )
         return out
 
@@ -382,6 +382,7 @@ class Validator:
             for column, value in (
                 ("NgayTra", returned_at),
                 ("NgayYeuCauBoSung", supplement_requested_at),
+                ("NgayBoSung", supplemented_at),
                 ("NgayHenTraMoi", extended_due_at),
             ):
                 if value is not None:
@@ -450,7 +451,13 @@ class Validator:
         if supplement_count is not None and supplement_count < 0:
             raise _Bad("SoLanBoSung", f"số lần bổ sung không được âm: «{supplement_count}».")
         if supplemented_at is not None and supplement_requested_at is None:
-            raise _Bad("NgayBoSung", "có NgayBoSung nhưng không có NgayYeuCauBoSung.")
+            # A supplement whose request date cchc never knew is exported so (SoLanBoSung, NgayBoSung).
+            if not supplement_count:
+                raise _Bad(
+                    "NgayBoSung",
+                    "có NgayBoSung nhưng không có NgayYeuCauBoSung (không biết ngày yêu cầu thì ghi SoLanBoSung).",
+                )
+            unknown.append("NgayYeuCauBoSung")
         if supplement_requested_at is not None:
             if supplement_count == 0:
                 raise _Bad("SoLanBoSung", "có NgayYeuCauBoSung nhưng SoLanBoSung = 0.")
@@ -466,17 +473,21 @@ class Validator:
                     "NgayYeuCauBoSung",
                     f"NgayYeuCauBoSung ({_ts_text(supplement_requested_at)}) sau NgayKetThucXuLy ({_ts_text(ended_at)}).",
                 )
-            if supplemented_at is not None:
-                if supplemented_at < supplement_requested_at:
-                    raise _Bad(
-                        "NgayBoSung",
-                        f"NgayBoSung ({_ts_text(supplemented_at)}) trước NgayYeuCauBoSung ({_ts_text(supplement_requested_at)}).",
-                    )
-                if ended_at is not None and supplemented_at > ended_at:
-                    raise _Bad(
-                        "NgayBoSung",
-                        f"NgayBoSung ({_ts_text(supplemented_at)}) sau NgayKetThucXuLy ({_ts_text(ended_at)}).",
-                    )
+            if supplemented_at is not None and supplemented_at < supplement_requested_at:
+                raise _Bad(
+                    "NgayBoSung",
+                    f"NgayBoSung ({_ts_text(supplemented_at)}) trước NgayYeuCauBoSung ({_ts_text(supplement_requested_at)}).",
+                )
+        if supplemented_at is not None:
+            if received_at is not None and supplemented_at < received_at:
+                raise _Bad(
+                    "NgayBoSung", f"NgayBoSung ({_ts_text(supplemented_at)}) trước NgayTiepNhan ({_ts_text(received_at)})."
+                )
+            if ended_at is not None and supplemented_at > ended_at:
+                raise _Bad(
+                    "NgayBoSung",
+                    f"NgayBoSung ({_ts_text(supplemented_at)}) sau NgayKetThucXuLy ({_ts_text(ended_at)}).",
+                )
         if state is State.SUPPLEMENT:
             if supplemented_at is not None:
                 raise _Bad("NgayBoSung", f"hồ sơ ở {label} đang chờ bổ sung, chưa được có NgayBoSung.")
