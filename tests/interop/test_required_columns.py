@@ -72,16 +72,18 @@ def dossier_rows(states: tuple[int, ...], n: int, seed: int = 12) -> list[dict]:
     units = ("000.00.12.H56", "000.21.20.H56")
     rows = []
     for i in range(n):
-        status = states[i % len(states)]
+        status, turn = states[i % len(states)], i // len(states)
         received = datetime(2024, 3, 1, 7, 30) + timedelta(minutes=rng.randrange(0, 200 * 24 * 60, 5))
         due = received + timedelta(days=rng.randint(1, 30), hours=rng.randint(0, 8))
         ended = returned = None
-        if status == 1 or (status == 3 and i % 2):  # never received: submitted online, or not accepted
+        if status == 1 or (status == 3 and turn % 2):  # never received: submitted online, or not accepted
             received = due = None
-            if status == 3 and i % 4 == 1:
+            if status == 3 and turn % 4 == 1:
                 ended = datetime(2024, 4, 2, 9) + timedelta(days=i)  # the day it was refused at the counter
         elif status in (3, 7, 8, 9, 10):
             ended = received + timedelta(hours=rng.randint(1, 24 * 40))
+            if status in (9, 10) and turn % 4 == 0:  # on the due day, before the due time: đúng hạn
+                ended = datetime.combine(due.date(), time.min)
             if status == 10 and i % 3:
                 returned = ended + timedelta(hours=rng.randint(0, 48))
         channel = rng.choice(("1", "2", "3", ""))
@@ -315,8 +317,14 @@ def test_figures_of_a_required_columns_file_equal_an_independent_count(db, world
               6: State.FINANCIAL, 7: State.WITHDRAWN, 8: State.STOPPED, 9: State.FINISHED,
               10: State.RETURNED}[r["_"]["status"]].value
         for r in rows).items()))
-    assert result["unknown_dates"]["NgayYeuCauBoSung"] == sum(r["_"]["status"] == 5 for r in rows)
-    assert result["unknown_dates"]["NgayYeuCauNghiaVuTaiChinh"] == sum(r["_"]["status"] == 6 for r in rows)
+    lacked = Counter()
+    for r in rows:
+        v = r["_"]
+        if v["status"] == 3 and v["received"] is None and v["ended"] is None:
+            lacked["NgayTuChoi"] += 1
+        elif v["status"] in (1, 5, 6) or (v["status"] == 10 and not r["NgayTra"]):
+            lacked[{1: "NgayNopHoSo", 5: "NgayYeuCauBoSung", 6: "NgayYeuCauNghiaVuTaiChinh", 10: "NgayTra"}[v["status"]]] += 1
+    assert result["unknown_dates"] == dict(lacked)
     seen: Counter = Counter()
     for start, end in WINDOWS:
         expected, expected_by_unit = independent_count(rows, start, end)
