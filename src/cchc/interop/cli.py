@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cchc import vn
 from cchc.db import session_scope
+from cchc.dossiers import component_use  # noqa: F401 — `cchc import procedures` may not drop a component dossiers use
 from cchc.errors import NotFound
 
 import_app = typer.Typer(no_args_is_help=True)

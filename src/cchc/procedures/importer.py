@@ -20,6 +20,7 @@ from cchc.procedures import service
 from cchc.procedures.models import Component, FeeLine, ProcessStep, Procedure, Publication
 from cchc.procedures.parsing import check_code, parse_components_text, parse_fees_text, parse_steps_text
 from cchc.procedures.process import default_step_specs
+from cchc.procedures.usage import components_in_use
 from cchc.procedures.validation import CleanProcedure, Refs, publication_effect, validate_procedure, validate_publication
 from cchc.sheets.tabular import read_table
 
@@ -201,7 +202,7 @@ def import_procedures(session: Session, path: Path | str, progress=None, actor=N
             report(done, total * 2)
 
     if shrinking:  # components that received dossiers point at cannot go
-        used = service.components_in_use(session, [cid for cid, _, _ in shrinking])
+        used = components_in_use(session, [cid for cid, _, _ in shrinking])
         for cid, number, code in shrinking:
             if used.get(cid):
                 comp = next(c for c in existing[code].components if c.id == cid)

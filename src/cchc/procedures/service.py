@@ -17,17 +17,17 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cchc import clock, vn
 from cchc.auth import permissions
-from cchc.dossiers.models import DossierComponent
 from cchc.errors import PermissionDenied, ValidationError
 from cchc.procedures.catalogue import get_procedure
 from cchc.procedures.models import Component, FeeLine, Field, ProcessStep, Procedure, Publication
 from cchc.procedures.parsing import as_mapping, check_code, parse_steps_text
 from cchc.procedures.process import default_step_specs, make_step
+from cchc.procedures.usage import components_in_use
 from cchc.procedures.validation import (
     CleanProcedure,
     Refs,
@@ -158,23 +158,8 @@ def sync_components(procedure: Procedure, items: Sequence[Mapping[str, Any]]) ->
         procedure.components.remove(comp)
 
 
-def components_in_use(session: Session, component_ids: Sequence[int]) -> dict[int, int]:
-    """component id → number of dossiers' components pointing at it (one GROUP BY per 500 ids)."""
-    used: dict[int, int] = {}
-    ids = sorted(set(component_ids))
-    for start in range(0, len(ids), 500):
-        used.update(
-            session.execute(
-                select(DossierComponent.component_id, func.count())
-                .where(DossierComponent.component_id.in_(ids[start : start + 500]))
-                .group_by(DossierComponent.component_id)
-            ).all()
-        )
-    return used
-
-
 def check_components_removable(session: Session, procedure: Procedure, new_count: int) -> None:
-    """Refuse to drop a component that received dossiers refer to."""
+    """Refuse to drop a component that received dossiers refer to (the dossiers domain counts them: usage)."""
     surplus = sorted((c for c in procedure.components if c.id is not None), key=lambda c: c.seq)[new_count:]
     if not surplus:
         return
