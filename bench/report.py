@@ -18,7 +18,7 @@ reports.output.write_report). The parts are timed by wrapping the functions the 
     dossier_reads  stats.online.DossierPasses._read: the reads of the window's new and ended dossiers,
                    shared by online and index766 (inside whichever asks first: index766)
     reform_tasks   the CCHC registers and the assigned tasks
-    all_figures    the whole of stats.figures.all_figures (the five above and their glue)
+    all_figures    the whole of reports.figures.all_figures (the five above and their glue)
     trend          the dossier figures of the previous periods (assembly.default_trend)
     assemble       build_report without all_figures and the trend (narratives, Biểu mẫu, checks)
     charts         reports.charts.render_charts (matplotlib)
@@ -100,9 +100,9 @@ def measure(db: str, url: str | None, rows: int, scope: str, sqlite_mmap: bool) 
     from sqlalchemy.orm import Session
 
     from cchc.models import import_all_models
+    from cchc.periods import resolve_period
     from cchc.reports import assembly, charts, docx, output
-    from cchc.stats import figures as figures_mod
-    from cchc.stats.periods import resolve_period
+    from cchc.reports import figures as figures_mod
 
     import_all_models()
     period = resolve_period(PERIOD)

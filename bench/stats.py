@@ -299,8 +299,8 @@ def measure(db: str, url: str | None, rows: int, repeat: int, direct: bool) -> d
     from the day counts, and with --direct also by counting the dossiers themselves."""
     from sqlalchemy.orm import Session
 
+    from cchc.periods import resolve_period
     from cchc.stats.dossiers import dossier_figures
-    from cchc.stats.periods import resolve_period
 
     import_all_models()
     period = resolve_period(PERIOD)

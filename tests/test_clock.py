@@ -47,8 +47,8 @@ def test_a_frozen_clock_holds_and_may_tick():
 
 def test_a_report_printed_at_0630_in_hanoi_is_dated_today(db):
     """The signing date of a report (and of the printed forms) is Việt Nam's date on a server kept in UTC."""
+    from cchc.periods import resolve_period
     from cchc.reports.assembly import build_report
-    from cchc.stats.periods import resolve_period
     from tests.reports.conftest import add_unit, seed_figures, trend_provider
 
     unit = add_unit(db, "82", "Tỉnh Đồng Tháp", "tinh", "tinh", is_area=True)

@@ -21,7 +21,8 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "cchc"
 
 # Root modules below every package: they import only one another.
-FLOOR = {"backup", "clock", "config", "console", "db", "docxkit", "errors", "migrate", "privacy", "values", "vn"}
+FLOOR = {"backup", "clock", "config", "console", "db", "definitions", "docxkit", "errors", "migrate", "pdf", "periods", "privacy",
+         "rates", "values", "vn"}
 # Root modules above the domains: every table for Alembic and the tests; the deployment checks.
 ABOVE = {"doctor", "models"}
 APP = "app"

@@ -65,7 +65,7 @@ def _secret(_engine: Engine) -> tuple[str, str]:
 
 
 def _libreoffice(_engine: Engine) -> tuple[str, str]:
-    from cchc.reports.pdf import PdfUnavailable, soffice
+    from cchc.pdf import PdfUnavailable, soffice
 
     try:
         return (OK, f"Có tại {soffice()}.")

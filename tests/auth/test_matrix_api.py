@@ -67,9 +67,9 @@ ACTOR = {
 def _build(s: Session) -> World:
     from cchc.dossiers import service as dossiers
     from cchc.feedback import service as feedback
+    from cchc.periods import resolve_period
     from cchc.procedures import service as procedures
     from cchc.reform import service as reform
-    from cchc.stats.periods import resolve_period
     from cchc.submissions import service as submissions
     from cchc.tasks import service as tasks
 
@@ -447,7 +447,7 @@ def test_condition_co_quan_giao_is_enforced(http, connection, world):
 
 def test_condition_cap_duoi_is_enforced(http, connection, world):
     """A reporting officer does not accept their own unit's report: only the units below."""
-    from cchc.stats.periods import resolve_period
+    from cchc.periods import resolve_period
     from cchc.submissions import service as submissions
     from cchc.units.models import Unit
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from cchc.periods import resolve_period
 from cchc.reform.figures import reform_figures
 from cchc.reports.assembly import build_report
 from cchc.reports.markdown import render
-from cchc.stats.periods import resolve_period
 from cchc.tasks.stats import KEYS
 from tests.reports.conftest import seed_figures
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import pytest
 
 from cchc.db import session_factory
+from cchc.periods import resolve_period
 from cchc.reform.models import DirectiveDocument, PlanItem
 from cchc.reports.assembly import build_report
+from cchc.reports.figures import all_figures
 from cchc.reports.markdown import render
-from cchc.stats.figures import all_figures
-from cchc.stats.periods import resolve_period
 from cchc.units.models import Unit
 from tests.webclient import csrf_from, login_api, login_page
 

@@ -1,4 +1,4 @@
-"""Shared test data for the report: units and a figures dict shaped like cchc.stats.figures.all_figures,
+"""Shared test data for the report: units and a figures dict shaped like cchc.reports.figures.all_figures,
 with the numbers of seed 000 (Đồng Tháp, quý III năm 2023) made to add up."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from cchc.stats.periods import resolve_period
-from cchc.stats.scope import rate
+from cchc.periods import resolve_period
+from cchc.rates import rate
 from cchc.units.models import Unit
 
 COUNT_KEYS = (

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 
 from cchc.errors import ValidationError
+from cchc.periods import resolve_period
 from cchc.reform import service as reform
 from cchc.reports.assembly import build_report, dossier_blocks, narrative_blocks
 from cchc.reports.markdown import render
-from cchc.stats.periods import resolve_period
 
 from .conftest import seed_figures, trend_provider
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cchc.rates import rate
 from cchc.reform import forms as formdefs
 from cchc.reports.assembly import FormTable, build_report
 from cchc.reports.checks import ReportCheckFailed, check_figures, check_tables
-from cchc.stats.scope import rate
 from cchc.reports.output import write_report
 
 from .conftest import seed_figures, trend_provider

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from cchc.reports import pdf
+from cchc import pdf
 from cchc.reports.assembly import build_report
 from cchc.reports.output import write_report
 

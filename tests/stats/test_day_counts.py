@@ -24,7 +24,7 @@ from cchc.dossiers.models import Dossier
 from cchc.stats import daily
 from cchc.stats.dossiers import FiguresInconsistent, dossier_figures, ended_late_without_result
 from cchc.stats.models import DossierDayCount
-from cchc.stats.scope import subtree_unit_ids
+from cchc.units.scope import subtree_unit_ids
 from tests.stats.conftest import add_dossier
 
 BASE = datetime(2023, 1, 1)

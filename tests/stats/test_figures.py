@@ -1,8 +1,8 @@
 from datetime import date
 
+from cchc.periods import resolve_period
+from cchc.reports.figures import all_figures
 from cchc.stats.dossiers import dossier_figures
-from cchc.stats.figures import all_figures
-from cchc.stats.periods import resolve_period
 from tests.stats.test_dossiers import Q3_END, Q3_START, build_q3
 
 

@@ -20,8 +20,9 @@ from sqlalchemy import and_, select
 
 from cchc import clock
 from cchc.feedback.models import Feedback
+from cchc.periods import window
 from cchc.ratings.models import Rating
-from cchc.stats.figures import all_figures
+from cchc.reports.figures import all_figures
 from cchc.stats.index766 import (
     METRICS,
     Context,
@@ -34,7 +35,7 @@ from cchc.stats.index766 import (
     explain_indicator,
 )
 from cchc.stats.online import DossierPasses, ask_online, online_figures
-from cchc.stats.scope import resolve_unit, window
+from cchc.units.scope import resolve_unit
 from tests.stats.test_day_counts import BASE, _insert, dossier_specs, moved_to_today
 
 SETTINGS = settings(max_examples=25, deadline=None,

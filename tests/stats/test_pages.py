@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from cchc import clock
-from cchc.stats.periods import current_quarter
+from cchc.periods import current_quarter
 from tests.dossiers.test_views import as_user, receive, web_world  # noqa: F401 — committed world with passwords
 from tests.webclient import login_page
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from cchc import clock
+from cchc.periods import window
 from cchc.stats.dossiers import dossier_figures
-from cchc.stats.scope import window
 from tests.dossiers.factories import APPLICANT, make_world
 
 

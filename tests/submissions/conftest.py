@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from cchc import config
 from cchc.auth.enums import Role
 from cchc.interop.dossier_import import import_dossier_rows
+from cchc.periods import resolve_period
 from cchc.reports.xlsx import write_forms
-from cchc.stats.periods import resolve_period
 from cchc.submissions import service
 from tests.dossiers.factories import make_user
 from tests.interop.factories import make_procedure, make_unit, row, ts

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from cchc.reform import forms as formdefs
 from cchc.reports.checks import check_figures
-from cchc.stats.figures import all_figures
+from cchc.reports.figures import all_figures
 from cchc.submissions import consolidate, service
 from tests.submissions.conftest import PERIOD, filled_xlsx, huyen_values
 

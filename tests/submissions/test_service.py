@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from cchc.errors import ImportRejected, InvalidTransition, PermissionDenied, ValidationError
+from cchc.periods import resolve_period
 from cchc.reform import lock
 from cchc.reform import service as reform
 from cchc.reform.models import Submission
-from cchc.stats.periods import resolve_period
 from cchc.submissions import service
 from cchc.submissions.models import Reminder, SubmissionEvent
 from tests.submissions.conftest import PERIOD, filled_xlsx, huyen_values

@@ -9,7 +9,7 @@ from cchc.reports import docx
 from cchc.reports.markdown import render
 from cchc.verify import check_report_file, check_report_text
 from tests.reports.conftest import add_unit, seed_figures, trend_provider
-from cchc.stats.periods import resolve_period
+from cchc.periods import resolve_period
 
 
 def test_generated_markdown_has_no_problem(db, tmp_path):

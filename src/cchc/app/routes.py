@@ -12,7 +12,9 @@ from cchc.calendar.pages import router as calendar_admin_pages
 from cchc.dossiers.lookup_pages import router as lookup
 from cchc.dossiers.pages import router as dossier_pages
 from cchc.dossiers.views import router as dossier_api
+from cchc.reports.dashboard import router as dashboard_pages
 from cchc.reports.pages import router as report_pages
+from cchc.reports.views import router as figures_api
 from cchc.stats.pages import router as stats_pages
 from cchc.stats.views import router as stats_api
 from cchc.procedures.pages import admin as procedure_admin_pages
@@ -36,6 +38,7 @@ ROUTERS = [
     users_api,
     procedure_api,
     dossier_api,
+    figures_api,  # GET /api/v1/stats, every domain's figures; then the rest of /api/v1/stats
     stats_api,
     feedback_api,
     rating_api,
@@ -55,6 +58,7 @@ ROUTERS = [
     user_admin_pages,
     calendar_admin_pages,
     dossier_pages,
+    dashboard_pages,  # /thong-ke; the dossiers behind a figure are stats_pages'
     stats_pages,
     report_pages,
     citizen_pages,

@@ -24,7 +24,7 @@ from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.errors import CchcError, PermissionDenied, ValidationError
 from cchc.procedures.catalogue import get_procedure, search_procedures
 from cchc.procedures.models import Procedure
-from cchc.reports.pdf import docx_to_pdf
+from cchc.pdf import docx_to_pdf
 from cchc.units.models import Unit
 from cchc.values import moment
 from cchc.web.deps import DB_SESSION, check_csrf

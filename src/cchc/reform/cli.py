@@ -47,9 +47,9 @@ def figures(
     from cchc import vn
     from cchc.console import console
     from cchc.db import session_scope
+    from cchc.periods import resolve_period
     from cchc.reform import service
     from cchc.reform.figures import reform_figures
-    from cchc.stats.periods import resolve_period
 
     p = resolve_period(period)
     with session_scope() as session:

@@ -4,7 +4,7 @@ They are the definitions of what a unit reports, so they sit in reform, below th
 entered against them (cchc.reform.service) and below the report that assembles them (cchc.reports).
 
 A form is a list of rows (chỉ tiêu). A row is either a heading, a figure the system computes
-(`source`: a dotted path into `cchc.stats.figures.all_figures`), a figure an officer enters
+(`source`: a dotted path into `cchc.reports.figures.all_figures`), a figure an officer enters
 (`manual: true`) or a rate (`rate_of: [numerator, denominator]`) derived from two other rows.
 `parts` ties a total to its parts (each part ≤ the total; with `sum: true` the parts add up
 to it; `also_sum_of` names a second group that must add up to it as well).

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cchc.errors import InvalidTransition
+from cchc.periods import period_for
 from cchc.reform.models import Submission
-from cchc.stats.periods import period_for
 from cchc.units.models import Unit
 
 # The states of a Submission.

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from cchc import clock, vn
 from cchc.auth.models import User
 from cchc.errors import ValidationError
+from cchc.rates import rate
 from cchc.reform import registers as reg
 from cchc.reform.enums import PlanStatus
 from cchc.reform.models import PlanItem
-from cchc.stats.scope import rate
 from cchc.units.models import Unit
 
 

@@ -17,14 +17,13 @@ from cchc import clock, vn
 from cchc.auth.models import User
 from cchc.auth.scope import in_scope
 from cchc.errors import ImportRejected, PermissionDenied
+from cchc.periods import resolve_period
 from cchc.reform import registers as reg
 from cchc.reform.figures import reform_figures
 from cchc.reform.importer import REGISTERS, import_file, register_for
 from cchc.sheets import uploaded
-from cchc.stats.pages import default_unit
-from cchc.stats.periods import resolve_period
-from cchc.stats.scope import resolve_unit
 from cchc.units.models import Unit
+from cchc.units.scope import resolve_unit, top_province
 from cchc.auth.deps import officer
 from cchc.web.deps import DB_SESSION, check_csrf
 
@@ -32,12 +31,13 @@ router = APIRouter(prefix="/api/v1/reform", tags=["Cải cách hành chính"], d
 
 
 def scoped_unit(db: Session, user: User, code: str | None) -> Unit:
-    """The unit named by `code` (the user's own by default), refused outside the user's scope."""
+    """The unit named by `code` (the user's own by default; the province for whoever has none, a system
+    administrator), refused outside the user's scope."""
     if code:
         unit = resolve_unit(db, code)
     else:
         own = db.get(Unit, user.unit_id) if user.unit_id is not None else None
-        unit = own if own is not None else default_unit(db, user)
+        unit = own if own is not None else top_province(db)
     if not in_scope(db, user, unit.id):
         raise PermissionDenied(f"Đơn vị «{unit.name}» không thuộc phạm vi của bạn.")
     return unit

@@ -1,7 +1,7 @@
 """Assembling a CCHC report: header (ND 30/2020), sections with the seeds' sentences, narrative,
 the Biểu mẫu tables and the data of the charts — one `Report` that every writer renders.
 
-Figures come from `cchc.stats.figures.all_figures` (SQL), figures entered by hand and the
+Figures come from `cchc.reports.figures.all_figures` (SQL), figures entered by hand and the
 narrative from `cchc.reform`; nothing here invents text a person must write: a section nobody
 wrote says so plainly.
 """
@@ -18,13 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cchc import clock, vn
+from cchc.periods import previous_periods
 from cchc.reform import forms as formdefs
 from cchc.reform import service as reform
 from cchc.reform.directives import document_line
 from cchc.reports.checks import check_report
+from cchc.reports.figures import all_figures
 from cchc.stats.dossiers import dossier_figures
-from cchc.stats.figures import all_figures
-from cchc.stats.periods import previous_periods
 from cchc.tasks.stats import task_sentences
 from cchc.units.models import Unit
 
@@ -92,7 +92,7 @@ class Header:
 class Report:
     unit_code: str
     unit_name: str
-    period: object  # cchc.stats.periods.Period
+    period: object  # cchc.periods.Period
     report_date: date
     header: Header
     sections: list[Section]

@@ -13,7 +13,7 @@ figures_app = typer.Typer(no_args_is_help=True, help="Số liệu Biểu mẫu 1
 
 
 def _period(period: str | None, start: str | None, end: str | None):
-    from cchc.stats.periods import resolve_period
+    from cchc.periods import resolve_period
 
     if not period and not (start or end):
         raise ValidationError("Cần chọn kỳ báo cáo: --period (ví dụ 2023-Q3) hoặc --from và --to.")
@@ -41,7 +41,7 @@ def report(
     chosen = _period(period, start, end)
     fmt_name = guess_format(out, fmt)
     if fmt_name == "pdf":
-        from cchc.reports.pdf import soffice
+        from cchc.pdf import soffice
 
         soffice()  # say so before computing anything when LibreOffice is missing
     text = None

@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from cchc import pdf
 from cchc.errors import ValidationError
 from cchc.reports.assembly import Report
 
@@ -31,13 +32,12 @@ def write_report(report: Report, out: Path, fmt: str | None = None) -> list[Path
     from cchc.reports import charts as charts_mod
     from cchc.reports import docx as docx_mod
     from cchc.reports import markdown as md_mod
-    from cchc.reports import pdf as pdf_mod
     from cchc.reports import xlsx as xlsx_mod
 
     out = Path(out)
     fmt = guess_format(out, fmt)
     if fmt == "pdf":
-        pdf_mod.soffice()  # a clear message before any work when LibreOffice is missing
+        pdf.soffice()  # a clear message before any work when LibreOffice is missing
     out.parent.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="cchc-report-") as tmp:
@@ -66,6 +66,6 @@ def write_report(report: Report, out: Path, fmt: str | None = None) -> list[Path
             shutil.move(str(docx_tmp), out)
             return [out]
         pdf_tmp = tmp / f"{out.stem}.pdf"
-        pdf_mod.docx_to_pdf(docx_tmp, pdf_tmp)
+        pdf.docx_to_pdf(docx_tmp, pdf_tmp)
         shutil.move(str(pdf_tmp), out)
         return [out]

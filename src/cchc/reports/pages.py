@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.errors import CchcError, ValidationError
+from cchc.periods import period_choices
 from cchc.reform import service as reform
 from cchc.reform import forms as formdefs
 from cchc.reports.assembly import build_report
+from cchc.reports.figures import all_figures
 from cchc.reports.output import write_report
-from cchc.stats.figures import all_figures
-from cchc.stats.pages import Selection, period_choices, scope_query, select_typed
+from cchc.stats.pages import Selection, scope_query, select_typed
 from cchc.auth.deps import require_roles
 from cchc.web.deps import DB_SESSION, check_csrf
 from cchc.web.templating import flash, render

@@ -20,11 +20,11 @@ from openpyxl.utils import get_column_letter
 
 from cchc import vn
 from cchc.errors import ImportRejected
+from cchc.periods import resolve_period
 from cchc.reform import forms as formdefs
 from cchc.reform.service import Entry, find_unit, set_figures
 from cchc.reports.assembly import default_figures
 from cchc.sheets.cells import no_formulas_but, xlsx_text
-from cchc.stats.periods import resolve_period
 
 FONT = "Times New Roman"
 HEADER_ROW = 6

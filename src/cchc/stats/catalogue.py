@@ -14,10 +14,11 @@ from datetime import date
 from sqlalchemy import and_, case, distinct, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from cchc.periods import Window, window
 from cchc.procedures.enums import Interconnection, OnlineLevel, PublicationKind
 from cchc.procedures.models import Procedure, Publication
-from cchc.stats.scope import LEVELS, Window, resolve_unit, subtree_condition, unit_ids_query, valid_during, window
 from cchc.units.models import Unit
+from cchc.units.scope import LEVELS, resolve_unit, subtree_condition, unit_ids_query, valid_during
 
 
 def scope_levels(session: Session, unit: Unit, w: Window) -> list[str]:

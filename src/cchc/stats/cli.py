@@ -13,10 +13,10 @@ from rich.table import Table
 from cchc import clock
 from cchc.db import session_scope
 from cchc.errors import ValidationError
+from cchc.periods import Period, presets_of_year, resolve_period
 from cchc.stats.dossiers import BUCKET_LABELS, KEYS, dossier_figures, explain
 from cchc.stats.index766 import STATUS_LABELS, compute_index, explain_indicator
-from cchc.stats.periods import Period, presets_of_year, resolve_period
-from cchc.stats.scope import LEVEL_LABELS, resolve_unit
+from cchc.units.scope import LEVEL_LABELS, resolve_unit
 from cchc.vn import fmt_date, fmt_decimal, fmt_int, fmt_percent
 
 

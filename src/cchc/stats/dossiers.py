@@ -35,10 +35,12 @@ from sqlalchemy.orm import Session
 
 from cchc.dossiers.models import Dossier
 from cchc.errors import CchcError, ValidationError
+from cchc.periods import Window, window
+from cchc.rates import rate
 from cchc.stats import rules
-from cchc.stats.scope import LEVELS, Window, rate, resolve_unit, subtree_condition, subtree_unit_ids, window
 from cchc.stats.models import DossierDayCount
 from cchc.units.models import Unit
+from cchc.units.scope import LEVELS, resolve_unit, subtree_condition, subtree_unit_ids
 
 COUNT_KEYS = (
     "received_total",

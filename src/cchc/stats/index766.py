@@ -46,8 +46,10 @@ from cchc.dossiers.models import Dossier
 from cchc.errors import ValidationError
 from cchc.feedback.enums import FeedbackState
 from cchc.feedback.models import Feedback
+from cchc.periods import Window, window
 from cchc.procedures.enums import OnlineLevel
 from cchc.procedures.models import Component, Procedure, ProcessStep, Publication
+from cchc.rates import rate
 from cchc.ratings.enums import Satisfaction
 from cchc.ratings.models import Rating
 from cchc.stats.catalogue import competence_condition
@@ -63,8 +65,8 @@ from cchc.stats.dossiers import (
 )
 from cchc.stats.loader import load_definition
 from cchc.stats.online import PAID_ONLINE, DossierPasses
-from cchc.stats.scope import Window, rate, resolve_unit, subtree_condition, window
 from cchc.units.models import Unit
+from cchc.units.scope import resolve_unit, subtree_condition
 
 STATUS_SCORED = "scored"
 STATUS_NO_DATA = "no_data"  # denominator 0 in the window

@@ -28,12 +28,14 @@ from cchc.dossiers.enums import Channel, OnlinePayment
 from cchc.dossiers.models import Dossier
 from cchc.feedback.enums import FeedbackState
 from cchc.feedback.models import Feedback
+from cchc.periods import Window, window
 from cchc.procedures.enums import OnlineLevel
 from cchc.procedures.models import Procedure
+from cchc.rates import rate
 from cchc.stats.catalogue import catalogue_figures
 from cchc.stats.dossiers import bucket_conditions, scope_conditions
-from cchc.stats.scope import LEVELS, Window, rate, resolve_unit, subtree_condition, window
 from cchc.units.models import Unit
+from cchc.units.scope import LEVELS, resolve_unit, subtree_condition
 
 ONLINE_LEVELS = (OnlineLevel.FULL.value, OnlineLevel.PARTIAL.value)
 PAID_ONLINE = (int(OnlinePayment.DVCQG), int(OnlinePayment.LOCAL_GATEWAY))

@@ -1,37 +1,31 @@
-"""Dashboard pages: a unit's figures for a period, the 766 index, charts and trends; every figure
-links to the dossiers behind it. Numbers come from cchc.stats (SQL), never computed here."""
+"""The statistics' pages: the dossiers behind a figure or a 766 indicator (/thong-ke/ho-so), and the choice of
+unit and period every figure page shares (select_scope, select_typed, scope_query) — the dashboard and the
+report (cchc.reports), which gather every domain's figures, use it from above. Numbers come from SQL."""
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cchc import clock, vn
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.auth.scope import scope_root
-from cchc.errors import CchcError, PermissionDenied, ValidationError
-from cchc.stats.dossiers import dossier_figures, explain
-from cchc.stats.figures import all_figures
+from cchc.errors import PermissionDenied
+from cchc.periods import Period, current_quarter, resolve_period
+from cchc.stats.dossiers import explain
 from cchc.stats.index766 import explain_indicator
-from cchc.stats.scope import rate
-from cchc.stats.periods import Period, current_quarter, presets_of_year, previous_periods, resolve_period
 from cchc.units.models import Unit
+from cchc.units.scope import top_province
 from cchc.units.service import resolve_unit
 from cchc.auth.deps import officer
 from cchc.web.deps import DB_SESSION
 from cchc.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-TREND_PERIODS = 4
 
 BUCKET_LABELS = {
     "received_total": "Tổng số hồ sơ tiếp nhận", "carried_over": "Từ kỳ trước chuyển qua", "new_total": "Mới tiếp nhận trong kỳ",
@@ -55,10 +49,7 @@ def default_unit(db: Session, user: User) -> Unit:
         return root
     if user.unit_id:
         return db.get(Unit, user.unit_id)
-    top = db.scalar(select(Unit).where(Unit.parent_id.is_(None), Unit.level == "tinh", Unit.valid_to.is_(None)).order_by(Unit.code))
-    if top is None:
-        raise ValidationError("Chưa có đơn vị nào trong hệ thống.")
-    return top
+    return top_province(db)
 
 
 def select_scope(db: Session, user: User, unit_code: str | None, period: str | None, start: str | None, end: str | None) -> Selection:
@@ -84,42 +75,6 @@ def scope_query(sel: Selection) -> str:
     return f"don_vi={quote(sel.unit.code)}&tu_ngay={vn.fmt_date(sel.period.start)}&den_ngay={vn.fmt_date(sel.period.end)}"
 
 
-def trend_points(db: Session, unit: Unit, period: Period, n: int = TREND_PERIODS, current: dict | None = None) -> list[dict]:
-    """The last `n` periods and this one; `current` (this period's dossier figures, when already computed) is reused."""
-    points = []
-    for p in [*previous_periods(period, n), period]:
-        fig = current if (p is period and current is not None) else dossier_figures(db, unit, p.start, p.end)
-        points.append({"label": p.label, "key": p.key, "on_time_rate": fig["on_time_rate"],
-                       "online_rate": rate(fig["new_online"], fig["new_total"]), "received": fig["received_total"]})
-    return points
-
-
-def period_choices(today: date) -> list[tuple[str, str]]:
-    """(key, label) of the presets of this year and last year that have started."""
-    return [(p.key, f"{p.label} ({p.key})") for year in (today.year, today.year - 1) for p in presets_of_year(year) if p.start <= today]
-
-
-@router.get("/thong-ke")
-def dashboard(request: Request, don_vi: str = "", ky: str = "", tu_ngay: str = "", den_ngay: str = "",
-              db: Session = DB_SESSION, user: User = Depends(officer)):
-    choices = period_choices(clock.today())
-    try:
-        sel = select_typed(db, user, don_vi, ky, tu_ngay, den_ngay)
-    except CchcError as exc:
-        field = "tu_ngay" if "từ ngày" in exc.message else ("den_ngay" if "đến ngày" in exc.message else ("don_vi" if "đơn vị" in exc.message.lower() else "ky"))
-        return render(request, "stats/dashboard.html", {"figures": None, "choices": choices, "error": exc.message, "error_field": field,
-                                                         "don_vi": don_vi, "ky": ky, "tu_ngay": tu_ngay, "den_ngay": den_ngay},
-                      status_code=exc.http_status)
-    figures = all_figures(db, sel.unit, sel.period.start, sel.period.end, period=sel.period)
-    children = db.scalars(select(Unit).where(Unit.parent_id == sel.unit.id).order_by(Unit.level, Unit.name)).all()
-    return render(request, "stats/dashboard.html", {
-        "figures": figures, "unit": sel.unit, "period": sel.period, "choices": choices, "labels": BUCKET_LABELS,
-        "trend": trend_points(db, sel.unit, sel.period, current=figures["dossiers"]), "children": children,
-        "don_vi": sel.unit.code, "ky": sel.period.key if sel.period.preset else "", "tu_ngay": tu_ngay, "den_ngay": den_ngay,
-        "query": scope_query(sel),
-    })
-
-
 def _iso(text: str | None, what: str) -> str | None:
     return vn.parse_date(text, what=what).isoformat() if text else None
 
@@ -136,33 +91,3 @@ def drill_down(request: Request, nhom: str, don_vi: str = "", ky: str = "", tu_n
     codes = explain(db, sel.unit, sel.period.start, sel.period.end, nhom, limit=500)
     return render(request, "stats/drill.html", {"unit": sel.unit, "period": sel.period, "codes": codes, "indicator": None,
                                                  "title": BUCKET_LABELS.get(nhom, nhom)})
-
-
-@router.get("/thong-ke/bieu-do/{kind}.png")
-def chart(kind: str, don_vi: str = "", ky: str = "", tu_ngay: str = "", den_ngay: str = "",
-          db: Session = DB_SESSION, user: User = Depends(officer)):
-    """Charts drawn on the server with matplotlib (a font with every Vietnamese letter)."""
-    from cchc.reports.assembly import TrendPoint
-    from cchc.reports.charts import bar_chart, trend_chart
-
-    sel = select_typed(db, user, don_vi, ky, tu_ngay, den_ngay)
-    with tempfile.TemporaryDirectory(prefix="cchc-chart-") as tmp:
-        path = Path(tmp) / "chart.png"
-        if kind == "xu-huong":
-            points = [TrendPoint(p["label"], p["on_time_rate"], p["online_rate"]) for p in trend_points(db, sel.unit, sel.period)]
-            trend_chart(path, "Tỷ lệ đúng hạn và tỷ lệ trực tuyến qua các kỳ", points)
-        elif kind in ("dung-han", "truc-tuyen"):
-            levels = dossier_figures(db, sel.unit, sel.period.start, sel.period.end)["by_level"]
-            names = {"tinh": "Cấp tỉnh", "huyen": "Cấp huyện", "xa": "Cấp xã"}
-            if kind == "dung-han":
-                items = [(names[k], v["on_time_rate"]) for k, v in levels.items() if v["on_time_rate"] is not None]
-                title = "Tỷ lệ giải quyết đúng hạn theo cấp"
-            else:
-                items = [(names[k], rate(v["new_online"], v["new_total"])) for k, v in levels.items() if v["new_total"]]
-                title = "Tỷ lệ hồ sơ trực tuyến theo cấp"
-            if not items:
-                raise ValidationError("Không phát sinh số liệu trong kỳ để vẽ biểu đồ này.")
-            bar_chart(path, title, items)
-        else:
-            raise ValidationError(f"Không có biểu đồ «{kind}».")
-        return Response(path.read_bytes(), media_type="image/png", headers={"Cache-Control": "private, max-age=60"})

@@ -13,8 +13,8 @@ app = typer.Typer(no_args_is_help=True, help="Báo cáo gửi cấp trên.")
 
 
 def _ctx(session, unit_code: str, period_spec: str):
+    from cchc.periods import resolve_period
     from cchc.reform.service import find_unit
-    from cchc.stats.periods import resolve_period
 
     period = resolve_period(period_spec)
     return find_unit(session, unit_code, period.end), period
@@ -96,7 +96,7 @@ def status(period: str = typer.Option(..., "--period"), province: str | None = t
 
     from cchc.console import console
     from cchc.db import session_scope
-    from cchc.stats.periods import resolve_period
+    from cchc.periods import resolve_period
     from cchc.submissions import service
 
     p = resolve_period(period)
@@ -121,7 +121,7 @@ def remind(period: str = typer.Option(..., "--period"), province: str | None = t
     """Nhắc mọi đơn vị chưa gửi (hoặc bị trả lại) báo cáo của kỳ; chạy lại trong ngày không nhắc lần nữa."""
     from cchc.console import console
     from cchc.db import session_scope
-    from cchc.stats.periods import resolve_period
+    from cchc.periods import resolve_period
     from cchc.submissions import service
 
     p = resolve_period(period)

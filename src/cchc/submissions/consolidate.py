@@ -19,17 +19,17 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cchc.periods import period_for
 from cchc.reform import forms as formdefs
 from cchc.reform import service as reform
 from cchc.reform.lock import ACCEPTED
 from cchc.reform.models import Submission
 from cchc.reports.assembly import build_report
 from cchc.reports.checks import expand, identities
-from cchc.stats.figures import all_figures
-from cchc.stats.periods import period_for
-from cchc.stats.scope import subtree_condition, valid_during
+from cchc.reports.figures import all_figures
 from cchc.submissions.models import UnitReporting
 from cchc.units.models import Unit
+from cchc.units.scope import subtree_condition, valid_during
 from cchc.vn import fmt_int
 
 

@@ -16,8 +16,8 @@ from cchc import clock
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.errors import CchcError, ValidationError
+from cchc.periods import period_choices
 from cchc.reports.xlsx import write_forms
-from cchc.stats.pages import period_choices
 from cchc.submissions import service
 from cchc.submissions.views import consolidated_file, file_response, own_unit, prepare_upload, resolve, visible
 from cchc.auth.deps import officer

@@ -32,13 +32,13 @@ from cchc.auth import permissions
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from cchc.periods import period_for
 from cchc.reform import forms as formdefs
 from cchc.reform.lock import ACCEPTED, DRAFT, RETURNED, SUBMITTED, refuse_if_frozen, submission_of
 from cchc.reform.models import Submission
 from cchc.reports.assembly import FormsContext, build_report, build_tables, issuing_body
 from cchc.reports.output import write_report
 from cchc.reports.xlsx import Problems, read_workbook
-from cchc.stats.periods import period_for
 from cchc.submissions.consolidate import figures_from_forms, on_cchc_map, reporting_units, to_json
 from cchc.submissions.models import Reminder, SubmissionEvent, UnitReporting
 from cchc.units.models import Unit

@@ -16,11 +16,11 @@ from cchc import clock
 from cchc.auth.models import User
 from cchc.auth.scope import in_scope
 from cchc.errors import NotFound, PermissionDenied, ValidationError
+from cchc.periods import current_quarter, resolve_period
 from cchc.reform.models import Submission
 from cchc.reform.service import find_unit
 from cchc.reports.output import write_report
 from cchc.sheets import uploaded
-from cchc.stats.periods import current_quarter, resolve_period
 from cchc.submissions import service
 from cchc.submissions.consolidate import consolidated_figures, consolidated_report, to_json
 from cchc.units.models import Unit

@@ -70,7 +70,7 @@ def stats(
     """Số liệu nhiệm vụ được giao của một đơn vị trong một kỳ, theo cách viết của báo cáo."""
     from cchc.console import console
     from cchc.errors import ValidationError
-    from cchc.stats.periods import resolve_period
+    from cchc.periods import resolve_period
     from cchc.tasks.stats import task_figures, task_sentences, window_label
     from cchc.units.service import resolve_unit
 

@@ -1,4 +1,6 @@
-"""Every figure of a unit and window in one dictionary: what the report (cchc.reports) reads."""
+"""Every figure of a unit and window in one dictionary: what the report, the dashboard and the consolidated
+report read. It gathers every domain's figures (statistics, the CCHC registers, assigned tasks), so it sits
+above them, in reports."""
 
 from __future__ import annotations
 
@@ -6,15 +8,15 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from cchc.periods import Period, period_for, window
 from cchc.reform.figures import reform_figures
 from cchc.stats.catalogue import catalogue_figures
 from cchc.stats.dossiers import dossier_figures
 from cchc.stats.index766 import compute_index
 from cchc.stats.online import DossierPasses, ask_online, online_figures
-from cchc.stats.periods import Period, period_for
-from cchc.stats.scope import resolve_unit, window
 from cchc.tasks.stats import task_figures
 from cchc.units.models import Unit
+from cchc.units.scope import resolve_unit
 
 
 def all_figures(session: Session, unit: Unit | str | int, start: date, end: date, *, period: Period | None = None) -> dict:

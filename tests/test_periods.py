@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cchc.errors import ValidationError
-from cchc.stats.periods import (
+from cchc.periods import (
     current_quarter,
     custom_period,
     period_for,

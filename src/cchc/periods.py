@@ -1,9 +1,10 @@
-"""Reporting periods (kỳ báo cáo): the 581/BNV-CCHC presets as data, and custom windows.
+"""Reporting periods (kỳ báo cáo): the 581/BNV-CCHC presets as data, and custom windows; the window of days a
+figure is about. Below every domain: statistics, the registers, tasks, reports and submissions all count by them.
 
 A period is a window of whole days, both ends inclusive. Presets are named `<year>-<preset>`
-(2023-Q1, 2023-H1, 2023-Q3, 2023-9M, 2023-Y …) with the windows of `definitions/periods.yaml`:
-quý I runs from 15/12 of the previous year to 14/3, and so on. A custom window (kind tuy_chon)
-is given by its two dates.
+(2023-Q1, 2023-H1, 2023-Q3, 2023-9M, 2023-Y …) with the windows of `data/periods.yaml` (a province may
+override it: cchc.definitions): quý I runs from 15/12 of the previous year to 14/3, and so on. A custom
+window (kind tuy_chon) is given by its two dates.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from cchc import clock
+from cchc.config import DATA_DIR
+from cchc.definitions import load_definition
 from cchc.errors import ValidationError
-from cchc.stats.loader import load_definition
 from cchc.vn import parse_date
 
 KINDS = ("quy", "6thang", "9thang", "nam", "tuy_chon")
@@ -60,7 +62,7 @@ class Period:
 
 
 def _presets() -> dict[str, dict]:
-    data = load_definition("periods.yaml")
+    data = load_definition("periods.yaml", DATA_DIR)
     presets = data.get("presets") or {}
     if not isinstance(presets, dict) or not presets:
         raise ValidationError("Tệp periods.yaml không có kỳ báo cáo nào (mục presets).")
@@ -104,7 +106,7 @@ def custom_period(start: date, end: date) -> Period:
         raise ValidationError(
             f"Ngày bắt đầu ({fmt_period_date(start)}) phải trước hoặc bằng ngày kết thúc ({fmt_period_date(end)})."
         )
-    template = load_definition("periods.yaml").get("custom_label", "từ {start} đến {end}")
+    template = load_definition("periods.yaml", DATA_DIR).get("custom_label", "từ {start} đến {end}")
     label = str(template).format(start=fmt_period_date(start), end=fmt_period_date(end))
     return Period(start=start, end=end, key=f"{start.isoformat()}..{end.isoformat()}", kind="tuy_chon", year=end.year, label=label)
 
@@ -147,6 +149,11 @@ def resolve_period(spec: str | None = None, start: date | str | None = None, end
         e = end if isinstance(end, date) and not isinstance(end, datetime) else parse_date(end, what="ngày kết thúc")
         return period_for(s, e)
     return current_quarter(clock.today())
+
+
+def period_choices(today: date) -> list[tuple[str, str]]:
+    """(key, label) of the presets of this year and last year that have started: what a page offers to choose."""
+    return [(p.key, f"{p.label} ({p.key})") for year in (today.year, today.year - 1) for p in presets_of_year(year) if p.start <= today]
 
 
 def presets_of_year(year: int) -> list[Period]:
@@ -194,3 +201,38 @@ def _previous(period: Period) -> Period:
         return preset_period(period.year - 1, period.preset)
     length = timedelta(days=period.days)
     return custom_period(period.start - length, period.end - length)
+
+
+@dataclass(frozen=True)
+class Window:
+    """[start 00:00, end 23:59:59]; `stop` is the first instant after the window (end + 1 day, 00:00)."""
+
+    start: date
+    end: date
+
+    @property
+    def begin(self) -> datetime:
+        return datetime(self.start.year, self.start.month, self.start.day)
+
+    @property
+    def stop(self) -> datetime:
+        nxt = self.end + timedelta(days=1)
+        return datetime(nxt.year, nxt.month, nxt.day)
+
+    @property
+    def last_instant(self) -> datetime:
+        return datetime(self.end.year, self.end.month, self.end.day, 23, 59, 59)
+
+    @property
+    def judged_at(self) -> datetime:
+        """When an open dossier is judged within or past its deadline: the window's last instant, or now
+        for a window that is not over yet (a dossier due tomorrow is not overdue today)."""
+        return min(self.last_instant, clock.now())
+
+
+def window(start: date | str, end: date | str) -> Window:
+    s = start if isinstance(start, date) and not isinstance(start, datetime) else parse_date(start, what="ngày bắt đầu")
+    e = end if isinstance(end, date) and not isinstance(end, datetime) else parse_date(end, what="ngày kết thúc")
+    if s > e:
+        raise ValidationError(f"Ngày bắt đầu {s.day:02d}/{s.month}/{s.year} sau ngày kết thúc {e.day:02d}/{e.month}/{e.year}.")
+    return Window(s, e)

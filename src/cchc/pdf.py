@@ -1,4 +1,5 @@
-"""PDF of the report: the DOCX converted by LibreOffice (soffice --headless), with a private profile."""
+"""PDF from a DOCX (the CCHC report, the printed forms of a dossier): converted by LibreOffice (soffice --headless)
+with a private profile. Below every domain, next to cchc.docxkit."""
 
 from __future__ import annotations
 

@@ -1,17 +1,22 @@
-"""Which unit a figure is about, and the window's instants: shared by every statistics module."""
+"""The unit scope of a figure or a register: which unit it is about, the unit with everything under it (the
+materialised path), the units valid during a window, the province at the top. Shared by the statistics, the
+registers, the reports and the submissions, below all of them.
+
+`resolve_unit` here takes a unit as a figure is asked for — an instance, an internal id or a code — and is
+lenient about dates (the latest version of a reused code, or the one valid on `on` if there is one);
+`cchc.units.service.resolve_unit` is the strict lookup by code of the pages and imports, which refuses a
+date no version covers.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, object_session
 
 from cchc.errors import NotFound, ValidationError
 from cchc.units.models import Unit
-from cchc.vn import parse_date
 
 LEVELS = ("tinh", "huyen", "xa")
 LEVEL_LABELS = {"tinh": "Cấp tỉnh", "huyen": "Cấp huyện", "xa": "Cấp xã"}
@@ -69,46 +74,11 @@ def valid_during(start: date, end: date):
     return (or_(Unit.valid_from.is_(None), Unit.valid_from <= end)) & (or_(Unit.valid_to.is_(None), Unit.valid_to >= start))
 
 
-@dataclass(frozen=True)
-class Window:
-    """[start 00:00, end 23:59:59]; `stop` is the first instant after the window (end + 1 day, 00:00)."""
-
-    start: date
-    end: date
-
-    @property
-    def begin(self) -> datetime:
-        return datetime(self.start.year, self.start.month, self.start.day)
-
-    @property
-    def stop(self) -> datetime:
-        nxt = self.end + timedelta(days=1)
-        return datetime(nxt.year, nxt.month, nxt.day)
-
-    @property
-    def last_instant(self) -> datetime:
-        return datetime(self.end.year, self.end.month, self.end.day, 23, 59, 59)
-
-    @property
-    def judged_at(self) -> datetime:
-        """When an open dossier is judged within or past its deadline: the window's last instant, or now
-        for a window that is not over yet (a dossier due tomorrow is not overdue today)."""
-        from cchc import clock
-
-        return min(self.last_instant, clock.now())
-
-
-def window(start: date | str, end: date | str) -> Window:
-    s = start if isinstance(start, date) and not isinstance(start, datetime) else parse_date(start, what="ngày bắt đầu")
-    e = end if isinstance(end, date) and not isinstance(end, datetime) else parse_date(end, what="ngày kết thúc")
-    if s > e:
-        raise ValidationError(f"Ngày bắt đầu {s.day:02d}/{s.month}/{s.year} sau ngày kết thúc {e.day:02d}/{e.month}/{e.year}.")
-    return Window(s, e)
-
-
-def rate(numerator: int | None, denominator: int | None) -> float | None:
-    """numerator / denominator × 100 with two decimals; None when the denominator is 0."""
-    if not denominator:
-        return None
-    value = Decimal(100 * (numerator or 0)) / Decimal(denominator)
-    return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+def top_province(session: Session) -> Unit:
+    """The first province in force (by code): the unit shown to whoever has no unit of their own."""
+    top = session.scalar(
+        select(Unit).where(Unit.parent_id.is_(None), Unit.level == "tinh", Unit.valid_to.is_(None)).order_by(Unit.code)
+    )
+    if top is None:
+        raise ValidationError("Chưa có đơn vị nào trong hệ thống.")
+    return top
