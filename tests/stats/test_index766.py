@@ -74,6 +74,8 @@ def test_a_definition_whose_group_does_not_add_up_is_refused(tmp_path, monkeypat
 
 def _known(db, province):
     c = build_q3(db, province)
+    for d in c.values():  # a sync recorded for every dossier (the flag is false until one is)
+        d.synced_dvcqg = True
     d3 = c["d3"]  # the one online dossier of the toàn trình procedure
     d3.result_digitized = True
     d3.components_digitized = True
@@ -110,8 +112,10 @@ def test_index_on_known_data(db, province):
     assert by_id["2.2"].status == STATUS_MONITORING
     assert [i.id for i in r.not_computable] == ["4.ct"]
     groups = {g.id: g.score for g in r.groups}
-    assert groups == {"1": 6.0, "2": 13.33, "3": 2.2, "4": 14.25, "5": 4.44}
-    assert r.total == 40.22 and r.band == "Yếu"
+    assert groups == {"1": 6.0, "2": 13.33, "3": 14.25, "4": 2.2, "5": 4.44}
+    # 40,22 points over the 74 points scored (1.1–1.3, 5.2, 5.3 không phát sinh, 4.ct not computable): 54,35/100
+    assert (r.raw_total, r.scored_maximum, r.measured_maximum) == (40.22, 74.0, 74.0)
+    assert r.total == 54.35 and r.band == "Trung bình" and r.ranked
     assert r.as_dict()["not_computable"] == ["4.ct"]
 
 
@@ -191,7 +195,7 @@ def test_explain_indicator_lists_dossiers_and_procedures(db, province):
 def test_zero_denominator_rule_is_data(db, province, tmp_path, monkeypatch):
     from cchc.stats.loader import DEFAULT_DIR
 
-    text = (DEFAULT_DIR / "index766.yaml").read_text(encoding="utf-8").replace("zero_denominator: not_scored",
+    text = (DEFAULT_DIR / "index766.yaml").read_text(encoding="utf-8").replace("zero_denominator: rescale",
                                                                                 "zero_denominator: full")
     (tmp_path / "index766.yaml").write_text(text, encoding="utf-8")
     monkeypatch.setenv("CCHC_STATS_DIR", str(tmp_path))

@@ -331,28 +331,58 @@ def feedback_blocks(figures: dict, period) -> list[Block]:
 
 
 def index766_blocks(figures: dict) -> list[Block]:
-    """The QĐ 766 index: total, rank and each group's points (only groups the data can score)."""
+    """The QĐ 766 index as cchc computed it from its own data: the total on the 100-point scale and the
+    rank (or why there is none), each group's points over the points scored, the indicators left out
+    (không phát sinh, not computable) and, when none was recorded, the absence of any DVCQG sync."""
     idx = figures.get("index766")
-    if not isinstance(idx, dict) or idx.get("total") is None:
+    if not isinstance(idx, dict) or "groups" not in idx:
         return []
     groups = [g for g in idx.get("groups") or [] if isinstance(g, dict) and g.get("scored_maximum")]
     detail = "; ".join(
-        f"{_lower_first(str(g.get('name')))}: {_points(g.get('score'))}/{_points(g.get('maximum'))} điểm" for g in groups
+        f"{_lower_first(str(g.get('name')))} {_points(g.get('score'))}/{_points(g.get('scored_maximum'))} điểm" for g in groups
     )
+    scale = _points(idx.get("total_maximum") or 100)
+    raw = f"{_points(idx.get('raw_total'))}/{_points(idx.get('scored_maximum'))} điểm của các chỉ số được chấm điểm"
     text = (
         "Theo Bộ chỉ số chỉ đạo, điều hành và đánh giá chất lượng phục vụ người dân, doanh nghiệp (Quyết định số 766/QĐ-TTg), "
-        f"kết quả đạt {_points(idx['total'])}/{_points(idx.get('total_maximum') or 100)} điểm"
-        + (f", xếp loại {idx['band']}" if idx.get("band") else "")
-        + (f"; trong đó: {detail}" if detail else "")
-        + "."
+        "tính từ số liệu của hệ thống cchc (Hệ thống thông tin giải quyết TTHC của tỉnh), "
     )
-    scored, maximum = idx.get("scored_maximum"), idx.get("total_maximum")
-    if scored is not None and maximum and scored < maximum:
+    if idx.get("total") is not None:
+        rescaled = idx.get("scored_maximum") != idx.get("total_maximum")
         text += (
-            f" Các chỉ tiêu hệ thống có đủ dữ liệu để tính chiếm {_points(scored)}/{_points(maximum)} điểm; "
-            "các chỉ tiêu còn lại theo số liệu của Cổng Dịch vụ công quốc gia."
+            f"kết quả đạt {_points(idx['total'])}/{scale} điểm, xếp loại {idx.get('band')}"
+            + (f" ({raw}, quy đổi về thang {scale} điểm)" if rescaled else "")
         )
-    return [Block("bullet", text)]
+    elif idx.get("scored_maximum"):
+        text += (
+            f"các chỉ số được chấm điểm đạt {raw}; {_lower_first(str(idx.get('band')))} vì các chỉ số tính từ hồ sơ, "
+            f"thủ tục phát sinh trong kỳ chỉ chiếm {_points(idx.get('measured_maximum'))}/{scale} điểm "
+            f"(cần tối thiểu {_points(idx.get('rank_minimum'))} điểm)"
+        )
+    else:
+        text += f"trong kỳ chưa có chỉ số nào được chấm điểm; {_lower_first(str(idx.get('band')))}"
+    text += (f"; trong đó: {detail}." if detail else ".")
+    out = [Block("bullet", text)]
+    indicators = [i for g in idx.get("groups") or [] for i in g.get("indicators") or [] if isinstance(i, dict)]
+    no_data = [i["id"] for i in indicators if i.get("maximum") and i.get("rate") is None and i.get("status") in ("no_data", "scored")]
+    not_computable = [i["id"] for i in indicators if i.get("status") == "not_computable"]
+    left_out = []
+    if no_data:
+        rule = "tính đủ điểm" if idx.get("zero_denominator") == "full" else "không tính điểm"
+        left_out.append(f"không phát sinh trong kỳ ({rule}): chỉ số {', '.join(no_data)}")
+    if not_computable:
+        left_out.append(f"không tính được từ dữ liệu của hệ thống: chỉ số {', '.join(not_computable)}")
+    if left_out:
+        out.append(Block("sub", "Các chỉ số " + "; ".join(left_out) + "."))
+    sync = next((i for i in indicators if i.get("metric") == "dossier_sync"), None)
+    if sync is not None and sync.get("denominator") and not sync.get("numerator"):
+        others = [i for i in idx.get("sync_indicators") or [] if i != sync["id"]]
+        out.append(Block("sub", (
+            f"Hệ thống chưa ghi nhận hồ sơ nào được đồng bộ lên Cổng Dịch vụ công quốc gia trong kỳ: chỉ số {sync['id']} "
+            f"đạt {percent(sync.get('rate'))} (0/{n(sync['denominator'])} hồ sơ)"
+            + (f"; chỉ số {', '.join(others)} chỉ tính hồ sơ đã đồng bộ." if others else ".")
+        )))
+    return out
 
 
 def _points(value) -> str:

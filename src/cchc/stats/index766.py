@@ -27,6 +27,14 @@ written as SQL conditions that serve both to count and to list what is behind a 
 
 The other dossier indicators are sums asked of one read of the window's new dossiers and one of its
 ended dossiers (`stats.online.DossierPasses`), which the online figures share in `all_figures`.
+
+The index states only what happened. A dossier counts as synced to DVCQG only when a sync was
+recorded (`Dossier.synced_dvcqg`, false until then), so 1.4 — and 3.3 and 3.5, built on it — say
+that none was. An indicator whose denominator is 0 is «không phát sinh»: the definition's
+`zero_denominator` rule either gives it full points or leaves it out, and the total is put back on
+the 100-point scale over the points that were scored (`total`; the plain sum is `raw_total`). A unit
+whose indicators measured from what happened weigh fewer points than `rank_minimum_points` gets no
+rank (`ranked` false, `band` the definition's `unranked_label`) and no total on that scale.
 """
 
 from __future__ import annotations
@@ -96,10 +104,18 @@ class IndicatorResult:
     score: float | None
     status: str
     note: str = ""
+    metric: str = ""  # the computation's name in the definition (dossier_sync …), "" when none
 
     @property
     def status_label(self) -> str:
+        if self.status == STATUS_SCORED and self.rate is None:  # «không phát sinh» given full points by the rule
+            return STATUS_LABELS[STATUS_NO_DATA] + " (tính đủ điểm)"
         return STATUS_LABELS[self.status]
+
+    @property
+    def measured(self) -> bool:
+        """Scored from what happened in the window (a denominator above 0), not from a rule."""
+        return self.status == STATUS_SCORED and self.rate is not None
 
 
 @dataclass
@@ -119,10 +135,16 @@ class IndexResult:
     start: date
     end: date
     groups: list[GroupResult]
-    total: float
+    total: float | None  # on the total_maximum scale, over the points scored; None when not ranked
     total_maximum: float
-    scored_maximum: float
-    band: str
+    scored_maximum: float  # maxima of the indicators scored (measured, or «không phát sinh» given full points)
+    band: str  # the rank, or the definition's unranked_label
+    raw_total: float = 0.0  # the points scored, as they are
+    measured_maximum: float = 0.0  # maxima of the indicators measured from what happened in the window
+    ranked: bool = True
+    rank_minimum: float = 0.0  # the points that must be measured for a rank (rank_minimum_points)
+    sync_indicators: list[str] = field(default_factory=list)  # ids counted over dossiers recorded as synced
+    zero_denominator: str = ""  # the rule applied to «không phát sinh»: full | rescale
 
     @property
     def indicators(self) -> list[IndicatorResult]:
@@ -135,9 +157,10 @@ class IndexResult:
     def as_dict(self) -> dict:
         out = asdict(self)
         out["start"], out["end"] = self.start.isoformat(), self.end.isoformat()
-        for g in out["groups"]:
-            for i in g["indicators"]:
-                i["status_label"] = STATUS_LABELS[i["status"]]
+        for g, group in zip(out["groups"], self.groups, strict=True):
+            for i, result in zip(g["indicators"], group.indicators, strict=True):
+                i["status_label"] = result.status_label
+                i["measured"] = result.measured
         out["not_computable"] = [i.id for i in self.not_computable]
         return out
 
@@ -164,6 +187,11 @@ def band(total: float, bands: list[dict] | None = None) -> str:
     return str(sorted(bands, key=lambda b: float(b["min"]))[0]["label"])
 
 
+ZERO_RULES = {"rescale": "không tính điểm, quy đổi tổng điểm", "full": "tính đủ điểm"}
+# What a definition file that does not say gets (the package's index766.yaml says the same, with its sources).
+RANK_DEFAULTS = {"zero_denominator": "rescale", "rank_minimum_points": 50, "unranked_label": "Chưa đủ dữ liệu xếp loại"}
+
+
 def definition() -> dict:
     data = load_definition("index766.yaml")
     if not data.get("groups") or not data.get("bands"):
@@ -175,6 +203,19 @@ def definition() -> dict:
                 f"Tệp index766.yaml: nhóm {g['id']} ({g['name']}) có điểm tối đa {g['maximum']} "
                 f"nhưng tổng điểm các chỉ số là {total:g}."
             )
+    data = {**RANK_DEFAULTS, **data}
+    rule = str(data["zero_denominator"])
+    if rule not in ZERO_RULES:
+        choices = "; ".join(f"{k} ({v})" for k, v in ZERO_RULES.items())
+        raise ValidationError(f"Tệp index766.yaml: zero_denominator «{rule}» không hợp lệ, dùng {choices}.")
+    try:
+        minimum = float(data["rank_minimum_points"])
+    except (TypeError, ValueError):
+        minimum = -1.0
+    if minimum < 0:
+        raise ValidationError("Tệp index766.yaml: rank_minimum_points phải là một số điểm không âm.")
+    if not str(data["unranked_label"] or "").strip():
+        raise ValidationError("Tệp index766.yaml: unranked_label không được để trống (ví dụ «Chưa đủ dữ liệu xếp loại»).")
     return data
 
 
@@ -195,6 +236,8 @@ class Spec:
     # subtree with these conditions exists" (counted for every such indicator in one pass, `_count_all`)
     new_exists: tuple | None = None
     factor_of: Spec | None = None  # the rate is multiplied by this spec's rate (3.3: the sync rate of 1.4)
+    none_note: str = ""  # said when nothing of the denominator is in the numerator (1.4: no sync recorded)
+    uses_sync: bool = False  # counts only dossiers recorded as synced to DVCQG (1.4, 3.3, 3.5)
     # (numerator, denominator) from the per-day counts (`Context.day_figures`) and small queries: the same
     # numbers as counting the conditions above (which still list the dossiers, `explain_indicator`).
     from_counts: Callable[[Context], tuple[int, int]] | None = None
@@ -318,10 +361,15 @@ def _content_complete(ctx: Context) -> Spec:
                 note="Không theo kỳ: mọi TTHC đã công khai.")
 
 
+NO_SYNC = "Hệ thống chưa ghi nhận hồ sơ nào được đồng bộ lên Cổng Dịch vụ công quốc gia trong kỳ."
+
+
 @metric("dossier_sync")
 def _dossier_sync(ctx: Context) -> Spec:
     return Spec("dossier", family="new", denominator=ctx.conds["new_total"], numerator=Dossier.synced_dvcqg.is_(True),
-                note="Mẫu số: hồ sơ tiếp nhận trong kỳ trên hệ thống của tỉnh.")
+                note="Tử số: hồ sơ có ghi nhận đã đồng bộ lên Cổng Dịch vụ công quốc gia; "
+                     "mẫu số: hồ sơ tiếp nhận trong kỳ trên hệ thống của tỉnh.",
+                none_note=NO_SYNC, uses_sync=True)
 
 
 @metric("dossier_on_time")
@@ -353,13 +401,15 @@ def _online_dossiers(ctx: Context) -> Spec:
     online = and_(Dossier.channel == int(Channel.ONLINE),
                   or_(Procedure.paper_result.is_(False), Dossier.result_digitized.is_(True)))
     return Spec("dossier", family="new", denominator=ctx.conds["new_total"], numerator=online,
-                factor_of=_dossier_sync(ctx), note="Tỷ lệ đã nhân với tỷ lệ đồng bộ (chỉ số 1.4).")
+                factor_of=_dossier_sync(ctx), note="Tỷ lệ đã nhân với tỷ lệ đồng bộ (chỉ số 1.4).", uses_sync=True)
 
 
 @metric("fee_procedures_synced")
 def _fee_procedures_synced(ctx: Context) -> Spec:
     return Spec("procedure", denominator=Procedure.has_fee.is_(True),
-                new_exists=(Dossier.fee_amount > 0, Dossier.synced_dvcqg.is_(True)))
+                new_exists=(Dossier.fee_amount > 0, Dossier.synced_dvcqg.is_(True)),
+                note="Tử số: TTHC có hồ sơ có phí, lệ phí tiếp nhận trong kỳ được ghi nhận đã đồng bộ lên Cổng Dịch vụ công quốc gia.",
+                uses_sync=True)
 
 
 @metric("fee_procedures_paid")
@@ -732,7 +782,13 @@ def _base(ind: dict, group: dict) -> dict:
     threshold = ind.get("threshold")
     threshold = float(threshold) if threshold not in (None, "") else None
     return dict(id=str(ind["id"]), name=ind["name"], group=str(group["id"]), maximum=float(ind.get("maximum", 0)),
-                threshold=threshold)
+                threshold=threshold, metric=str(ind.get("metric") or ""))
+
+
+ZERO_NOTES = {
+    "full": "Không phát sinh trong kỳ: tính đủ điểm (quy định zero_denominator: full).",
+    "rescale": "Không phát sinh trong kỳ: không tính điểm, tổng điểm được quy đổi trên các chỉ số có chấm điểm.",
+}
 
 
 def _result(ind: dict, group: dict, spec: Spec, counts: dict[int, tuple[int, int]], zero_rule: str) -> IndicatorResult:
@@ -743,13 +799,13 @@ def _result(ind: dict, group: dict, spec: Spec, counts: dict[int, tuple[int, int
     factor = _factor(spec, counts)
     if r is not None and factor is not None:
         r = round(r * factor, 2)
-    note = " ".join(x for x in (ind.get("note", ""), _spec_note(spec, counts)) if x)
     if r is None:
-        if zero_rule == "zero":
-            return IndicatorResult(**base, numerator=n, denominator=d, rate=None, score=0.0, status=STATUS_SCORED, note=note)
-        if zero_rule == "full":
+        # «Không phát sinh»: the rule of the definition, said in the note, never a silent 0.
+        note = " ".join(x for x in (ind.get("note", ""), spec.note, ZERO_NOTES[zero_rule] if maximum else "") if x)
+        if zero_rule == "full" and maximum:
             return IndicatorResult(**base, numerator=n, denominator=d, rate=None, score=maximum, status=STATUS_SCORED, note=note)
         return IndicatorResult(**base, numerator=n, denominator=d, rate=None, score=None, status=STATUS_NO_DATA, note=note)
+    note = " ".join(x for x in (ind.get("note", ""), _spec_note(spec, counts)) if x)
     status = STATUS_MONITORING if maximum == 0 else STATUS_SCORED
     s = score(r, maximum, threshold) if status == STATUS_SCORED else None
     return IndicatorResult(**base, numerator=n, denominator=d, rate=r, score=s, status=status, note=note)
@@ -763,8 +819,15 @@ def _factor(spec: Spec, counts: dict[int, tuple[int, int]]) -> float | None:
 
 
 def _spec_note(spec: Spec, counts: dict[int, tuple[int, int]]) -> str:
-    if spec.factor_of is not None and _factor(spec, counts) is None:
-        return spec.note.rstrip(".") + "; không có hồ sơ để tính tỷ lệ đồng bộ."
+    n, d = counts[id(spec)]
+    if spec.factor_of is not None:
+        factor = _factor(spec, counts)
+        if factor is None:
+            return spec.note.rstrip(".") + "; không có hồ sơ để tính tỷ lệ đồng bộ."
+        if factor == 0 and d:
+            return " ".join(x for x in (spec.note, spec.factor_of.none_note or "Tỷ lệ nhân bằng 0.") if x)
+    if spec.none_note and d and not n:
+        return " ".join(x for x in (spec.note, spec.none_note) if x)
     return spec.note
 
 
@@ -781,9 +844,7 @@ def compute_index(session: Session, unit: Unit | str | int, start: date, end: da
     defn = definition()
     w = window(start, end)
     u = resolve_unit(session, unit, on=w.end)
-    zero_rule = str(defn.get("zero_denominator", "not_scored"))
-    if zero_rule not in ("not_scored", "zero", "full"):
-        raise ValidationError("Tệp index766.yaml: zero_denominator phải là not_scored, zero hoặc full.")
+    zero_rule = str(defn["zero_denominator"])
     ctx = Context(session, u, w, {}, passes=passes, dossiers=dossiers)
     specs = [(g, [(ind, _spec(ctx, ind, g)) for ind in g.get("indicators", [])]) for g in defn["groups"]]
     counts = _count_all(ctx, [s for _, items in specs for _, s in items if isinstance(s, Spec)])
@@ -796,11 +857,27 @@ def compute_index(session: Session, unit: Unit | str | int, start: date, end: da
             score=round(sum(r.score or 0 for r in scored), 2),
             scored_maximum=float(sum(r.maximum for r in scored)), indicators=results,
         ))
-    total = round(sum(g.score for g in groups), 2)
+    result = _index_result(u, w, groups, defn)
+    result.sync_indicators = [str(ind["id"]) for _, items in specs for ind, s in items if isinstance(s, Spec) and s.uses_sync]
+    return result
+
+
+def _index_result(u: Unit, w: Window, groups: list[GroupResult], defn: dict) -> IndexResult:
+    """Totals and rank: the points scored put back on the total_maximum scale over the maxima scored,
+    ranked only when the indicators measured from what happened weigh enough (rank_minimum_points)."""
+    total_maximum = float(defn.get("total_maximum", 100))
+    raw = round(sum(g.score for g in groups), 2)
+    scored_maximum = float(sum(g.scored_maximum for g in groups))
+    measured = float(sum(i.maximum for g in groups for i in g.indicators if i.measured))
+    minimum = float(defn["rank_minimum_points"])
+    ranked = scored_maximum > 0 and measured >= minimum
+    total = round(raw * total_maximum / scored_maximum, 2) if ranked else None
     return IndexResult(
         unit_code=u.code, unit_name=u.name, start=w.start, end=w.end, groups=groups, total=total,
-        total_maximum=float(defn.get("total_maximum", 100)),
-        scored_maximum=float(sum(g.scored_maximum for g in groups)), band=band(total, defn["bands"]),
+        total_maximum=total_maximum, scored_maximum=scored_maximum,
+        band=band(total, defn["bands"]) if total is not None else str(defn["unranked_label"]),
+        raw_total=raw, measured_maximum=measured, ranked=ranked, rank_minimum=minimum,
+        zero_denominator=str(defn["zero_denominator"]),
     )
 
 
