@@ -23,7 +23,7 @@ class Settings:
     files_dir: Path
     vendor_dir: Path
     # Signs the session cookie. No default: CCHC_SECRET_KEY, or the file `cchc secret init` (and `make run`)
-    # writes into the var folder; empty when neither exists, and then nothing serves (cchc.web.app).
+    # writes into the var folder; empty when neither exists, and then nothing serves (cchc.app.main).
     secret_key: str
     workers: int = 1
     db_connections: int = 40

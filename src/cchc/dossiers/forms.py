@@ -183,7 +183,7 @@ def _form01(doc, session, dossier, unit, procedure, base_url):
     _line(doc, f"4. Thời gian nhận hồ sơ: {_clock_time(dossier.received_at or dossier.submitted_at)}")
     _line(doc, f"5. Thời gian trả kết quả giải quyết hồ sơ: {_clock_time(dossier.due_at)}")
     _line(doc, f"6. Đăng ký nhận kết quả tại: {'nhận qua dịch vụ bưu chính công ích' if dossier.result_delivery == 'buu_chinh' else 'Bộ phận Một cửa ' + unit.name}")
-    # The QR carries the code only: the lookup page opened by it then asks for the digits (cchc.web.portal).
+    # The QR carries the code only: the lookup page opened by it then asks for the digits (cchc.dossiers.lookup_pages).
     _line(doc, f"Tra cứu tiến độ giải quyết: quét mã QR dưới đây hoặc nhập mã hồ sơ tại {lookup_url(base_url, '')[:-4]}, "
                "kèm 4 chữ số cuối của số định danh (CCCD) người nộp — hoặc của số điện thoại, nếu hồ sơ không ghi số định danh.")
     doc.add_picture(_qr_png(lookup_url(base_url, dossier.code)), width=Cm(3.2))
