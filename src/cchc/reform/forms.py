@@ -320,3 +320,71 @@ def fmt_plain(value: Decimal | None) -> str:
     if value == value.to_integral_value():
         return vn.fmt_int(int(value))
     return vn.fmt_decimal(value, 2)
+
+
+# --- the satisfaction Biểu mẫu, built from the figures ------------------------------------------
+
+SATISFACTION_TITLE = "Kết quả đánh giá mức độ hài lòng của người dân, tổ chức trong giải quyết TTHC"
+_SAT = "satisfaction"
+
+
+def satisfaction_form(figures: dict, number: int, section: str = "") -> FormDef | None:
+    """The Biểu mẫu of the citizens' ratings (TT 01/2018/TT-VPCP Điều 13) for `figures["satisfaction"]`
+    (cchc.stats.satisfaction): the sample and its levels, the satisfied rate, the points, then each
+    criterion, level, channel, way of rating and receiving unit with ratings. Every row is a `source`
+    path into the figures, so compute_values fills it and problems() checks the sample against its
+    levels and the rates against their rows. None when there are no ratings (nothing to tabulate)."""
+    sat = figures.get(_SAT) if isinstance(figures, dict) else None
+    if not isinstance(sat, dict) or not sat.get("ratings"):
+        return None
+    p = f"{_SAT}."
+
+    def row(stt, label, kind, unit="", source=None, **kw) -> RowDef:
+        src = None if source is None else (tuple(p + s for s in source) if isinstance(source, tuple) else (p + source,))
+        return RowDef(stt=stt, label=label, kind=kind, unit=unit, source=src, **kw)
+
+    def sample_note(group: dict) -> str:
+        return f"{vn.fmt_int(group.get('satisfied_total'))}/{vn.fmt_int(group.get('ratings'))} phiếu hài lòng, rất hài lòng"
+
+    rows = [
+        row("1", "Số phiếu đánh giá việc giải quyết TTHC trong kỳ", "count", "Phiếu", "ratings",
+            parts=("1.1", "1.2", "1.3"), sum=True),
+        row("1.1", "Rất hài lòng", "count", "Phiếu", "very_satisfied"),
+        row("1.2", "Hài lòng", "count", "Phiếu", "satisfied"),
+        row("1.3", "Không hài lòng", "count", "Phiếu", "not_satisfied"),
+        # a rate, then its denominator, then its numerator, as Biểu mẫu 3 lays out 3.1, 3.1.1, 3.1.2
+        RowDef(stt="2", label="Tỷ lệ hài lòng (hài lòng và rất hài lòng)", kind="percent", unit="%", rate_of=("2.2", "2.1")),
+        row("2.1", "Tổng số phiếu đánh giá", "count", "Phiếu", "ratings", parts=("2.2",)),
+        row("2.2", "Số phiếu hài lòng và rất hài lòng", "count", "Phiếu", ("very_satisfied", "satisfied")),
+        RowDef(stt="3", label="Tỷ lệ điểm đạt được trên điểm tối đa của các tiêu chí được chấm", kind="percent", unit="%",
+               rate_of=("3.2", "3.1")),
+        row("3.1", "Tổng điểm tối đa của các tiêu chí được chấm", "count", "Điểm", "max_points", parts=("3.2",)),
+        row("3.2", "Tổng điểm đạt được", "count", "Điểm", "points"),
+        RowDef(stt="4", label="Theo tiêu chí (tỷ lệ điểm đạt được trên điểm tối đa)", kind="heading"),
+    ]
+    k = 0
+    for key, c in (sat.get("criteria") or {}).items():
+        if c.get("rated"):
+            k += 1
+            rows.append(row(f"4.{k}", f"Tiêu chí {c['number']}: {c['name']}", "percent", "%", f"criteria.{key}.rate",
+                            note=f"{vn.fmt_int(c['rated'])} phiếu chấm; bình quân {vn.fmt_decimal(c['average'], 2)}/2 điểm"))
+    groups = (
+        ("Theo cấp tiếp nhận hồ sơ", "by_level", {"tinh": "Cấp tỉnh", "huyen": "Cấp huyện", "xa": "Cấp xã"}),
+        ("Theo kênh nộp hồ sơ", "by_channel", {"truc_tiep": "Trực tiếp", "truc_tuyen": "Trực tuyến",
+                                               "buu_chinh": "Bưu chính công ích"}),
+        ("Theo hình thức đánh giá", "by_via", {"chu_ho_so": "Chủ hồ sơ đánh giá trực tuyến",
+                                               "tai_quay": "Đánh giá tại Bộ phận Một cửa"}),
+        ("Theo đơn vị tiếp nhận hồ sơ", "by_unit", {}),
+    )
+    heading = 4
+    for title, key, labels in groups:
+        items = [(k_, g) for k_, g in (sat.get(key) or {}).items() if isinstance(g, dict) and g.get("ratings")]
+        if not items:
+            continue
+        heading += 1  # numbered in turn: no gap when a breakdown is empty
+        stt = str(heading)
+        rows.append(RowDef(stt=stt, label=f"{title} (tỷ lệ hài lòng)", kind="heading"))
+        for j, (k_, g) in enumerate(items, start=1):
+            rows.append(row(f"{stt}.{j}", labels.get(k_) or g.get("unit_name") or k_, "percent", "%", f"{key}.{k_}.rate",
+                            note=sample_note(g)))
+    return FormDef(number=number, title=SATISFACTION_TITLE, section=section, rows=tuple(rows))

@@ -2,8 +2,10 @@
 the Biểu mẫu tables and the data of the charts — one `Report` that every writer renders.
 
 Figures come from `cchc.reports.figures.all_figures` (SQL), figures entered by hand and the
-narrative from `cchc.reform`; nothing here invents text a person must write: a section nobody
-wrote says so plainly.
+narrative from `cchc.reform`. Section I speaks from the CCHC registers and the assigned tasks (blank where a
+register was never kept); sections III and IV are drafted from the figures (cchc.reports.drafting) and marked as
+drafts. What the unit typed for a section replaces the sentences the system would write there; a section with
+nothing in it says so plainly, and only a section without sub-sections does.
 """
 
 from __future__ import annotations
@@ -17,19 +19,32 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import dataclasses
+from functools import lru_cache
+
+import yaml
+
 from cchc import clock, vn
 from cchc.periods import previous_periods
 from cchc.reform import forms as formdefs
 from cchc.reform import service as reform
 from cchc.reform.directives import document_line
+from cchc.reform.figures import reform_figures
+from cchc.reports import letterhead
+from cchc.reports.breakdown import field_figures
 from cchc.reports.checks import check_report
+from cchc.reports.drafting import draft
 from cchc.reports.figures import all_figures
+from cchc.reports.registers import registers_in_use, without_unkept
+from cchc.reports.wording import count_of, lower_first, n, percent, points
 from cchc.stats.dossiers import dossier_figures
-from cchc.tasks.stats import task_sentences
+from cchc.tasks.stats import task_figures, task_sentences
+from cchc.units.enums import TWO_TIER_FROM
 from cchc.units.models import Unit
 
 LEVEL_NAMES = {"tinh": "cấp tỉnh", "huyen": "cấp huyện", "xa": "cấp xã"}
 LEVEL_LONG = {"tinh": "Cấp tỉnh (sở, ban, ngành)", "huyen": "Cấp huyện", "xa": "Cấp xã"}
+PUBLICATION_KINDS = (("moi", "ban hành mới"), ("sua_doi", "sửa đổi, bổ sung"), ("thay_the", "thay thế"), ("bai_bo", "bãi bỏ"))
 AREA_PREFIXES = ("Thành phố", "Thị xã", "Thị trấn", "Đặc khu", "Tỉnh", "Huyện", "Quận", "Xã", "Phường")
 
 FiguresProvider = Callable[[Session, Unit, date, date], dict]
@@ -37,10 +52,13 @@ FiguresProvider = Callable[[Session, Unit, date, date], dict]
 
 @dataclass
 class Block:
-    """A piece of the body: 'para', 'bullet' (“- ”), 'sub' (“+ ”), 'subheading', 'missing' (italic notice)."""
+    """A piece of the body: 'para', 'bullet' (“- ”), 'sub' (“+ ”), 'subheading', 'missing' (italic notice),
+    'draft_note' (the notice heading a drafted section). `draft`: written by the system for the officer to edit,
+    shown as a draft, never as the unit's own words."""
 
     kind: str
     text: str
+    draft: bool = False
 
 
 @dataclass
@@ -111,18 +129,6 @@ class Report:
 
 # --- helpers --------------------------------------------------------------------------------
 
-def percent(value) -> str:
-    """99.76 → '99,76%'; 100 → '100%'; 71.0 → '71%' (as the reports write rates)."""
-    if value is None:
-        return "không phát sinh"
-    text = vn.fmt_percent(value)
-    return text.replace(",00%", "%")
-
-
-def n(value) -> str:
-    return vn.fmt_int(int(value or 0))
-
-
 def _ratio(num, den) -> float | None:
     num, den = formdefs.to_decimal(num), formdefs.to_decimal(den)
     r = formdefs.rate(num, den)
@@ -134,8 +140,7 @@ def _get(figures: dict, path: str, default=None):
     return default if v is None else v
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text else text
+_lower_first = lower_first
 
 
 def _area_name(unit: Unit) -> str:
@@ -222,6 +227,12 @@ def dossier_blocks(figures: dict, period) -> list[Block]:
     out: list[Block] = []
     start, end = vn.fmt_date(period.start), vn.fmt_date(period.end)
     out.append(Block("subheading", "Tổng hợp, cập nhật kết quả giải quyết hồ sơ TTHC tại các cấp chính quyền:"))
+    scope = figures.get("dossier_scope")
+    if isinstance(scope, dict) and scope.get("receivers"):
+        out.append(Block("para", (
+            f"Hồ sơ TTHC của {scope['area']} do {', '.join(scope['receivers'])} tiếp nhận, giải quyết; "
+            "số liệu dưới đây gồm toàn bộ các hồ sơ đó."
+        )))
     if d.get("received_total") is None:
         # A consolidation from units' Biểu mẫu knows the resolved counts but not what was received.
         if d.get("resolved_total"):
@@ -267,14 +278,15 @@ def dossier_blocks(figures: dict, period) -> list[Block]:
         parts = ", ".join(f"{LEVEL_NAMES.get(lv, lv)} {n(v['received_total'])} hồ sơ" for lv, v in levels)
         out.append(Block("bullet", f"Phân theo cấp chính quyền: tiếp nhận giải quyết {n(d['received_total'])} hồ sơ ({parts})."))
         for lv, v in levels:
+            late = f"quá hạn {n(v['resolved_late'])} hồ sơ" if v["resolved_late"] else "không có hồ sơ quá hạn"
             resolved = (
                 f"đã giải quyết {n(v['resolved_total'])} hồ sơ (giải quyết đúng và trước hạn {n(v['resolved_in_time'])} hồ sơ, "
-                f"đạt tỷ lệ {percent(v.get('on_time_rate'))}; quá hạn {n(v['resolved_late'])} hồ sơ)"
+                f"đạt tỷ lệ {percent(v.get('on_time_rate'))}; {late})"
                 if v["resolved_total"] else "chưa có hồ sơ giải quyết xong"
             )
+            overdue = f"quá hạn {n(v['in_progress_overdue'])} hồ sơ" if v["in_progress_overdue"] else "không có hồ sơ quá hạn"
             progress = (
-                f"đang giải quyết {n(v['in_progress_total'])} hồ sơ (trong hạn {n(v['in_progress_within'])} hồ sơ, "
-                f"quá hạn {n(v['in_progress_overdue'])} hồ sơ)"
+                f"đang giải quyết {n(v['in_progress_total'])} hồ sơ (trong hạn {n(v['in_progress_within'])} hồ sơ, {overdue})"
                 if v["in_progress_total"] else "không còn hồ sơ đang giải quyết"
             )
             out.append(Block("sub", f"{LEVEL_LONG.get(lv, lv)}: tiếp nhận {n(v['received_total'])} hồ sơ, trong đó {resolved}; {progress}."))
@@ -288,27 +300,38 @@ def catalogue_blocks(figures: dict, period) -> list[Block]:
         return out
     pubs = c.get("publications") or {}
     total_pub = sum(int(v or 0) for v in pubs.values())
-    if total_pub:
+    kinds = [(pubs.get(k), word) for k, word in PUBLICATION_KINDS if pubs.get(k)]
+    if len(kinds) > 1:
         out.append(Block("bullet", (
-            f"Công bố, công khai TTHC: trong {period_phrase(period)} đã công bố {n(total_pub)} TTHC ({n(pubs.get('moi'))} TTHC ban hành mới, "
-            f"{n(pubs.get('sua_doi'))} TTHC sửa đổi, bổ sung, {n(pubs.get('thay_the'))} TTHC thay thế, {n(pubs.get('bai_bo'))} TTHC bãi bỏ)."
+            f"Công bố, công khai TTHC: trong {period_phrase(period)} đã công bố {n(total_pub)} TTHC ("
+            + ", ".join(f"{n(v)} TTHC {word}" for v, word in kinds) + ")."
         )))
+    elif kinds:
+        out.append(Block("bullet", f"Công bố, công khai TTHC: trong {period_phrase(period)} đã công bố {n(total_pub)} TTHC {kinds[0][1]}."))
     else:
         out.append(Block("bullet", f"Trong {period_phrase(period)}, không có TTHC được công bố mới, sửa đổi, bổ sung, thay thế hoặc bãi bỏ."))
     total = int(c.get("procedures_total") or 0)
     by_level = c.get("by_level") or {}
     levels = [lv for lv in ("tinh", "huyen", "xa") if by_level.get(lv)]
     detail = ", ".join(f"{LEVEL_NAMES[lv]}: {n(by_level[lv])} thủ tục" for lv in levels)
-    out.append(Block("bullet", (
-        f"Tổng số TTHC thuộc thẩm quyền giải quyết tính đến thời điểm báo cáo: {n(total)} thủ tục"
-        + (f", trong đó: {detail}." if detail else ".")
-    )))
+    if total:
+        out.append(Block("bullet", (
+            f"Tổng số TTHC thuộc thẩm quyền giải quyết tính đến thời điểm báo cáo: {n(total)} thủ tục"
+            + (f", trong đó: {detail}." if detail else ".")
+        )))
+    else:
+        out.append(Block("bullet", "Tính đến thời điểm báo cáo, không có TTHC thuộc thẩm quyền giải quyết."))
     inter = c.get("interconnection") or {}
     linked = int(inter.get("cung_cap") or 0) + int(inter.get("giua_cac_cap") or 0)
     if linked and total:
+        parts = "; ".join(
+            f"{word} {n(inter.get(key))} thủ tục" for key, word in (("cung_cap", "liên thông cùng cấp"),
+                                                                   ("giua_cac_cap", "liên thông giữa các cấp chính quyền"))
+            if inter.get(key)
+        )
         out.append(Block("bullet", (
             f"Số TTHC thực hiện theo cơ chế một cửa liên thông là {n(linked)}/{n(total)} thủ tục, chiếm tỷ lệ {percent(_ratio(linked, total))} "
-            f"(trong đó: liên thông cùng cấp {n(inter.get('cung_cap'))} thủ tục; liên thông giữa các cấp chính quyền {n(inter.get('giua_cac_cap'))} thủ tục)."
+            f"(trong đó: {parts})."
         )))
     elif total:
         out.append(Block("bullet", "Chưa có TTHC thực hiện theo cơ chế một cửa liên thông."))
@@ -385,11 +408,7 @@ def index766_blocks(figures: dict) -> list[Block]:
     return out
 
 
-def _points(value) -> str:
-    if value is None:
-        return "0"
-    text = vn.fmt_decimal(value, 2)
-    return text[:-3] if text.endswith(",00") else text
+_points = points
 
 
 def online_blocks(figures: dict, period) -> list[Block]:
@@ -461,25 +480,31 @@ def online_blocks(figures: dict, period) -> list[Block]:
     return out
 
 
-def reform_blocks(figures: dict, period, unit_name: str) -> list[Block]:
-    """Section I from the CCHC registers and the assigned tasks, in the seeds' phrasing (seed 001):
-    plan completion, directive documents issued (listed), inspections, communication, tasks."""
-    out: list[Block] = []
+def register_blocks(figures: dict, period, unit_name: str) -> dict[str, list[Block]]:
+    """Section I from the CCHC registers and the assigned tasks, in the seeds' phrasing (seeds 000, 001, 004), by
+    register: plan completion, directive documents issued (listed), inspections, communication, tasks. A register
+    the unit never kept (figures["registers"]) says nothing — its sub-section then asks for the unit's text —
+    and one it keeps speaks even when nothing happened in it."""
+    kept = figures.get("registers") if isinstance(figures.get("registers"), dict) else {}
     when = period_phrase(period)
+    out: dict[str, list[Block]] = {}
     plan = figures.get("plan") or {}
-    if plan.get("total"):
-        out.append(Block("bullet", (
+    if plan.get("total") and kept.get("plan", True):
+        open_items = int(plan["total"]) - int(plan.get("done") or 0)
+        out["plan"] = [Block("bullet", (
             f"Kết quả, {when} {unit_name} đã hoàn thành {n(plan.get('done'))}/{n(plan.get('total'))} chỉ tiêu nhiệm vụ "
-            f"của kế hoạch cải cách hành chính năm {plan.get('year')}, đạt {percent(plan.get('rate'))}."
-        )))
+            f"của kế hoạch cải cách hành chính năm {plan.get('year')}, đạt {percent(plan.get('rate'))}"
+            + (f"; còn {n(open_items)} nhiệm vụ đang thực hiện hoặc chưa thực hiện." if open_items else ".")
+        ))]
     docs = figures.get("directives") or {}
     if docs.get("count"):
         items = docs.get("items") or []
         more = "" if len(items) >= docs["count"] else f" (kể ra {n(len(items))} văn bản đầu tiên)"
-        out.append(Block("bullet", (
+        out["directives"] = [Block("bullet", (
             f"Trong {when}, {unit_name} đã ban hành {n(docs['count'])} văn bản chỉ đạo, điều hành về cải cách hành chính{more}, gồm:"
-        )))
-        out += [Block("sub", document_line(item)) for item in items]
+        ))] + [Block("sub", document_line(item)) for item in items]
+    elif docs and kept.get("directives"):
+        out["directives"] = [Block("bullet", f"Trong {when}, {unit_name} không ban hành văn bản chỉ đạo, điều hành mới về cải cách hành chính.")]
     ins = figures.get("inspections") or {}
     if ins.get("inspections"):
         targets = [
@@ -496,7 +521,9 @@ def reform_blocks(figures: dict, period, unit_name: str) -> list[Block]:
             )
         else:
             text += "; qua kiểm tra không phát hiện vấn đề phải xử lý"
-        out.append(Block("bullet", text + "."))
+        out["inspections"] = [Block("bullet", text + ".")]
+    elif ins and kept.get("inspections"):
+        out["inspections"] = [Block("bullet", f"Trong {when}, {unit_name} không tổ chức kiểm tra cải cách hành chính.")]
     com = figures.get("communication") or {}
     said = []
     if com.get("articles"):
@@ -512,9 +539,17 @@ def reform_blocks(figures: dict, period, unit_name: str) -> list[Block]:
         extra = f", có {n(com['other_participants'])} lượt tham dự" if com.get("other_participants") else ""
         said.append(f"thực hiện {n(com['other'])} hoạt động tuyên truyền bằng hình thức khác{extra}")
     if said:
-        out.append(Block("bullet", f"Về công tác tuyên truyền cải cách hành chính: trong {when} đã {'; '.join(said)}."))
-    if (figures.get("tasks") or {}).get("assigned_total"):
-        out += [Block("bullet", sentence.strip()) for sentence in task_sentences(figures["tasks"], when) if sentence.strip()]
+        out["communication"] = [Block("bullet", f"Về công tác tuyên truyền cải cách hành chính: trong {when} đã {'; '.join(said)}.")]
+    elif com and kept.get("communication"):
+        out["communication"] = [Block("bullet", f"Trong {when}, {unit_name} không tổ chức hoạt động tuyên truyền cải cách hành chính.")]
+    tasks = figures.get("tasks") or {}
+    if tasks.get("assigned_total"):
+        out["tasks"] = [Block("bullet", sentence.strip()) for sentence in task_sentences(tasks, when) if sentence.strip()]
+    elif tasks and kept.get("tasks"):
+        out["tasks"] = [Block("bullet", (
+            f"Trong {when}, {unit_name} không có nhiệm vụ được Chính phủ, Thủ tướng Chính phủ, Ủy ban nhân dân, "
+            "Chủ tịch Ủy ban nhân dân cấp trên giao."
+        ))]
     return out
 
 
@@ -585,19 +620,74 @@ _REF = re.compile(r"\{v\[([^\]]+)\]\}")
 
 # --- the report -----------------------------------------------------------------------------
 
+def dossier_scope(session: Session, unit: Unit) -> Unit:
+    """The unit whose subtree holds the dossiers a report counts: for a People's Committee agency (`ubnd`)
+    under an area, the area — its dossiers are received by the area's service centre, a sibling of the
+    committee, not under it; otherwise the unit itself."""
+    if unit.kind == "ubnd" and not unit.is_area and unit.parent_id is not None:
+        parent = session.get(Unit, unit.parent_id)
+        if parent is not None and parent.is_area:
+            return parent
+    return unit
+
+
 def default_figures(session: Session, unit: Unit, start: date, end: date) -> dict:
-    return all_figures(session, unit, start, end)
+    """all_figures of the unit, with: whose dossiers they are when a People's Committee's service centre receives
+    them (the area's figures, the committee's own registers and tasks), which registers the unit keeps, and the
+    dossiers by procedure field."""
+    scope = dossier_scope(session, unit)
+    figures = all_figures(session, scope, start, end)
+    if scope is not unit:
+        figures.update(reform_figures(session, unit, start, end))
+        figures["tasks"] = task_figures(session, unit, start, end)
+        figures["unit"] = {"code": unit.code, "name": unit.name, "level": unit.level, "kind": unit.kind}
+        receivers = [u["unit_name"] for u in (figures.get("dossiers") or {}).get("by_unit") or []]
+        figures["dossier_scope"] = {"code": scope.code, "area": lower_first(scope.name), "receivers": receivers}
+    figures["registers"] = registers_in_use(session, unit, end)
+    figures["by_field"] = field_figures(session, scope, start, end)
+    return figures
 
 
 def default_trend(session: Session, unit: Unit, start: date, end: date) -> dict:
-    return dossier_figures(session, unit, start, end)
+    return dossier_figures(session, dossier_scope(session, unit), start, end)
 
 
-def build_tables(figures: dict, manual: dict[int, dict], notes: dict[int, dict]) -> list[FormTable]:
-    """Biểu mẫu 1–7 with every value: computed from `figures`, entered by hand, or derived (rates)."""
+@lru_cache(maxsize=1)
+def _two_tier_changes() -> dict:
+    return yaml.safe_load((formdefs.FORMS_DIR / "two_tier.yaml").read_text(encoding="utf-8")).get("forms") or {}
+
+
+def _two_tier_form(form: formdefs.FormDef, change: dict) -> formdefs.FormDef:
+    omit = {str(s) for s in change.get("omit") or ()}
+    labels = {str(k): str(v) for k, v in (change.get("labels") or {}).items()}
+    units = {str(k): str(v) for k, v in (change.get("units") or {}).items()}
+    rows = tuple(
+        dataclasses.replace(
+            r, label=labels.get(r.stt, r.label), unit=units.get(r.stt, r.unit),
+            parts=tuple(x for x in r.parts if x not in omit), also_sum_of=tuple(x for x in r.also_sum_of if x not in omit),
+        )
+        for r in form.rows if r.stt not in omit
+    )
+    return dataclasses.replace(form, rows=rows)
+
+
+def report_forms(period=None) -> tuple[formdefs.FormDef, ...]:
+    """Biểu mẫu 1–7 as a period's report shows them: from 1/7/2025 (two-tier local government) without the
+    district rows and with the rows that named districts reworded (cchc/data/forms/two_tier.yaml)."""
+    forms = formdefs.load_forms()
+    if period is None or period.start < TWO_TIER_FROM:
+        return forms
+    changes = _two_tier_changes()
+    return tuple(_two_tier_form(f, changes[f.number]) if changes.get(f.number) else f for f in forms)
+
+
+def build_tables(figures: dict, manual: dict[int, dict], notes: dict[int, dict], *, period=None) -> list[FormTable]:
+    """Biểu mẫu 1–7 with every value: computed from `figures`, entered by hand, or derived (rates). The rows of
+    a register the unit never kept are blank, not 0; `period` chooses the forms' wording (report_forms)."""
     tables = []
-    for form in formdefs.load_forms():
-        values = formdefs.compute_values(form, figures, manual.get(form.number, {}))
+    known = without_unkept(figures)
+    for form in report_forms(period):
+        values = formdefs.compute_values(form, known, manual.get(form.number, {}))
         row_notes = {r.stt: r.note for r in form.rows if r.note}
         row_notes.update(notes.get(form.number, {}))
         tables.append(FormTable(form=form, values=values, notes=row_notes))
@@ -623,7 +713,7 @@ def forms_context(session: Session, unit: Unit | str, period, *, figures_provide
     manual = reform.manual_values(session, unit.id, period.start, period.end)
     notes = reform.manual_notes(session, unit.id, period.start, period.end)
     _, _, unit_phrase, _ = issuing_body(session, unit)
-    return FormsContext(unit.id, unit.code, unit_phrase, period, build_tables(figures, manual, notes), figures)
+    return FormsContext(unit.id, unit.code, unit_phrase, period, build_tables(figures, manual, notes, period=period), figures)
 
 
 def build_report(
@@ -741,6 +831,7 @@ def build_report(
         appendix_title=layout["appendix_title"],
         appendix_ref=f"(Kèm theo Báo cáo số {number or '      '}/BC-{abbr} {vn.fmt_long_date(today)} của {unit_phrase})",
     )
+    add_service_quality(report)
     check_report(report)
     return report
 
@@ -757,3 +848,111 @@ def chart_data(report: Report) -> dict:
         if v.get("new_total"):
             online.append((LEVEL_NAMES[lv].capitalize(), _ratio(v.get("new_online"), v.get("new_total")) or 0.0))
     return {"on_time_by_level": on_time, "online_by_level": online, "trend": report.trend}
+
+
+# --- satisfaction and liên thông (issue #12, item 6) -----------------------------------------------
+
+def add_service_quality(report: Report) -> None:
+    """The citizens' satisfaction (figures["satisfaction"], cchc.stats.satisfaction) and the unit's part in
+    liên thông dossiers received by other units (figures["interagency"], cchc.stats.interagency): their
+    sentences in the section of the dossier figures, before the 766 index, and the satisfaction Biểu mẫu
+    after the others. Figures without these keys (a consolidated or hand-made set) get nothing."""
+    layout = formdefs.report_layout()
+    key = next((s["key"] for s in layout["sections"] if s.get("figures") == "dossiers"), None)
+    section = next((s for s in report.sections if s.key == key), None)
+    if section is None:
+        return
+    blocks = satisfaction_blocks(report.figures, report.period) + interagency_blocks(report.figures, report.period,
+                                                                                      report.unit_name)
+    first_766 = index766_blocks(report.figures)[:1]
+    at = section.blocks.index(first_766[0]) if first_766 and first_766[0] in section.blocks else len(section.blocks)
+    section.blocks[at:at] = blocks
+    number = max((t.form.number for t in report.tables), default=0) + 1
+    form = formdefs.satisfaction_form(report.figures, number, section.key)
+    if form is not None:
+        values = formdefs.compute_values(form, report.figures, {})
+        report.tables.append(FormTable(form=form, values=values, notes={r.stt: r.note for r in form.rows if r.note}))
+
+
+def _satisfied(group: dict) -> str:
+    """«5/6 phiếu hài lòng, đạt 83,33%»: the fraction first, as the seeds write a rate."""
+    return f"{n(group.get('satisfied_total'))}/{n(group.get('ratings'))} phiếu hài lòng, đạt {percent(group.get('rate'))}"
+
+
+def satisfaction_blocks(figures: dict, period) -> list[Block]:
+    """Seed 000's «Kết quả thực hiện việc đánh giá chất lượng giải quyết TTHC» from the ratings: the sample
+    and its levels, the satisfied rate, the points and the weakest criterion, then by level, channel and
+    way of rating when there is more than one, and the units with dissatisfied ratings."""
+    sat = figures.get("satisfaction")
+    if not isinstance(sat, dict):
+        return []
+    out = [Block("subheading", "Kết quả đánh giá mức độ hài lòng của người dân, tổ chức đối với việc giải quyết TTHC:")]
+    when = period_phrase(period)
+    if not sat.get("ratings"):
+        out.append(Block("bullet", f"Trong {when}, hệ thống chưa ghi nhận phiếu đánh giá nào của người dân, tổ chức đối với việc giải quyết TTHC."))
+        return out
+    out.append(Block("bullet", (
+        f"Trong {when}, hệ thống ghi nhận {n(sat['ratings'])} phiếu đánh giá việc giải quyết TTHC (theo Thông tư số "
+        f"01/2018/TT-VPCP), trong đó: rất hài lòng {n(sat.get('very_satisfied'))} phiếu, hài lòng {n(sat.get('satisfied'))} phiếu, "
+        f"không hài lòng {n(sat.get('not_satisfied'))} phiếu. Tỷ lệ hài lòng (hài lòng và rất hài lòng) là "
+        f"{n(sat.get('satisfied_total'))}/{n(sat['ratings'])} phiếu, đạt {percent(sat.get('rate'))}."
+    )))
+    rated = [c for c in (sat.get("criteria") or {}).values() if c.get("rated")]
+    text = f"Điểm đánh giá là {n(sat.get('points'))}/{n(sat.get('max_points'))} điểm, đạt {percent(sat.get('score_rate'))} số điểm tối đa"
+    weakest = min(rated, key=lambda c: (c["rate"], c["number"]), default=None)
+    if weakest is not None and weakest["rate"] < 100:
+        text += (
+            f"; tiêu chí có tỷ lệ điểm thấp nhất là tiêu chí {weakest['number']} «{weakest['name']}» với "
+            f"{n(weakest['points'])}/{n(weakest['max_points'])} điểm, đạt {percent(weakest['rate'])}"
+        )
+    out.append(Block("bullet", text + "."))
+    for key, title, labels in (
+        ("by_level", "Theo cấp tiếp nhận hồ sơ", LEVEL_NAMES),
+        ("by_channel", "Theo kênh nộp hồ sơ", {"truc_tiep": "trực tiếp", "truc_tuyen": "trực tuyến", "buu_chinh": "bưu chính công ích"}),
+        ("by_via", "Theo hình thức đánh giá", {"chu_ho_so": "chủ hồ sơ đánh giá trực tuyến", "tai_quay": "tại Bộ phận Một cửa"}),
+    ):
+        groups = [(k, g) for k, g in (sat.get(key) or {}).items() if g.get("ratings")]
+        if len(groups) > 1:  # one group only repeats the total
+            out.append(Block("sub", f"{title}: " + "; ".join(f"{labels.get(k, k)} {_satisfied(g)}" for k, g in groups) + "."))
+    units = [u for u in (sat.get("by_unit") or {}).values() if u.get("not_satisfied")]
+    if len(sat.get("by_unit") or {}) > 1 and units:
+        units.sort(key=lambda u: (u["rate"], u["unit_code"]))
+        shown = "; ".join(f"{u['unit_name']} {_satisfied(u)}" for u in units[:5])
+        more = f"; và {n(len(units) - 5)} đơn vị khác (xem Phụ lục)" if len(units) > 5 else ""
+        out.append(Block("sub", f"Đơn vị có phiếu không hài lòng (tỷ lệ hài lòng thấp nhất trước): {shown}{more}."))
+    return out
+
+
+def _interagency_text(f: dict) -> str:
+    """The unit's part, not the dossier's end: «hoàn thành phần việc», judged by the unit's own step deadlines."""
+    return (
+        f"đã hoàn thành phần việc của đơn vị đối với {n(f['resolved_total'])} hồ sơ (đúng thời hạn các bước "
+        f"{n(f['resolved_in_time'])} hồ sơ, quá hạn {n(f['resolved_late'])} hồ sơ); đang xử lý {n(f['in_progress_total'])} hồ sơ "
+        f"(trong hạn {n(f['in_progress_within'])} hồ sơ, quá hạn {n(f['in_progress_overdue'])} hồ sơ)"
+    )
+
+
+def interagency_blocks(figures: dict, period, unit_name: str) -> list[Block]:
+    """Seed 004's liên thông sentence for the unit's part in dossiers received by other units (by its own
+    step deadlines), and the units under it that took part; nothing when no unit took part."""
+    f = figures.get("interagency")
+    if not isinstance(f, dict):
+        return []
+    children = [u for u in f.get("by_unit") or [] if u.get("received_total")]
+    if not f.get("received_total") and not children:
+        return []
+    out = [Block("subheading", "Kết quả tham gia giải quyết hồ sơ liên thông (hồ sơ do đơn vị khác tiếp nhận):")]
+    when = period_phrase(period)
+    if f.get("received_total"):
+        out.append(Block("bullet", (
+            f"Trong {when}, {unit_name} đã tham gia giải quyết {n(f['received_total'])} hồ sơ liên thông trên Hệ thống thông tin "
+            f"giải quyết TTHC (từ kỳ trước chuyển qua {n(f['carried_over'])} hồ sơ, mới {n(f['new_total'])} hồ sơ). "
+            f"Trong đó, {_interagency_text(f)}"
+            + (f"; tỷ lệ hoàn thành đúng hạn là {n(f['resolved_in_time'])}/{n(f['resolved_total'])} hồ sơ, "
+               f"đạt {percent(f.get('on_time_rate'))}." if f.get("resolved_total") else ".")
+        )))
+    if children:
+        out.append(Block("bullet", "Các cơ quan, đơn vị trực thuộc tham gia giải quyết hồ sơ liên thông do đơn vị khác tiếp nhận:"))
+    for u in children:
+        out.append(Block("sub", f"{u['unit_name']}: tham gia giải quyết {n(u['received_total'])} hồ sơ; {_interagency_text(u)}."))
+    return out

@@ -13,7 +13,9 @@ from cchc.reform.figures import reform_figures
 from cchc.stats.catalogue import catalogue_figures
 from cchc.stats.dossiers import dossier_figures
 from cchc.stats.index766 import compute_index
+from cchc.stats.interagency import interagency_figures
 from cchc.stats.online import DossierPasses, ask_online, online_figures
+from cchc.stats.satisfaction import satisfaction_figures
 from cchc.tasks.stats import task_figures
 from cchc.units.models import Unit
 from cchc.units.scope import resolve_unit
@@ -21,7 +23,7 @@ from cchc.units.scope import resolve_unit
 
 def all_figures(session: Session, unit: Unit | str | int, start: date, end: date, *, period: Period | None = None) -> dict:
     """{"period", "unit", "dossiers", "catalogue", "online", "digitisation", "feedback", "index766",
-    "plan", "directives", "inspections", "communication", "tasks"}.
+    "satisfaction", "interagency", "plan", "directives", "inspections", "communication", "tasks"}.
 
     `period` is the preset whose window is exactly [start, end] when there is one (its label reads
     "quý III năm 2023"), otherwise the custom window ("từ 01/7/2023 đến 13/9/2023").
@@ -48,6 +50,8 @@ def all_figures(session: Session, unit: Unit | str | int, start: date, end: date
         "digitisation": digitisation,
         "feedback": feedback,
         "index766": index,
+        "satisfaction": satisfaction_figures(session, u, w.start, w.end),
+        "interagency": interagency_figures(session, u, w.start, w.end),
     }
     figures.update(_reform_and_tasks(session, u, w.start, w.end))
     return figures
