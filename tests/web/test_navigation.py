@@ -69,3 +69,14 @@ def test_every_navigation_page_opens_with_labelled_forms(client, web_world, who)
         page = audit(response.text)
         assert page.headings, f"{who}: {link} has no heading"
         assert not page.unlabelled(), f"{who}: {link} has controls without a label: {page.unlabelled()}"
+
+
+@pytest.mark.parametrize("who", ROLES, ids=[r or "anonymous" for r in ROLES])
+def test_the_menu_offers_receipt_only_to_whom_the_service_lets_receive(client, web_world, who):
+    """The menu asks the dossier service who receives at the counter instead of listing roles of its own."""
+    if who is not None:
+        login_page(client, getattr(web_world, who).username)
+    offered = "/can-bo/tiep-nhan" in audit(client.get("/").text).nav_links
+    assert offered == (who == "receiver")
+    form = client.get("/can-bo/tiep-nhan", follow_redirects=False)
+    assert (form.status_code == 200) == offered, f"{who}: the receipt form answers {form.status_code}"

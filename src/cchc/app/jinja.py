@@ -8,7 +8,7 @@ from cchc import vn
 from cchc.auth.enums import Role
 from cchc.dossiers.enums import Channel, State, Timeliness
 from cchc.dossiers.files import KINDS
-from cchc.dossiers.service import ACTION_LABELS
+from cchc.dossiers.service import ACTION_LABELS, receives_at_counter
 from cchc.procedures.enums import StepRole
 from cchc.web.templating import env
 
@@ -22,7 +22,7 @@ def nav_links(user) -> list[tuple[str, str]]:
     if role == Role.CITIZEN:
         return links + [("/ca-nhan", "Hồ sơ của tôi")]
     officer = [("/can-bo", "Hồ sơ cần xử lý")]
-    if role in (Role.RECEIVING, Role.UNIT_ADMIN):
+    if receives_at_counter(user):
         officer.append(("/can-bo/tiep-nhan", "Tiếp nhận hồ sơ"))
     officer += [("/can-bo/tim-kiem", "Tìm kiếm"), ("/can-bo/phan-anh", "Phản ánh"), ("/nhiem-vu", "Nhiệm vụ"), ("/thong-ke", "Thống kê")]
     if role in (Role.REPORTING, Role.LEADER, Role.UNIT_ADMIN, Role.SYSTEM_ADMIN):

@@ -57,14 +57,24 @@ def _receipt_context(db: Session, user: User, code: str | None, form: dict | Non
     return {"procedures": procedures, "chosen": chosen, "due": due, "now": now, "unit": unit, "form": form or {}, **extra}
 
 
+def _require_receiver(db: Session, user: User) -> None:
+    """The receipt form opens for those the service lets receive, and says why to anyone else."""
+    if not service.may_receive(db, user):
+        raise PermissionDenied(
+            "Bạn không được tiếp nhận hồ sơ: chỉ cán bộ Bộ phận Một cửa tiếp nhận hồ sơ tại đơn vị của mình."
+        )
+
+
 @router.get("/can-bo/tiep-nhan")
 def receipt_page(request: Request, thu_tuc: str = "", db: Session = DB_SESSION, user: User = Depends(officer)):
+    _require_receiver(db, user)
     return render(request, "dossiers/receive.html", _receipt_context(db, user, thu_tuc or None))
 
 
 @router.get("/can-bo/tiep-nhan/thanh-phan")
 def receipt_components(request: Request, procedure_code: str = "", db: Session = DB_SESSION, user: User = Depends(officer)):
     """htmx: the components and the due date of the chosen procedure, shown before saving."""
+    _require_receiver(db, user)
     return render(request, "dossiers/_receive_procedure.html", _receipt_context(db, user, procedure_code or None))
 
 

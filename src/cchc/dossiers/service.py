@@ -210,11 +210,16 @@ def _new_dossier(session: Session, procedure: Procedure, unit: Unit, channel: Ch
     return dossier
 
 
+def receives_at_counter(actor: Any) -> bool:
+    """The role rule of receiving: only officers of the Bộ phận Một cửa receive dossiers (menus ask this too)."""
+    return actor is not None and actor.role == Role.RECEIVING
+
+
 def _check_receive(session: Session, actor: User | None, unit: Unit | None) -> None:
     tr.require_active(actor)
     if actor is None:
         return
-    if unit is None or actor.role != Role.RECEIVING or not acts_in(session, actor, unit.id):
+    if unit is None or not receives_at_counter(actor) or not acts_in(session, actor, unit.id):
         where = f" tại {unit.name}" if unit is not None else ""
         raise PermissionDenied(
             f"Bạn không được tiếp nhận hồ sơ{where}: chỉ cán bộ Bộ phận Một cửa của đơn vị này tiếp nhận hồ sơ."
