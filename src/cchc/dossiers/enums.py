@@ -101,7 +101,8 @@ class OnlinePayment(IntEnum):
     LOCAL_GATEWAY = 2
 
 
-# HinhThucTra: how the applicant receives the result. The citizen's page offers the first and the last.
+# HinhThucTra: how the applicant receives the result, in the order of its DVCQG code (1, 2, 3 — numbered like
+# KenhThucHien). The citizen's page offers the first and the last.
 RESULT_DELIVERY = {
     "truc_tiep": "Nhận trực tiếp tại Bộ phận Một cửa",
     "truc_tuyen": "Nhận bản điện tử trực tuyến",

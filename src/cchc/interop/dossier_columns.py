@@ -20,7 +20,7 @@ Read by cchc.interop.dossier_validation (one row → one dossiers row), written 
 
 from __future__ import annotations
 
-from cchc.dossiers.enums import Channel, State
+from cchc.dossiers.enums import RESULT_DELIVERY, Channel, State
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "MaHoSo",
@@ -110,8 +110,7 @@ ENDED_STATES = frozenset({State.REFUSED, State.WITHDRAWN, State.STOPPED, State.F
 OPEN_STATES = frozenset({State.RECEIVED, State.PROCESSING, State.SUPPLEMENT, State.FINANCIAL})
 NOT_RECEIVED_STATES = frozenset({State.SUBMITTED, State.NOT_ACCEPTED})
 
-# HinhThucTra: cchc numbers the ways a result is delivered like KenhThucHien.
-DELIVERY_BY_CODE = {1: "truc_tiep", 2: "truc_tuyen", 3: "buu_chinh"}
+DELIVERY_BY_CODE = dict(enumerate(RESULT_DELIVERY, start=1))  # HinhThucTra
 DELIVERY_CODE = {v: k for k, v in DELIVERY_BY_CODE.items()}
 APPLICANT_TYPES = {1: "công dân", 2: "tổ chức"}
 PAYMENT_CODES = {0: "không", 1: "qua Cổng DVCQG", 2: "qua cổng thanh toán của địa phương"}
