@@ -96,3 +96,9 @@ def test_check_and_rebuild_of_the_day_counts(data, monkeypatch, capsys):
     assert code == 0 and "Đã tính lại bảng đếm hồ sơ theo ngày" in out
     code, out, _ = run(monkeypatch, capsys, "stats", "--unit", data, "--period", "2023-Q3", "--check")
     assert code == 0 and "Khớp" in out
+
+
+def test_a_custom_window_names_its_days_once(data, monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys, "stats", "--unit", data, "--from", "01/07/2023", "--to", "2023-08-31")
+    line = next(x for x in out.splitlines() if x.startswith("Kỳ báo cáo:"))
+    assert code == 0 and line == "Kỳ báo cáo: từ 01/7/2023 đến 31/8/2023", line

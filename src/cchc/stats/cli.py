@@ -132,7 +132,9 @@ def rebuild_counts_command() -> None:
 
 def _print_dossier_tables(console: Console, f: dict, unit: dict, p: Period) -> None:
     console.print(f"[bold]Số liệu hồ sơ TTHC — {unit['name']} ({unit['code']})[/]")
-    console.print(f"Kỳ báo cáo: {p.label} (từ {fmt_date(p.start)} đến {fmt_date(p.end)})")
+    # A custom window's label already names its days; a preset's ("quý III năm 2026") gets them in brackets.
+    days = "" if p.kind == "tuy_chon" else f" (từ {fmt_date(p.start)} đến {fmt_date(p.end)})"
+    console.print(f"Kỳ báo cáo: {p.label}{days}")
     summary = Table(title="Tổng hợp", show_lines=False)
     summary.add_column("Chỉ tiêu")
     summary.add_column("Số liệu", justify="right")
