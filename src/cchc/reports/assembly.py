@@ -2,10 +2,8 @@
 the Biểu mẫu tables and the data of the charts — one `Report` that every writer renders.
 
 Figures come from `cchc.reports.figures.all_figures` (SQL), figures entered by hand and the
-narrative from `cchc.reform`. Section I speaks from the CCHC registers and the assigned tasks (blank where a
-register was never kept); sections III and IV are drafted from the figures (cchc.reports.drafting) and marked as
-drafts. What the unit typed for a section replaces the sentences the system would write there; a section with
-nothing in it says so plainly, and only a section without sub-sections does.
+narrative from `cchc.reform`; nothing here invents text a person must write: a section nobody
+wrote says so plainly.
 """
 
 from __future__ import annotations
@@ -19,32 +17,19 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import dataclasses
-from functools import lru_cache
-
-import yaml
-
 from cchc import clock, vn
 from cchc.periods import previous_periods
 from cchc.reform import forms as formdefs
 from cchc.reform import service as reform
 from cchc.reform.directives import document_line
-from cchc.reform.figures import reform_figures
-from cchc.reports import letterhead
-from cchc.reports.breakdown import field_figures
 from cchc.reports.checks import check_report
-from cchc.reports.drafting import draft
 from cchc.reports.figures import all_figures
-from cchc.reports.registers import registers_in_use, without_unkept
-from cchc.reports.wording import count_of, lower_first, n, percent, points
 from cchc.stats.dossiers import dossier_figures
-from cchc.tasks.stats import task_figures, task_sentences
-from cchc.units.enums import TWO_TIER_FROM
+from cchc.tasks.stats import task_sentences
 from cchc.units.models import Unit
 
 LEVEL_NAMES = {"tinh": "cấp tỉnh", "huyen": "cấp huyện", "xa": "cấp xã"}
 LEVEL_LONG = {"tinh": "Cấp tỉnh (sở, ban, ngành)", "huyen": "Cấp huyện", "xa": "Cấp xã"}
-PUBLICATION_KINDS = (("moi", "ban hành mới"), ("sua_doi", "sửa đổi, bổ sung"), ("thay_the", "thay thế"), ("bai_bo", "bãi bỏ"))
 AREA_PREFIXES = ("Thành phố", "Thị xã", "Thị trấn", "Đặc khu", "Tỉnh", "Huyện", "Quận", "Xã", "Phường")
 
 FiguresProvider = Callable[[Session, Unit, date, date], dict]
@@ -52,13 +37,10 @@ FiguresProvider = Callable[[Session, Unit, date, date], dict]
 
 @dataclass
 class Block:
-    """A piece of the body: 'para', 'bullet' (“- ”), 'sub' (“+ ”), 'subheading', 'missing' (italic notice),
-    'draft_note' (the notice heading a drafted section). `draft`: written by the system for the officer to edit,
-    shown as a draft, never as the unit's own words."""
+    """A piece of the body: 'para', 'bullet' (“- ”), 'sub' (“+ ”), 'subheading', 'missing' (italic notice)."""
 
     kind: str
     text: str
-    draft: bool = False
 
 
 @dataclass
@@ -129,6 +111,18 @@ class Report:
 
 # --- helpers --------------------------------------------------------------------------------
 
+def percent(value) -> str:
+    """99.76 → '99,76%'; 100 → '100%'; 71.0 → '71%' (as the reports write rates)."""
+    if value is None:
+        return "không phát sinh"
+    text = vn.fmt_percent(value)
+    return text.replace(",00%", "%")
+
+
+def n(value) -> str:
+    return vn.fmt_int(int(value or 0))
+
+
 def _ratio(num, den) -> float | None:
     num, den = formdefs.to_decimal(num), formdefs.to_decimal(den)
     r = formdefs.rate(num, den)
@@ -140,7 +134,8 @@ def _get(figures: dict, path: str, default=None):
     return default if v is None else v
 
 
-_lower_first = lower_first
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text else text
 
 
 def _area_name(unit: Unit) -> str:
@@ -227,12 +222,6 @@ def dossier_blocks(figures: dict, period) -> list[Block]:
     out: list[Block] = []
     start, end = vn.fmt_date(period.start), vn.fmt_date(period.end)
     out.append(Block("subheading", "Tổng hợp, cập nhật kết quả giải quyết hồ sơ TTHC tại các cấp chính quyền:"))
-    scope = figures.get("dossier_scope")
-    if isinstance(scope, dict) and scope.get("receivers"):
-        out.append(Block("para", (
-            f"Hồ sơ TTHC của {scope['area']} do {', '.join(scope['receivers'])} tiếp nhận, giải quyết; "
-            "số liệu dưới đây gồm toàn bộ các hồ sơ đó."
-        )))
     if d.get("received_total") is None:
         # A consolidation from units' Biểu mẫu knows the resolved counts but not what was received.
         if d.get("resolved_total"):
@@ -278,15 +267,14 @@ def dossier_blocks(figures: dict, period) -> list[Block]:
         parts = ", ".join(f"{LEVEL_NAMES.get(lv, lv)} {n(v['received_total'])} hồ sơ" for lv, v in levels)
         out.append(Block("bullet", f"Phân theo cấp chính quyền: tiếp nhận giải quyết {n(d['received_total'])} hồ sơ ({parts})."))
         for lv, v in levels:
-            late = f"quá hạn {n(v['resolved_late'])} hồ sơ" if v["resolved_late"] else "không có hồ sơ quá hạn"
             resolved = (
                 f"đã giải quyết {n(v['resolved_total'])} hồ sơ (giải quyết đúng và trước hạn {n(v['resolved_in_time'])} hồ sơ, "
-                f"đạt tỷ lệ {percent(v.get('on_time_rate'))}; {late})"
+                f"đạt tỷ lệ {percent(v.get('on_time_rate'))}; quá hạn {n(v['resolved_late'])} hồ sơ)"
                 if v["resolved_total"] else "chưa có hồ sơ giải quyết xong"
             )
-            overdue = f"quá hạn {n(v['in_progress_overdue'])} hồ sơ" if v["in_progress_overdue"] else "không có hồ sơ quá hạn"
             progress = (
-                f"đang giải quyết {n(v['in_progress_total'])} hồ sơ (trong hạn {n(v['in_progress_within'])} hồ sơ, {overdue})"
+                f"đang giải quyết {n(v['in_progress_total'])} hồ sơ (trong hạn {n(v['in_progress_within'])} hồ sơ, "
+                f"quá hạn {n(v['in_progress_overdue'])} hồ sơ)"
                 if v["in_progress_total"] else "không còn hồ sơ đang giải quyết"
             )
             out.append(Block("sub", f"{LEVEL_LONG.get(lv, lv)}: tiếp nhận {n(v['received_total'])} hồ sơ, trong đó {resolved}; {progress}."))
@@ -300,38 +288,27 @@ def catalogue_blocks(figures: dict, period) -> list[Block]:
         return out
     pubs = c.get("publications") or {}
     total_pub = sum(int(v or 0) for v in pubs.values())
-    kinds = [(pubs.get(k), word) for k, word in PUBLICATION_KINDS if pubs.get(k)]
-    if len(kinds) > 1:
+    if total_pub:
         out.append(Block("bullet", (
-            f"Công bố, công khai TTHC: trong {period_phrase(period)} đã công bố {n(total_pub)} TTHC ("
-            + ", ".join(f"{n(v)} TTHC {word}" for v, word in kinds) + ")."
+            f"Công bố, công khai TTHC: trong {period_phrase(period)} đã công bố {n(total_pub)} TTHC ({n(pubs.get('moi'))} TTHC ban hành mới, "
+            f"{n(pubs.get('sua_doi'))} TTHC sửa đổi, bổ sung, {n(pubs.get('thay_the'))} TTHC thay thế, {n(pubs.get('bai_bo'))} TTHC bãi bỏ)."
         )))
-    elif kinds:
-        out.append(Block("bullet", f"Công bố, công khai TTHC: trong {period_phrase(period)} đã công bố {n(total_pub)} TTHC {kinds[0][1]}."))
     else:
         out.append(Block("bullet", f"Trong {period_phrase(period)}, không có TTHC được công bố mới, sửa đổi, bổ sung, thay thế hoặc bãi bỏ."))
     total = int(c.get("procedures_total") or 0)
     by_level = c.get("by_level") or {}
     levels = [lv for lv in ("tinh", "huyen", "xa") if by_level.get(lv)]
     detail = ", ".join(f"{LEVEL_NAMES[lv]}: {n(by_level[lv])} thủ tục" for lv in levels)
-    if total:
-        out.append(Block("bullet", (
-            f"Tổng số TTHC thuộc thẩm quyền giải quyết tính đến thời điểm báo cáo: {n(total)} thủ tục"
-            + (f", trong đó: {detail}." if detail else ".")
-        )))
-    else:
-        out.append(Block("bullet", "Tính đến thời điểm báo cáo, không có TTHC thuộc thẩm quyền giải quyết."))
+    out.append(Block("bullet", (
+        f"Tổng số TTHC thuộc thẩm quyền giải quyết tính đến thời điểm báo cáo: {n(total)} thủ tục"
+        + (f", trong đó: {detail}." if detail else ".")
+    )))
     inter = c.get("interconnection") or {}
     linked = int(inter.get("cung_cap") or 0) + int(inter.get("giua_cac_cap") or 0)
     if linked and total:
-        parts = "; ".join(
-            f"{word} {n(inter.get(key))} thủ tục" for key, word in (("cung_cap", "liên thông cùng cấp"),
-                                                                   ("giua_cac_cap", "liên thông giữa các cấp chính quyền"))
-            if inter.get(key)
-        )
         out.append(Block("bullet", (
             f"Số TTHC thực hiện theo cơ chế một cửa liên thông là {n(linked)}/{n(total)} thủ tục, chiếm tỷ lệ {percent(_ratio(linked, total))} "
-            f"(trong đó: {parts})."
+            f"(trong đó: liên thông cùng cấp {n(inter.get('cung_cap'))} thủ tục; liên thông giữa các cấp chính quyền {n(inter.get('giua_cac_cap'))} thủ tục)."
         )))
     elif total:
         out.append(Block("bullet", "Chưa có TTHC thực hiện theo cơ chế một cửa liên thông."))
@@ -408,7 +385,11 @@ def index766_blocks(figures: dict) -> list[Block]:
     return out
 
 
-_points = points
+def _points(value) -> str:
+    if value is None:
+        return "0"
+    text = vn.fmt_decimal(value, 2)
+    return text[:-3] if text.endswith(",00") else text
 
 
 def online_blocks(figures: dict, period) -> list[Block]:
@@ -480,31 +461,25 @@ def online_blocks(figures: dict, period) -> list[Block]:
     return out
 
 
-def register_blocks(figures: dict, period, unit_name: str) -> dict[str, list[Block]]:
-    """Section I from the CCHC registers and the assigned tasks, in the seeds' phrasing (seeds 000, 001, 004), by
-    register: plan completion, directive documents issued (listed), inspections, communication, tasks. A register
-    the unit never kept (figures["registers"]) says nothing — its sub-section then asks for the unit's text —
-    and one it keeps speaks even when nothing happened in it."""
-    kept = figures.get("registers") if isinstance(figures.get("registers"), dict) else {}
+def reform_blocks(figures: dict, period, unit_name: str) -> list[Block]:
+    """Section I from the CCHC registers and the assigned tasks, in the seeds' phrasing (seed 001):
+    plan completion, directive documents issued (listed), inspections, communication, tasks."""
+    out: list[Block] = []
     when = period_phrase(period)
-    out: dict[str, list[Block]] = {}
     plan = figures.get("plan") or {}
-    if plan.get("total") and kept.get("plan", True):
-        open_items = int(plan["total"]) - int(plan.get("done") or 0)
-        out["plan"] = [Block("bullet", (
+    if plan.get("total"):
+        out.append(Block("bullet", (
             f"Kết quả, {when} {unit_name} đã hoàn thành {n(plan.get('done'))}/{n(plan.get('total'))} chỉ tiêu nhiệm vụ "
-            f"của kế hoạch cải cách hành chính năm {plan.get('year')}, đạt {percent(plan.get('rate'))}"
-            + (f"; còn {n(open_items)} nhiệm vụ đang thực hiện hoặc chưa thực hiện." if open_items else ".")
-        ))]
+            f"của kế hoạch cải cách hành chính năm {plan.get('year')}, đạt {percent(plan.get('rate'))}."
+        )))
     docs = figures.get("directives") or {}
     if docs.get("count"):
         items = docs.get("items") or []
         more = "" if len(items) >= docs["count"] else f" (kể ra {n(len(items))} văn bản đầu tiên)"
-        out["directives"] = [Block("bullet", (
+        out.append(Block("bullet", (
             f"Trong {when}, {unit_name} đã ban hành {n(docs['count'])} văn bản chỉ đạo, điều hành về cải cách hành chính{more}, gồm:"
-        ))] + [Block("sub", document_line(item)) for item in items]
-    elif docs and kept.get("directives"):
-        out["directives"] = [Block("bullet", f"Trong {when}, {unit_name} không ban hành văn bản chỉ đạo, điều hành mới về cải cách hành chính.")]
+        )))
+        out += [Block("sub", document_line(item)) for item in items]
     ins = figures.get("inspections") or {}
     if ins.get("inspections"):
         targets = [
@@ -521,9 +496,7 @@ def register_blocks(figures: dict, period, unit_name: str) -> dict[str, list[Blo
             )
         else:
             text += "; qua kiểm tra không phát hiện vấn đề phải xử lý"
-        out["inspections"] = [Block("bullet", text + ".")]
-    elif ins and kept.get("inspections"):
-        out["inspections"] = [Block("bullet", f"Trong {when}, {unit_name} không tổ chức kiểm tra cải cách hành chính.")]
+        out.append(Block("bullet", text + "."))
     com = figures.get("communication") or {}
     said = []
     if com.get("articles"):
@@ -539,17 +512,9 @@ def register_blocks(figures: dict, period, unit_name: str) -> dict[str, list[Blo
         extra = f", có {n(com['other_participants'])} lượt tham dự" if com.get("other_participants") else ""
         said.append(f"thực hiện {n(com['other'])} hoạt động tuyên truyền bằng hình thức khác{extra}")
     if said:
-        out["communication"] = [Block("bullet", f"Về công tác tuyên truyền cải cách hành chính: trong {when} đã {'; '.join(said)}.")]
-    elif com and kept.get("communication"):
-        out["communication"] = [Block("bullet", f"Trong {when}, {unit_name} không tổ chức hoạt động tuyên truyền cải cách hành chính.")]
-    tasks = figures.get("tasks") or {}
-    if tasks.get("assigned_total"):
-        out["tasks"] = [Block("bullet", sentence.strip()) for sentence in task_sentences(tasks, when) if sentence.strip()]
-    elif tasks and kept.get("tasks"):
-        out["tasks"] = [Block("bullet", (
-            f"Trong {when}, {unit_name} không có nhiệm vụ được Chính phủ, Thủ tướng Chính phủ, Ủy ban nhân dân, "
-            "Chủ tịch Ủy ban nhân dân cấp trên giao."
-        ))]
+        out.append(Block("bullet", f"Về công tác tuyên truyền cải cách hành chính: trong {when} đã {'; '.join(said)}."))
+    if (figures.get("tasks") or {}).get("assigned_total"):
+        out += [Block("bullet", sentence.strip()) for sentence in task_sentences(figures["tasks"], when) if sentence.strip()]
     return out
 
 
@@ -620,74 +585,19 @@ _REF = re.compile(r"\{v\[([^\]]+)\]\}")
 
 # --- the report -----------------------------------------------------------------------------
 
-def dossier_scope(session: Session, unit: Unit) -> Unit:
-    """The unit whose subtree holds the dossiers a report counts: for a People's Committee agency (`ubnd`)
-    under an area, the area — its dossiers are received by the area's service centre, a sibling of the
-    committee, not under it; otherwise the unit itself."""
-    if unit.kind == "ubnd" and not unit.is_area and unit.parent_id is not None:
-        parent = session.get(Unit, unit.parent_id)
-        if parent is not None and parent.is_area:
-            return parent
-    return unit
-
-
 def default_figures(session: Session, unit: Unit, start: date, end: date) -> dict:
-    """all_figures of the unit, with: whose dossiers they are when a People's Committee's service centre receives
-    them (the area's figures, the committee's own registers and tasks), which registers the unit keeps, and the
-    dossiers by procedure field."""
-    scope = dossier_scope(session, unit)
-    figures = all_figures(session, scope, start, end)
-    if scope is not unit:
-        figures.update(reform_figures(session, unit, start, end))
-        figures["tasks"] = task_figures(session, unit, start, end)
-        figures["unit"] = {"code": unit.code, "name": unit.name, "level": unit.level, "kind": unit.kind}
-        receivers = [u["unit_name"] for u in (figures.get("dossiers") or {}).get("by_unit") or []]
-        figures["dossier_scope"] = {"code": scope.code, "area": lower_first(scope.name), "receivers": receivers}
-    figures["registers"] = registers_in_use(session, unit, end)
-    figures["by_field"] = field_figures(session, scope, start, end)
-    return figures
+    return all_figures(session, unit, start, end)
 
 
 def default_trend(session: Session, unit: Unit, start: date, end: date) -> dict:
-    return dossier_figures(session, dossier_scope(session, unit), start, end)
+    return dossier_figures(session, unit, start, end)
 
 
-@lru_cache(maxsize=1)
-def _two_tier_changes() -> dict:
-    return yaml.safe_load((formdefs.FORMS_DIR / "two_tier.yaml").read_text(encoding="utf-8")).get("forms") or {}
-
-
-def _two_tier_form(form: formdefs.FormDef, change: dict) -> formdefs.FormDef:
-    omit = {str(s) for s in change.get("omit") or ()}
-    labels = {str(k): str(v) for k, v in (change.get("labels") or {}).items()}
-    units = {str(k): str(v) for k, v in (change.get("units") or {}).items()}
-    rows = tuple(
-        dataclasses.replace(
-            r, label=labels.get(r.stt, r.label), unit=units.get(r.stt, r.unit),
-            parts=tuple(x for x in r.parts if x not in omit), also_sum_of=tuple(x for x in r.also_sum_of if x not in omit),
-        )
-        for r in form.rows if r.stt not in omit
-    )
-    return dataclasses.replace(form, rows=rows)
-
-
-def report_forms(period=None) -> tuple[formdefs.FormDef, ...]:
-    """Biểu mẫu 1–7 as a period's report shows them: from 1/7/2025 (two-tier local government) without the
-    district rows and with the rows that named districts reworded (cchc/data/forms/two_tier.yaml)."""
-    forms = formdefs.load_forms()
-    if period is None or period.start < TWO_TIER_FROM:
-        return forms
-    changes = _two_tier_changes()
-    return tuple(_two_tier_form(f, changes[f.number]) if changes.get(f.number) else f for f in forms)
-
-
-def build_tables(figures: dict, manual: dict[int, dict], notes: dict[int, dict], *, period=None) -> list[FormTable]:
-    """Biểu mẫu 1–7 with every value: computed from `figures`, entered by hand, or derived (rates). The rows of
-    a register the unit never kept are blank, not 0; `period` chooses the forms' wording (report_forms)."""
+def build_tables(figures: dict, manual: dict[int, dict], notes: dict[int, dict]) -> list[FormTable]:
+    """Biểu mẫu 1–7 with every value: computed from `figures`, entered by hand, or derived (rates)."""
     tables = []
-    known = without_unkept(figures)
-    for form in report_forms(period):
-        values = formdefs.compute_values(form, known, manual.get(form.number, {}))
+    for form in formdefs.load_forms():
+        values = formdefs.compute_values(form, figures, manual.get(form.number, {}))
         row_notes = {r.stt: r.note for r in form.rows if r.note}
         row_notes.update(notes.get(form.number, {}))
         tables.append(FormTable(form=form, values=values, notes=row_notes))
@@ -713,7 +623,7 @@ def forms_context(session: Session, unit: Unit | str, period, *, figures_provide
     manual = reform.manual_values(session, unit.id, period.start, period.end)
     notes = reform.manual_notes(session, unit.id, period.start, period.end)
     _, _, unit_phrase, _ = issuing_body(session, unit)
-    return FormsContext(unit.id, unit.code, unit_phrase, period, build_tables(figures, manual, notes, period=period), figures)
+    return FormsContext(unit.id, unit.code, unit_phrase, period, build_tables(figures, manual, notes), figures)
 
 
 def build_report(
