@@ -21,6 +21,7 @@ class Document:
 
 _MARKUP = re.compile(r"\\\*|\*{1,3}|</?i>|</?b>|</?u>|_\{[^}]*\}")
 _BULLET = re.compile(r"^\s*(?:#{1,6}\s*|[-+•]\s+)")
+_QUOTE = re.compile(r"^(?:\s*>)+ ?")
 _END = re.compile(r"[.:;!?)\]»”\"]\s*$")
 
 
@@ -48,7 +49,7 @@ def split_text(text: str) -> Document:
                 doc.paragraphs.append(para)
 
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = raw.rstrip()
+        line = _QUOTE.sub("", raw.rstrip())  # a quoted block («> …», a draft) reads as the text it quotes
         pipe = line.strip().startswith("|") and line.strip().endswith("|") and line.count("|") >= 3
         if "\t" in line or pipe:
             flush()

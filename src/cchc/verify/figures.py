@@ -107,7 +107,7 @@ def numbers(text: str) -> list[Num]:
     return out
 
 
-def _depth_map(text: str) -> list[int]:
+def depth_map(text: str) -> list[int]:
     depth, out = 0, []
     for ch in text:
         if ch == "(":
@@ -124,7 +124,7 @@ def _depth_map(text: str) -> list[int]:
 
 def sentences(paragraph: str) -> list[str]:
     """Split at a full stop (outside parentheses, not inside a number) followed by an upper-case start."""
-    depth = _depth_map(paragraph)
+    depth = depth_map(paragraph)
     out, start = [], 0
     for i, ch in enumerate(paragraph):
         if ch != "." or depth[i] != 0:
@@ -180,7 +180,7 @@ _DURATION_AFTER = re.compile(r"\s*(?:tháng|năm|ngày|quý|giờ|phút)\b", re.
 
 def _split_top(text: str) -> list[tuple[str, str]]:
     """Split at ';', ',' and ' và ' outside parentheses → [(separator before, fragment)]."""
-    depth = _depth_map(text)
+    depth = depth_map(text)
     out, start, sep = [], 0, ""
     i = 0
     while i < len(text):
@@ -239,7 +239,7 @@ def parse_items(text: str) -> list[Item]:
             frag = frag[marker.end():]
         elif marker and not items and not carry.strip():
             frag = frag[marker.end():]
-        depth = _depth_map(frag)
+        depth = depth_map(frag)
         nums = [n for n in numbers(frag) if depth[n.start] == 0]
         first = next((n for n in nums if n.kind in ("count", "decimal")), None)
         if first is None:

@@ -12,10 +12,12 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from cchc.verify.extract import Document, read_document, split_text
+from cchc.verify import labels
 from cchc.verify.figures import (
     COUNT_UNITS_TABLE,
     Item,
     Num,
+    depth_map,
     has_phrase,
     label_key,
     numbers,
@@ -353,12 +355,10 @@ class Row:
 def table_rows(rows: list[list[str]]) -> list[Row]:
     out: list[Row] = []
     for i, cells in enumerate(rows):
-        cells = [c.strip() for c in cells]
-        if len(cells) < 4:
-            continue
+        cells = [c.strip() for c in cells] + ["", ""]
         m = _CODE.match(cells[0])
-        if not m:
-            continue
+        if not m or not cells[1]:
+            continue  # a heading row keeps its label (the rows under it are about it) and has no value
         code = re.sub(r"[.,]", ".", m.group(1))
         unit = cells[2]
         raw = cells[3].rstrip("%").strip()
@@ -417,20 +417,116 @@ def _rate_pairs(rows: list[Row]) -> list[tuple[Row, Row, Row]]:
     return out
 
 
+def _parent(rows: list[Row], row: Row) -> Row | None:
+    """The row a sub-row belongs to ('3.1' for '3.1.2'), when the table has it."""
+    code = row.code.rsplit(".", 1)[0] if "." in row.code else ""
+    return next((r for r in rows if r.code == code), None) if code else None
+
+
+def _row_levels(rows: list[Row], row: Row) -> set[str]:
+    """The levels a row is about, from its label or its parent's ('… do UBND cấp huyện tiếp nhận')."""
+    parent = _parent(rows, row)
+    return labels.levels_named(row.label + " " + (parent.label if parent is not None else ""))
+
+
+def _clause_bounds(sentence: str, pos: int) -> tuple[int, int]:
+    depth = depth_map(sentence)
+    left = max((i for i in range(min(pos, len(sentence))) if sentence[i] == ";" and depth[i] == 0), default=-1) + 1
+    right = next((i for i in range(pos, len(sentence)) if sentence[i] == ";" and depth[i] == 0), len(sentence))
+    return left, right
+
+
+def clause_at(sentence: str, pos: int) -> str:
+    """The part of the sentence between the semicolons (outside brackets) around position `pos`."""
+    left, right = _clause_bounds(sentence, pos)
+    return sentence[left:right]
+
+
+def _outside_brackets(sentence: str, start: int, end: int) -> str:
+    """sentence[start:end] with what stands in brackets blanked out."""
+    depth = depth_map(sentence)
+    return "".join(ch if depth[i] == 0 and ch not in "()" else " " for i, ch in enumerate(sentence[start:end], start))
+
+
+def _about(rows: list[Row], row: Row, context: str, unit_text: str, *, label: str | None = None,
+           with_parent: bool = False) -> bool:
+    """The figure whose words are `context` and whose counted unit starts `unit_text` is what `row` states:
+    same counted unit, every word of the row's label (`with_parent`: and of the row it belongs to) in the
+    context, the same levels, no agency named."""
+    unit = labels.unit_class(unit_text)
+    if unit is None or unit != labels.unit_class(row.unit):
+        return False
+    if labels.names_a_unit(context) or not labels.covers(label or row.label, context):
+        return False
+    parent = _parent(rows, row) if with_parent else None
+    if parent is not None and not labels.covers(parent.label, context):
+        return False
+    return labels.levels_named(context) == _row_levels(rows, row)
+
+
+def _position(sentence: str, item: Item) -> int | None:
+    """Where the item's figure stands in the sentence, when it stands outside brackets."""
+    at = sentence.find(item.fragment)
+    if at < 0:
+        return None
+    at += item.num.start
+    return at if depth_map(sentence)[at] == 0 else None
+
+
+def _after(sentence: str, end: int) -> str:
+    """The words after a figure up to the next figure, «trong đó», a colon or the end of its clause, brackets left
+    out ('03 văn bản chỉ đạo, điều hành về CCHC')."""
+    rest = _outside_brackets(sentence, end, _clause_bounds(sentence, end)[1])
+    cut = re.search(r"\d|:|\btrong đó\b|\bbao gồm\b", rest, re.IGNORECASE)
+    return rest[:cut.start()] if cut else rest
+
+
 def check_appendix_vs_text(rows: list[Row], entries, fractions) -> list[Problem]:
     out: list[Problem] = []
     pairs = _rate_pairs(rows)
-    # text "a/b …" whose denominator is an appendix denominator: the numerators must agree
+    # "a/b …" in the text and a rate row of the appendix saying the same thing (label and unit): a/b must be its rows
     for n, _, sentence in fractions:
-        for rate, den, num in pairs:
-            if den.value == n.denominator and den.value is not None and den.value >= 10 and num.value != n.value:
-                text_words = set(search_key(sentence).split())
-                common = text_words & set(search_key(rate.label + " " + den.label).split()) - {"so", "cac", "va", "cua", "tren", "ty", "le"}
-                if len(common) >= 3:
-                    out.append(Problem(
-                        "phu_luc", excerpt(sentence), n.value, num.value,
-                        f"Phần lời ghi {n.text}; phụ lục mục {num.code}/{den.code} ghi {num.raw}/{den.raw}.",
-                        fmt_number(n.value), num.raw, f"phụ lục, mục {num.code}"))
+        left, right = _clause_bounds(sentence, n.start)
+        depth = depth_map(sentence)
+        colon = max((i for i in range(n.start) if sentence[i] == ":" and depth[i] == 0), default=-1)
+        # «Theo kênh nộp hồ sơ: trực tiếp 7/9 phiếu …; trực tuyến 7/7 phiếu …»: after a colon, figures of the same
+        # unit are the parts of a breakdown, none of them the row's whole
+        scope = (colon + 1, len(sentence)) if colon >= 0 else (left, right)
+        unit = labels.unit_class(sentence[n.end:])
+        listed = [m for m in numbers(sentence[scope[0]:scope[1]]) if m.kind == "fraction"
+                  and labels.unit_class(sentence[scope[0] + m.end:]) == unit]
+        if len(listed) > 1:
+            continue
+        clause = sentence[max(colon + 1, left):right]
+        found = [(rate, den, num) for rate, den, num in pairs
+                 if _about(rows, den, clause, sentence[n.end:], label=rate.label)]
+        if not found or any(num.value == n.value and den.value == n.denominator for _, den, num in found):
+            continue
+        rate, den, num = found[0]
+        wrong = num if num.value != n.value else den
+        out.append(Problem(
+            "phu_luc", excerpt(sentence), n.value if wrong is num else n.denominator, wrong.value,
+            f"Phần lời ghi {n.text}; phụ lục mục {num.code}/{den.code} ({excerpt(rate.label, 80)}) ghi {num.raw}/{den.raw}.",
+            n.text, f"{num.raw}/{den.raw}", f"phụ lục, mục {wrong.code}"))
+    # a count of the text and a count row of the appendix saying the same thing: the same number (a figure typed
+    # in the text against the one the system computed, «03 văn bản» against 5). Only a figure standing on its own
+    # (not a part in brackets or after «trong đó»), whose words are all its own.
+    counts = [r for r in rows if r.value is not None and r.unit.strip() != "%" and labels.unit_class(r.unit)]
+    for para, sentence, items in entries:
+        for it in items:
+            at = _position(sentence, it)
+            if at is None or it.num.kind != "count" or it.approx:
+                continue
+            context = it.label + " " + _after(sentence, at + len(it.num.text))
+            found = [r for r in counts if _about(rows, r, context, sentence[at + len(it.num.text):], with_parent=True)]
+            if not found or any(r.value == it.value for r in found):
+                continue
+            r = found[0]
+            out.append(Problem(
+                "phu_luc", excerpt(sentence), it.value, r.value,
+                f"Phần lời ghi {it.num.text} {r.unit.strip().lower()} nhưng phụ lục mục {r.code} "
+                f"«{excerpt(' '.join(labels.core_label(r.label).split()), 90)}» ghi {r.raw}.",
+                it.num.text, r.raw, where_para(para)))
     # resolved dossiers by level (Biểu mẫu 3, items 3.1–3.3) against the text's resolved total and on-time part
     levels: dict[str, tuple[Row, Row]] = {}
     for rate, den, num in pairs:
