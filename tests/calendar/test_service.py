@@ -182,3 +182,14 @@ def test_due_for_procedure_uses_the_cutoff_hour():
     assert service.due_for_procedure(calendar, civil_status, datetime(2024, 6, 14, 14, 0)) == datetime(2024, 6, 17, 14, 0)
     land = SimpleNamespace(time_amount=Decimal("4"), time_unit="gio_lam_viec", cutoff_time=None)
     assert service.due_for_procedure(calendar, land, datetime(2024, 6, 14, 16, 0)) == datetime(2024, 6, 17, 10, 30)
+
+
+def test_the_session_calendar_is_loaded_once_and_follows_every_change_made_in_the_session(db):
+    cal = service.session_calendar(db)
+    assert service.session_calendar(db) is cal  # one load per session, however many dossiers it receives
+    service.add_override(db, ADMIN, date(2026, 12, 31), "off", "Nghỉ cuối năm", "QĐ 99/QĐ-UBND")
+    assert not service.session_calendar(db).is_working_day(date(2026, 12, 31))
+    service.remove_override(db, ADMIN, date(2026, 12, 31))
+    assert service.session_calendar(db).is_working_day(date(2026, 12, 31))
+    service.set_office_hours(db, ADMIN, [(time(8), time(16))])
+    assert service.session_calendar(db).sessions == ((time(8), time(16)),)

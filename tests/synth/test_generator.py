@@ -87,7 +87,7 @@ def test_mix_resembles_the_seeds(demo):
 
 def test_actions_are_dated_in_office_hours_on_working_days(demo):
     _, session = demo
-    from cchc.dossiers.service import calendar
+    from cchc.calendar.service import session_calendar as calendar
 
     cal = calendar(session)
     rows = session.execute(

@@ -115,6 +115,22 @@ def load_calendar(session: Session, seed: Iterable[SeedOverride] | None = None) 
     return WorkCalendar(overrides=overrides, sessions=office_hours(session))
 
 
+_SESSION_KEY = "cchc.calendar"
+
+
+def session_calendar(session: Session) -> WorkCalendar:
+    """The working calendar, loaded once per database session (the demo receives 100.000 dossiers in one);
+    a change of days off or office hours through this module drops it from that session."""
+    cal = session.info.get(_SESSION_KEY)
+    if cal is None:
+        cal = session.info[_SESSION_KEY] = load_calendar(session)
+    return cal
+
+
+def _calendar_changed(session: Session) -> None:
+    session.info.pop(_SESSION_KEY, None)
+
+
 def package_calendar() -> WorkCalendar:
     """The calendar of the `holidays` package alone (what an override is compared with)."""
     return WorkCalendar()
@@ -197,6 +213,7 @@ def add_override(session: Session, actor: Any, day: date, kind: str, name: str, 
     row.removed_by, row.removed_at = "", None
     session.add(row)
     session.flush()
+    _calendar_changed(session)
     return row
 
 
@@ -209,6 +226,7 @@ def remove_override(session: Session, actor: Any, day: date) -> CalendarOverride
         raise NotFound(f"Ngày {vn.fmt_date(day)} không có điều chỉnh nào để xóa.")
     row.removed_at, row.removed_by = clock.now(), _actor_name(actor)
     session.flush()
+    _calendar_changed(session)
     return row
 
 
@@ -229,6 +247,7 @@ def seed_overrides(session: Session, seed: Iterable[SeedOverride] | None = None)
         added += 1
     if added:
         session.flush()
+        _calendar_changed(session)
     return added
 
 
@@ -240,6 +259,7 @@ def set_office_hours(session: Session, actor: Any, sessions: Sequence[tuple[time
     for start, end in checked:
         session.add(OfficeHours(start=start, end=end))
     session.flush()
+    _calendar_changed(session)
     return checked
 
 

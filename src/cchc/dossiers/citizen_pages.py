@@ -23,7 +23,7 @@ from cchc import config, vn
 from cchc.auth.deps import require_roles
 from cchc.auth.enums import Role
 from cchc.auth.models import User
-from cchc.calendar.service import due_for_procedure
+from cchc.calendar.service import due_for_procedure, session_calendar
 from cchc.dossiers import service
 from cchc.dossiers import transitions as tr
 from cchc.dossiers.enums import RESULT_DELIVERY
@@ -85,7 +85,7 @@ def _submission_context(db: Session, user: User, procedure: Procedure, form: dic
         "p": procedure, **_units_context(db, procedure, form, errors or {}, unit_q),
         "delivery": {k: RESULT_DELIVERY[k] for k in DELIVERY_CHOICES},
         "time_label": time_limit_label(procedure.time_amount, procedure.time_unit),
-        "due": due_for_procedure(service.calendar(db), procedure, moment(None)), **upload_limits(),
+        "due": due_for_procedure(session_calendar(db), procedure, moment(None)), **upload_limits(),
     }
 
 

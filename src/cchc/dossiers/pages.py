@@ -15,7 +15,7 @@ from cchc import vn
 from cchc.auth.deps import officer
 from cchc.auth.models import User
 from cchc.auth.scope import scope_units_query
-from cchc.calendar.service import due_for_procedure
+from cchc.calendar.service import due_for_procedure, session_calendar
 from cchc.dossiers import service
 from cchc.dossiers.enums import OnlinePayment, State
 from cchc.dossiers.files import attach_file, content_of, has_content
@@ -53,7 +53,7 @@ def _receipt_context(db: Session, user: User, code: str | None, form: dict | Non
     procedures, _ = search_procedures(db, level=level, limit=1000)
     chosen = get_procedure(db, code) if code else None
     now = moment(None)
-    due = due_for_procedure(service.calendar(db), chosen, now) if chosen else None
+    due = due_for_procedure(session_calendar(db), chosen, now) if chosen else None
     return {"procedures": procedures, "chosen": chosen, "due": due, "now": now, "unit": unit, "form": form or {}, **extra}
 
 

@@ -31,8 +31,7 @@ from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.auth.scope import acts_in, require_scope
 from cchc.dossiers.scope import dossier_clause
-from cchc.calendar.core import WorkCalendar
-from cchc.calendar.service import load_calendar
+from cchc.calendar.service import session_calendar
 from cchc.dossiers import files as files_mod
 from cchc.dossiers import transitions as tr
 from cchc.dossiers.enums import WAITING_FOR_CITIZEN, Channel, OnlinePayment, State
@@ -66,23 +65,6 @@ FORM_TITLES = {
     "05": "Thông báo dừng",
     "06": "Phiếu kiểm soát",
 }
-
-_CAL_KEY = "cchc.dossiers.calendar"
-
-
-# ---- the working calendar ---------------------------------------------------------------------
-def calendar(session: Session) -> WorkCalendar:
-    """The working calendar, loaded once per session (the demo creates 100.000 dossiers)."""
-    cal = session.info.get(_CAL_KEY)
-    if cal is None:
-        cal = session.info[_CAL_KEY] = load_calendar(session)
-    return cal
-
-
-def forget_calendar(session: Session) -> None:
-    """Drop the cached calendar (after the administrator edited days off or office hours)."""
-    session.info.pop(_CAL_KEY, None)
-
 
 def _procedure(session: Session, dossier: Dossier) -> Procedure:
     proc = session.get(Procedure, dossier.procedure_id)
@@ -254,7 +236,7 @@ def receive(
     tr.check_procedure_unit(procedure, unit, at)
     tr.require_online_channel(procedure, ch)
     proc = tr.process(procedure)
-    cal = calendar(session)  # loaded before the new row joins the session: its query would flush the row early
+    cal = session_calendar(session)  # loaded before the new row joins the session: its query would flush the row early
     dossier = _new_dossier(session, procedure, unit, ch, app, owner, components, at, State.PROCESSING,
                            request_summary=request_summary, copies=copies, vneid_verified=vneid_verified,
                            result_delivery=result_delivery)
@@ -312,7 +294,7 @@ def submit_online(
     app, ch = tr.check_online_submission(citizen, procedure, unit, applicant, copies, at, result_delivery)
     proc = tr.process(procedure)
     uploads = _component_files(procedure, files) if files is not None else {}
-    cal = calendar(session)
+    cal = session_calendar(session)
     dossier = _new_dossier(session, procedure, unit, ch, app, citizen, components, at, State.SUBMITTED,
                            request_summary=request_summary, copies=copies, vneid_verified=vneid_verified,
                            result_delivery=result_delivery)
@@ -336,7 +318,7 @@ def accept(session: Session, actor: User | None, dossier: Dossier, at: datetime 
     at = moment(at)
     _check_accept(session, actor, dossier)
     check_moment(session, dossier, at)
-    change = tr.apply_accept(dossier, actor, cal=calendar(session), proc=_process(session, dossier), at=at)
+    change = tr.apply_accept(dossier, actor, cal=session_calendar(session), proc=_process(session, dossier), at=at)
     return _done(session, actor, dossier, change, at)
 
 
@@ -386,7 +368,7 @@ def forward(
     if assignee is not None:
         _check_assignee(session, assignee, nxt.role, nxt.unit_id or dossier.unit_id)
     check_moment(session, dossier, at)
-    change = tr.apply_forward(dossier, actor, note, assignee, cal=calendar(session), proc=_process(session, dossier), at=at)
+    change = tr.apply_forward(dossier, actor, note, assignee, cal=session_calendar(session), proc=_process(session, dossier), at=at)
     return _done(session, actor, dossier, change, at)
 
 
@@ -402,7 +384,7 @@ def send_back(session: Session, actor: User | None, dossier: Dossier, note: str,
     at = moment(at)
     _check_send_back(session, actor, dossier)
     check_moment(session, dossier, at)
-    change = tr.apply_send_back(dossier, actor, note, cal=calendar(session), proc=_process(session, dossier), at=at)
+    change = tr.apply_send_back(dossier, actor, note, cal=session_calendar(session), proc=_process(session, dossier), at=at)
     return _done(session, actor, dossier, change, at)
 
 
@@ -462,7 +444,7 @@ def _check_apologize(session: Session, actor: User | None, dossier: Dossier, at:
             f"Bạn không được gửi văn bản xin lỗi cho hồ sơ {dossier.code}: việc này do người đang xử lý hồ sơ hoặc lãnh đạo đơn vị thực hiện."
         )
     if at is not None:
-        tr.require_apology_in_time(calendar(session), dossier, at)
+        tr.require_apology_in_time(session_calendar(session), dossier, at)
 
 
 def apologize(
@@ -472,7 +454,7 @@ def apologize(
     at = moment(at)
     _check_apologize(session, actor, dossier, at)
     check_moment(session, dossier, at)
-    change = tr.apply_apologize(dossier, actor, reason, new_due_at, cal=calendar(session), at=at)
+    change = tr.apply_apologize(dossier, actor, reason, new_due_at, cal=session_calendar(session), at=at)
     return _done(session, actor, dossier, change, at)
 
 
@@ -818,7 +800,7 @@ def inbox(session: Session, actor: User, limit: int = 50, at: datetime | None = 
             or_(Dossier.current_assignee_id.is_(None), Dossier.current_assignee_id == actor.id),
         )
     due = func.coalesce(Dossier.due_at, Dossier.current_step_due_at)
-    soon = calendar(session).add_working_days(now, 1)
+    soon = session_calendar(session).add_working_days(now, 1)
     counts = session.execute(
         select(
             func.count(),

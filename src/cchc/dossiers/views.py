@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cchc.auth.models import User
-from cchc.calendar.service import due_for_procedure
+from cchc.calendar.service import due_for_procedure, session_calendar
 from cchc.dossiers import service
 from cchc.dossiers.enums import Channel, OnlinePayment, State
 from cchc.dossiers.files import attach_file, read_file
@@ -182,7 +182,7 @@ def api_inbox(limit: int = Query(50, ge=1, le=500), db: Session = DB_SESSION, us
 def api_due_preview(procedure_code: str, db: Session = DB_SESSION, user: User = Depends(current_user)) -> DuePreview:
     procedure = get_procedure(db, procedure_code)
     now = moment(None)
-    return DuePreview(procedure_code=procedure.code, received_at=now, due_at=due_for_procedure(service.calendar(db), procedure, now))
+    return DuePreview(procedure_code=procedure.code, received_at=now, due_at=due_for_procedure(session_calendar(db), procedure, now))
 
 
 @router.post("", response_model=DossierDetail, status_code=201, summary="Tiếp nhận hồ sơ tại Bộ phận Một cửa (trực tiếp, bưu chính)")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.auth.scope import in_scope, scope_units_query
-from cchc.dossiers import service as dossier_service
+from cchc.calendar.service import session_calendar
 from cchc.dossiers.models import Dossier
 from cchc.errors import NotFound, PermissionDenied, ValidationError
 from cchc.feedback import service
@@ -28,6 +28,7 @@ from cchc.feedback.models import Feedback, FeedbackEvent, FeedbackVote
 from cchc.procedures.models import Procedure
 from cchc.units.models import Unit
 from cchc.units.service import resolve_unit
+from cchc.values import moment
 from cchc.vn import search_key
 from cchc.auth.deps import current_user, optional_user
 from cchc.web.deps import DB_SESSION, check_csrf, csrf_token
@@ -174,7 +175,7 @@ def procedure_labels(session: Session, ids) -> dict[int, tuple[str, str]]:
 
 # ---- actions ------------------------------------------------------------------------------------
 def _call(session: Session, user: Any, feedback: Feedback, action: str, data: dict[str, Any]) -> None:
-    cal = dossier_service.calendar(session)
+    cal = session_calendar(session)
     text = lambda key: str(data.get(key) or "")  # noqa: E731
     if action == "accept":
         service.accept(session, user, feedback, text("note"))
@@ -253,7 +254,7 @@ def send(session: Session, user: User | None, form: dict[str, Any]) -> Feedback:
         session, actor, unit_id=unit_id, content=text("content"), category=category, channel=Channel.PORTAL.value,
         sender_name=sender_name, sender_contact=contact, title=text("title"),
         procedure_id=procedure.id if procedure else None, dossier_id=dossier.id if dossier else None,
-        calendar=dossier_service.calendar(session),
+        calendar=session_calendar(session),
     )
 
 
@@ -377,8 +378,8 @@ _OBLIGATIONS = {"xu_ly", "cong_khai"}
 def deadlines(session: Session, f: Feedback, now: datetime | None = None) -> list[Deadline]:
     """The 766 deadlines of a feedback (data/feedback_time_limits.yaml): for a step done, its deadline and
     whether it was on time; for a step still possible, the date it must be done by."""
-    now = now or dossier_service.moment(None)
-    cal = dossier_service.calendar(session)
+    now = now or moment(None)
+    cal = session_calendar(session)
     limits = service.time_limits()
     state = FeedbackState(f.state)
     out = []

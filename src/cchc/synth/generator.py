@@ -32,6 +32,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from cchc.auth.models import User
+from cchc.calendar.service import session_calendar
 from cchc.dossiers import service as dossiers
 from cchc.dossiers.backfill import Backfill, Draft
 from cchc.dossiers.enums import State
@@ -701,7 +702,7 @@ def run_demo(session: Session, options: DemoOptions, progress: Progress | None =
     session.commit()
     if on_ready is not None:
         on_ready(prov)
-    cal = dossiers.calendar(session)
+    cal = session_calendar(session)
     plans = plan_dossiers(prov, cal, rng, options.dossiers, today)
     t1 = timer.perf_counter()
     now = datetime.combine(today, time(0, 0))
