@@ -6,10 +6,13 @@ read-only. Every action checks role, unit and state; a refusal raises a cchc.err
 nothing; every change appends a SubmissionEvent.
 
 Checking on submission (decision): the submitted document is checked by cchc.verify (arithmetic of the
-text and tables). A report of a unit on cchc has passed the report's own self-check when it was built,
-so a finding of cchc.verify is shown to the leader and stored; submitting it anyway needs an explicit
-acknowledgement (`acknowledge=True`, the "Tôi đã xem các cảnh báo" box), recorded in the event. An
-XLSX whose parts do not add up to their totals (or whose rates are wrong) is refused at upload.
+text and tables, typed text against the figures the system computed). A report of a unit on cchc has
+passed the report's own self-check when it was built, so only a finding in what the unit typed is shown
+to the leader and stored (submissions.checking); submitting it anyway needs an explicit acknowledgement
+(`acknowledge=True`, the "Tôi đã xem các cảnh báo" box), recorded in the event. A finding in a sentence
+cchc wrote from its own figures never holds a submission up: it goes into the history for the system
+administrator. An XLSX whose parts do not add up to their totals (or whose rates are wrong) is refused at
+upload.
 """
 
 from __future__ import annotations
@@ -34,15 +37,16 @@ from cchc.auth.models import User
 from cchc.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from cchc.periods import period_for
 from cchc.reform import forms as formdefs
+from cchc.reform import service as reform
 from cchc.reform.lock import ACCEPTED, DRAFT, RETURNED, SUBMITTED, refuse_if_frozen, submission_of
 from cchc.reform.models import Submission
 from cchc.reports.assembly import FormsContext, build_report, build_tables, issuing_body
 from cchc.reports.output import write_report
 from cchc.reports.xlsx import Problems, read_workbook
+from cchc.submissions.checking import TYPED, check_document
 from cchc.submissions.consolidate import figures_from_forms, on_cchc_map, reporting_units, to_json
 from cchc.submissions.models import Reminder, SubmissionEvent, UnitReporting
 from cchc.units.models import Unit
-from cchc.verify import check_report_file
 
 DATA = Path(__file__).parent / "data"
 STATE_LABELS = {DRAFT: "Dự thảo", SUBMITTED: "Đã gửi", ACCEPTED: "Đã duyệt", RETURNED: "Bị trả lại"}
@@ -197,18 +201,26 @@ def prepare_from_cchc(session: Session, actor: User | None, unit: Unit, period, 
     refuse_if_frozen(get_submission(session, unit, period), unit, period)
     now = now or clock.now()
     report = build_report(session, unit, period, report_date=now.date())
+    typed = reform.get_narratives(session, unit.id, period.start, period.end)
+    entered = {stt for rows in reform.manual_values(session, unit.id, period.start, period.end).values() for stt in rows}
     with tempfile.TemporaryDirectory(prefix="cchc-submission-") as tmp:
         name = f"bao-cao-cchc-{unit.code}-{period.key}.docx"
         path = write_report(report, Path(tmp) / name, "docx")[0]
         data = path.read_bytes()
-        problems = [p.as_dict() for p in check_report_file(path)]
+        problems, own = check_document(path, typed, entered)
     sub, before = _upsert(session, unit, period, actor, now)
     sub.source = "cchc"
     sub.file_sha256, sub.file_name, sub.file_media = store_blob(data), name, DOCX_MEDIA
     sub.figures = {"figures": to_json(report.figures), "forms": {str(t.form.number): to_json(t.values) for t in report.tables}}
     sub.problems = to_json(problems)
     session.flush()
-    _event(session, sub, "prepare", before, actor, f"Lập từ số liệu cchc; {len(problems)} cảnh báo khi kiểm tra.", now)
+    note = f"Lập từ số liệu cchc; {len(problems)} cảnh báo ở phần đơn vị nhập khi kiểm tra."
+    if own:
+        # a finding in what cchc wrote from its own figures is cchc's fault: kept in the history, never a warning to
+        # the leader and never in the way of sending
+        note += (f" Kiểm tra thấy {len(own)} chỗ nghi ngờ trong câu, bảng do hệ thống tính (không chặn việc gửi, "
+                 "báo quản trị hệ thống): " + " ".join(f"{p['where']}: {p['explanation']}" for p in own))
+    _event(session, sub, "prepare", before, actor, note, now)
     session.flush()
     return sub
 
@@ -275,6 +287,12 @@ def template_context(session: Session, unit: Unit, period):
 
 # --- submit, accept, return ---------------------------------------------------------------------
 
+def typed_warnings(sub: Submission) -> list[dict]:
+    """The findings of the check the leader must acknowledge: those in what the unit typed. A finding stored
+    before findings had an origin counts as typed (it was shown as a warning then)."""
+    return [p for p in sub.problems or [] if p.get("origin", TYPED) == TYPED]
+
+
 def submit(session: Session, actor: User | None, unit: Unit, period, *, acknowledge: bool = False, now: datetime | None = None) -> Submission:
     _check_leader(actor, unit)
     sub = get_submission(session, unit, period)
@@ -284,9 +302,10 @@ def submit(session: Session, actor: User | None, unit: Unit, period, *, acknowle
         if sub.state == RETURNED:
             raise InvalidTransition("Báo cáo bị trả lại: hãy lập lại dự thảo (cập nhật số liệu hoặc tải lại Biểu mẫu) rồi mới gửi.")
         refuse_if_frozen(sub, unit, period)
-    if sub.problems and not acknowledge:
+    warnings = typed_warnings(sub)
+    if warnings and not acknowledge:
         raise ValidationError(
-            f"Kiểm tra báo cáo thấy {len(sub.problems)} chỗ số liệu có thể không khớp. Hãy xem các cảnh báo; "
+            f"Kiểm tra báo cáo thấy {len(warnings)} chỗ số liệu có thể không khớp. Hãy xem các cảnh báo; "
             "nếu vẫn gửi, đánh dấu «Tôi đã xem các cảnh báo và vẫn gửi»."
         )
     now = now or clock.now()
@@ -294,11 +313,11 @@ def submit(session: Session, actor: User | None, unit: Unit, period, *, acknowle
     sub.state = SUBMITTED
     sub.submitted_at, sub.submitted_by = now, _name(actor)
     sub.late = now.date() > sub.deadline
-    sub.problems_acknowledged = bool(sub.problems)
+    sub.problems_acknowledged = bool(warnings)
     sub.decided_at, sub.decided_by, sub.comment = None, "", ""
     note = "Gửi muộn (hạn " + vn.fmt_date(sub.deadline) + ")." if sub.late else "Gửi đúng hạn."
-    if sub.problems:
-        note += f" Đã xác nhận {len(sub.problems)} cảnh báo kiểm tra."
+    if warnings:
+        note += f" Đã xác nhận {len(warnings)} cảnh báo kiểm tra."
     _event(session, sub, "submit", before, actor, note, now)
     session.flush()
     return sub
