@@ -10,7 +10,7 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Pt, RGBColor
 
 FONT = "Times New Roman"
 BODY_PT = 14
@@ -18,13 +18,80 @@ INLINE = re.compile(r"(\*\*[^*]+\*\*|\*[^*]+\*)")
 
 
 def _all_scripts_in(rpr) -> None:
-    """The same font for every script slot, so Word and LibreOffice never substitute one for Vietnamese letters."""
+    """The same font for every script slot, so Word and LibreOffice never substitute one for Vietnamese letters
+    (a theme font, as the built-in heading styles name, would win over the named one: it is dropped)."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
         rpr.insert(0, fonts)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        if fonts.get(qn(attr)) is not None:
+            del fonts.attrib[qn(attr)]
     for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
         fonts.set(qn(attr), FONT)
+
+
+def heading_styles(doc, sizes: dict[int, float]) -> None:
+    """Word's own Heading 1, 2 … styles (the navigation pane and a table of contents read them), dressed as the
+    body of an administrative document: Times New Roman, black, bold, upright, the size given per level."""
+    for level, size in sizes.items():
+        style = doc.styles[f"Heading {level}"]
+        style.font.name = FONT
+        style.font.size = Pt(size)
+        style.font.bold = True
+        style.font.italic = False
+        _all_scripts_in(style.element.get_or_add_rPr())
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        color = style.element.rPr.find(qn("w:color"))
+        for attr in ("w:themeColor", "w:themeShade", "w:themeTint"):  # a theme colour would win over black
+            if color.get(qn(attr)) is not None:
+                del color.attrib[qn(attr)]
+        fmt = style.paragraph_format
+        fmt.space_before, fmt.space_after = Pt(6), Pt(6)
+        fmt.keep_with_next = True
+
+
+def heading(doc, text: str, level: int, *, align=WD_ALIGN_PARAGRAPH.LEFT, indent: float | None = 1.0, size: float = BODY_PT):
+    """A paragraph in the Heading `level` style, its run in the body's font (see heading_styles)."""
+    p = doc.add_paragraph(style=f"Heading {level}")
+    p.alignment = align
+    fmt = p.paragraph_format
+    fmt.line_spacing = 1.1
+    if indent:
+        fmt.first_line_indent = Cm(indent)
+    set_font(p.add_run(text), size, bold=True, italic=False)
+    return p
+
+
+def shade(paragraph_, fill: str) -> None:
+    """A background colour behind a whole paragraph (a draft the officer must edit stands out in print)."""
+    ppr = paragraph_._p.get_or_add_pPr()
+    shd = OxmlElement("w:shd")
+    for k, v in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", fill)):
+        shd.set(qn(k), v)
+    ppr.insert_element_before(shd, *_AFTER_SHD)
+
+
+def keep_rows_whole(table, header_rows: int = 0) -> None:
+    """No row of `table` breaks across pages; its first `header_rows` rows repeat at the top of each page."""
+    for i, row in enumerate(table.rows):
+        trpr = row._tr.get_or_add_trPr()
+        if trpr.find(qn("w:cantSplit")) is None:
+            trpr.insert_element_before(OxmlElement("w:cantSplit"), "w:trHeight", "w:tblHeader", *_AFTER_TBL_HEADER)
+        if i < header_rows and trpr.find(qn("w:tblHeader")) is None:
+            el = OxmlElement("w:tblHeader")
+            el.set(qn("w:val"), "true")
+            trpr.insert_element_before(el, *_AFTER_TBL_HEADER)
+
+
+# Elements that follow w:shd in a paragraph's properties, and w:tblHeader in a row's (schema order, ECMA-376).
+_AFTER_SHD = (
+    "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE",
+    "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+    "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+    "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)
+_AFTER_TBL_HEADER = ("w:tblCellSpacing", "w:jc", "w:hidden", "w:ins", "w:del", "w:trPrChange")
 
 
 def set_font(run, size: float = BODY_PT, bold: bool | None = None, italic: bool | None = None, underline: bool | None = None):

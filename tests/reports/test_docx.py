@@ -53,7 +53,8 @@ def test_docx_layout_text_and_tables(report, tmp_path):
         assert title in texts
     bold = next(p for p in doc.paragraphs if p.text == "Đề nghị Sở Nội vụ hỗ trợ.")
     assert [(r.text, bool(r.bold)) for r in bold.runs] == [("Đề nghị ", False), ("Sở Nội vụ", True), (" hỗ trợ.", False)]
-    assert texts.count("(Chưa có nội dung do đơn vị nhập cho mục này.)") == 11 - 1 - 2  # 11 written sections: V written; II.2, II.6 have figures
+    # 16 sections without sub-sections: V written; II.2, II.6 have figures; III.1–III.3 and IV are drafts (issue 12 item 4)
+    assert texts.count("(Chưa có nội dung do đơn vị nhập cho mục này.)") == 16 - 1 - 2 - 4
     assert "Trên đây là báo cáo kết quả thực hiện công tác cải cách hành chính quý III năm 2023 của Văn phòng UBND tỉnh./." in texts
     assert "Biểu đồ 1: Tỷ lệ hồ sơ giải quyết đúng hạn theo cấp" in texts
     assert len(doc.inline_shapes) == 3

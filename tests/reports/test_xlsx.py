@@ -136,8 +136,8 @@ def test_not_an_excel_file(db, tmp_path):
 
 @pytest.mark.parametrize("template_mode", [True, False], ids=["biểu mẫu để điền", "báo cáo XLSX"])
 def test_text_that_looks_like_a_formula_is_written_as_text(db, units, period, tmp_path, template_mode):
-    """A unit's name or a note typed by an officer is data: a string cell, never a live formula; the template's own
-    rate formulas stay formulas."""
+    """A unit's name or a note typed by an officer is data: a string cell, never a live formula; the rate formulas
+    cchc writes over its own cells stay formulas (issue 12 item 5: in the report, every rate is live)."""
     import zipfile
 
     ctx = forms_context(db, units["office"], period, figures_provider=provider)
@@ -158,6 +158,25 @@ def test_text_that_looks_like_a_formula_is_written_as_text(db, units, period, tm
         assert formulas and all(sheet_cell.startswith("D") for sheet_cell in formulas)  # the rates of typed rows only
         assert ws.cell(rows["3"], 4).value.startswith("=IF(")
     else:
-        assert formulas == []  # the report carries values, no formula at all
+        # the report's rates are formulas over their own two rows, and nothing else is a formula
+        f3 = wb["Biểu mẫu 3"]
+        r3 = rows_by_stt(f3)
+        assert f3.cell(r3["3.1"], 4).value == f'=IF(OR(D{r3["3.1.2"]}="",D{r3["3.1.1"]}="",D{r3["3.1.1"]}=0),"",ROUND(D{r3["3.1.2"]}/D{r3["3.1.1"]}*100,2))'
+        rates = {(sheet.title, sheet.cell(n, 1).value) for sheet in wb.worksheets for n in range(FIRST_ROW, sheet.max_row + 1)
+                 if sheet.cell(n, 4).data_type == "f"}
+        expected = {(t.form.name, r.stt) for t in ctx.tables for r in t.form.rows
+                    if r.rate_of and t.values.get(r.stt) is not None and all(t.values.get(x) is not None for x in r.rate_of)}
+        assert rates == expected and ("Biểu mẫu 3", "3.1") in rates
         raw = "".join(zipfile.ZipFile(path).read(n).decode() for n in zipfile.ZipFile(path).namelist() if "worksheets/" in n)
-        assert "<f>" not in raw
+        assert raw.count("<f>") == len(expected)
+        assert "cmd|" not in "".join(c.value for sheet in wb.worksheets for r in sheet.iter_rows() for c in r if c.data_type == "f")
+
+
+def test_every_sheet_prints_one_page_wide(db, units, period, tmp_path):
+    ctx = forms_context(db, units["office"], period, figures_provider=provider)
+    for mode in (True, False):
+        wb = load_workbook(write_forms(ctx, tmp_path / f"bm_{mode}.xlsx", template=mode))
+        for ws in wb.worksheets:
+            assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+            assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), ws.title
+            assert ws.print_title_rows == "$6:$6"  # the column headers on every page

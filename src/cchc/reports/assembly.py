@@ -2,8 +2,10 @@
 the Biểu mẫu tables and the data of the charts — one `Report` that every writer renders.
 
 Figures come from `cchc.reports.figures.all_figures` (SQL), figures entered by hand and the
-narrative from `cchc.reform`; nothing here invents text a person must write: a section nobody
-wrote says so plainly.
+narrative from `cchc.reform`. Section I speaks from the CCHC registers and the assigned tasks (blank where a
+register was never kept); sections III and IV are drafted from the figures (cchc.reports.drafting) and marked as
+drafts. What the unit typed for a section replaces the sentences the system would write there; a section with
+nothing in it says so plainly, and only a section without sub-sections does.
 """
 
 from __future__ import annotations
@@ -17,19 +19,32 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import dataclasses
+from functools import lru_cache
+
+import yaml
+
 from cchc import clock, vn
 from cchc.periods import previous_periods
 from cchc.reform import forms as formdefs
 from cchc.reform import service as reform
 from cchc.reform.directives import document_line
+from cchc.reform.figures import reform_figures
+from cchc.reports import letterhead
+from cchc.reports.breakdown import field_figures
 from cchc.reports.checks import check_report
+from cchc.reports.drafting import draft
 from cchc.reports.figures import all_figures
+from cchc.reports.registers import registers_in_use, without_unkept
+from cchc.reports.wording import count_of, lower_first, n, percent, points
 from cchc.stats.dossiers import dossier_figures
-from cchc.tasks.stats import task_sentences
+from cchc.tasks.stats import task_figures, task_sentences
+from cchc.units.enums import TWO_TIER_FROM
 from cchc.units.models import Unit
 
 LEVEL_NAMES = {"tinh": "cấp tỉnh", "huyen": "cấp huyện", "xa": "cấp xã"}
 LEVEL_LONG = {"tinh": "Cấp tỉnh (sở, ban, ngành)", "huyen": "Cấp huyện", "xa": "Cấp xã"}
+PUBLICATION_KINDS = (("moi", "ban hành mới"), ("sua_doi", "sửa đổi, bổ sung"), ("thay_the", "thay thế"), ("bai_bo", "bãi bỏ"))
 AREA_PREFIXES = ("Thành phố", "Thị xã", "Thị trấn", "Đặc khu", "Tỉnh", "Huyện", "Quận", "Xã", "Phường")
 
 FiguresProvider = Callable[[Session, Unit, date, date], dict]
@@ -37,10 +52,13 @@ FiguresProvider = Callable[[Session, Unit, date, date], dict]
 
 @dataclass
 class Block:
-    """A piece of the body: 'para', 'bullet' (“- ”), 'sub' (“+ ”), 'subheading', 'missing' (italic notice)."""
+    """A piece of the body: 'para', 'bullet' (“- ”), 'sub' (“+ ”), 'subheading', 'missing' (italic notice),
+    'draft_note' (the notice heading a drafted section). `draft`: written by the system for the officer to edit,
+    shown as a draft, never as the unit's own words."""
 
     kind: str
     text: str
+    draft: bool = False
 
 
 @dataclass
@@ -111,18 +129,6 @@ class Report:
 
 # --- helpers --------------------------------------------------------------------------------
 
-def percent(value) -> str:
-    """99.76 → '99,76%'; 100 → '100%'; 71.0 → '71%' (as the reports write rates)."""
-    if value is None:
-        return "không phát sinh"
-    text = vn.fmt_percent(value)
-    return text.replace(",00%", "%")
-
-
-def n(value) -> str:
-    return vn.fmt_int(int(value or 0))
-
-
 def _ratio(num, den) -> float | None:
     num, den = formdefs.to_decimal(num), formdefs.to_decimal(den)
     r = formdefs.rate(num, den)
@@ -134,8 +140,7 @@ def _get(figures: dict, path: str, default=None):
     return default if v is None else v
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text else text
+_lower_first = lower_first
 
 
 def _area_name(unit: Unit) -> str:
@@ -170,14 +175,6 @@ def issuing_body(session: Session, unit: Unit) -> tuple[str, list[str], str, Uni
     if unit.kind == "ubnd":
         superior = ""
     return superior, [unit.name.upper()], unit.name, area
-
-
-def _province(session: Session, unit: Unit) -> Unit | None:
-    chain = [*ancestors(session, unit), unit]
-    for u in chain:
-        if u.is_area and u.level == "tinh":
-            return u
-    return None
 
 
 # --- narrative ------------------------------------------------------------------------------
@@ -222,6 +219,12 @@ def dossier_blocks(figures: dict, period) -> list[Block]:
     out: list[Block] = []
     start, end = vn.fmt_date(period.start), vn.fmt_date(period.end)
     out.append(Block("subheading", "Tổng hợp, cập nhật kết quả giải quyết hồ sơ TTHC tại các cấp chính quyền:"))
+    scope = figures.get("dossier_scope")
+    if isinstance(scope, dict) and scope.get("receivers"):
+        out.append(Block("para", (
+            f"Hồ sơ TTHC của {scope['area']} do {', '.join(scope['receivers'])} tiếp nhận, giải quyết; "
+            "số liệu dưới đây gồm toàn bộ các hồ sơ đó."
+        )))
     if d.get("received_total") is None:
         # A consolidation from units' Biểu mẫu knows the resolved counts but not what was received.
         if d.get("resolved_total"):
@@ -267,14 +270,15 @@ def dossier_blocks(figures: dict, period) -> list[Block]:
         parts = ", ".join(f"{LEVEL_NAMES.get(lv, lv)} {n(v['received_total'])} hồ sơ" for lv, v in levels)
         out.append(Block("bullet", f"Phân theo cấp chính quyền: tiếp nhận giải quyết {n(d['received_total'])} hồ sơ ({parts})."))
         for lv, v in levels:
+            late = f"quá hạn {n(v['resolved_late'])} hồ sơ" if v["resolved_late"] else "không có hồ sơ quá hạn"
             resolved = (
                 f"đã giải quyết {n(v['resolved_total'])} hồ sơ (giải quyết đúng và trước hạn {n(v['resolved_in_time'])} hồ sơ, "
-                f"đạt tỷ lệ {percent(v.get('on_time_rate'))}; quá hạn {n(v['resolved_late'])} hồ sơ)"
+                f"đạt tỷ lệ {percent(v.get('on_time_rate'))}; {late})"
                 if v["resolved_total"] else "chưa có hồ sơ giải quyết xong"
             )
+            overdue = f"quá hạn {n(v['in_progress_overdue'])} hồ sơ" if v["in_progress_overdue"] else "không có hồ sơ quá hạn"
             progress = (
-                f"đang giải quyết {n(v['in_progress_total'])} hồ sơ (trong hạn {n(v['in_progress_within'])} hồ sơ, "
-                f"quá hạn {n(v['in_progress_overdue'])} hồ sơ)"
+                f"đang giải quyết {n(v['in_progress_total'])} hồ sơ (trong hạn {n(v['in_progress_within'])} hồ sơ, {overdue})"
                 if v["in_progress_total"] else "không còn hồ sơ đang giải quyết"
             )
             out.append(Block("sub", f"{LEVEL_LONG.get(lv, lv)}: tiếp nhận {n(v['received_total'])} hồ sơ, trong đó {resolved}; {progress}."))
@@ -288,27 +292,38 @@ def catalogue_blocks(figures: dict, period) -> list[Block]:
         return out
     pubs = c.get("publications") or {}
     total_pub = sum(int(v or 0) for v in pubs.values())
-    if total_pub:
+    kinds = [(pubs.get(k), word) for k, word in PUBLICATION_KINDS if pubs.get(k)]
+    if len(kinds) > 1:
         out.append(Block("bullet", (
-            f"Công bố, công khai TTHC: trong {period_phrase(period)} đã công bố {n(total_pub)} TTHC ({n(pubs.get('moi'))} TTHC ban hành mới, "
-            f"{n(pubs.get('sua_doi'))} TTHC sửa đổi, bổ sung, {n(pubs.get('thay_the'))} TTHC thay thế, {n(pubs.get('bai_bo'))} TTHC bãi bỏ)."
+            f"Công bố, công khai TTHC: trong {period_phrase(period)} đã công bố {n(total_pub)} TTHC ("
+            + ", ".join(f"{n(v)} TTHC {word}" for v, word in kinds) + ")."
         )))
+    elif kinds:
+        out.append(Block("bullet", f"Công bố, công khai TTHC: trong {period_phrase(period)} đã công bố {n(total_pub)} TTHC {kinds[0][1]}."))
     else:
         out.append(Block("bullet", f"Trong {period_phrase(period)}, không có TTHC được công bố mới, sửa đổi, bổ sung, thay thế hoặc bãi bỏ."))
     total = int(c.get("procedures_total") or 0)
     by_level = c.get("by_level") or {}
     levels = [lv for lv in ("tinh", "huyen", "xa") if by_level.get(lv)]
     detail = ", ".join(f"{LEVEL_NAMES[lv]}: {n(by_level[lv])} thủ tục" for lv in levels)
-    out.append(Block("bullet", (
-        f"Tổng số TTHC thuộc thẩm quyền giải quyết tính đến thời điểm báo cáo: {n(total)} thủ tục"
-        + (f", trong đó: {detail}." if detail else ".")
-    )))
+    if total:
+        out.append(Block("bullet", (
+            f"Tổng số TTHC thuộc thẩm quyền giải quyết tính đến thời điểm báo cáo: {n(total)} thủ tục"
+            + (f", trong đó: {detail}." if detail else ".")
+        )))
+    else:
+        out.append(Block("bullet", "Tính đến thời điểm báo cáo, không có TTHC thuộc thẩm quyền giải quyết."))
     inter = c.get("interconnection") or {}
     linked = int(inter.get("cung_cap") or 0) + int(inter.get("giua_cac_cap") or 0)
     if linked and total:
+        parts = "; ".join(
+            f"{word} {n(inter.get(key))} thủ tục" for key, word in (("cung_cap", "liên thông cùng cấp"),
+                                                                   ("giua_cac_cap", "liên thông giữa các cấp chính quyền"))
+            if inter.get(key)
+        )
         out.append(Block("bullet", (
             f"Số TTHC thực hiện theo cơ chế một cửa liên thông là {n(linked)}/{n(total)} thủ tục, chiếm tỷ lệ {percent(_ratio(linked, total))} "
-            f"(trong đó: liên thông cùng cấp {n(inter.get('cung_cap'))} thủ tục; liên thông giữa các cấp chính quyền {n(inter.get('giua_cac_cap'))} thủ tục)."
+            f"(trong đó: {parts})."
         )))
     elif total:
         out.append(Block("bullet", "Chưa có TTHC thực hiện theo cơ chế một cửa liên thông."))
@@ -385,11 +400,7 @@ def index766_blocks(figures: dict) -> list[Block]:
     return out
 
 
-def _points(value) -> str:
-    if value is None:
-        return "0"
-    text = vn.fmt_decimal(value, 2)
-    return text[:-3] if text.endswith(",00") else text
+_points = points
 
 
 def online_blocks(figures: dict, period) -> list[Block]:
@@ -461,25 +472,29 @@ def online_blocks(figures: dict, period) -> list[Block]:
     return out
 
 
-def reform_blocks(figures: dict, period, unit_name: str) -> list[Block]:
-    """Section I from the CCHC registers and the assigned tasks, in the seeds' phrasing (seed 001):
-    plan completion, directive documents issued (listed), inspections, communication, tasks."""
-    out: list[Block] = []
+def register_blocks(figures: dict, period, unit_name: str) -> dict[str, list[Block]]:
+    """Section I from the CCHC registers and the assigned tasks, in the seeds' phrasing (seeds 000, 001, 004), by
+    register: plan completion, directive documents issued (listed), inspections, communication, tasks. A register
+    the unit never kept (figures["registers"]) says nothing — its sub-section then asks for the unit's text —
+    and one it keeps speaks even when nothing happened in it."""
+    kept = figures.get("registers") if isinstance(figures.get("registers"), dict) else {}
     when = period_phrase(period)
+    out: dict[str, list[Block]] = {}
     plan = figures.get("plan") or {}
-    if plan.get("total"):
-        out.append(Block("bullet", (
+    if plan.get("total") and kept.get("plan", True):
+        out["plan"] = [Block("bullet", (
             f"Kết quả, {when} {unit_name} đã hoàn thành {n(plan.get('done'))}/{n(plan.get('total'))} chỉ tiêu nhiệm vụ "
             f"của kế hoạch cải cách hành chính năm {plan.get('year')}, đạt {percent(plan.get('rate'))}."
-        )))
+        ))]
     docs = figures.get("directives") or {}
     if docs.get("count"):
         items = docs.get("items") or []
         more = "" if len(items) >= docs["count"] else f" (kể ra {n(len(items))} văn bản đầu tiên)"
-        out.append(Block("bullet", (
+        out["directives"] = [Block("bullet", (
             f"Trong {when}, {unit_name} đã ban hành {n(docs['count'])} văn bản chỉ đạo, điều hành về cải cách hành chính{more}, gồm:"
-        )))
-        out += [Block("sub", document_line(item)) for item in items]
+        ))] + [Block("sub", document_line(item)) for item in items]
+    elif docs and kept.get("directives"):
+        out["directives"] = [Block("bullet", f"Trong {when}, {unit_name} không ban hành văn bản chỉ đạo, điều hành mới về cải cách hành chính.")]
     ins = figures.get("inspections") or {}
     if ins.get("inspections"):
         targets = [
@@ -496,7 +511,9 @@ def reform_blocks(figures: dict, period, unit_name: str) -> list[Block]:
             )
         else:
             text += "; qua kiểm tra không phát hiện vấn đề phải xử lý"
-        out.append(Block("bullet", text + "."))
+        out["inspections"] = [Block("bullet", text + ".")]
+    elif ins and kept.get("inspections"):
+        out["inspections"] = [Block("bullet", f"Trong {when}, {unit_name} không tổ chức kiểm tra cải cách hành chính.")]
     com = figures.get("communication") or {}
     said = []
     if com.get("articles"):
@@ -512,9 +529,17 @@ def reform_blocks(figures: dict, period, unit_name: str) -> list[Block]:
         extra = f", có {n(com['other_participants'])} lượt tham dự" if com.get("other_participants") else ""
         said.append(f"thực hiện {n(com['other'])} hoạt động tuyên truyền bằng hình thức khác{extra}")
     if said:
-        out.append(Block("bullet", f"Về công tác tuyên truyền cải cách hành chính: trong {when} đã {'; '.join(said)}."))
-    if (figures.get("tasks") or {}).get("assigned_total"):
-        out += [Block("bullet", sentence.strip()) for sentence in task_sentences(figures["tasks"], when) if sentence.strip()]
+        out["communication"] = [Block("bullet", f"Về công tác tuyên truyền cải cách hành chính: trong {when} đã {'; '.join(said)}.")]
+    elif com and kept.get("communication"):
+        out["communication"] = [Block("bullet", f"Trong {when}, {unit_name} không tổ chức hoạt động tuyên truyền cải cách hành chính.")]
+    tasks = figures.get("tasks") or {}
+    if tasks.get("assigned_total"):
+        out["tasks"] = [Block("bullet", sentence.strip()) for sentence in task_sentences(tasks, when) if sentence.strip()]
+    elif tasks and kept.get("tasks"):
+        out["tasks"] = [Block("bullet", (
+            f"Trong {when}, {unit_name} không có nhiệm vụ được Chính phủ, Thủ tướng Chính phủ, Ủy ban nhân dân, "
+            "Chủ tịch Ủy ban nhân dân cấp trên giao."
+        ))]
     return out
 
 
@@ -585,19 +610,74 @@ _REF = re.compile(r"\{v\[([^\]]+)\]\}")
 
 # --- the report -----------------------------------------------------------------------------
 
+def dossier_scope(session: Session, unit: Unit) -> Unit:
+    """The unit whose subtree holds the dossiers a report counts: for a People's Committee agency (`ubnd`)
+    under an area, the area — its dossiers are received by the area's service centre, a sibling of the
+    committee, not under it; otherwise the unit itself."""
+    if unit.kind == "ubnd" and not unit.is_area and unit.parent_id is not None:
+        parent = session.get(Unit, unit.parent_id)
+        if parent is not None and parent.is_area:
+            return parent
+    return unit
+
+
 def default_figures(session: Session, unit: Unit, start: date, end: date) -> dict:
-    return all_figures(session, unit, start, end)
+    """all_figures of the unit, with: whose dossiers they are when a People's Committee's service centre receives
+    them (the area's figures, the committee's own registers and tasks), which registers the unit keeps, and the
+    dossiers by procedure field."""
+    scope = dossier_scope(session, unit)
+    figures = all_figures(session, scope, start, end)
+    if scope is not unit:
+        figures.update(reform_figures(session, unit, start, end))
+        figures["tasks"] = task_figures(session, unit, start, end)
+        figures["unit"] = {"code": unit.code, "name": unit.name, "level": unit.level, "kind": unit.kind}
+        receivers = [u["unit_name"] for u in (figures.get("dossiers") or {}).get("by_unit") or []]
+        figures["dossier_scope"] = {"code": scope.code, "area": lower_first(scope.name), "receivers": receivers}
+    figures["registers"] = registers_in_use(session, unit, end)
+    figures["by_field"] = field_figures(session, scope, start, end)
+    return figures
 
 
 def default_trend(session: Session, unit: Unit, start: date, end: date) -> dict:
-    return dossier_figures(session, unit, start, end)
+    return dossier_figures(session, dossier_scope(session, unit), start, end)
 
 
-def build_tables(figures: dict, manual: dict[int, dict], notes: dict[int, dict]) -> list[FormTable]:
-    """Biểu mẫu 1–7 with every value: computed from `figures`, entered by hand, or derived (rates)."""
+@lru_cache(maxsize=1)
+def _two_tier_changes() -> dict:
+    return yaml.safe_load((formdefs.FORMS_DIR / "two_tier.yaml").read_text(encoding="utf-8")).get("forms") or {}
+
+
+def _two_tier_form(form: formdefs.FormDef, change: dict) -> formdefs.FormDef:
+    omit = {str(s) for s in change.get("omit") or ()}
+    labels = {str(k): str(v) for k, v in (change.get("labels") or {}).items()}
+    units = {str(k): str(v) for k, v in (change.get("units") or {}).items()}
+    rows = tuple(
+        dataclasses.replace(
+            r, label=labels.get(r.stt, r.label), unit=units.get(r.stt, r.unit),
+            parts=tuple(x for x in r.parts if x not in omit), also_sum_of=tuple(x for x in r.also_sum_of if x not in omit),
+        )
+        for r in form.rows if r.stt not in omit
+    )
+    return dataclasses.replace(form, rows=rows)
+
+
+def report_forms(period=None) -> tuple[formdefs.FormDef, ...]:
+    """Biểu mẫu 1–7 as a period's report shows them: from 1/7/2025 (two-tier local government) without the
+    district rows and with the rows that named districts reworded (cchc/data/forms/two_tier.yaml)."""
+    forms = formdefs.load_forms()
+    if period is None or period.start < TWO_TIER_FROM:
+        return forms
+    changes = _two_tier_changes()
+    return tuple(_two_tier_form(f, changes[f.number]) if changes.get(f.number) else f for f in forms)
+
+
+def build_tables(figures: dict, manual: dict[int, dict], notes: dict[int, dict], *, period=None) -> list[FormTable]:
+    """Biểu mẫu 1–7 with every value: computed from `figures`, entered by hand, or derived (rates). The rows of
+    a register the unit never kept are blank, not 0; `period` chooses the forms' wording (report_forms)."""
     tables = []
-    for form in formdefs.load_forms():
-        values = formdefs.compute_values(form, figures, manual.get(form.number, {}))
+    known = without_unkept(figures)
+    for form in report_forms(period):
+        values = formdefs.compute_values(form, known, manual.get(form.number, {}))
         row_notes = {r.stt: r.note for r in form.rows if r.note}
         row_notes.update(notes.get(form.number, {}))
         tables.append(FormTable(form=form, values=values, notes=row_notes))
@@ -623,7 +703,56 @@ def forms_context(session: Session, unit: Unit | str, period, *, figures_provide
     manual = reform.manual_values(session, unit.id, period.start, period.end)
     notes = reform.manual_notes(session, unit.id, period.start, period.end)
     _, _, unit_phrase, _ = issuing_body(session, unit)
-    return FormsContext(unit.id, unit.code, unit_phrase, period, build_tables(figures, manual, notes), figures)
+    return FormsContext(unit.id, unit.code, unit_phrase, period, build_tables(figures, manual, notes, period=period), figures)
+
+
+def build_sections(layout: dict, figures: dict, texts: dict[str, str], by_number: dict, period, unit_phrase: str,
+                   trend: list[TrendPoint], next_title: str, next_year: int) -> list[Section]:
+    """The body, section by section (report.yaml `sections`):
+
+    - the system's figures (`figures: dossiers|online`) always speak, after what the unit typed there;
+    - the register sentences (`registers`) and the sentences of figures entered by hand (`forms`) are replaced by
+      what the unit typed for the section, never repeated beside it;
+    - a drafted section (`draft`) without the unit's text gets the draft, marked as one;
+    - only a section without sub-sections, with nothing in it, says that nothing was entered.
+    """
+    keys = [s["key"] for s in layout["sections"]]
+    registers = register_blocks(figures, period, unit_phrase)
+    rules = layout.get("drafting") or {}
+    sections: list[Section] = []
+    for spec in layout["sections"]:
+        key = spec["key"]
+        title = spec["title"] + (f" {next_title}" if spec.get("append_next_period") else "")
+        sec = Section(key, title, int(spec.get("level", 1)))
+        typed = texts.get(key, "").strip() if spec.get("narrative", True) else ""
+        figures_kind = spec.get("figures")
+        computed: list[Block] = []
+        if figures_kind == "dossiers":
+            computed += catalogue_blocks(figures, period) + dossier_blocks(figures, period)
+            computed += feedback_blocks(figures, period) + index766_blocks(figures)
+        elif figures_kind == "online":
+            computed += online_blocks(figures, period)
+        covered: list[Block] = [b for reg in spec.get("registers", []) for b in registers.get(reg, [])]
+        for number_ in spec.get("forms", []):
+            if number_ in by_number:
+                covered += form_sentences(by_number[number_], unit_phrase, period)
+        if typed:
+            sec.blocks += narrative_blocks(typed)
+            if figures_kind:
+                sec.blocks += covered  # a note beside the system's figures covers none of them
+        else:
+            sec.blocks += covered
+            if spec.get("draft"):
+                pieces = draft(spec["draft"], figures, trend, rules, year=next_year)
+                if pieces:
+                    sec.blocks.append(Block("draft_note", layout["draft_note"], draft=True))
+                    sec.blocks += [Block(kind, text, draft=True) for kind, text in pieces]
+        sec.blocks += computed
+        has_children = any(k.startswith(key + ".") for k in keys)
+        if not sec.blocks and not has_children:
+            sec.blocks.append(Block("missing", layout["missing_text"]))
+        sections.append(sec)
+    return sections
 
 
 def build_report(
@@ -651,25 +780,22 @@ def build_report(
     manual = reform.manual_values(session, unit.id, period.start, period.end)
     notes = reform.manual_notes(session, unit.id, period.start, period.end)
 
-    tables = build_tables(figures, manual, notes)
+    tables = build_tables(figures, manual, notes, period=period)
     by_number = {t.form.number: t for t in tables}
 
     superior, body, unit_phrase, area = issuing_body(session, unit)
-    province = _province(session, unit)
+    where = letterhead.place_of(session, unit)
     today = report_date or clock.today()
     place = texts.get("dia_danh") or (_area_name(area) if area is not None else "")
-    abbr = texts.get("ky_hieu") or (
-        layout["abbreviations"].get("ubnd") if unit.is_area else layout["abbreviations"].get(unit.kind, layout["abbreviations"]["default"])
-    )
+    abbr = texts.get("ky_hieu") or letterhead.abbreviation(unit, where, layout)
     number = texts.get("so", "").strip()
     ctx = {"period": period.label, "unit": unit_phrase}
-    if province is not None and province.id != unit.id:
-        default_recipient = layout["recipient"].format(province=_lower_first(province.name))
-    else:
-        default_recipient = "Bộ Nội vụ"
-    recipient = texts.get("kinh_gui") or default_recipient
-    recipients = [line.strip().lstrip("-").strip() for line in texts["noi_nhan"].splitlines() if line.strip()] if texts.get("noi_nhan") else list(layout["recipients_default"])
-    signature_default = layout["signature"].get("ubnd" if unit.is_area else unit.kind, layout["signature"]["default"])
+    recipients = (
+        [line.strip().lstrip("-").strip() for line in texts["noi_nhan"].splitlines() if line.strip()]
+        if texts.get("noi_nhan") else letterhead.recipients(where, layout)
+    )
+    committee = unit.is_area or where.committee_of is not None
+    signature_default = layout["signature"].get("ubnd" if committee else unit.kind, layout["signature"]["default"])
     signature = [s.strip() for s in texts["chuc_vu_ky"].splitlines() if s.strip()] if texts.get("chuc_vu_ky") else list(signature_default)
     header = Header(
         superior=superior,
@@ -678,43 +804,12 @@ def build_report(
         place_date=f"{place}, {vn.fmt_long_date(today)}" if place else vn.fmt_long_date(today)[:1].upper() + vn.fmt_long_date(today)[1:],
         subject=layout["subject"].format(**ctx),
         window=layout["window"].format(start=vn.fmt_date(period.start), end=vn.fmt_date(period.end)),
-        recipient=recipient,
-        legal_basis=texts.get("can_cu") or " ".join(layout["legal_basis"].split()).format(**ctx),
+        recipient=texts.get("kinh_gui") or letterhead.recipient(where, layout),
+        legal_basis=texts.get("can_cu") or letterhead.legal_basis(session, unit, where, layout, unit_phrase=unit_phrase, period=period),
         recipients=recipients,
         signature=signature,
-        signer=texts.get("nguoi_ky", "").strip(),
+        signer=texts.get("nguoi_ky", "").strip() or letterhead.signer_name(session, unit, where),
     )
-
-    missing = layout["missing_text"]
-    reform_section = by_number[1].form.section if 1 in by_number else None
-    next_title = str((layout.get("next_period") or {}).get(getattr(period, "preset", None) or "", layout.get("next_period_default", "KỲ TỚI")))
-    next_title = next_title.format(year=period.year, next_year=period.year + 1)
-    sections: list[Section] = []
-    for spec in layout["sections"]:
-        title = spec["title"] + (f" {next_title}" if spec.get("append_next_period") else "")
-        sec = Section(spec["key"], title, int(spec.get("level", 1)))
-        has_narrative = spec.get("narrative", True)
-        figures_kind = spec.get("figures")
-        generated: list[Block] = []
-        # The registers speak first in the section Biểu mẫu 1 belongs to (its `section:`), before the narrative.
-        leading = reform_blocks(figures, period, unit_phrase) if spec["key"] == reform_section else []
-        if figures_kind == "dossiers":
-            generated += catalogue_blocks(figures, period) + dossier_blocks(figures, period)
-            generated += feedback_blocks(figures, period) + index766_blocks(figures)
-        elif figures_kind == "online":
-            generated += online_blocks(figures, period)
-        for number_ in spec.get("forms", []):
-            if number_ in by_number:
-                generated += form_sentences(by_number[number_], unit_phrase, period)
-        sec.blocks += leading
-        if has_narrative:
-            text = texts.get(spec["key"], "")
-            if text.strip():
-                sec.blocks += narrative_blocks(text)
-            elif not figures_kind and not leading:
-                sec.blocks.append(Block("missing", missing))
-        sec.blocks += generated
-        sections.append(sec)
 
     trend, trend_figures = [], []
     if trend_periods:
@@ -722,9 +817,15 @@ def build_report(
         for p in previous_periods(period, trend_periods):
             fig = provider(session, unit, p.start, p.end)
             trend_figures.append((p.label, fig))
-            trend.append(TrendPoint(p.label, fig.get("on_time_rate"), _ratio(fig.get("new_online"), fig.get("new_total"))))
+            if fig.get("received_total"):  # a period with no dossier (before the unit existed) is no point of a trend
+                trend.append(TrendPoint(p.label, fig.get("on_time_rate"), _ratio(fig.get("new_online"), fig.get("new_total"))))
         d = figures.get("dossiers") or {}
         trend.append(TrendPoint(period.label, d.get("on_time_rate"), _ratio(d.get("new_online"), d.get("new_total"))))
+
+    next_title = str((layout.get("next_period") or {}).get(getattr(period, "preset", None) or "", layout.get("next_period_default", "KỲ TỚI")))
+    next_title = next_title.format(year=period.year, next_year=period.year + 1)
+    next_year = period.year + 1 if getattr(period, "preset", None) in ("Q4", "Y") else period.year
+    sections = build_sections(layout, figures, texts, by_number, period, unit_phrase, trend, next_title, next_year)
 
     report = Report(
         unit_code=unit.code,
@@ -746,18 +847,34 @@ def build_report(
     return report
 
 
+CHART_MOST = 8  # bars of a chart by unit or by procedure field, the largest first
+
+
 def chart_data(report: Report) -> dict:
-    """Numbers behind the three charts: on-time and online rates by level, and the trend."""
+    """Numbers behind the charts, grouped as fits the unit: by level when its dossiers were received at more than
+    one level; otherwise by receiving unit when several received them, else by procedure field, a chart of which is
+    drawn only with two bars or more (the first grouping that gives them, for each rate): {"on_time": (by, items),
+    "online": (by, items), "trend": points}, `by` being 'cấp', 'đơn vị' or 'lĩnh vực'. The trend keeps the
+    periods that have a rate."""
     d = report.figures.get("dossiers") or {}
     by_level = d.get("by_level") or {}
-    on_time, online = [], []
-    for lv in ("tinh", "huyen", "xa"):
-        v = by_level.get(lv) or {}
-        if v.get("resolved_total"):
-            on_time.append((LEVEL_NAMES[lv].capitalize(), float(v.get("on_time_rate") or 0)))
-        if v.get("new_total"):
-            online.append((LEVEL_NAMES[lv].capitalize(), _ratio(v.get("new_online"), v.get("new_total")) or 0.0))
-    return {"on_time_by_level": on_time, "online_by_level": online, "trend": report.trend}
+    levels = [(LEVEL_NAMES[lv].capitalize(), by_level[lv]) for lv in ("tinh", "huyen", "xa") if (by_level.get(lv) or {}).get("received_total")]
+    units = sorted((u for u in d.get("by_unit") or [] if u.get("received_total")), key=lambda u: (-u["received_total"], u["unit_name"]))
+    fields = [f for f in report.figures.get("by_field") or [] if f.get("new_total") or f.get("resolved_total")]
+    groupings = [("cấp", levels)] if len(levels) > 1 else [("đơn vị", [(u["unit_name"], u) for u in units]),
+                                                          ("lĩnh vực", [(f["field_name"], f) for f in fields])]
+
+    def first(rate_of) -> tuple[str, list]:
+        for by, rows in groupings:
+            items = [(label, r) for label, r in ((label, rate_of(v)) for label, v in rows) if r is not None]
+            if len(items) > 1 or (items and by == "cấp"):  # by level, a level without the rate is still a level
+                return by, items[:CHART_MOST]
+        return "", []
+
+    on_time = first(lambda v: float(v["on_time_rate"]) if v.get("resolved_total") and v.get("on_time_rate") is not None else None)
+    online = first(lambda v: _ratio(v.get("new_online"), v.get("new_total")) if v.get("new_total") else None)
+    trend = [p for p in report.trend if p.on_time_rate is not None or p.online_rate is not None]
+    return {"on_time": on_time, "online": online, "trend": trend}
 
 
 # --- satisfaction and liên thông (issue #12, item 6) -----------------------------------------------

@@ -1,14 +1,17 @@
-"""Charts of the report (matplotlib, PNG): on-time and online rates by level, and the trend over
-the last periods, drawn in a font that has every Vietnamese letter."""
+"""Charts of the report (matplotlib, PNG): on-time and online rates by level — or, for a unit that receives
+at one level, by receiving unit or procedure field — and the trend over the last periods that had dossiers, drawn
+in a font that has every Vietnamese letter, their labels written as the report writes rates."""
 
 from __future__ import annotations
 
 import os
+import textwrap
 from functools import lru_cache
 from pathlib import Path
 
 from cchc.errors import CchcError
 from cchc.reports.assembly import chart_data
+from cchc.reports.wording import percent
 
 # Every letter Vietnamese writes, lower and upper case: a font missing one would draw boxes.
 VIETNAMESE_LETTERS = (
@@ -73,27 +76,48 @@ def _figure(width: float = 6.4, height: float = 3.4):
     return plt, fig, ax
 
 
-def _fmt(v: float) -> str:
-    text = f"{v:.2f}".replace(".", ",")
-    return text[:-3] if text.endswith(",00") else text
+# How a long unit name is shortened on a chart's axis (the report's text keeps the full name).
+SHORT_NAMES = (("Trung tâm Phục vụ hành chính công", "TTPVHCC"), ("Ủy ban nhân dân", "UBND"), ("Bộ phận Một cửa", "BPMC"))
+
+
+def short_label(label: str, width: int = 28) -> str:
+    for long, short in SHORT_NAMES:
+        label = label.replace(long, short)
+    return "\n".join(textwrap.wrap(label, width)) or label
 
 
 def bar_chart(path: Path, title: str, items: list[tuple[str, float]], ylabel: str = "Tỷ lệ (%)") -> Path:
+    """Bars labelled as the report writes rates ('98,37%', '100%'); up to three short labels stand upright,
+    more or longer ones lie down so that every name can be read."""
     from matplotlib.font_manager import FontProperties
 
     font = FontProperties(fname=find_font())
-    plt, fig, ax = _figure()
-    labels = [k for k, _ in items]
-    values = [v for _, v in items]
-    bars = ax.bar(labels, values, color=["#1f4e79", "#2e75b6", "#9dc3e6"][: len(values)] or "#1f4e79", width=0.55)
-    for bar, v in zip(bars, values):
-        ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + 1, _fmt(v) + "%", ha="center", va="bottom", fontproperties=font, fontsize=9)
-    ax.set_ylim(0, 110)
+    labels = [short_label(k) for k, _ in items]
+    values = [float(v) for _, v in items]
+    lying = len(items) > 3 or any(len(k) > 16 for k, _ in items)
+    plt, fig, ax = _figure(height=max(3.4, 0.55 * len(items) + 1.2) if lying else 3.4)
+    colours = ["#1f4e79", "#2e75b6", "#9dc3e6"]
+    if lying:
+        ys = list(range(len(items)))[::-1]
+        bars = ax.barh(ys, values, color="#2e75b6", height=0.6)
+        for bar, v in zip(bars, values):
+            ax.text(bar.get_width() + 1, bar.get_y() + bar.get_height() / 2, percent(v), ha="left", va="center",
+                    fontproperties=font, fontsize=8)
+        ax.set_yticks(ys)
+        ax.set_yticklabels(labels)
+        ax.set_xlim(0, 115)
+        ax.set_xlabel(ylabel, fontproperties=font, fontsize=9)
+    else:
+        bars = ax.bar(labels, values, color=colours[: len(values)] or colours[0], width=0.55)
+        for bar, v in zip(bars, values):
+            ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + 1, percent(v), ha="center", va="bottom",
+                    fontproperties=font, fontsize=9)
+        ax.set_ylim(0, 110)
+        ax.set_ylabel(ylabel, fontproperties=font, fontsize=9)
     ax.set_title(title, fontproperties=font, fontsize=11)
-    ax.set_ylabel(ylabel, fontproperties=font, fontsize=9)
     for label in ax.get_xticklabels() + ax.get_yticklabels():
         label.set_fontproperties(font)
-        label.set_fontsize(9)
+        label.set_fontsize(8 if lying else 9)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     fig.savefig(path)
@@ -102,8 +126,10 @@ def bar_chart(path: Path, title: str, items: list[tuple[str, float]], ylabel: st
 
 
 def trend_chart(path: Path, title: str, points) -> Path:
+    """The rates over the periods that have one: a period with no dossier is left out, not drawn as a gap."""
     from matplotlib.font_manager import FontProperties
 
+    points = [p for p in points if p.on_time_rate is not None or p.online_rate is not None]
     font = FontProperties(fname=find_font())
     plt, fig, ax = _figure()
     labels = [p.label for p in points]
@@ -115,7 +141,7 @@ def trend_chart(path: Path, title: str, points) -> Path:
         if vs:
             ax.plot(xs, vs, marker="o", color=color, label=name)
             for i, v in zip(xs, vs):
-                ax.annotate(_fmt(v) + "%", (i, v), textcoords="offset points", xytext=(0, 6), ha="center", fontproperties=font, fontsize=8)
+                ax.annotate(percent(v), (i, v), textcoords="offset points", xytext=(0, 6), ha="center", fontproperties=font, fontsize=8)
     ax.set_xticks(x)
     ax.set_xticklabels(labels)
     ax.set_ylim(0, 110)
@@ -138,12 +164,11 @@ def render_charts(report, directory: Path) -> list[tuple[str, Path]]:
     directory.mkdir(parents=True, exist_ok=True)
     data = chart_data(report)
     out: list[tuple[str, Path]] = []
-    if data["on_time_by_level"]:
-        title = "Tỷ lệ hồ sơ giải quyết đúng hạn theo cấp"
-        out.append((title, bar_chart(directory / "ty_le_dung_han.png", title, data["on_time_by_level"])))
-    if data["online_by_level"]:
-        title = "Tỷ lệ hồ sơ nộp trực tuyến theo cấp"
-        out.append((title, bar_chart(directory / "ty_le_truc_tuyen.png", title, data["online_by_level"])))
+    for key, what, name in (("on_time", "giải quyết đúng hạn", "ty_le_dung_han.png"), ("online", "nộp trực tuyến", "ty_le_truc_tuyen.png")):
+        by, items = data[key]
+        if items:
+            title = f"Tỷ lệ hồ sơ {what} theo {by}"
+            out.append((title, bar_chart(directory / name, title, items)))
     if len(data["trend"]) > 1 and any(p.on_time_rate is not None or p.online_rate is not None for p in data["trend"]):
         title = f"Xu hướng qua {len(data['trend'])} kỳ báo cáo gần nhất"
         out.append((title, trend_chart(directory / "xu_huong.png", title, data["trend"])))

@@ -24,16 +24,24 @@ def render(report: Report, chart_files: list[tuple[str, Path]] | None = None, ba
         lines.append(("## " if sec.level == 1 else "### ") + sec.title)
         lines.append("")
         for b in sec.blocks:
-            if b.kind == "bullet":
-                lines.append(f"- {b.text}")
+            # A draft is quoted, so that it never reads as the unit's own words.
+            quote = "> " if b.draft else ""
+            if b.kind == "draft_note":
+                lines += [f"> ***{b.text}***", ">"]
+            elif b.kind == "bullet":
+                lines.append(f"{quote}- {b.text}")
             elif b.kind == "sub":
-                lines.append(f"    + {b.text}")
+                lines.append(f"{quote}    + {b.text}")
             elif b.kind == "subheading":
-                lines += ["", f"*{b.text}*", ""]
+                lines += ["", f"{quote}*{b.text}*", ""]
             elif b.kind == "missing":
                 lines += [f"*{b.text}*", ""]
+            elif b.draft:
+                lines += [f"> {b.text}", ">"]
             else:
                 lines += [b.text, ""]
+        if lines and lines[-1] == ">":
+            lines[-1] = ""
         if sec.key == "II.6" and chart_files:
             lines.append("")
             for title, path in chart_files:

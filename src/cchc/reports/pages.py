@@ -17,8 +17,7 @@ from cchc.errors import CchcError, ValidationError
 from cchc.periods import period_choices
 from cchc.reform import service as reform
 from cchc.reform import forms as formdefs
-from cchc.reports.assembly import build_report
-from cchc.reports.figures import all_figures
+from cchc.reports.assembly import build_report, default_figures
 from cchc.reports.output import write_report
 from cchc.stats.pages import Selection, scope_query, select_typed
 from cchc.auth.deps import require_roles
@@ -100,7 +99,7 @@ async def save_figures(request: Request, db: Session = DB_SESSION, user: User = 
     try:
         if field_errors:
             raise ValidationError("Có số liệu không hợp lệ; chưa lưu gì. Sửa các ô được đánh dấu rồi lưu lại.")
-        figures = all_figures(db, sel.unit, sel.period.start, sel.period.end, period=sel.period)
+        figures = default_figures(db, sel.unit, sel.period.start, sel.period.end)  # what the report's tables show
         written = reform.set_figures(db, user, sel.unit, sel.period.start, sel.period.end, entries, figures)
     except CchcError as exc:
         db.rollback()

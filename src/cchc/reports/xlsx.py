@@ -5,6 +5,10 @@ Sheet layout: row 1 "Biểu mẫu N", row 2 the title, row 3 unit (code in E3), 
 E4), row 5 the legend, row 6 the column headers STT | Chỉ tiêu | Đơn vị tính | Số liệu | Ghi chú,
 then one row per chỉ tiêu. Computed figures are grey and locked; rates of rows entered by hand
 are Excel formulas; cells to fill are white and unlocked (the sheet is protected without password).
+In the report's own workbook every rate whose two rows hold a figure is a live formula over them, so that a
+reader who corrects a figure sees its rate follow. Formulas are only those cchc writes over its own cells:
+any text (a unit's name, a note) that looks like one is still written as text (cchc.sheets.cells). Each
+sheet prints one page wide, its column headers repeated on every page.
 """
 
 from __future__ import annotations
@@ -59,6 +63,11 @@ def _cell_value(row: formdefs.RowDef, value: Decimal | None):
     return int(value)
 
 
+def _rate_formula(num: str, den: str) -> str:
+    """numerator / denominator × 100 with two decimals, blank when either is blank or the denominator is 0."""
+    return f'=IF(OR({num}="",{den}="",{den}=0),"",ROUND({num}/{den}*100,2))'
+
+
 def _period_text(period) -> str:
     if getattr(period, "kind", "") == "tuy_chon":
         return period.label
@@ -107,8 +116,14 @@ def write_forms(source, path: Path, *, template: bool = True) -> Path:
             cells[4].value = xlsx_text(table.notes.get(row.stt)) or None
             v = cells[3]
             derived = row.rate_of is not None and not all(form.row(r).computed for r in row.rate_of)
+            live = (not template and row.rate_of is not None and value is not None
+                    and all(table.values.get(r) is not None and r in rows_of for r in row.rate_of))
             if row.is_heading:
                 pass
+            elif live:
+                num, den = (f"D{rows_of[r]}" for r in row.rate_of)
+                v.value = _rate_formula(num, den)
+                formulas.add((ws.title, v.coordinate))
             elif row.computed or (row.rate_of and not derived):
                 v.value = _cell_value(row, value)
                 if template:
@@ -116,7 +131,7 @@ def write_forms(source, path: Path, *, template: bool = True) -> Path:
             elif derived and template:
                 num, den = (f"D{rows_of[r]}" for r in row.rate_of)
                 manual_rate = value is not None and (table.values.get(row.rate_of[0]) is None or table.values.get(row.rate_of[1]) is None)
-                v.value = _cell_value(row, value) if manual_rate else f'=IF(OR({num}="",{den}="",{den}=0),"",ROUND({num}/{den}*100,2))'
+                v.value = _cell_value(row, value) if manual_rate else _rate_formula(num, den)
                 if not manual_rate:
                     formulas.add((ws.title, v.coordinate))
                 v.fill = BLUE
@@ -138,7 +153,10 @@ def write_forms(source, path: Path, *, template: bool = True) -> Path:
         ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
         ws.page_setup.orientation = "portrait"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        # One page wide, as many pages high as the rows need (fitToPage makes the two counts apply).
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
         if template:
             ws.protection.sheet = True
             ws.protection.formatColumns = False
