@@ -73,3 +73,35 @@ def test_docx_layout_text_and_tables(report, tmp_path):
     assert fonts == {"Times New Roman"}
     sizes = {r.font.size.pt for p in doc.paragraphs for r in p.runs if r.text.strip() and p.text in texts[:12]}
     assert sizes <= {12.0, 13.0, 14.0}
+
+
+def test_headings_rows_and_drafts_as_a_clerk_lays_them_out(report, tmp_path):
+    """Issue 12 item 5: Word headings (the navigation pane lists the sections and the Biểu mẫu), no table row split
+    across pages, header rows repeated; a drafted section shaded behind its notice."""
+    from docx.oxml.ns import qn
+
+    doc = Document(str(write(report, tmp_path / "bao_cao.docx")))
+    headings = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    titles = [(("Heading 1" if s.level == 1 else "Heading 2"), s.title) for s in report.sections]
+    assert headings[: len(titles)] == titles
+    assert headings[len(titles):] == [("Heading 1", "Phụ lục")] + [("Heading 2", t.form.name) for t in report.tables]
+    for level in (1, 2):
+        style = doc.styles[f"Heading {level}"]
+        fonts = style.element.rPr.find(qn("w:rFonts"))
+        assert {fonts.get(qn(a)) for a in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia")} == {"Times New Roman"}
+        assert fonts.get(qn("w:asciiTheme")) is None
+        color = style.element.rPr.find(qn("w:color"))
+        assert color.get(qn("w:val")) == "000000" and color.get(qn("w:themeColor")) is None
+    for k, table in enumerate(doc.tables[1:]):  # the signature block, then every Biểu mẫu
+        for i, row in enumerate(table.rows):
+            trpr = row._tr.trPr
+            assert trpr is not None and trpr.find(qn("w:cantSplit")) is not None
+            assert (trpr.find(qn("w:tblHeader")) is not None) == (i == 0 and k > 0)
+            # schema order: cantSplit comes before tblHeader
+            tags = [el.tag for el in trpr]
+            if qn("w:tblHeader") in tags:
+                assert tags.index(qn("w:cantSplit")) < tags.index(qn("w:tblHeader"))
+    shaded = [p.text for p in doc.paragraphs if p._p.pPr is not None and p._p.pPr.find(qn("w:shd")) is not None]
+    drafted = [b for s in report.sections for b in s.blocks if b.draft]
+    assert len(shaded) == len(drafted) and shaded[0].startswith("Dự thảo do hệ thống lập từ số liệu")
+    assert sum(1 for text in shaded if text.startswith("Dự thảo do hệ thống")) == 4  # III.1, III.2, III.3, IV

@@ -36,7 +36,7 @@ from cchc.reports.checks import check_report
 from cchc.reports.drafting import draft
 from cchc.reports.figures import all_figures
 from cchc.reports.registers import registers_in_use, without_unkept
-from cchc.reports.wording import count_of, lower_first, n, percent, points
+from cchc.reports.wording import lower_first, n, percent, points
 from cchc.stats.dossiers import dossier_figures
 from cchc.tasks.stats import task_figures, task_sentences
 from cchc.units.enums import TWO_TIER_FROM
@@ -661,11 +661,19 @@ def _two_tier_form(form: formdefs.FormDef, change: dict) -> formdefs.FormDef:
     return dataclasses.replace(form, rows=rows)
 
 
-def report_forms(period=None) -> tuple[formdefs.FormDef, ...]:
-    """Biểu mẫu 1–7 as a period's report shows them: from 1/7/2025 (two-tier local government) without the
-    district rows and with the rows that named districts reworded (cchc/data/forms/two_tier.yaml)."""
+def district_figures(figures: dict) -> bool:
+    """The figures hold something of a district (cấp huyện): dossiers received at that level, its procedures,
+    districts inspected — a window reaching back before 1/7/2025."""
+    paths = ("dossiers.by_level.huyen.received_total", "catalogue.by_level.huyen", "inspections.districts")
+    return any(formdefs.to_decimal(formdefs.lookup(figures, path)) for path in paths)
+
+
+def report_forms(period=None, figures: dict | None = None) -> tuple[formdefs.FormDef, ...]:
+    """Biểu mẫu 1–7 as a period's report shows them: for a window ending on or after 1/7/2025 (two-tier local
+    government) whose figures hold nothing of a district, without the district rows and with the rows that named
+    districts reworded (cchc/data/forms/two_tier.yaml)."""
     forms = formdefs.load_forms()
-    if period is None or period.start < TWO_TIER_FROM:
+    if period is None or period.end < TWO_TIER_FROM or district_figures(figures or {}):
         return forms
     changes = _two_tier_changes()
     return tuple(_two_tier_form(f, changes[f.number]) if changes.get(f.number) else f for f in forms)
@@ -676,7 +684,7 @@ def build_tables(figures: dict, manual: dict[int, dict], notes: dict[int, dict],
     a register the unit never kept are blank, not 0; `period` chooses the forms' wording (report_forms)."""
     tables = []
     known = without_unkept(figures)
-    for form in report_forms(period):
+    for form in report_forms(period, figures):
         values = formdefs.compute_values(form, known, manual.get(form.number, {}))
         row_notes = {r.stt: r.note for r in form.rows if r.note}
         row_notes.update(notes.get(form.number, {}))
