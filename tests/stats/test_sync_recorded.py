@@ -26,6 +26,8 @@ from tests.test_migrations import empty_database
 def test_a_dossier_is_not_synced_unless_a_sync_is_recorded(db, province):
     c = build_q3(db, province)
     assert {d.synced_dvcqg for d in c.values()} == {False}
+    c["d3"].result_digitized = True  # the online dossier with its electronic result: 3.3 counts it, × 0 synced
+    db.flush()
     by_id = {i.id: i for i in compute_index(db, province.province, Q3_START, Q3_END).indicators}
     sync = by_id["1.4"]
     assert (sync.numerator, sync.denominator, sync.rate, sync.score, sync.status) == (0, 12, 0.0, 0.0, STATUS_SCORED)
