@@ -107,7 +107,7 @@ class Dossier(Base):
     reused_digitized: Mapped[bool] = mapped_column(Boolean, default=False)  # HoSoCoThanhPhanSoHoa
     from_personal_store: Mapped[bool] = mapped_column(Boolean, default=False)  # DuocLayTuKhoDMQG
     vneid_verified: Mapped[bool] = mapped_column(Boolean, default=False)  # TaiKhoanDuocXacThucVoiVNeID
-    synced_dvcqg: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_dvcqg: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # true only when a sync is recorded
 
     # Result.
     result_number: Mapped[str] = mapped_column(String(120), default="")
