@@ -68,3 +68,12 @@ def test_downloads(client, web_world):
 def test_only_reporting_roles(client, web_world):
     login_page(client, web_world.specialist.username)
     assert client.get("/bao-cao", params=PERIOD).status_code == 403
+
+
+def test_preview_marks_drafts_and_shows_the_signature_block(client, web_world):
+    """Issue 12 item 4: what the system drafted (III, IV) is boxed and labelled on the page, never shown as the unit's words."""
+    _reporter(client, web_world)
+    page = client.get("/bao-cao", params=PERIOD).text
+    assert page.count('<span class="badge badge-warn">Dự thảo</span>') >= 1
+    assert '<div class="flash flash-warn" role="note">' in page
+    assert "Nơi nhận:" in page and "KT. CHỦ TỊCH" in page

@@ -207,7 +207,7 @@ def test_a_peoples_committee_reports_the_dossiers_of_its_service_centre(db, unit
     dossier(db, centre, proc, State.PROCESSING, t(2023, 9, 4, 9), None, t(2023, 9, 30), 2)
     db.flush()
     report = build_report(db, committee, period, report_date=date(2023, 9, 20), trend_periods=0)
-    assert report.header.body == ["ỦY BAN NHÂN DÂN XÃ AN BÌNH"] and report.header.number.endswith("/BC-UBND")
+    assert report.header.body == ["ỦY BAN NHÂN DÂN", "XÃ AN BÌNH"] and report.header.number.endswith("/BC-UBND")
     assert report.figures["dossiers"]["received_total"] == 3  # not the zeros of the committee's own (empty) subtree
     text = render(report)
     assert ("Hồ sơ TTHC của xã An Bình do Trung tâm Phục vụ hành chính công xã An Bình tiếp nhận, giải quyết; "
@@ -220,3 +220,14 @@ def test_a_peoples_committee_reports_the_dossiers_of_its_service_centre(db, unit
 def test_new_sections_are_narrative_keys(key):
     assert key in reform.narrative_keys()
     assert reform.normalise_section(key) == key
+
+
+def test_a_consolidation_speaks_of_counts_it_added_up(period):
+    """A consolidated report adds up its units' registers: counts without lists, a plan without its own year."""
+    from cchc.reports.assembly import register_blocks
+
+    said = register_blocks({"directives": {"count": 2}, "plan": {"total": 12, "done": 8, "rate": 66.67}}, period, "Ủy ban nhân dân tỉnh Đồng Tháp")
+    assert [b.text for b in said["directives"]] == [
+        "Trong quý III năm 2023, Ủy ban nhân dân tỉnh Đồng Tháp đã ban hành 2 văn bản chỉ đạo, điều hành về cải cách hành chính."
+    ]
+    assert said["plan"][0].text.endswith("kế hoạch cải cách hành chính năm 2023, đạt 66,67%.")

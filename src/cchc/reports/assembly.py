@@ -171,6 +171,8 @@ def issuing_body(session: Session, unit: Unit) -> tuple[str, list[str], str, Uni
     if unit.is_area:
         return "", ["ỦY BAN NHÂN DÂN", unit.name.upper()], "Ủy ban nhân dân " + _lower_first(unit.name), unit
     area = areas[-1] if areas else None
+    if unit.kind == "ubnd" and area is not None and unit.name.lower() == ("Ủy ban nhân dân " + area.name).lower():
+        return "", ["ỦY BAN NHÂN DÂN", area.name.upper()], unit.name, area  # two lines, as the area's own
     superior = f"UBND {area.name.upper()}" if area is not None else ""
     if unit.kind == "ubnd":
         superior = ""
@@ -484,15 +486,17 @@ def register_blocks(figures: dict, period, unit_name: str) -> dict[str, list[Blo
     if plan.get("total") and kept.get("plan", True):
         out["plan"] = [Block("bullet", (
             f"Kết quả, {when} {unit_name} đã hoàn thành {n(plan.get('done'))}/{n(plan.get('total'))} chỉ tiêu nhiệm vụ "
-            f"của kế hoạch cải cách hành chính năm {plan.get('year')}, đạt {percent(plan.get('rate'))}."
+            f"của kế hoạch cải cách hành chính năm {plan.get('year') or period.end.year}, đạt {percent(plan.get('rate'))}."
         ))]
     docs = figures.get("directives") or {}
     if docs.get("count"):
-        items = docs.get("items") or []
+        items = docs.get("items") or []  # a consolidation adds up the counts of its units, without their lists
         more = "" if len(items) >= docs["count"] else f" (kể ra {n(len(items))} văn bản đầu tiên)"
-        out["directives"] = [Block("bullet", (
-            f"Trong {when}, {unit_name} đã ban hành {n(docs['count'])} văn bản chỉ đạo, điều hành về cải cách hành chính{more}, gồm:"
-        ))] + [Block("sub", document_line(item)) for item in items]
+        said = f"Trong {when}, {unit_name} đã ban hành {n(docs['count'])} văn bản chỉ đạo, điều hành về cải cách hành chính"
+        out["directives"] = (
+            [Block("bullet", f"{said}{more}, gồm:")] + [Block("sub", document_line(item)) for item in items] if items
+            else [Block("bullet", f"{said}.")]
+        )
     elif docs and kept.get("directives"):
         out["directives"] = [Block("bullet", f"Trong {when}, {unit_name} không ban hành văn bản chỉ đạo, điều hành mới về cải cách hành chính.")]
     ins = figures.get("inspections") or {}

@@ -77,6 +77,7 @@ def _body(doc, report: Report, charts: list[tuple[str, Path]]):
                 figure_no += 1
                 p = doc.add_paragraph()
                 p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                p.paragraph_format.keep_with_next = True  # a chart never leaves its caption on the next page
                 p.add_run().add_picture(str(path), width=Cm(14.5))
                 paragraph(doc, f"Biểu đồ {figure_no}: {caption}", italic=True, size=12, align=WD_ALIGN_PARAGRAPH.CENTER, indent=None)
     closing = paragraph(doc, report.closing, indent=1.0, before=6)
