@@ -777,10 +777,14 @@ def build_report(
     figures_provider: FiguresProvider | None = None,
     trend_provider: FiguresProvider | None = None,
     trend_periods: int = 3,
+    manual: dict[int, dict] | None = None,
+    manual_notes: dict[int, dict] | None = None,
 ) -> Report:
     """Everything a writer needs, checked (ReportCheckFailed) before it is returned.
 
     `narrative`: Markdown text of a --narrative file; it overrides the stored narrative section by section.
+    `manual`, `manual_notes`: the values and notes of the rows entered by hand, instead of the unit's own (the
+    consolidated report adds up its units').
     """
     if isinstance(unit, str):
         unit = reform.find_unit(session, unit, period.end)
@@ -789,8 +793,9 @@ def build_report(
     texts = reform.get_narratives(session, unit.id, period.start, period.end)
     if narrative:
         texts.update(reform.parse_narrative_markdown(narrative))
-    manual = reform.manual_values(session, unit.id, period.start, period.end)
-    notes = reform.manual_notes(session, unit.id, period.start, period.end)
+    if manual is None:
+        manual = reform.manual_values(session, unit.id, period.start, period.end)
+    notes = manual_notes if manual_notes is not None else reform.manual_notes(session, unit.id, period.start, period.end)
 
     tables = build_tables(figures, manual, notes, period=period)
     by_number = {t.form.number: t for t in tables}
