@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from cchc.dossiers.enums import Channel, OnlinePayment
 from cchc.dossiers.models import Dossier
-from cchc.feedback.enums import FeedbackState
+from cchc.feedback.enums import Category, FeedbackState
 from cchc.feedback.models import Feedback
 from cchc.periods import Window, window
 from cchc.procedures.enums import OnlineLevel
@@ -238,7 +238,9 @@ def digitisation_figures(session: Session, unit: Unit | str | int, start: date, 
 
 
 def feedback_figures(session: Session, unit: Unit | str | int, start: date, end: date) -> dict:
-    """PAKN received in the window and, of all PAKN, those answered (chờ công khai / đã công khai) in it."""
+    """PAKN about procedure rules (phản ánh, kiến nghị về quy định TTHC — what the report's line and Biểu mẫu 3
+    mục 3.4 count; not those about officers' conduct or other matters) received in the window and, of all of
+    them, those answered (chờ công khai / đã công khai) in it."""
     w = window(start, end)
     u = resolve_unit(session, unit, on=w.end)
     received_in = and_(Feedback.received_at >= w.begin, Feedback.received_at < w.stop)
@@ -248,7 +250,7 @@ def feedback_figures(session: Session, unit: Unit | str | int, start: date, end:
         select(_sum(received_in).label("received"), _sum(resolved_in).label("resolved"))
         .select_from(Feedback)
         .join(Unit, Unit.id == Feedback.unit_id)
-        .where(subtree_condition(u))
+        .where(subtree_condition(u), Feedback.category == Category.PROCEDURE_RULES.value)
     )
     row = session.execute(stmt).one()._mapping
     received, resolved = int(row["received"] or 0), int(row["resolved"] or 0)

@@ -1,36 +1,65 @@
 """The provincial report consolidated from its units' figures.
 
-Each unit directly under the province (or of a chosen level) counts once:
-- a unit on cchc: its figures computed from the database (all_figures of its own subtree);
-- a unit not on cchc: the Biểu mẫu values of its accepted XLSX submission.
+Each unit directly under the province (or of a chosen level) is one line:
+- a unit on cchc: its figures computed from the database (its own subtree), with the dossiers and PAKN of the
+  units dissolved on 30/6/2025 that it took over (their successor records, units.UnitSuccession);
+- a unit not on cchc: the Biểu mẫu values of its accepted XLSX submission;
+- a unit not on cchc without an accepted submission: nothing (listed as not reported).
+A unit dissolved on 30/6/2025 whose data no reporting unit took over (a district and its agencies: the two-tier
+reform left them no successor but the province) is a line of its own, counted from cchc.
 
-Both are projected onto the figure keys the Biểu mẫu read (RowDef.source, dotted paths into
-all_figures) and added up key by key, so every total of the consolidated report is exactly the sum
-of the units'. Rates are recomputed from the summed numerators and denominators (checks.yaml), never
-added. A row whose source adds several keys (e.g. "bãi bỏ, thay thế") is read back from an XLSX into
-its first key, the others 0: the row's value — what the report shows — stays exact.
+What counts things is added up line by line, key by key (RowDef.source paths and every dossier count), so every
+total of the consolidated report is exactly the sum of its lines'. Rates are recomputed from the summed numerators
+and denominators (checks.yaml), never added. What counts *distinct* procedures and services is not added up: a
+procedure in the competence of 99 communes is one procedure of the province. The catalogue figures (procedures in
+competence, publications, interconnection, online services, procedures with fees) are the province's own, from the
+catalogue; services with dossiers are counted once over the dossiers of every line on cchc (an XLSX line's services
+are added, being impossible to tell apart). Rows entered by hand (Biểu mẫu 1, 2, 4–6 …) of a count or an amount are
+the province's own entry when it made one, else the sum of what its units entered or sent.
+
+A row whose source adds several keys (e.g. "bãi bỏ, thay thế") is read back from an XLSX into its first key, the
+others 0: the row's value — what the report shows — stays exact.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from cchc.periods import period_for
+from cchc import vn
+from cchc.dossiers.models import Dossier
+from cchc.feedback.models import Feedback
+from cchc.periods import Window, period_for, window
 from cchc.reform import forms as formdefs
 from cchc.reform import service as reform
+from cchc.reform.figures import reform_figures
 from cchc.reform.lock import ACCEPTED
 from cchc.reform.models import Submission
-from cchc.reports.assembly import build_report
-from cchc.reports.checks import expand, identities
-from cchc.reports.figures import all_figures
+from cchc.reports.assembly import Block, FormTable, build_report
+from cchc.reports.checks import check_report, expand, identities
+from cchc.stats.catalogue import catalogue_figures
+from cchc.stats.dossiers import dossier_figures, received_condition, relevance_condition
+from cchc.stats.online import DossierPasses, ask_online, digitisation_figures, feedback_figures, services_and_dossiers
 from cchc.submissions.models import UnitReporting
-from cchc.units.models import Unit
+from cchc.tasks.stats import task_figures
+from cchc.units.models import Unit, UnitSuccession
 from cchc.units.scope import subtree_condition, valid_during
 from cchc.vn import fmt_int
+
+# Figures that count distinct procedures or services: the province's own, never a sum of its units'.
+DISTINCT = ("catalogue.", "online.full_online.", "online.fee_procedures.", "online.services_with_dossiers.")
+# Kinds of a row entered by hand that add up over units (a flag, a choice or a rate does not).
+ADDITIVE_KINDS = ("count", "money")
+NAMED_AT_MOST = 5  # units named in the sentence; more are left to the appendix table
+SOURCE_LABELS = {
+    "cchc": "Tính từ Hệ thống thông tin giải quyết TTHC",
+    "xlsx": "Biểu mẫu đơn vị gửi, đã được duyệt",
+    "missing": "Chưa có báo cáo được duyệt, chưa tổng hợp",
+}
 
 
 def source_paths() -> list[str]:
@@ -41,6 +70,10 @@ def source_paths() -> list[str]:
             for path in row.source or ():
                 seen.setdefault(path, None)
     return list(seen)
+
+
+def additive(path: str) -> bool:
+    return not path.startswith(DISTINCT)
 
 
 def _set(tree: dict, path: str, value) -> None:
@@ -134,6 +167,18 @@ def add_up(parts: list[dict]) -> dict:
     return out
 
 
+def _subtract(whole: dict, parts: list[dict]) -> dict:
+    """Key-by-key difference: what `whole` counts beyond the parts it contains."""
+    flat = _flatten(whole)
+    for part in parts:
+        for path, value in _flatten(part).items():
+            flat[path] = flat.get(path, Decimal(0)) - value
+    out: dict = {}
+    for path, value in flat.items():
+        _set(out, path, value)
+    return out
+
+
 def _finish(figures: dict) -> dict:
     """Derived keys after summing: dossier totals over levels and the rates of checks.yaml."""
     d = figures.get("dossiers")
@@ -171,31 +216,163 @@ def reporting_units(session: Session, province: Unit, level: str | None = None, 
     return list(session.scalars(query))
 
 
-def unit_parts(session: Session, province: Unit, start: date, end: date, *, level: str | None = None) -> list[tuple[Unit, str, dict | None]]:
-    """(unit, source, projected figures) per reporting unit; source 'cchc', 'xlsx', or 'missing'
-    (a unit not on cchc without an accepted submission: its figures are None)."""
-    units = reporting_units(session, province, level, start=start, end=end)
-    flags = on_cchc_map(session, [u.id for u in units])
-    accepted = {
-        s.unit_id: s
-        for s in session.scalars(
-            select(Submission).where(
-                Submission.unit_id.in_([u.id for u in units]), Submission.period_start == start,
-                Submission.period_end == end, Submission.state == ACCEPTED, Submission.source == "xlsx",
-            )
-        )
+# --- the figures of one line ---------------------------------------------------------------------
+
+def unit_figures(session: Session, unit: Unit, w: Window) -> tuple[dict, list]:
+    """What a line adds up, for `unit` and everything under it — the keys of all_figures the consolidation reads
+    (dossiers, the online and digitisation counts, PAKN, the registers and tasks; not the catalogue, the 766 index
+    or the ratings) — and its new dossiers grouped by procedure, for the services counted once over all lines."""
+    passes = DossierPasses(session, unit, w)
+    ask_online(passes)
+    groups = passes.rows("new")
+    figures = {
+        "dossiers": dossier_figures(session, unit, w.start, w.end),
+        "online": services_and_dossiers(session, unit, w, groups),
+        "digitisation": digitisation_figures(session, unit, w.start, w.end, groups=groups, passes=passes),
+        "feedback": feedback_figures(session, unit, w.start, w.end),
+        **reform_figures(session, unit, w.start, w.end),
+        "tasks": task_figures(session, unit, w.start, w.end),
     }
-    full = not any(unit.id in accepted for unit in units if not flags.get(unit.id, True))
-    out = []
-    for unit in units:
-        if flags.get(unit.id, True):
-            figures = all_figures(session, unit, start, end)
-            out.append((unit, "cchc", project(figures, with_dossiers=full)))
-        elif unit.id in accepted:
-            out.append((unit, "xlsx", decimal_tree(accepted[unit.id].figures.get("figures", {}))))
-        else:
-            out.append((unit, "missing", None))
+    return figures, groups
+
+
+@dataclass
+class Line:
+    """One line of the consolidation (see the module doc). `source`: cchc, xlsx or missing; `dissolved`: a unit
+    dissolved on 30/6/2025 with no successor among the reporting units; `merged`: the dissolved units whose
+    dossiers and PAKN count in this line."""
+
+    unit: Unit
+    source: str
+    figures: dict | None
+    submission: Submission | None = None
+    dissolved: bool = False
+    merged: list[Unit] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        if self.dissolved:
+            return f"{self.unit.name} (kết thúc hoạt động từ {vn.fmt_date(self.unit.valid_to + timedelta(days=1))})"
+        return self.unit.name
+
+
+def _taken_over(session: Session, province: Unit) -> list[Unit]:
+    """The units `province` took over (the provinces merged into it on 1/7/2025)."""
+    return list(session.scalars(select(Unit).join(UnitSuccession, UnitSuccession.old_unit_id == Unit.id)
+                                .where(UnitSuccession.new_unit_id == province.id).order_by(Unit.code)))
+
+
+def _owners(session: Session, roots: list[Unit], w: Window) -> list[Unit]:
+    """The units under `roots` that received dossiers counted in the window or PAKN received or answered in it."""
+    if not roots:
+        return []
+    inside = select(Unit.id).where(or_(*[subtree_condition(r) for r in roots]))
+    by_dossiers = select(Dossier.unit_id).where(Dossier.unit_id.in_(inside), received_condition(),
+                                                relevance_condition(w)).distinct()
+    by_feedback = select(Feedback.unit_id).where(Feedback.unit_id.in_(inside), or_(
+        and_(Feedback.received_at >= w.begin, Feedback.received_at < w.stop),
+        and_(Feedback.answered_at >= w.begin, Feedback.answered_at < w.stop))).distinct()
+    ids = set(session.scalars(by_dossiers)) | set(session.scalars(by_feedback))
+    return list(session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.path))) if ids else []
+
+
+def _path_ids(unit: Unit) -> list[int]:
+    return [int(x) for x in (unit.path or "").strip("/").split("/") if x]
+
+
+def _successor_of(session: Session, owners: list[Unit], roots: list[Unit]) -> dict[int, tuple[Unit, Unit] | None]:
+    """{owner id: (the dissolved unit at or above it that has a successor, that successor)} — the nearest such unit,
+    its whole successor before a partial one, then by code; None when only the province took it over."""
+    root_ids = {r.id for r in roots}
+    chains = {o.id: [i for i in reversed(_path_ids(o)) if i not in root_ids] for o in owners}
+    ids = {i for chain in chains.values() for i in chain}
+    links: dict[int, list[tuple[bool, str, Unit]]] = {}
+    if ids:
+        rows = session.execute(select(UnitSuccession.old_unit_id, UnitSuccession.partial, Unit)
+                               .join(Unit, Unit.id == UnitSuccession.new_unit_id)
+                               .where(UnitSuccession.old_unit_id.in_(ids)))
+        for old_id, partial, new in rows:
+            links.setdefault(old_id, []).append((bool(partial), new.code, new))
+    out: dict[int, tuple[Unit, Unit] | None] = {}
+    for owner_id, chain in chains.items():
+        old_id = next((i for i in chain if i in links), None)
+        out[owner_id] = None if old_id is None else (session.get(Unit, old_id), min(links[old_id], key=lambda link: link[:2])[2])
     return out
+
+
+def _dissolved_parts(session: Session, province: Unit, lines: list[Line], w: Window, level: str | None,
+                     with_dossiers: bool) -> tuple[list[Line], list]:
+    """Add the dossiers and PAKN of the units dissolved on 30/6/2025 to the lines of their successors; the lines of
+    those whose successor is the province alone (a district and its agencies); the new dossiers' groups of both."""
+    roots = _taken_over(session, province)
+    owners = _owners(session, roots, w)
+    if not owners:
+        return [], []
+    successor = _successor_of(session, owners, roots)
+    whole: dict[int, dict] = {}
+    groups: list = []
+    for owner in owners:
+        figures, owner_groups = unit_figures(session, owner, w)
+        whole[owner.id] = project(figures, with_dossiers=with_dossiers)
+        groups += owner_groups
+    own: dict[int, dict] = {}
+    for owner in owners:  # what the owner received itself: its subtree less the owners nearest under it
+        under = [o for o in owners if o.id != owner.id and o.path.startswith(owner.path)]
+        nearest = [o for o in under if not any(p.id != o.id and o.path.startswith(p.path) for p in under)]
+        own[owner.id] = _subtract(whole[owner.id], [whole[o.id] for o in nearest]) if nearest else whole[owner.id]
+    by_unit = {line.unit.id: line for line in lines}
+    extra: dict[int, Line] = {}
+    for owner in owners:
+        taken = successor[owner.id]
+        if taken is not None:
+            old, new = taken
+            line = next((ln for ln in lines if new.path.startswith(ln.unit.path)), None)
+            if line is None or line.source != "cchc":
+                continue  # outside the units consolidated, or the successor reports its territory itself
+            if old not in line.merged:
+                line.merged.append(old)
+        else:
+            top_id = next(i for i in _path_ids(owner) if i not in {r.id for r in roots})
+            if level and session.get(Unit, top_id).level != level:
+                continue
+            line = extra.get(top_id) or by_unit.get(top_id)
+            if line is None:
+                line = extra[top_id] = Line(session.get(Unit, top_id), "cchc", {}, dissolved=True)
+        line.figures = add_up([line.figures or {}, own[owner.id]])
+    return sorted(extra.values(), key=lambda ln: ln.unit.code), groups
+
+
+def unit_lines(session: Session, province: Unit, start: date, end: date, *, level: str | None = None) -> tuple[list[Line], list]:
+    """The lines of the consolidation (see the module doc) and the new dossiers of the lines on cchc grouped by
+    procedure (to count the services with dossiers once)."""
+    w = window(start, end)
+    units = reporting_units(session, province, level, start=start, end=end)
+    ids = [u.id for u in units]
+    flags = on_cchc_map(session, ids)
+    submissions = {s.unit_id: s for s in session.scalars(select(Submission).where(
+        Submission.unit_id.in_(ids), Submission.period_start == start, Submission.period_end == end))}
+    accepted = {uid: s for uid, s in submissions.items() if s.state == ACCEPTED and s.source == "xlsx"}
+    full = not any(u.id in accepted for u in units if not flags.get(u.id, True))
+    lines: list[Line] = []
+    groups: list = []
+    for unit in units:
+        sub = submissions.get(unit.id)
+        if flags.get(unit.id, True):
+            figures, unit_groups = unit_figures(session, unit, w)
+            groups += unit_groups
+            lines.append(Line(unit, "cchc", project(figures, with_dossiers=full), sub))
+        elif unit.id in accepted:
+            lines.append(Line(unit, "xlsx", decimal_tree(accepted[unit.id].figures.get("figures", {})), sub))
+        else:
+            lines.append(Line(unit, "missing", None, sub))
+    extra, old_groups = _dissolved_parts(session, province, lines, w, level, full)
+    return lines + extra, groups + old_groups
+
+
+def unit_parts(session: Session, province: Unit, start: date, end: date, *, level: str | None = None) -> list[tuple[Unit, str, dict | None]]:
+    """(unit, source, projected figures) per line; source 'cchc', 'xlsx', or 'missing' (a unit not on cchc
+    without an accepted submission: its figures are None)."""
+    return [(line.unit, line.source, line.figures) for line in unit_lines(session, province, start, end, level=level)[0]]
 
 
 def decimal_tree(tree: dict) -> dict:
@@ -205,39 +382,195 @@ def decimal_tree(tree: dict) -> dict:
     return out
 
 
+# --- the province's figures ----------------------------------------------------------------------
+
+def _pair(total, part, total_key: str, part_key: str) -> dict:
+    return {total_key: Decimal(int(total or 0)), part_key: Decimal(int(part or 0))}
+
+
+def distinct_figures(session: Session, province: Unit, start: date, end: date, lines: list[Line], groups: list,
+                     level: str | None = None) -> dict:
+    """The figures that count distinct procedures and services (see the module doc), shaped like all_figures."""
+    catalogue = catalogue_figures(session, province, start, end)
+    if level:  # the procedures of that level only
+        catalogue["procedures_total"] = catalogue["by_level"].get(level, 0)
+        catalogue["by_level"] = {lv: (n if lv == level else 0) for lv, n in catalogue["by_level"].items()}
+    services = services_and_dossiers(session, province, window(start, end), groups)["services_with_dossiers"]
+    sent = [line.figures for line in lines if line.source == "xlsx" and line.figures]
+    with_any = services["with_any"] + sum(int(formdefs.lookup(f, "online.services_with_dossiers.with_any") or 0) for f in sent)
+    with_online = services["with_online"] + sum(
+        int(formdefs.lookup(f, "online.services_with_dossiers.with_online") or 0) for f in sent)
+    return {
+        "catalogue": catalogue,
+        "online": {
+            "full_online": _pair(catalogue["online"]["eligible_full_online"],
+                                 catalogue["online"]["eligible_full_online_provided"], "eligible", "provided"),
+            "fee_procedures": _pair(catalogue["fees"]["with_fee"], catalogue["fees"]["online_integrated"],
+                                    "with_fee", "integrated"),
+            "services_with_dossiers": _pair(with_any, with_online, "with_any", "with_online"),
+        },
+    }
+
+
+def _status(line: Line) -> str:
+    if line.source == "missing":
+        return SOURCE_LABELS["missing"]
+    sub = line.submission
+    if line.source == "xlsx":
+        return SOURCE_LABELS["xlsx"]
+    state = {"submitted": "đã gửi", "accepted": "đã duyệt", "returned": "bị trả lại", "draft": "chưa gửi"}.get(
+        sub.state if sub is not None else "", "chưa gửi")
+    return f"{SOURCE_LABELS['cchc']} (báo cáo của đơn vị: {state})"
+
+
 def consolidated_figures(session: Session, province: Unit, start: date, end: date, *, level: str | None = None) -> dict:
-    """The province's figures as the sum of its reporting units' (see the module doc); shaped like all_figures
-    for the keys the Biểu mẫu read, plus "period", "unit" and "consolidation" (which unit came from where)."""
-    parts = unit_parts(session, province, start, end, level=level)
-    figures = _finish(add_up([f for _, _, f in parts if f is not None]))
+    """The province's figures as the sum of its lines' (see the module doc); shaped like all_figures for the keys
+    the Biểu mẫu read, plus "period", "unit" and "consolidation" (each line: where its figures came from)."""
+    lines, groups = unit_lines(session, province, start, end, level=level)
+    parts = [{p: v for p, v in _flatten(line.figures).items() if additive(p)} for line in lines if line.figures]
+    figures = add_up([decimal_tree(p) for p in parts])
+    for key, value in distinct_figures(session, province, start, end, lines, groups, level).items():
+        figures.setdefault(key, {}).update(value)
+    figures = _finish(figures)
     figures["period"] = period_for(start, end).as_dict()
     figures["unit"] = {"code": province.code, "name": province.name, "level": province.level, "kind": province.kind}
-    figures["consolidation"] = [{"unit_code": u.code, "unit_name": u.name, "source": src} for u, src, _ in parts]
+    figures["consolidation"] = [
+        {"unit_id": line.unit.id, "unit_code": line.unit.code, "unit_name": line.name, "source": line.source,
+         "status": _status(line),
+         "dissolved": line.dissolved, "merged": [{"unit_code": u.code, "unit_name": u.name, "valid_to": to_json(u.valid_to)} for u in line.merged],
+         "resolved_total": to_json(formdefs.lookup(line.figures or {}, "dossiers.resolved_total")
+                                   if formdefs.lookup(line.figures or {}, "dossiers.resolved_total") is not None
+                                   else _resolved_by_level(line.figures)) if line.figures else None}
+        for line in lines
+    ]
     return figures
 
 
+def _resolved_by_level(figures: dict | None) -> Decimal | None:
+    found = [formdefs.to_decimal(formdefs.lookup(figures or {}, f"dossiers.by_level.{lv}.resolved_total"))
+             for lv in ("tinh", "huyen", "xa")]
+    found = [v for v in found if v is not None]
+    return sum(found, Decimal(0)) if found else None
+
+
+# --- rows entered by hand ---------------------------------------------------------------------------
+
+def entered_values(session: Session, province: Unit, start: date, end: date, lines: list[dict]) -> tuple[dict, dict]:
+    """({form: {stt: value}}, {form: {stt: note}}) of the rows entered by hand: the province's own entry where it
+    made one, else — for a count or an amount — the sum of what its lines entered (on cchc) or sent (XLSX)."""
+    own = reform.manual_values(session, province.id, start, end)
+    sums: dict[int, dict[str, Decimal]] = {}
+    counted: dict[int, dict[str, int]] = {}
+    subs = {s.unit_id: s for s in session.scalars(select(Submission).where(
+        Submission.unit_id.in_([c["unit_id"] for c in lines]), Submission.period_start == start,
+        Submission.period_end == end, Submission.state == ACCEPTED, Submission.source == "xlsx"))}
+    for c in lines:
+        if c["source"] == "missing" or c["dissolved"]:
+            continue
+        if c["source"] == "xlsx":
+            sent = (subs[c["unit_id"]].figures or {}).get("forms", {}) if c["unit_id"] in subs else {}
+            values = {int(k): {stt: formdefs.to_decimal(v) for stt, v in rows.items()} for k, rows in sent.items()}
+        else:
+            values = reform.manual_values(session, c["unit_id"], start, end)
+        for form in formdefs.load_forms():
+            for row in form.rows:
+                if not row.manual or row.kind not in ADDITIVE_KINDS:
+                    continue
+                value = (values.get(form.number) or {}).get(row.stt)
+                if value is not None:
+                    sums.setdefault(form.number, {})[row.stt] = sums.get(form.number, {}).get(row.stt, Decimal(0)) + value
+                    counted.setdefault(form.number, {})[row.stt] = counted.get(form.number, {}).get(row.stt, 0) + 1
+    values = {n: dict(rows) for n, rows in sums.items()}
+    notes: dict[int, dict[str, str]] = {}
+    for number, rows in sums.items():
+        for stt in rows:
+            if (own.get(number) or {}).get(stt) is None:
+                notes.setdefault(number, {})[stt] = f"Cộng số liệu của {fmt_int(counted[number][stt])} đơn vị"
+    for number, rows in own.items():
+        values.setdefault(number, {}).update({stt: v for stt, v in rows.items() if v is not None})
+        for stt in rows:
+            (notes.get(number) or {}).pop(stt, None)
+    return values, notes
+
+
+# --- the report ---------------------------------------------------------------------------------
+
 def consolidated_report(session: Session, province: Unit, period, *, level: str | None = None, report_date: date | None = None):
-    """build_report of the province with the consolidated figures (checked by the report's own self-check)."""
-    parts = consolidated_figures(session, province, period.start, period.end, level=level)
+    """build_report of the province with the consolidated figures, the rows entered by hand added up, the
+    sentence on where the figures come from and the table of the lines (checked by the report's own self-check)."""
+    figures = consolidated_figures(session, province, period.start, period.end, level=level)
+    manual, notes = entered_values(session, province, period.start, period.end, figures["consolidation"])
 
     def provider(s, unit, start, end):
-        return parts
+        return figures
 
-    return build_report(session, province, period, figures_provider=provider, trend_periods=0, report_date=report_date,
-                        narrative=_sources_note(parts["consolidation"], reform.get_narratives(session, province.id, period.start, period.end)))
+    report = build_report(session, province, period, figures_provider=provider, trend_periods=0,
+                          report_date=report_date, manual=manual, manual_notes=notes)
+    number = max((t.form.number for t in report.tables), default=0) + 1
+    table = lines_table(figures, number)
+    report.tables.append(table)
+    _sources_blocks(report, figures["consolidation"], table.form.name)
+    check_report(report)
+    return report
 
 
-def _sources_note(consolidation: list[dict], texts: dict[str, str]) -> str:
-    """Section II.2 opens with where the figures come from (then the province's own text, if any)."""
-    groups = {"cchc": [], "xlsx": [], "missing": []}
-    for c in consolidation:
-        groups[c["source"]].append(c["unit_name"])
-    lines = [f"Số liệu tổng hợp từ {fmt_int(len(consolidation) - len(groups['missing']))}/{fmt_int(len(consolidation))} đơn vị."]
-    if groups["cchc"]:
-        lines.append(f"- Tính từ Hệ thống thông tin giải quyết TTHC: {', '.join(groups['cchc'])}.")
+def lines_table(figures: dict, number: int) -> FormTable:
+    """The appendix table of the lines: how many units report and where each one's figures come from, with the
+    dossiers it resolved in the period (the names a sentence could not hold)."""
+    lines = figures["consolidation"]
+    by_source = {key: sum(1 for c in lines if c["source"] == key) for key in SOURCE_LABELS}
+    rows = [
+        formdefs.RowDef("1", "Số đơn vị báo cáo", "count", "Đơn vị", source=("_lines.total",), parts=("1.1", "1.2", "1.3"), sum=True),
+        formdefs.RowDef("1.1", SOURCE_LABELS["cchc"], "count", "Đơn vị", source=("_lines.cchc",)),
+        formdefs.RowDef("1.2", SOURCE_LABELS["xlsx"], "count", "Đơn vị", source=("_lines.xlsx",)),
+        formdefs.RowDef("1.3", SOURCE_LABELS["missing"], "count", "Đơn vị", source=("_lines.missing",)),
+        formdefs.RowDef("2", "Số hồ sơ TTHC đã giải quyết trong kỳ của từng đơn vị", "heading"),
+    ]
+    values: dict = {"_lines": {"total": Decimal(len(lines)), **{k: Decimal(v) for k, v in by_source.items()}}}
+    notes: dict[str, str] = {}
+    for i, c in enumerate(lines, start=1):
+        stt = f"2.{i}"
+        rows.append(formdefs.RowDef(stt, c["unit_name"], "count", "Hồ sơ", source=(f"_lines.unit_{i}",)))
+        resolved = formdefs.to_decimal(c.get("resolved_total"))
+        if resolved is not None:
+            values["_lines"][f"unit_{i}"] = resolved
+        note = c["status"]
+        if c["merged"]:
+            note += "; gồm hồ sơ, PAKN của " + ", ".join(m["unit_name"] for m in c["merged"]) + " (đơn vị kết thúc hoạt động)"
+        elif c["dissolved"]:
+            note += "; hồ sơ, PAKN của đơn vị đã kết thúc hoạt động, không có đơn vị kế thừa báo cáo"
+        notes[stt] = note
+    form = formdefs.FormDef(number=number, title="Các đơn vị báo cáo và số liệu được tổng hợp", section="II.2", rows=tuple(rows))
+    return FormTable(form=form, values=formdefs.compute_values(form, values, {}), notes=notes)
+
+
+def _sources_blocks(report, lines: list[dict], table_name: str) -> None:
+    """Where the figures come from, first in the section of the dossier figures: how many units, by source; the
+    units not reported named when they are few (the appendix table lists them all)."""
+    key = next((s["key"] for s in formdefs.report_layout()["sections"] if s.get("figures") == "dossiers"), None)
+    section = next((s for s in report.sections if s.key == key), None)
+    if section is None:
+        return
+    groups = {k: [c for c in lines if c["source"] == k] for k in SOURCE_LABELS}
+    counted = len(lines) - len(groups["missing"])
+    parts = [f"tính từ Hệ thống thông tin giải quyết TTHC: {fmt_int(len(groups['cchc']))} đơn vị"]
     if groups["xlsx"]:
-        lines.append(f"- Theo Biểu mẫu đơn vị gửi, đã được duyệt: {', '.join(groups['xlsx'])}.")
-    if groups["missing"]:
-        lines.append(f"- Chưa có báo cáo được duyệt, chưa tổng hợp: {', '.join(groups['missing'])}.")
-    own = texts.get("II.2", "").strip()
-    return "## II.2\n" + "\n".join(lines) + (f"\n\n{own}" if own else "") + "\n"
+        parts.append(f"theo Biểu mẫu đơn vị gửi, đã được duyệt: {fmt_int(len(groups['xlsx']))} đơn vị")
+    blocks = [Block("para", f"Số liệu tổng hợp từ {fmt_int(counted)}/{fmt_int(len(lines))} đơn vị ({'; '.join(parts)}); "
+                            f"danh sách các đơn vị tại {table_name} kèm theo.")]
+    merged = sum(len(c["merged"]) for c in lines)
+    alone = [c for c in lines if c["dissolved"]]
+    if merged:
+        blocks.append(Block("bullet", (
+            f"Hồ sơ và phản ánh, kiến nghị của các đơn vị kết thúc hoạt động từ ngày 01/7/2025 được tính vào đơn vị kế thừa "
+            f"({table_name}, cột Ghi chú).")))
+    if alone:
+        blocks.append(Block("bullet", (
+            "Hồ sơ của đơn vị cấp huyện kết thúc hoạt động, không có đơn vị kế thừa báo cáo, được tính riêng: "
+            + ", ".join(c["unit_name"] for c in alone) + ".")))
+    missing = groups["missing"]
+    if missing:
+        named = ", ".join(c["unit_name"] for c in missing) if len(missing) <= NAMED_AT_MOST else \
+            f"{fmt_int(len(missing))} đơn vị ({table_name})"
+        blocks.append(Block("bullet", f"{SOURCE_LABELS['missing']}: {named}."))
+    section.blocks[0:0] = blocks

@@ -517,6 +517,10 @@ def check_appendix_vs_text(rows: list[Row], entries, fractions) -> list[Problem]
             at = _position(sentence, it)
             if at is None or it.num.kind != "count" or it.approx:
                 continue
+            unit = labels.unit_class(sentence[at + len(it.num.text):])
+            if sum(1 for m in numbers(sentence) if m.kind in ("count", "fraction")
+                   and labels.unit_class(sentence[m.end:]) == unit) > 1:
+                continue  # two figures of the same unit in one sentence: which one the row states is not certain
             context = it.label + " " + _after(sentence, at + len(it.num.text))
             found = [r for r in counts if _about(rows, r, context, sentence[at + len(it.num.text):], with_parent=True)]
             if not found or any(r.value == it.value for r in found):
