@@ -46,3 +46,24 @@ def test_field_figures_add_up_to_the_units_figures(db, units):
     total = dossier_figures(db, units["province"], date(2023, 6, 15), date(2023, 9, 14))
     for key in ("new_total", "new_online", "resolved_total", "resolved_in_time", "resolved_late", "in_progress_overdue"):
         assert sum(r[key] for r in rows) == total[key], key
+
+
+def test_late_only_reads_the_late_and_overdue_dossiers_alone(db, units):
+    centre = add_unit(db, "000.60.02.H87", "Trung tâm Phục vụ hành chính công xã Bình Thành", "xa", "trung_tam_hcc", parent=units["province"])
+    land = Field(code="DD2", name="Đất đai")
+    db.add(land)
+    db.flush()
+    plot = Procedure(code="2.000009", name="Thủ tục đất", levels="xa", online_level="toan_trinh", time_amount=Decimal(3),
+                     time_unit="ngay_lam_viec", field_id=land.id)
+    db.add(plot)
+    db.flush()
+    t = datetime
+    dossier(db, centre, plot, State.FINISHED, t(2023, 8, 1, 9), t(2023, 8, 30, 9), t(2023, 8, 20), 1, "qua_han")
+    dossier(db, centre, plot, State.FINISHED, t(2023, 8, 1, 9), t(2023, 8, 3, 9), t(2023, 8, 20), 1, "truoc_han")
+    dossier(db, centre, plot, State.PROCESSING, t(2023, 8, 2, 9), None, t(2023, 8, 25), 2)
+    db.flush()
+    full = field_figures(db, centre, date(2023, 6, 15), date(2023, 9, 14))
+    late = field_figures(db, centre, date(2023, 6, 15), date(2023, 9, 14), late_only=True)
+    assert [(r["field_name"], r["resolved_late"], r["in_progress_overdue"]) for r in late] == [("Đất đai", 1, 1)]
+    assert [(r["resolved_late"], r["in_progress_overdue"], r["resolved_total"]) for r in full] == [(1, 1, 2)]
+    assert late[0]["resolved_total"] == 0 and late[0]["on_time_rate"] is None

@@ -95,3 +95,14 @@ def test_a_trend_has_no_empty_period_and_labels_as_the_report_writes_rates(db, u
     shown = [percent(v) for v in written]
     assert "99,01%" in shown and "51,20%" in shown
     assert all(not s.endswith(",00%") and "." not in s for s in shown)  # «100%», «99,01%»: the report's precision
+
+
+def test_one_bar_is_no_chart_of_the_report_but_the_dashboards_fallback():
+    from cchc.reports.assembly import rate_groups
+
+    from .conftest import finish
+
+    xa = finish({"received_total": 3, "new_total": 3, "new_online": 2, "resolved_total": 2, "resolved_in_time": 2})
+    dossiers = {"by_level": {"xa": xa}, "by_unit": [{"unit_name": "Trung tâm", **xa}]}
+    assert rate_groups(dossiers, []) == {"on_time": ("", []), "online": ("", [])}
+    assert rate_groups(dossiers, [], one_bar=True) == {"on_time": ("cấp", [("Cấp xã", 100.0)]), "online": ("cấp", [("Cấp xã", 66.67)])}

@@ -638,7 +638,9 @@ def default_figures(session: Session, unit: Unit, start: date, end: date) -> dic
         receivers = [u["unit_name"] for u in (figures.get("dossiers") or {}).get("by_unit") or []]
         figures["dossier_scope"] = {"code": scope.code, "area": lower_first(scope.name), "receivers": receivers}
     figures["registers"] = registers_in_use(session, unit, end)
-    figures["by_field"] = field_figures(session, scope, start, end)
+    # Charted by level, a unit needs of its fields only where the late and overdue dossiers are (the drafts).
+    levels = [lv for lv, v in ((figures.get("dossiers") or {}).get("by_level") or {}).items() if (v or {}).get("received_total")]
+    figures["by_field"] = field_figures(session, scope, start, end, late_only=len(levels) > 1)
     return figures
 
 
@@ -867,19 +869,20 @@ def build_report(
 CHART_MOST = 8  # bars of a chart by unit or by procedure field, the largest first
 
 
-def chart_data(report: Report) -> dict:
-    """Numbers behind the charts, grouped as fits the unit: by level when its dossiers were received at more than
-    one level; otherwise by receiving unit when several received them, else by procedure field, a chart of which is
-    drawn only with two bars or more (the first grouping that gives them, for each rate): {"on_time": (by, items),
-    "online": (by, items), "trend": points}, `by` being 'cấp', 'đơn vị' or 'lĩnh vực'. The trend keeps the
-    periods that have a rate."""
-    d = report.figures.get("dossiers") or {}
-    by_level = d.get("by_level") or {}
+def rate_groups(dossiers: dict, by_field: list[dict], *, one_bar: bool = False) -> dict[str, tuple[str, list[tuple[str, float]]]]:
+    """The on-time and online rates grouped as fits the unit: by level when its dossiers were received at more
+    than one level; otherwise by receiving unit when several received them, else by procedure field, a chart of
+    which is drawn only with two bars or more (the first grouping that gives them, for each rate):
+    {"on_time": (by, items), "online": (by, items)}, `by` being 'cấp', 'đơn vị', 'lĩnh vực' or '' (no chart).
+    `one_bar`: failing those, the one level (a page that always shows its chart)."""
+    by_level = dossiers.get("by_level") or {}
     levels = [(LEVEL_NAMES[lv].capitalize(), by_level[lv]) for lv in ("tinh", "huyen", "xa") if (by_level.get(lv) or {}).get("received_total")]
-    units = sorted((u for u in d.get("by_unit") or [] if u.get("received_total")), key=lambda u: (-u["received_total"], u["unit_name"]))
-    fields = [f for f in report.figures.get("by_field") or [] if f.get("new_total") or f.get("resolved_total")]
+    units = sorted((u for u in dossiers.get("by_unit") or [] if u.get("received_total")), key=lambda u: (-u["received_total"], u["unit_name"]))
+    fields = [f for f in by_field or [] if f.get("new_total") or f.get("resolved_total")]
     groupings = [("cấp", levels)] if len(levels) > 1 else [("đơn vị", [(u["unit_name"], u) for u in units]),
                                                           ("lĩnh vực", [(f["field_name"], f) for f in fields])]
+    if one_bar and len(levels) == 1:
+        groupings.append(("cấp", levels))
 
     def first(rate_of) -> tuple[str, list]:
         for by, rows in groupings:
@@ -888,10 +891,18 @@ def chart_data(report: Report) -> dict:
                 return by, items[:CHART_MOST]
         return "", []
 
-    on_time = first(lambda v: float(v["on_time_rate"]) if v.get("resolved_total") and v.get("on_time_rate") is not None else None)
-    online = first(lambda v: _ratio(v.get("new_online"), v.get("new_total")) if v.get("new_total") else None)
+    return {
+        "on_time": first(lambda v: float(v["on_time_rate"]) if v.get("resolved_total") and v.get("on_time_rate") is not None else None),
+        "online": first(lambda v: _ratio(v.get("new_online"), v.get("new_total")) if v.get("new_total") else None),
+    }
+
+
+def chart_data(report: Report) -> dict:
+    """Numbers behind the report's charts: the rates grouped as fits the unit (rate_groups) and the trend, which
+    keeps the periods that have a rate."""
+    groups = rate_groups(report.figures.get("dossiers") or {}, report.figures.get("by_field") or [])
     trend = [p for p in report.trend if p.on_time_rate is not None or p.online_rate is not None]
-    return {"on_time": on_time, "online": online, "trend": trend}
+    return {**groups, "trend": trend}
 
 
 # --- satisfaction and liên thông (issue #12, item 6) -----------------------------------------------
@@ -968,12 +979,19 @@ def satisfaction_blocks(figures: dict, period) -> list[Block]:
 
 
 def _interagency_text(f: dict) -> str:
-    """The unit's part, not the dossier's end: «hoàn thành phần việc», judged by the unit's own step deadlines."""
-    return (
+    """The unit's part, not the dossier's end: «hoàn thành phần việc», judged by the unit's own step deadlines;
+    «không còn …» rather than «0 hồ sơ (… 0 hồ sơ)» for a part that has none."""
+    done = (
         f"đã hoàn thành phần việc của đơn vị đối với {n(f['resolved_total'])} hồ sơ (đúng thời hạn các bước "
-        f"{n(f['resolved_in_time'])} hồ sơ, quá hạn {n(f['resolved_late'])} hồ sơ); đang xử lý {n(f['in_progress_total'])} hồ sơ "
-        f"(trong hạn {n(f['in_progress_within'])} hồ sơ, quá hạn {n(f['in_progress_overdue'])} hồ sơ)"
+        f"{n(f['resolved_in_time'])} hồ sơ, quá hạn {n(f['resolved_late'])} hồ sơ)"
+        if f.get("resolved_total") else "chưa hoàn thành phần việc của đơn vị đối với hồ sơ nào"
     )
+    doing = (
+        f"đang xử lý {n(f['in_progress_total'])} hồ sơ (trong hạn {n(f['in_progress_within'])} hồ sơ, "
+        f"quá hạn {n(f['in_progress_overdue'])} hồ sơ)"
+        if f.get("in_progress_total") else "không còn hồ sơ đang xử lý"
+    )
+    return f"{done}; {doing}"
 
 
 def interagency_blocks(figures: dict, period, unit_name: str) -> list[Block]:
@@ -990,8 +1008,10 @@ def interagency_blocks(figures: dict, period, unit_name: str) -> list[Block]:
     if f.get("received_total"):
         out.append(Block("bullet", (
             f"Trong {when}, {unit_name} đã tham gia giải quyết {n(f['received_total'])} hồ sơ liên thông trên Hệ thống thông tin "
-            f"giải quyết TTHC (từ kỳ trước chuyển qua {n(f['carried_over'])} hồ sơ, mới {n(f['new_total'])} hồ sơ). "
-            f"Trong đó, {_interagency_text(f)}"
+            f"giải quyết TTHC"
+            + (f" (từ kỳ trước chuyển qua {n(f['carried_over'])} hồ sơ, mới {n(f['new_total'])} hồ sơ)"
+               if f.get("carried_over") and f.get("new_total") else "")
+            + f". Trong đó, {_interagency_text(f)}"
             + (f"; tỷ lệ hoàn thành đúng hạn là {n(f['resolved_in_time'])}/{n(f['resolved_total'])} hồ sơ, "
                f"đạt {percent(f.get('on_time_rate'))}." if f.get("resolved_total") else ".")
         )))

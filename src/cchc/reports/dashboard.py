@@ -18,7 +18,8 @@ from cchc.auth.models import User
 from cchc.errors import CchcError, ValidationError
 from cchc.periods import Period, period_choices, previous_periods
 from cchc.rates import rate
-from cchc.reports.assembly import TrendPoint
+from cchc.reports.assembly import TrendPoint, rate_groups
+from cchc.reports.breakdown import field_figures
 from cchc.reports.charts import bar_chart, trend_chart
 from cchc.reports.figures import all_figures
 from cchc.stats.dossiers import dossier_figures
@@ -74,17 +75,15 @@ def chart(kind: str, don_vi: str = "", ky: str = "", tu_ngay: str = "", den_ngay
             points = [TrendPoint(p["label"], p["on_time_rate"], p["online_rate"]) for p in trend_points(db, sel.unit, sel.period)]
             trend_chart(path, "Tỷ lệ đúng hạn và tỷ lệ trực tuyến qua các kỳ", points)
         elif kind in ("dung-han", "truc-tuyen"):
-            levels = dossier_figures(db, sel.unit, sel.period.start, sel.period.end)["by_level"]
-            names = {"tinh": "Cấp tỉnh", "huyen": "Cấp huyện", "xa": "Cấp xã"}
-            if kind == "dung-han":
-                items = [(names[k], v["on_time_rate"]) for k, v in levels.items() if v["on_time_rate"] is not None]
-                title = "Tỷ lệ giải quyết đúng hạn theo cấp"
-            else:
-                items = [(names[k], rate(v["new_online"], v["new_total"])) for k, v in levels.items() if v["new_total"]]
-                title = "Tỷ lệ hồ sơ trực tuyến theo cấp"
+            # As the report charts them: by level, or for a unit at one level by receiving unit or procedure field.
+            dossiers = dossier_figures(db, sel.unit, sel.period.start, sel.period.end)
+            levels = [lv for lv, v in dossiers["by_level"].items() if v["received_total"]]
+            fields = [] if len(levels) > 1 else field_figures(db, sel.unit, sel.period.start, sel.period.end)
+            key, what = ("on_time", "giải quyết đúng hạn") if kind == "dung-han" else ("online", "hồ sơ trực tuyến")
+            by, items = rate_groups(dossiers, fields, one_bar=True)[key]
             if not items:
                 raise ValidationError("Không phát sinh số liệu trong kỳ để vẽ biểu đồ này.")
-            bar_chart(path, title, items)
+            bar_chart(path, f"Tỷ lệ {what} theo {by}", items)
         else:
             raise ValidationError(f"Không có biểu đồ «{kind}».")
         return Response(path.read_bytes(), media_type="image/png", headers={"Cache-Control": "private, max-age=60"})
