@@ -15,10 +15,11 @@ from cchc.db import session_factory
 from cchc.ratings.models import Rating
 from cchc.reform import forms as formdefs
 from cchc.reports import docx as docx_writer
-from cchc.reports.assembly import build_report
+from cchc.reports.assembly import build_report, interagency_blocks
 from cchc.reports.figures import all_figures
 from cchc.reports.markdown import render
 from cchc.reports.xlsx import write_forms
+from cchc.stats.interagency import interagency_figures
 from cchc.verify import check_report_text
 from tests.dossiers.test_views import as_user, receive, web_world  # noqa: F401 — committed world with passwords
 from tests.stats.test_interagency import build_interagency
@@ -63,7 +64,7 @@ def test_the_agency_report_says_its_satisfaction_and_liên_thông(db, province, 
     assert table.form.number == 8 and table.form.title == formdefs.SATISFACTION_TITLE
     shown = {r.stt: table.display(r) for r in table.form.rows}
     assert (shown["1"], shown["1.1"], shown["1.2"], shown["1.3"], shown["2"], shown["3"]) == ("3", "1", "1", "1", "66,67%", "58,33%")
-    assert table.notes["4.1"] == "3 phiếu chấm; bình quân 1,33/2 điểm"
+    assert table.notes["4.1"] == "3 phiếu; bình quân 1,33/2"
     md = render(report)
     assert "### Biểu mẫu 8" in md and "| 2 | Tỷ lệ hài lòng (hài lòng và rất hài lòng) | % | 66,67% |" in md
     assert check_report_text(md) == []
@@ -72,7 +73,8 @@ def test_the_agency_report_says_its_satisfaction_and_liên_thông(db, province, 
     assert "đã tham gia giải quyết 7 hồ sơ liên thông" in "\n".join(p.text for p in doc.paragraphs)
     wb = load_workbook(str(write_forms(report, tmp_path / "bieu_mau.xlsx", template=False)))
     ws = wb["Biểu mẫu 8"]
-    assert ws["A2"].value == formdefs.SATISFACTION_TITLE and ws["D7"].value == 3 and ws["D11"].value == 66.67
+    assert ws["A2"].value == formdefs.SATISFACTION_TITLE and ws["D7"].value == 3 and ws["D12"].value == 3 and ws["D13"].value == 2
+    assert ws["D11"].value == 66.67 or "D13/D12" in str(ws["D11"].value)  # the rate, or its live formula 2.2 / 2.1
 
 
 def test_the_province_report_lists_the_units_that_took_part(db, province):
@@ -136,3 +138,15 @@ def test_the_dashboard_shows_satisfaction_and_liên_thông(client, web_world):
     assert api["interagency"]["by_unit"][0]["resolved_in_time"] == 1
     other = client.get("/thong-ke", params={"don_vi": w.other_commune.code}).text
     assert "Tham gia giải quyết hồ sơ liên thông" in other
+
+
+def test_a_part_with_nothing_in_it_is_said_in_words(db, province):
+    """No «0 hồ sơ (trong hạn 0 hồ sơ, quá hạn 0 hồ sơ)»: a window where every dossier arrived and was done in it."""
+    build_interagency(db, province)
+    figures = {"interagency": interagency_figures(db, province.agency, date(2023, 6, 1), date(2023, 6, 30))}
+    period = resolve_period(None, "1/6/2023", "30/6/2023")
+    texts = [b.text for b in interagency_blocks(figures, period, "Sở Tư pháp")]
+    assert texts[1] == ("Trong kỳ báo cáo (từ 01/6/2023 đến 30/6/2023), Sở Tư pháp đã tham gia giải quyết 2 hồ sơ liên thông trên "
+                        "Hệ thống thông tin giải quyết TTHC. Trong đó, đã hoàn thành phần việc của đơn vị đối với 2 hồ sơ (đúng thời "
+                        "hạn các bước 1 hồ sơ, quá hạn 1 hồ sơ); không còn hồ sơ đang xử lý; tỷ lệ hoàn thành đúng hạn là 1/2 hồ "
+                        "sơ, đạt 50%.")

@@ -344,7 +344,7 @@ def satisfaction_form(figures: dict, number: int, section: str = "") -> FormDef 
         return RowDef(stt=stt, label=label, kind=kind, unit=unit, source=src, **kw)
 
     def sample_note(group: dict) -> str:
-        return f"{vn.fmt_int(group.get('satisfied_total'))}/{vn.fmt_int(group.get('ratings'))} phiếu hài lòng, rất hài lòng"
+        return f"{vn.fmt_int(group.get('satisfied_total'))}/{vn.fmt_int(group.get('ratings'))} phiếu hài lòng"
 
     rows = [
         row("1", "Số phiếu đánh giá việc giải quyết TTHC trong kỳ", "count", "Phiếu", "ratings",
@@ -367,7 +367,7 @@ def satisfaction_form(figures: dict, number: int, section: str = "") -> FormDef 
         if c.get("rated"):
             k += 1
             rows.append(row(f"4.{k}", f"Tiêu chí {c['number']}: {c['name']}", "percent", "%", f"criteria.{key}.rate",
-                            note=f"{vn.fmt_int(c['rated'])} phiếu chấm; bình quân {vn.fmt_decimal(c['average'], 2)}/2 điểm"))
+                            note=f"{vn.fmt_int(c['rated'])} phiếu; bình quân {vn.fmt_decimal(c['average'], 2)}/2"))
     groups = (
         ("Theo cấp tiếp nhận hồ sơ", "by_level", {"tinh": "Cấp tỉnh", "huyen": "Cấp huyện", "xa": "Cấp xã"}),
         ("Theo kênh nộp hồ sơ", "by_channel", {"truc_tiep": "Trực tiếp", "truc_tuyen": "Trực tuyến",
