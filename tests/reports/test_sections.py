@@ -231,3 +231,18 @@ def test_a_consolidation_speaks_of_counts_it_added_up(period):
         "Trong quý III năm 2023, Ủy ban nhân dân tỉnh Đồng Tháp đã ban hành 2 văn bản chỉ đạo, điều hành về cải cách hành chính."
     ]
     assert said["plan"][0].text.endswith("kế hoạch cải cách hành chính năm 2023, đạt 66,67%.")
+
+
+def test_a_trend_is_compared_with_the_previous_period_and_the_first_one():
+    figures = drafting_figures()
+    points = [TrendPoint("quý IV năm 2022", 96.0, 65.0), *trend(97.5, 60.0, figures)]
+    good = [t for _, t in strengths(figures, points, RULES)]
+    assert good[0].endswith(
+        "tăng 1,51 điểm phần trăm so với kỳ trước (quý II năm 2023: 97,50%) và 3,01 điểm phần trăm so với quý IV năm 2022 (96%)."
+    )
+    bad = [t for _, t in weaknesses(figures, points, RULES)]
+    assert any(t.endswith("giảm 8,80 điểm phần trăm so với kỳ trước (quý II năm 2023: 60%) và 13,80 điểm phần trăm so với quý IV năm 2022 (65%).")
+               for t in bad)
+    # a first period on the other side of the move is not named
+    other = [TrendPoint("quý IV năm 2022", 99.9, 40.0), *trend(97.5, 60.0, figures)]
+    assert "quý IV năm 2022" not in " ".join(t for _, t in strengths(figures, other, RULES) + weaknesses(figures, other, RULES))

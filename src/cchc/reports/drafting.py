@@ -27,18 +27,25 @@ def _previous(trend, attr: str):
     return None
 
 
-def _moved(now, trend, attr: str, limit: float) -> tuple[float, object] | None:
-    """(change in points, the earlier period) when the rate moved by at least `limit` points, else None."""
+def _moved(now, trend, attr: str, limit: float) -> tuple[float, object, object] | None:
+    """(change in points, the earlier period, the trend's first period when it is another and the rate moved the
+    same way since then) when the rate moved by at least `limit` points since the earlier period, else None."""
     before = _previous(trend, attr)
     diff = change(now, getattr(before, attr, None)) if before is not None else None
     if diff is None or abs(diff) < limit:
         return None
-    return diff, before
+    first = next((p for p in list(trend)[:-1] if getattr(p, attr, None) is not None), None)
+    since = change(now, getattr(first, attr, None)) if first is not None and first is not before else None
+    return diff, before, (first if since is not None and since * diff > 0 and abs(since) >= limit else None)
 
 
-def _compared(diff: float, before, attr: str) -> str:
+def _compared(moved: tuple, attr: str, now) -> str:
+    diff, before, first = moved
     word = "tăng" if diff > 0 else "giảm"
-    return f"{word} {points(abs(diff))} điểm phần trăm so với kỳ trước ({before.label}: {percent(getattr(before, attr))})"
+    text = f"{word} {points(abs(diff))} điểm phần trăm so với kỳ trước ({before.label}: {percent(getattr(before, attr))})"
+    if first is not None:
+        text += f" và {points(abs(change(now, getattr(first, attr))))} điểm phần trăm so với {first.label} ({percent(getattr(first, attr))})"
+    return text
 
 
 def _online(figures: dict) -> tuple[float | None, int, int]:
@@ -111,14 +118,14 @@ def strengths(figures: dict, trend, rules: dict) -> list[Piece]:
         text = f"Tỷ lệ hồ sơ giải quyết đúng và trước hạn đạt {percent(rate)} ({n(d.get('resolved_in_time'))}/{n(d['resolved_total'])} hồ sơ)"
         moved = _moved(rate, trend, "on_time_rate", limit)
         if moved and moved[0] > 0:
-            text += ", " + _compared(moved[0], moved[1], "on_time_rate")
+            text += ", " + _compared(moved, "on_time_rate", rate)
         out.append(("bullet", text + "."))
     online, got, new = _online(figures)
     moved = _moved(online, trend, "online_rate", limit)
     if moved and moved[0] > 0:
         out.append(("bullet", (
             f"Tỷ lệ hồ sơ nộp trực tuyến đạt {percent(online)} ({n(got)}/{n(new)} hồ sơ mới tiếp nhận), "
-            + _compared(moved[0], moved[1], "online_rate") + "."
+            + _compared(moved, "online_rate", online) + "."
         )))
     strong = [g for g in _groups(figures) if g["share"] >= float(rules.get("group_strong", 90))]
     if strong:
@@ -162,13 +169,13 @@ def weaknesses(figures: dict, trend, rules: dict) -> list[Piece]:
     rate = _num(d.get("on_time_rate"))
     moved = _moved(rate, trend, "on_time_rate", limit)
     if moved and moved[0] < 0:
-        out.append(("bullet", f"Tỷ lệ hồ sơ giải quyết đúng và trước hạn đạt {percent(rate)}, " + _compared(moved[0], moved[1], "on_time_rate") + "."))
+        out.append(("bullet", f"Tỷ lệ hồ sơ giải quyết đúng và trước hạn đạt {percent(rate)}, " + _compared(moved, "on_time_rate", rate) + "."))
     online, got, new = _online(figures)
     moved = _moved(online, trend, "online_rate", limit)
     if moved and moved[0] < 0:
         out.append(("bullet", (
             f"Tỷ lệ hồ sơ nộp trực tuyến đạt {percent(online)} ({n(got)}/{n(new)} hồ sơ mới tiếp nhận), "
-            + _compared(moved[0], moved[1], "online_rate") + "."
+            + _compared(moved, "online_rate", online) + "."
         )))
     elif online is not None and online < weak:
         out.append(("bullet", f"Tỷ lệ hồ sơ nộp trực tuyến mới đạt {percent(online)} ({n(got)}/{n(new)} hồ sơ mới tiếp nhận)."))
