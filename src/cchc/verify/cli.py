@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from cchc.verify.rules import KINDS, check_report_file
+from cchc.verify.rules import KINDS, WORDED, check_report_file
 
 
 class OutputFormat(str, Enum):
@@ -22,7 +22,7 @@ def check_report(
     file: Path = typer.Argument(..., help="Tệp báo cáo: .txt, .md, .docx hoặc .pdf."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text (từng chỗ sai, dễ đọc) hoặc json."),
 ) -> None:
-    """Kiểm tra số học của một báo cáo CCHC: tổng và thành phần, tỷ lệ, số liệu ghi hai lần, phụ lục và phần lời."""
+    """Kiểm tra một báo cáo CCHC: tổng và thành phần, tỷ lệ, số liệu ghi hai lần, phụ lục và phần lời, ngày tháng, đánh số mục, kỳ báo cáo."""
     problems = check_report_file(file)
     console = Console(soft_wrap=True)
     if output_format is OutputFormat.json:
@@ -33,7 +33,10 @@ def check_report(
         for i, p in enumerate(problems, 1):
             console.print(f"\n[bold]{i}. {KINDS[p.kind]}[/] ({p.where})", highlight=False)
             console.print(f"   Câu: {p.sentence}", highlight=False, markup=False)
-            console.print(f"   Số ghi: {p.stated_text} — số tính được: {p.computed_text}", highlight=False)
+            if p.kind in WORDED:
+                console.print(f"   Ghi: {p.stated_text} — đúng ra: {p.computed_text}", highlight=False)
+            else:
+                console.print(f"   Số ghi: {p.stated_text} — số tính được: {p.computed_text}", highlight=False)
             console.print(f"   {p.explanation}", highlight=False, markup=False)
         console.print(f"\nTìm thấy {len(problems)} chỗ không khớp trong «{file.name}».", highlight=False)
     else:

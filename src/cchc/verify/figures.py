@@ -158,6 +158,7 @@ class Item:
     approx: bool = False  # "hơn 716 đơn": not an exact figure
     last: Num | None = None  # the last figure outside parentheses in the item's fragment
     fragment: str = ""
+    rate_basis: str = ""  # what a rate written in the item's own words is «trên tổng số» of, when it says
 
     def unit(self) -> str:
         """The word after the figure ('hồ sơ' → 'ho'), '' when punctuation follows."""
@@ -247,6 +248,10 @@ def parse_items(text: str) -> list[Item]:
             target = (total_for_rest.children if total_for_rest is not None and total_for_rest.children else items)
             if pct is not None and target and not re.search(r"\d", frag[:pct.start]):
                 target[-1].rate = pct
+                # «1.071 DVCTT …, đạt 61,98% (trong đó có 848 DVCTT toàn trình …)»: the breakdown after the rate
+                paren = _first_paren(frag, pct.end)
+                if paren is not None and not target[-1].children and not re.search(r"\d", frag[pct.end:paren[0]]):
+                    _breakdown(target[-1], frag[paren[0] + 1:paren[1]])
                 continue
             nxt = fragments[idx + 1][1].lstrip() if idx + 1 < len(fragments) else ""
             if target and sep in (",", "và") and nxt[:1].isdigit():
@@ -263,21 +268,42 @@ def parse_items(text: str) -> list[Item]:
         item = Item(text=frag.strip(), label=label, num=first, own=own, approx=_is_approx(frag[:first.start]),
                     last=counts[-1], fragment=frag)
         if paren is not None and not re.search(r"\d", frag[first.end:paren[0]].replace("%", "")):
-            inner = frag[paren[0] + 1:paren[1]]
-            m = _MARKER.match(inner)
-            item.subset = bool(m and m.group(1).lower() == "trong đó có")
-            kids = parse_items(inner[m.end():] if m else inner)
-            cumulative = any(w in search_key(k.label) for k in kids for w in vocabulary()["cumulative_words"])
-            # without "trong đó"/"bao gồm", a parenthesis is a breakdown only when its parts are short names
-            short = all(len(k.label.split()) <= 6 for k in kids)
-            if not cumulative and (len(kids) >= 2 and (m or short) or (kids and m)):
-                item.children = kids
+            _breakdown(item, frag[paren[0] + 1:paren[1]])
+        rate = _INLINE_RATE.match(_outside(frag, first.end))
+        if rate and item.rate is None:
+            # «848 DVCTT toàn trình đạt 79,25% trên tổng số DVCTT đã tích hợp»: the part's rate in its whole
+            at = first.end + rate.start(1)
+            item.rate = next((n for n in numbers(frag) if n.start == at and n.kind == "percent"), None)
+            item.rate_basis = (rate.group(2) or "").strip()
         if total_for_rest is not None:
             total_for_rest.children.append(item)
             total_for_rest.subset = subset
         else:
             items.append(item)
     return items
+
+
+def _breakdown(item: Item, inner: str) -> None:
+    """The parts of `item` written in the parenthesis after it, when the parenthesis is a breakdown."""
+    m = _MARKER.match(inner)
+    kids = parse_items(inner[m.end():] if m else inner)
+    cumulative = any(w in search_key(k.label) for k in kids for w in vocabulary()["cumulative_words"])
+    # without "trong đó"/"bao gồm", a parenthesis is a breakdown only when its parts are short names
+    short = all(len(k.label.split()) <= 6 for k in kids)
+    if not cumulative and (len(kids) >= 2 and (m or short) or (kids and m)):
+        item.subset = bool(m and m.group(1).lower() == "trong đó có")
+        item.children = kids
+
+
+def _outside(frag: str, start: int) -> str:
+    """frag[start:] with what stands in brackets blanked (positions kept)."""
+    depth = depth_map(frag)
+    return "".join(ch if depth[i] == 0 and ch not in "()" else " " for i, ch in enumerate(frag[start:], start))
+
+
+# A rate written right after a part, before any other figure: «… đạt 79,25% trên tổng số DVCTT đã tích hợp».
+_INLINE_RATE = re.compile(r"^[^\d;:]{0,80}?\b(?:đạt|chiếm)\s+(?:tỷ lệ\s+|tỉ lệ\s+)?(\d+(?:,\d+)?)\s*%"
+                          r"(?:\s+(?:trên|so với)\s+(?:tổng\s+số\s+)?([^\d;,]*))?", re.IGNORECASE)
 
 
 def _as_total(item: Item) -> Item:

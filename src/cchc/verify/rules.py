@@ -12,7 +12,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from cchc.verify.extract import Document, read_document, split_text
-from cchc.verify import labels
+from cchc.verify import document, labels
 from cchc.verify.figures import (
     COUNT_UNITS_TABLE,
     Item,
@@ -35,7 +35,12 @@ KINDS = {
     "mau_thuan": "Một số liệu, hai giá trị",
     "phu_luc": "Phụ lục và phần lời",
     "khong_doc_duoc": "Số không đọc được",
+    "ngay_thang": "Ngày tháng",
+    "danh_so": "Đánh số mục",
+    "ky_bao_cao": "Kỳ báo cáo",
 }
+# Findings about words rather than figures (cchc.verify.document): what is written and what it should be.
+WORDED = ("ngay_thang", "danh_so", "ky_bao_cao")
 
 
 @dataclass
@@ -43,7 +48,7 @@ class Problem:
     kind: str
     sentence: str
     stated: Decimal | None
-    computed: Decimal
+    computed: Decimal | None
     explanation: str
     stated_text: str
     computed_text: str
@@ -52,7 +57,7 @@ class Problem:
     def as_dict(self) -> dict:
         d = asdict(self)
         d["stated"] = None if self.stated is None else str(self.stated)
-        d["computed"] = str(self.computed)
+        d["computed"] = None if self.computed is None else str(self.computed)
         d["kind_name"] = KINDS[self.kind]
         return d
 
@@ -112,12 +117,20 @@ def _received_explanation(item: Item, parts: list[Item], gap: Decimal) -> str | 
     return None
 
 
+def _part_unit(part: Item) -> str:
+    """A part's unit word, '' when what follows its figure names its bucket instead ('156 một phần')."""
+    after = re.sub(r"[^\w\s,]", " ", search_key(part.fragment[part.num.end:])).strip()
+    names_bucket = any(after == b or after.startswith((b + " ", b + ",")) for b in vocabulary()["buckets"])
+    return "" if names_bucket else part.unit()
+
+
 def _unit_fits(item: Item, parts: list[Item]) -> bool:
-    """The whole is named with the parts' unit, or stands bare before its breakdown ('1.815, trong đó: …')."""
+    """The whole is named with the parts' unit, or stands bare before its breakdown ('1.815, trong đó: …'), or the
+    parts name their buckets right after their figures ('235 thủ tục (156 một phần, 53 toàn trình, 26 mức độ 2)')."""
     unit = item.unit()
     if not unit:
         return True
-    return any(p.unit() == unit for p in parts) or not any(p.unit() for p in parts)
+    return any(p.unit() == unit for p in parts) or not any(_part_unit(p) for p in parts)
 
 
 def _ended_group(key: str) -> bool:
@@ -156,6 +169,8 @@ def check_totals(item: Item, sentence: str, where: str, *, other_groups_named: b
     if parts and not item.approx and item.num.kind in ("count", "decimal") and item.value > 0:
         total = item.value
         for p in parts:
+            if p.rate_basis and not labels.covers(p.rate_basis, item.label + " " + item.own):
+                continue  # «đạt … % trên tổng số <another whole>»
             if p.rate is not None and p.rate.value is not None:
                 if not rate_matches(p.rate.value, p.rate.places, p.value, total):
                     comp = _rate_value(p.value, total, p.rate.places)
@@ -581,6 +596,7 @@ def check_document(doc: Document) -> list[Problem]:
     rows = table_rows(doc.tables)
     problems += check_tables(rows)
     problems += check_appendix_vs_text(rows, entries, fractions)
+    problems += document.check_paragraphs(doc.paragraphs)
     return problems
 
 
