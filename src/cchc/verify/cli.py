@@ -1,4 +1,5 @@
-"""`cchc check-report FILE`: print each arithmetic problem of a report; exit 1 when any, 0 when none."""
+"""`cchc check-report FILE`: print each problem of a report (its arithmetic, dates, numbering, period; with --unit
+and --period, its text against the figures the system computed); exit 1 when any, 0 when none."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from cchc.errors import ValidationError
 from cchc.verify.rules import KINDS, WORDED, check_report_file
 
 
@@ -21,9 +23,23 @@ class OutputFormat(str, Enum):
 def check_report(
     file: Path = typer.Argument(..., help="Tệp báo cáo: .txt, .md, .docx hoặc .pdf."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text (từng chỗ sai, dễ đọc) hoặc json."),
+    unit: str | None = typer.Option(None, "--unit", help="Mã đơn vị của báo cáo: đối chiếu phần lời với số liệu hệ thống tính được."),
+    period: str | None = typer.Option(None, "--period", help="Kỳ báo cáo (cùng --unit), ví dụ 2023-Q3."),
 ) -> None:
     """Kiểm tra một báo cáo CCHC: tổng và thành phần, tỷ lệ, số liệu ghi hai lần, phụ lục và phần lời, ngày tháng, đánh số mục, kỳ báo cáo."""
-    problems = check_report_file(file)
+    if (unit is None) != (period is None):
+        raise ValidationError("Đối chiếu với số liệu hệ thống cần cả mã đơn vị (--unit) và kỳ báo cáo (--period).")
+    system = None
+    if unit is not None:
+        from cchc.db import session_scope
+        from cchc.periods import resolve_period
+        from cchc.reform.service import find_unit
+        from cchc.verify.system import system_rows
+
+        p = resolve_period(period)
+        with session_scope() as session:
+            system = system_rows(session, find_unit(session, unit, p.end), p)
+    problems = check_report_file(file, system)
     console = Console(soft_wrap=True)
     if output_format is OutputFormat.json:
         typer.echo(json.dumps({"file": str(file), "problems": [p.as_dict() for p in problems]}, ensure_ascii=False,

@@ -38,6 +38,7 @@ KINDS = {
     "ngay_thang": "Ngày tháng",
     "danh_so": "Đánh số mục",
     "ky_bao_cao": "Kỳ báo cáo",
+    "he_thong": "Phần lời và số liệu hệ thống",
 }
 # Findings about words rather than figures (cchc.verify.document): what is written and what it should be.
 WORDED = ("ngay_thang", "danh_so", "ky_bao_cao")
@@ -365,6 +366,7 @@ class Row:
     value: Decimal | None
     places: int
     index: int
+    form: str = ""  # the Biểu mẫu of a row the system computed (cchc.verify.system)
 
 
 def table_rows(rows: list[list[str]]) -> list[Row]:
@@ -433,9 +435,13 @@ def _rate_pairs(rows: list[Row]) -> list[tuple[Row, Row, Row]]:
 
 
 def _parent(rows: list[Row], row: Row) -> Row | None:
-    """The row a sub-row belongs to ('3.1' for '3.1.2'), when the table has it."""
+    """The row a sub-row belongs to ('3.1' for '3.1.2'): the nearest one before it with that number (each Biểu mẫu
+    numbers its rows from 1 again)."""
     code = row.code.rsplit(".", 1)[0] if "." in row.code else ""
-    return next((r for r in rows if r.code == code), None) if code else None
+    if not code:
+        return None
+    before = rows[:next((i for i, r in enumerate(rows) if r is row), len(rows))]
+    return next((r for r in reversed(before) if r.code == code), None)
 
 
 def _row_levels(rows: list[Row], row: Row) -> set[str]:
@@ -496,7 +502,14 @@ def _after(sentence: str, end: int) -> str:
     return rest[:cut.start()] if cut else rest
 
 
-def check_appendix_vs_text(rows: list[Row], entries, fractions) -> list[Problem]:
+def _stated_by(row: Row, system: bool) -> str:
+    return f"hệ thống tính được ({row.form}, mục {row.code})" if system else f"phụ lục mục {row.code}"
+
+
+def check_appendix_vs_text(rows: list[Row], entries, fractions, *, system: bool = False) -> list[Problem]:
+    """The text against the rows of its appendix, or (`system`) against the rows the system computed for the unit
+    and period: the same label and unit, the same figure."""
+    kind = "he_thong" if system else "phu_luc"
     out: list[Problem] = []
     pairs = _rate_pairs(rows)
     # "a/b …" in the text and a rate row of the appendix saying the same thing (label and unit): a/b must be its rows
@@ -519,10 +532,13 @@ def check_appendix_vs_text(rows: list[Row], entries, fractions) -> list[Problem]
             continue
         rate, den, num = found[0]
         wrong = num if num.value != n.value else den
+        stated = (f"hệ thống tính được ({num.form}, mục {num.code}/{den.code} «{excerpt(rate.label, 80)}»)" if system
+                  else f"phụ lục mục {num.code}/{den.code} ({excerpt(rate.label, 80)}) ghi")
         out.append(Problem(
-            "phu_luc", excerpt(sentence), n.value if wrong is num else n.denominator, wrong.value,
-            f"Phần lời ghi {n.text}; phụ lục mục {num.code}/{den.code} ({excerpt(rate.label, 80)}) ghi {num.raw}/{den.raw}.",
-            n.text, f"{num.raw}/{den.raw}", f"phụ lục, mục {wrong.code}"))
+            kind, excerpt(sentence), n.value if wrong is num else n.denominator, wrong.value,
+            f"Phần lời ghi {n.text}; {stated} {num.raw}/{den.raw}.",
+            n.text, f"{num.raw}/{den.raw}", where_para(next(p for p, s, _ in entries if s == sentence))
+            if system else f"phụ lục, mục {wrong.code}"))
     # a count of the text and a count row of the appendix saying the same thing: the same number (a figure typed
     # in the text against the one the system computed, «03 văn bản» against 5). Only a figure standing on its own
     # (not a part in brackets or after «trong đó»), whose words are all its own.
@@ -541,11 +557,15 @@ def check_appendix_vs_text(rows: list[Row], entries, fractions) -> list[Problem]
             if not found or any(r.value == it.value for r in found):
                 continue
             r = found[0]
+            label = excerpt(" ".join(labels.core_label(r.label).split()), 90)
+            said = f"{r.form}, mục {r.code} «{label}»: hệ thống tính được {r.raw}" if system else \
+                f"phụ lục mục {r.code} «{label}» ghi {r.raw}"
             out.append(Problem(
-                "phu_luc", excerpt(sentence), it.value, r.value,
-                f"Phần lời ghi {it.num.text} {r.unit.strip().lower()} nhưng phụ lục mục {r.code} "
-                f"«{excerpt(' '.join(labels.core_label(r.label).split()), 90)}» ghi {r.raw}.",
+                kind, excerpt(sentence), it.value, r.value,
+                f"Phần lời ghi {it.num.text} {r.unit.strip().lower()} nhưng {said}.",
                 it.num.text, r.raw, where_para(para)))
+    if system:
+        return out
     # resolved dossiers by level (Biểu mẫu 3, items 3.1–3.3) against the text's resolved total and on-time part
     levels: dict[str, tuple[Row, Row]] = {}
     for rate, den, num in pairs:
@@ -579,7 +599,9 @@ def check_appendix_vs_text(rows: list[Row], entries, fractions) -> list[Problem]
 
 # ---------------------------------------------------------------- entry points
 
-def check_document(doc: Document) -> list[Problem]:
+def check_document(doc: Document, system: list[Row] | None = None) -> list[Problem]:
+    """Every check on a document; `system`: the rows the system computed for the report's unit and period
+    (cchc.verify.system), against which the text is read too."""
     problems: list[Problem] = []
     entries: list[tuple[int, str, list[Item]]] = []
     fractions: list[tuple[Num, Decimal | None, str]] = []
@@ -597,17 +619,19 @@ def check_document(doc: Document) -> list[Problem]:
     problems += check_tables(rows)
     problems += check_appendix_vs_text(rows, entries, fractions)
     problems += document.check_paragraphs(doc.paragraphs)
+    if system:
+        problems += check_appendix_vs_text(system, entries, fractions, system=True)
     return problems
 
 
-def check_report_text(text: str, tables: list[list[str]] | None = None) -> list[Problem]:
+def check_report_text(text: str, tables: list[list[str]] | None = None, system: list[Row] | None = None) -> list[Problem]:
     """Check a report given as Markdown-ish text (and optionally its table rows, each a list of cell texts)."""
     doc = split_text(text)
     if tables:
         doc.tables.extend(tables)
-    return check_document(doc)
+    return check_document(doc, system)
 
 
-def check_report_file(path: str | Path) -> list[Problem]:
+def check_report_file(path: str | Path, system: list[Row] | None = None) -> list[Problem]:
     """Check a report file (.txt, .md, .docx, .pdf). Unreadable file → cchc.errors.ValidationError."""
-    return check_document(read_document(path))
+    return check_document(read_document(path), system)
