@@ -565,9 +565,10 @@ def _sources_blocks(report, lines: list[dict], table_name: str) -> None:
             f"Hồ sơ và phản ánh, kiến nghị của các đơn vị kết thúc hoạt động từ ngày 01/7/2025 được tính vào đơn vị kế thừa "
             f"({table_name}, cột Ghi chú).")))
     if alone:
+        names = ", ".join(c["unit_name"] for c in alone) if len(alone) <= NAMED_AT_MOST else f"{fmt_int(len(alone))} đơn vị"
         blocks.append(Block("bullet", (
-            "Hồ sơ của đơn vị cấp huyện kết thúc hoạt động, không có đơn vị kế thừa báo cáo, được tính riêng: "
-            + ", ".join(c["unit_name"] for c in alone) + ".")))
+            f"Hồ sơ, phản ánh, kiến nghị của đơn vị kết thúc hoạt động mà không đơn vị báo cáo nào kế thừa được tính riêng "
+            f"từng đơn vị: {names} ({table_name}).")))
     missing = groups["missing"]
     if missing:
         named = ", ".join(c["unit_name"] for c in missing) if len(missing) <= NAMED_AT_MOST else \

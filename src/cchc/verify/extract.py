@@ -123,11 +123,17 @@ def _pdf_text(path: Path) -> str:
 
 
 def _layout_to_text(text: str) -> str:
-    """pdftotext -layout output: a line with runs of 2+ spaces between cells is a table row (cells by tab)."""
+    """pdftotext -layout output: a line with runs of 2+ spaces between cells is a table row (cells by tab); an
+    indented line opens a paragraph (a heading, a bullet, a first line) — the lines of a paragraph after its first
+    start at the margin —; a line holding only a page number is left out."""
     out = []
     for line in text.replace("\f", "\n\n").split("\n"):
         if re.search(r"\S {3,}\S", line.strip()) and re.match(r"\s*\d+[.,]?(\d+\.?)*\s", line):
             out.append("\t".join(c for c in re.split(r" {3,}", line.strip())))
+        elif re.fullmatch(r"\s*\d{1,3}\s*", line):
+            out.append("")
+        elif re.match(r"\s{2,}\S", line):
+            out += ["", re.sub(r" {2,}", " ", line)]
         else:
             out.append(re.sub(r" {2,}", " ", line))
     return "\n".join(out)

@@ -19,7 +19,8 @@ _PAREN = re.compile(r"\([^()]*\)")
 # A named agency or area ("Sở Tư pháp", "xã Ba Lòng", "UBND huyện Cam Lộ"): a figure of that one, not of the report's unit.
 _NAMED_UNIT = re.compile(
     r"\b(?:Sở|Ban|Văn phòng|Công an|Trung tâm|Thanh tra|Bộ phận|UBND|Ủy ban nhân dân|[Xx]ã|[Pp]hường|[Tt]hị trấn|"
-    r"[Hh]uyện|[Tt]hành phố|[Tt]hị xã|[Đđ]ặc khu)\s+(?!và\b|các\b|cấp\b|tỉnh\b|ngành\b|huyện\b|xã\b)[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈÍÌÓÒÚÙÝ]"
+    r"[Hh]uyện|[Tt]hành phố|[Tt]hị xã|[Đđ]ặc khu)\s+"
+    r"(?:(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn|đặc khu)\s+)?[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈÍÌÓÒÚÙÝ]"
 )
 
 
@@ -72,7 +73,11 @@ def names_a_unit(text: str) -> bool:
     return _NAMED_UNIT.search(text) is not None
 
 
+NEGATIONS = frozenset({"chua", "khong"})
+
+
 def covers(row_label: str, clause: str) -> bool:
-    """Every content word of the row's label stands in the clause."""
-    need = set(words(core_label(row_label)))
-    return bool(need) and need <= set(words(clause))
+    """Every content word of the row's label stands in the clause, and both deny alike («chưa giải quyết xong» is
+    not «đã giải quyết xong»)."""
+    need, have = set(words(core_label(row_label))), set(words(clause))
+    return bool(need) and need <= have and need & NEGATIONS == have & NEGATIONS
