@@ -192,6 +192,10 @@ class _Writer:
     def __enter__(self) -> "_Writer":
         # The day counts (cchc.stats.daily) of each chunk in one statement, not by a trigger per row.
         self._stack.enter_context(self.session.begin_nested())
+        # The SAVEPOINT goes out now, before daily.deferred's DDL: SQLAlchemy emits it lazily, and SQLite's
+        # driver runs DDL outside any transaction (autocommitted, so a refused file would leave the triggers
+        # dropped for good) unless one is already open.
+        self.session.connection()
         self._stack.enter_context(_sqlite_cache(self.connection, self.expected_rows))
         self._stack.enter_context(daily.deferred(self.connection))
         return self

@@ -276,6 +276,10 @@ def deferred(conn: Connection) -> Iterator[None]:
     the triggers inside the transaction (its DDL is transactional; WAL readers are not blocked);
     PostgreSQL sets a transaction-local flag the trigger function reads, without any lock."""
     if conn.dialect.name == "sqlite":
+        if not conn.connection.driver_connection.in_transaction:
+            # sqlite3 would autocommit the DROP TRIGGER at once and the rollback of a refused import
+            # could not bring the triggers back.
+            raise RuntimeError("daily.deferred cần một giao dịch SQLite đang mở (SAVEPOINT hoặc BEGIN) trước khi bỏ trigger.")
         uninstall(conn)
         try:
             yield
