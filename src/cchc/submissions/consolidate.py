@@ -413,14 +413,19 @@ def distinct_figures(session: Session, province: Unit, start: date, end: date, l
 
 
 def _status(line: Line) -> str:
-    if line.source == "missing":
-        return SOURCE_LABELS["missing"]
+    """What the appendix table says of a line beside its figures: its report's state, whom it took over."""
     sub = line.submission
+    state = sub.state if sub is not None else ""
     if line.source == "xlsx":
-        return SOURCE_LABELS["xlsx"]
-    state = {"submitted": "đã gửi", "accepted": "đã duyệt", "returned": "bị trả lại", "draft": "chưa gửi"}.get(
-        sub.state if sub is not None else "", "chưa gửi")
-    return f"{SOURCE_LABELS['cchc']} (báo cáo của đơn vị: {state})"
+        said = f"Duyệt ngày {vn.fmt_date(sub.decided_at.date())}" if sub is not None and sub.decided_at else ""
+    elif line.source == "missing":
+        said = {"submitted": "Đã gửi, chưa duyệt", "returned": "Bị trả lại"}.get(state, "Chưa gửi")
+    else:
+        said = {"submitted": "Đã gửi báo cáo", "accepted": "Báo cáo đã được duyệt", "returned": "Báo cáo bị trả lại"}.get(state, "")
+    if line.merged:  # the units dissolved on 30/6/2025 it took over (the section's sentence says so)
+        taken = "gồm số liệu của " + ", ".join(u.name for u in line.merged)
+        said = f"{said}; {taken}" if said else taken[:1].upper() + taken[1:]
+    return said
 
 
 def consolidated_figures(session: Session, province: Unit, start: date, end: date, *, level: str | None = None) -> dict:
@@ -514,32 +519,45 @@ def consolidated_report(session: Session, province: Unit, period, *, level: str 
     return report
 
 
+GROUPS = (  # the lines of the appendix table, by where their figures come from
+    ("cchc", "Đơn vị có số liệu tính từ Hệ thống thông tin giải quyết TTHC"),
+    ("xlsx", "Đơn vị gửi Biểu mẫu, đã được duyệt"),
+    ("missing", "Đơn vị chưa có báo cáo được duyệt, chưa tổng hợp"),
+    ("dissolved", "Đơn vị kết thúc hoạt động, không có đơn vị kế thừa báo cáo (tính riêng)"),
+)
+
+
+def _group(c: dict) -> str:
+    return "dissolved" if c["dissolved"] else c["source"]
+
+
 def lines_table(figures: dict, number: int) -> FormTable:
-    """The appendix table of the lines: how many units report and where each one's figures come from, with the
-    dossiers it resolved in the period (the names a sentence could not hold)."""
+    """The appendix table of the lines: how many units, by where their figures come from, then each unit with the
+    dossiers it resolved in the period, its report's state and the dissolved units it took over (the names a
+    sentence could not hold)."""
     lines = figures["consolidation"]
-    by_source = {key: sum(1 for c in lines if c["source"] == key) for key in SOURCE_LABELS}
-    rows = [
-        formdefs.RowDef("1", "Số đơn vị báo cáo", "count", "Đơn vị", source=("_lines.total",), parts=("1.1", "1.2", "1.3"), sum=True),
-        formdefs.RowDef("1.1", SOURCE_LABELS["cchc"], "count", "Đơn vị", source=("_lines.cchc",)),
-        formdefs.RowDef("1.2", SOURCE_LABELS["xlsx"], "count", "Đơn vị", source=("_lines.xlsx",)),
-        formdefs.RowDef("1.3", SOURCE_LABELS["missing"], "count", "Đơn vị", source=("_lines.missing",)),
-        formdefs.RowDef("2", "Số hồ sơ TTHC đã giải quyết trong kỳ của từng đơn vị", "heading"),
-    ]
-    values: dict = {"_lines": {"total": Decimal(len(lines)), **{k: Decimal(v) for k, v in by_source.items()}}}
+    groups = [(key, title, [c for c in lines if _group(c) == key]) for key, title in GROUPS]
+    groups = [g for g in groups if g[2]]
+    counts = [(f"1.{i}", title, len(members)) for i, (_, title, members) in enumerate(groups, start=1)]
+    rows = [formdefs.RowDef("1", "Số đơn vị báo cáo", "count", "Đơn vị", source=("_lines.total",),
+                            parts=tuple(stt for stt, _, _ in counts), sum=True)]
+    values: dict = {"_lines": {"total": Decimal(len(lines))}}
     notes: dict[str, str] = {}
-    for i, c in enumerate(lines, start=1):
-        stt = f"2.{i}"
-        rows.append(formdefs.RowDef(stt, c["unit_name"], "count", "Hồ sơ", source=(f"_lines.unit_{i}",)))
-        resolved = formdefs.to_decimal(c.get("resolved_total"))
-        if resolved is not None:
-            values["_lines"][f"unit_{i}"] = resolved
-        note = c["status"]
-        if c["merged"]:
-            note += "; gồm hồ sơ, PAKN của " + ", ".join(m["unit_name"] for m in c["merged"]) + " (đơn vị kết thúc hoạt động)"
-        elif c["dissolved"]:
-            note += "; hồ sơ, PAKN của đơn vị đã kết thúc hoạt động, không có đơn vị kế thừa báo cáo"
-        notes[stt] = note
+    for stt, title, n in counts:
+        key = "n" + stt.replace(".", "_")  # a dotted path reads one key per dot
+        rows.append(formdefs.RowDef(stt, title, "count", "Đơn vị", source=(f"_lines.{key}",)))
+        values["_lines"][key] = Decimal(n)
+    for g, (key, title, members) in enumerate(groups, start=2):
+        rows.append(formdefs.RowDef(str(g), f"{title}: số hồ sơ TTHC đã giải quyết trong kỳ", "heading"))
+        for i, c in enumerate(members, start=1):
+            stt = f"{g}.{i}"
+            key = "u" + stt.replace(".", "_")
+            rows.append(formdefs.RowDef(stt, c["unit_name"], "count", "Hồ sơ", source=(f"_lines.{key}",)))
+            resolved = formdefs.to_decimal(c.get("resolved_total"))
+            if resolved is not None:
+                values["_lines"][key] = resolved
+            if c["status"]:
+                notes[stt] = c["status"]
     form = formdefs.FormDef(number=number, title="Các đơn vị báo cáo và số liệu được tổng hợp", section="II.2", rows=tuple(rows))
     return FormTable(form=form, values=formdefs.compute_values(form, values, {}), notes=notes)
 
@@ -551,18 +569,20 @@ def _sources_blocks(report, lines: list[dict], table_name: str) -> None:
     section = next((s for s in report.sections if s.key == key), None)
     if section is None:
         return
-    groups = {k: [c for c in lines if c["source"] == k] for k in SOURCE_LABELS}
-    counted = len(lines) - len(groups["missing"])
+    reporting = [c for c in lines if not c["dissolved"]]
+    groups = {k: [c for c in reporting if c["source"] == k] for k in SOURCE_LABELS}
+    counted = len(reporting) - len(groups["missing"])
     parts = [f"tính từ Hệ thống thông tin giải quyết TTHC: {fmt_int(len(groups['cchc']))} đơn vị"]
     if groups["xlsx"]:
         parts.append(f"theo Biểu mẫu đơn vị gửi, đã được duyệt: {fmt_int(len(groups['xlsx']))} đơn vị")
-    blocks = [Block("para", f"Số liệu tổng hợp từ {fmt_int(counted)}/{fmt_int(len(lines))} đơn vị ({'; '.join(parts)}); "
+    blocks = [Block("para", f"Số liệu tổng hợp từ {fmt_int(counted)}/{fmt_int(len(reporting))} đơn vị ({'; '.join(parts)}); "
                             f"danh sách các đơn vị tại {table_name} kèm theo.")]
-    merged = sum(len(c["merged"]) for c in lines)
+    ends = {date.fromisoformat(m["valid_to"]) + timedelta(days=1) for c in lines for m in c["merged"] if m["valid_to"]}
     alone = [c for c in lines if c["dissolved"]]
-    if merged:
+    if ends:
+        since = f" từ ngày {vn.fmt_date(ends.pop())}" if len(ends) == 1 else ""
         blocks.append(Block("bullet", (
-            f"Hồ sơ và phản ánh, kiến nghị của các đơn vị kết thúc hoạt động từ ngày 01/7/2025 được tính vào đơn vị kế thừa "
+            f"Hồ sơ và phản ánh, kiến nghị của các đơn vị kết thúc hoạt động{since} được tính vào đơn vị kế thừa "
             f"({table_name}, cột Ghi chú).")))
     if alone:
         names = ", ".join(c["unit_name"] for c in alone) if len(alone) <= NAMED_AT_MOST else f"{fmt_int(len(alone))} đơn vị"

@@ -110,8 +110,12 @@ def test_units_are_listed_in_an_appendix_table_not_a_sentence(demo_db):
     lines = report.figures["consolidation"]
     table = report.tables[-1]
     assert table.form.title == "Các đơn vị báo cáo và số liệu được tổng hợp"
-    assert [r.label for r in table.form.rows if r.stt.startswith("2.")] == [c["unit_name"] for c in lines]
-    assert (table.values["1"], table.values["1.1"], table.values["1.3"]) == (len(lines), len(lines) - 8, 8)
+    rows = {r.stt: r for r in table.form.rows}
+    assert rows["2"].label.startswith("Đơn vị có số liệu tính từ Hệ thống thông tin giải quyết TTHC")
+    assert rows["3"].label.startswith("Đơn vị chưa có báo cáo được duyệt, chưa tổng hợp")
+    assert [r.label for r in table.form.rows if r.stt.count(".") == 1 and r.stt[0] in "23"] == \
+        [c["unit_name"] for c in lines if c["source"] == "cchc"] + [u.name for u in communes]
+    assert (table.values["1"], table.values["1.1"], table.values["1.2"]) == (len(lines), len(lines) - 8, 8)
     text = _text(report)
     assert f"Số liệu tổng hợp từ {len(lines) - 8}/{len(lines)} đơn vị (tính từ Hệ thống thông tin giải quyết TTHC: " \
            f"{len(lines) - 8} đơn vị); danh sách các đơn vị tại {table.form.name} kèm theo." in text
@@ -119,7 +123,7 @@ def test_units_are_listed_in_an_appendix_table_not_a_sentence(demo_db):
     assert not any(sum(u.name in t for u in communes) > 5 for t in text)  # no sentence of unit names
     for unit in communes:
         stt = next(r.stt for r in table.form.rows if r.label == unit.name)
-        assert table.values[stt] is None and table.notes[stt] == "Chưa có báo cáo được duyệt, chưa tổng hợp"
+        assert stt.startswith("3.") and table.values[stt] is None and table.notes[stt] == "Chưa gửi"
 
 
 def _filled(session, unit, period, path, values: dict[tuple[int, str], int]):
