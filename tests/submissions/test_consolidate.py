@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -124,3 +124,53 @@ def test_add_up_is_the_sum_of_the_units_for_every_key(units):
         assert formdefs.lookup(total, path) == (sum(present) if present else None)
     finished = consolidate._finish(total)  # rates recomputed from the summed parts, never added
     assert [p for p in check_figures(finished) if "× 100" in p] == []
+
+
+def test_dissolved_units_count_under_their_successors_once(db, files_dir):
+    """An old province merged into a new one on 1/7/2025: its commune's dossiers and PAKN count under the new
+    commune that took it over, its district's (no successor but the province) on a line of their own — the PAKN
+    sent to the district itself counted there once, not with its commune's dossiers."""
+    from cchc.feedback.models import Feedback
+    from cchc.periods import resolve_period
+    from cchc.units.service import add_succession
+    from cchc.interop.dossier_import import import_dossier_rows
+    from tests.interop.factories import make_procedure, make_unit, row, ts
+
+    def dossiers(unit, prefix: str, n: int) -> None:  # received in May 2025, resolved in 2 days
+        got = [datetime(2025, 5, 5, 8) + timedelta(days=i) for i in range(n)]
+        import_dossier_rows(db, [(i + 2, row(MaHoSo=f"{prefix}-{i:04d}", MaDonViTiepNhan=unit.code, NgayTiepNhan=ts(at),
+                                             NgayHenTra=ts(at + timedelta(days=3)), NgayKetThucXuLy=ts(at + timedelta(days=2)),
+                                             NgayTra=ts(at + timedelta(days=2)))) for i, at in enumerate(got)], source="test")
+
+    until = date(2025, 6, 30)
+    new = make_unit(db, "000.00.00.H57", "Tỉnh Mới", "tinh", "tinh", is_area=True, valid_from=date(2025, 7, 1))
+    old = make_unit(db, "000.00.00.H58", "Tỉnh Cũ", "tinh", "tinh", is_area=True, valid_to=until)
+    district = make_unit(db, "000.00.20.H58", "Huyện Cũ", "huyen", "huyen", parent=old, is_area=True, valid_to=until)
+    one_stop = make_unit(db, "000.01.20.H58", "Bộ phận Một cửa huyện Cũ", "huyen", "bo_phan_mot_cua", parent=district,
+                         valid_to=until)
+    commune = make_unit(db, "000.21.20.H58", "Xã Cũ", "xa", "xa", parent=district, is_area=True, valid_to=until)
+    commune_desk = make_unit(db, "001.21.20.H58", "Bộ phận Một cửa xã Cũ", "xa", "bo_phan_mot_cua", parent=commune,
+                             valid_to=until)
+    successor = make_unit(db, "000.31.00.H57", "Xã Mới", "xa", "xa", parent=new, is_area=True, valid_from=date(2025, 7, 1))
+    so = make_unit(db, "000.00.12.H57", "Sở Tư pháp", "tinh", "so", parent=new, valid_from=date(2025, 7, 1))
+    add_succession(db, old, new)
+    add_succession(db, commune, successor)
+    make_procedure(db, "1.001193", "Đăng ký khai sinh", None, days=3)
+    dossiers(one_stop, "HU", 3)
+    dossiers(commune_desk, "XA", 4)
+    for code, unit in (("PAKN-H", district), ("PAKN-X", commune)):
+        db.add(Feedback(code=code, unit_id=unit.id, category="quy_dinh_tthc", channel="cong_dvc", sender_name="Lê Văn Cường",
+                        content="Nội dung", received_at=datetime(2025, 5, 20, 9), state="da_cong_khai",
+                        answered_at=datetime(2025, 5, 27, 9)))
+    db.flush()
+    period = resolve_period("2025-Y")  # 15/12/2024 – 14/12/2025, across the reorganisation
+    lines = {u.code: f for u, _, f in consolidate.unit_parts(db, new, period.start, period.end)}
+    assert set(lines) == {so.code, successor.code, district.code}
+    assert lines[successor.code]["dossiers"]["received_total"] == 4 and lines[successor.code]["feedback"]["received"] == 1
+    assert lines[district.code]["dossiers"]["received_total"] == 3 and lines[district.code]["feedback"]["received"] == 1
+    figures = consolidate.consolidated_figures(db, new, period.start, period.end)
+    assert (figures["dossiers"]["received_total"], figures["feedback"]["received"]) == (7, 2)
+    by_code = {c["unit_code"]: c for c in figures["consolidation"]}
+    assert [m["unit_name"] for m in by_code[successor.code]["merged"]] == ["Xã Cũ"]
+    assert by_code[district.code]["dissolved"] and by_code[district.code]["unit_name"] == "Huyện Cũ (kết thúc hoạt động từ 1/7/2025)"
+    assert check_figures(figures) == []

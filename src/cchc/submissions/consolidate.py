@@ -52,6 +52,8 @@ from cchc.vn import fmt_int
 
 # Figures that count distinct procedures or services: the province's own, never a sum of its units'.
 DISTINCT = ("catalogue.", "online.full_online.", "online.fee_procedures.", "online.services_with_dossiers.")
+# What a dissolved unit's dossiers and PAKN count, carried over to its successor's line.
+RECEIVED = ("dossiers.", "online.", "digitisation.", "feedback.")
 # Kinds of a row entered by hand that add up over units (a flag, a choice or a rate does not).
 ADDITIVE_KINDS = ("count", "money")
 NAMED_AT_MOST = 5  # units named in the sentence; more are left to the appendix table
@@ -313,7 +315,9 @@ def _dissolved_parts(session: Session, province: Unit, lines: list[Line], w: Win
     groups: list = []
     for owner in owners:
         figures, owner_groups = unit_figures(session, owner, w)
-        whole[owner.id] = project(figures, with_dossiers=with_dossiers)
+        # what their dossiers and PAKN count (over the subtree, so nested owners subtract); not their registers
+        whole[owner.id] = decimal_tree({p: v for p, v in _flatten(project(figures, with_dossiers=with_dossiers)).items()
+                                        if p.startswith(RECEIVED)})
         groups += owner_groups
     own: dict[int, dict] = {}
     for owner in owners:  # what the owner received itself: its subtree less the owners nearest under it
