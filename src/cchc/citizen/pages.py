@@ -19,6 +19,7 @@ from cchc.dossiers.enums import WAITING_FOR_CITIZEN, State
 from cchc.errors import CchcError
 from cchc.feedback import views as feedback_views
 from cchc.feedback.enums import FeedbackState
+from cchc.procedures.catalogue import procedure_names
 from cchc.procedures.models import Procedure
 from cchc.ratings import pages as rating_pages
 from cchc.ratings.models import Rating
@@ -37,11 +38,6 @@ api = APIRouter(prefix="/api/v1/me", tags=["Công dân"], dependencies=[Depends(
 
 
 # ---- Hồ sơ của tôi ------------------------------------------------------------------------------------------
-def _names(db: Session, dossiers) -> dict[int, str]:
-    ids = {d.procedure_id for d in dossiers}
-    return dict(db.execute(select(Procedure.id, Procedure.name).where(Procedure.id.in_(ids))).all()) if ids else {}
-
-
 @router.get("/ca-nhan")
 def my_page(request: Request, q: str = "", trang_thai: str = "", trang: int = 1, db: Session = DB_SESSION,
             user: User = Depends(citizen)):
@@ -56,7 +52,7 @@ def my_page(request: Request, q: str = "", trang_thai: str = "", trang: int = 1,
     feedback = feedback_views.of_sender(db, user)
     return render(request, "citizen/mine.html", {
         "items": items, "total": total, "q": q, "trang_thai": trang_thai, "trang": trang, "pages": page_count(total, PAGE_SIZE),
-        "names": _names(db, items + waiting.items), "waiting": waiting, "feedback": feedback, "error": error,
+        "names": procedure_names(db, (d.procedure_id for d in items + waiting.items)), "waiting": waiting, "feedback": feedback, "error": error,
         "states": [(s.value, s.label) for s in State], "FeedbackState": FeedbackState,
     })
 

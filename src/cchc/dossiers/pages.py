@@ -22,7 +22,7 @@ from cchc.dossiers.files import attach_file, content_of, has_content
 from cchc.dossiers.forms import build_dossier_form, build_register, to_bytes
 from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.errors import CchcError, PermissionDenied, ValidationError
-from cchc.procedures.catalogue import get_procedure, search_procedures
+from cchc.procedures.catalogue import get_procedure, procedure_names, search_procedures
 from cchc.procedures.models import Procedure
 from cchc.pdf import docx_to_pdf
 from cchc.units.models import Unit
@@ -33,16 +33,11 @@ from cchc.web.templating import flash, page_count, render
 router = APIRouter(include_in_schema=False)
 
 
-def _procedure_names(db: Session, dossiers) -> dict[int, str]:
-    ids = {d.procedure_id for d in dossiers}
-    return dict(db.execute(select(Procedure.id, Procedure.name).where(Procedure.id.in_(ids))).all()) if ids else {}
-
-
 # ---- inbox ----------------------------------------------------------------------------------------------
 @router.get("/can-bo")
 def inbox_page(request: Request, db: Session = DB_SESSION, user: User = Depends(officer)):
     box = service.inbox(db, user, limit=100)
-    return render(request, "dossiers/inbox.html", {"box": box, "names": _procedure_names(db, box.items), "now": moment(None),
+    return render(request, "dossiers/inbox.html", {"box": box, "names": procedure_names(db, (d.procedure_id for d in box.items)), "now": moment(None),
                                                    "may_receive": service.may_receive(db, user)})
 
 
@@ -241,7 +236,7 @@ def search_page(
         error, error_field = exc.message, exc.field or ("tu_ngay" if "từ ngày" in exc.message.lower() else "den_ngay")
     items = page.items if page else []
     return render(request, "dossiers/search.html", {
-        "page": page, "items": items, "names": _procedure_names(db, items), "q": q, "trang_thai": trang_thai,
+        "page": page, "items": items, "names": procedure_names(db, (d.procedure_id for d in items)), "q": q, "trang_thai": trang_thai,
         "thu_tuc": thu_tuc, "tu_ngay": tu_ngay, "den_ngay": den_ngay, "trang": trang,
         "pages": page_count(page.total if page else 0, 50), "error": error, "error_field": error_field,
         "states": [(s.value, s.label) for s in State],

@@ -88,3 +88,9 @@ def list_fields(session: Session) -> list[tuple[Field, int]]:
     )
     fields = session.scalars(select(Field).order_by(Field.name)).all()
     return [(f, int(counts.get(f.id, 0))) for f in fields]
+
+
+def procedure_names(session: Session, procedure_ids) -> dict[int, str]:
+    """{procedure id: name} for the procedures a list of dossiers names, in one query of the two columns."""
+    ids = set(procedure_ids)
+    return dict(session.execute(select(Procedure.id, Procedure.name).where(Procedure.id.in_(ids))).all()) if ids else {}
