@@ -67,8 +67,8 @@ test-sqlite: install
 test-postgres: install
 	PY=$(PY) scripts/with-postgres $(PY) -m pytest -m "not browser"
 
-# The non-browser suite with the process clock at 18:30 UTC (01:30 tomorrow in Việt Nam) and at 16:59 UTC
-# (23:59), side by side: a date taken from the machine instead of cchc.clock fails here (CI runs it).
+# The non-browser suite with the process clock at 18:30 UTC (01:30 tomorrow in Việt Nam), and the suites that count
+# days at 16:59 UTC (23:59), side by side: a date taken from the machine instead of cchc.clock fails here (CI runs it).
 test-clock: install
 	@PY=$(PY) scripts/suites clock-1830 clock-1659
 
