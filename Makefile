@@ -10,10 +10,11 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DEMO_DOSSIERS ?= 50000
 
-# chromium and libatomic1 (for the Playwright driver): browser tests; libreoffice-writer-nogui: PDF;
+# chromium and libatomic1 (for the Playwright driver): browser tests; libreoffice-writer-nogui: PDF, python3-uno: its
+# server kept warm (unoserver runs under Debian's python3);
 # fonts with every Vietnamese letter;
 # nodejs and npm (only when npm is missing): the front-end packages come from the npm registry.
-DEB_PACKAGES := chromium libatomic1 libreoffice-writer-nogui fonts-liberation2 fonts-noto-core poppler-utils
+DEB_PACKAGES := chromium libatomic1 libreoffice-writer-nogui python3-uno fonts-liberation2 fonts-noto-core poppler-utils
 ifeq ($(shell command -v npm),)
 DEB_PACKAGES += nodejs npm
 endif
