@@ -6,9 +6,11 @@ refuse ≤ 2 working days after receipt, first supplement request ≤ 5, forward
 (ND 20/2008 Điều 9), answer ≤ 15 (the working time the sender takes to supplement is not counted),
 publish ≤ 2 after the answer is ready.
 
-Who acts: an officer of the handling unit (Bộ phận Một cửa, chuyên viên, lãnh đạo, quản trị đơn vị)
-handles; only a leader or the unit administrator publishes; a citizen sends through the portal and
-supplements their own feedback; the system or unit administrator imports from DVCQG.
+Who acts: an officer responsible for the handling unit's PAKN (`responsible`: attached to the unit, or to
+the body it belongs to when the unit is its service centre — Bộ phận Một cửa, Trung tâm PVHCC — or a part of
+an administrative area) handles (Bộ phận Một cửa, chuyên viên, lãnh đạo, quản trị đơn vị); only a leader or
+the unit administrator publishes; a citizen sends through the portal and supplements their own feedback; the
+system or unit administrator imports from DVCQG.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from typing import Any
 
 import yaml
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from cchc import clock, vn
 from cchc.auth import permissions
 from cchc.auth.enums import Role
+from cchc.auth.scope import acts_in
 from cchc.calendar.core import WorkCalendar
 from cchc.errors import CchcError, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from cchc.feedback.enums import Category, Channel, FeedbackState, Vote
@@ -37,6 +40,9 @@ from cchc.values import moment, require_state, required_text
 HANDLERS = frozenset(permissions.matrix().roles_for("pakn.xu_ly"))
 PUBLISHERS = frozenset(permissions.matrix().roles_for("pakn.cong_khai"))
 S = FeedbackState
+# Units that receive for the body above them (its one-stop counter, its public service centre): whoever is
+# responsible for that body answers for the PAKN they receive, as units.kind names them.
+SERVICE_CENTRE_KINDS = frozenset({"bo_phan_mot_cua", "trung_tam_hcc"})
 
 
 # ---- time limits (data) -------------------------------------------------------------------------
@@ -162,13 +168,35 @@ def _who(actor: Any) -> str:
     return role.label if role else "Người dùng chưa đăng nhập"
 
 
-def _is_handler(actor: Any, unit_id: int) -> bool:
-    return _role(actor) in HANDLERS and getattr(actor, "unit_id", None) == unit_id
+def responsible(session: Session | None, actor: Any, unit_id: int | None) -> bool:
+    """Is this officer's unit responsible for the PAKN of `unit_id`: the unit itself; the administrative
+    area directly above it (a commune for its centre and its offices: cchc.auth.scope.acts_in); the body a
+    service centre belongs to (the provincial People's Committee office for the provincial centre)."""
+    own = getattr(actor, "unit_id", None)
+    if own is None or unit_id is None:
+        return False
+    if own == unit_id:
+        return True
+    if session is None or _role(actor) in (None, Role.CITIZEN):
+        return False
+    from cchc.units.models import Unit
+
+    if acts_in(session, actor, unit_id):
+        return True
+    unit = session.get(Unit, unit_id)
+    return unit is not None and unit.kind in SERVICE_CENTRE_KINDS and unit.parent_id == own
+
+
+def _is_handler(session: Session | None, actor: Any, unit_id: int) -> bool:
+    return _role(actor) in HANDLERS and responsible(session, actor, unit_id)
 
 
 def _require_handler(actor: Any, feedback: Feedback, what: str) -> None:
-    if not _is_handler(actor, feedback.unit_id):
-        raise PermissionDenied(f"{_who(actor)} không có quyền {what} PAKN {feedback.code}: chỉ cán bộ của đơn vị xử lý được làm việc này.")
+    if not _is_handler(object_session(feedback), actor, feedback.unit_id):
+        raise PermissionDenied(
+            f"{_who(actor)} không có quyền {what} PAKN {feedback.code}: chỉ cán bộ của đơn vị xử lý "
+            "(hoặc của cơ quan mà bộ phận một cửa, trung tâm phục vụ hành chính công đó trực thuộc) được làm việc này."
+        )
 
 
 def _cannot(feedback: Feedback, what: str) -> str:
@@ -254,9 +282,9 @@ def receive(
     if channel == Channel.DVCQG_IMPORT:
         allowed = role is Role.SYSTEM_ADMIN or (role is Role.UNIT_ADMIN and actor.unit_id == unit_id)
     elif channel == Channel.PORTAL:
-        allowed = role is Role.CITIZEN or _is_handler(actor, unit_id)
+        allowed = role is Role.CITIZEN or _is_handler(session, actor, unit_id)
     else:
-        allowed = _is_handler(actor, unit_id)
+        allowed = _is_handler(session, actor, unit_id)
     if not allowed:
         raise PermissionDenied(
             f"{_who(actor)} không có quyền tiếp nhận PAKN qua kênh «{Channel(channel).label}» cho đơn vị {unit.name}."
@@ -326,7 +354,7 @@ def _check_request_supplement(actor: Any, feedback: Feedback) -> None:
 
 def _check_supplement(actor: Any, feedback: Feedback) -> None:
     is_sender = feedback.sender_user_id is not None and getattr(actor, "id", None) == feedback.sender_user_id
-    if not (is_sender or _is_handler(actor, feedback.unit_id)):
+    if not (is_sender or _is_handler(object_session(feedback), actor, feedback.unit_id)):
         raise PermissionDenied(f"{_who(actor)} không có quyền bổ sung PAKN {feedback.code}: chỉ người gửi hoặc cán bộ đơn vị xử lý.")
     require_state(S(feedback.state), (S.SUPPLEMENT,), _cannot(feedback, "bổ sung"))
 
@@ -347,9 +375,10 @@ def _check_answer(actor: Any, feedback: Feedback) -> None:
 
 
 def _check_publish(actor: Any, feedback: Feedback) -> None:
-    if not (_role(actor) in PUBLISHERS and getattr(actor, "unit_id", None) == feedback.unit_id):
+    if not (_role(actor) in PUBLISHERS and responsible(object_session(feedback), actor, feedback.unit_id)):
         raise PermissionDenied(
-            f"{_who(actor)} không có quyền công khai PAKN {feedback.code}: chỉ lãnh đạo hoặc quản trị của đơn vị xử lý."
+            f"{_who(actor)} không có quyền công khai PAKN {feedback.code}: chỉ lãnh đạo hoặc quản trị của đơn vị xử lý "
+            "(hoặc của cơ quan mà bộ phận một cửa, trung tâm phục vụ hành chính công đó trực thuộc)."
         )
     require_state(S(feedback.state), (S.READY,), _cannot(feedback, "công khai"))
 
@@ -357,7 +386,7 @@ def _check_publish(actor: Any, feedback: Feedback) -> None:
 def _check_vote(actor: Any, feedback: Feedback) -> None:
     if getattr(actor, "id", None) is None:
         raise PermissionDenied("Cần đăng nhập để bình chọn kết quả trả lời PAKN.")
-    if _is_handler(actor, feedback.unit_id):
+    if _is_handler(object_session(feedback), actor, feedback.unit_id):
         raise PermissionDenied(f"Cán bộ của đơn vị xử lý không được bình chọn kết quả trả lời PAKN {feedback.code}.")
     require_state(S(feedback.state), (S.PUBLISHED,), _cannot(feedback, "bình chọn"))
 
