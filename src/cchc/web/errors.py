@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cchc.errors import CchcError
+from cchc.errors import CchcError, FieldErrors
 from cchc.web import inputs, operations
 from cchc.web.templating import render
 
@@ -34,7 +34,10 @@ def cchc_error_response(request: Request, exc: CchcError):
     """A refusal with its Vietnamese message: JSON (with the field) for the API, a fragment inside an htmx
     request, else the error page."""
     if wants_json(request):
-        return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=exc.http_status)
+        body = {"detail": exc.message, "field": exc.field}
+        if isinstance(exc, FieldErrors):  # every field in error at once: {field: message}
+            body["fields"] = exc.errors
+        return JSONResponse(body, status_code=exc.http_status)
     if request.headers.get("hx-request"):
         return render(request, "partials/error_inline.html", {"message": exc.message}, status_code=exc.http_status)
     return render(request, "error.html", {"message": exc.message, "status": exc.http_status}, status_code=exc.http_status)
