@@ -1,8 +1,17 @@
-"""PDF from a DOCX (the CCHC report, the printed forms of a dossier): converted by LibreOffice (soffice --headless)
-with a private profile. Below every domain, next to cchc.docxkit."""
+"""PDF from a DOCX (the CCHC report, the printed forms of a dossier), converted by LibreOffice. Below every domain,
+next to cchc.docxkit.
+
+Two ways, chosen by CCHC_PDF_CONVERTER:
+- warm (default): a LibreOffice kept running by `cchc serve` (cchc.pdf.warm, the unoserver package); a form of a
+  page or two converts in a fraction of a second. When no warm LibreOffice answers (a one-off command, the server
+  restarting past its wait, python3-uno missing) the conversion falls back to the cold way and says so in the log.
+- cold: `soffice --convert-to pdf` with a throw-away profile, several seconds each (LibreOffice starts every time).
+"""
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
 import subprocess
 import tempfile
@@ -11,10 +20,21 @@ from pathlib import Path
 from cchc.errors import CchcError
 
 TIMEOUT_SECONDS = 180
+CONVERTERS = ("warm", "cold")
+
+log = logging.getLogger("cchc.pdf")
 
 
 class PdfUnavailable(CchcError):
     pass
+
+
+def converter() -> str:
+    """warm or cold, from CCHC_PDF_CONVERTER (read each time: tests and `cchc serve` may set it)."""
+    mode = os.environ.get("CCHC_PDF_CONVERTER", "warm").strip().lower() or "warm"
+    if mode not in CONVERTERS:
+        raise PdfUnavailable(f"CCHC_PDF_CONVERTER=«{mode}» không hợp lệ: dùng warm hoặc cold.")
+    return mode
 
 
 def soffice() -> str:
@@ -29,6 +49,19 @@ def soffice() -> str:
 
 
 def docx_to_pdf(docx_path: Path, pdf_path: Path) -> Path:
+    """Convert through the warm LibreOffice when one answers, else cold."""
+    docx_path, pdf_path = Path(docx_path), Path(pdf_path)
+    if converter() == "warm":
+        from cchc.pdf import warm
+
+        try:
+            return warm.convert(docx_path, pdf_path)
+        except warm.WarmUnavailable as exc:
+            log.warning("PDF: LibreOffice chạy sẵn không dùng được (%s); chuyển bằng soffice --convert-to.", exc)
+    return cold_docx_to_pdf(docx_path, pdf_path)
+
+
+def cold_docx_to_pdf(docx_path: Path, pdf_path: Path) -> Path:
     """Convert with a throw-away LibreOffice profile (so parallel runs never share one)."""
     exe = soffice()
     docx_path, pdf_path = Path(docx_path), Path(pdf_path)

@@ -1,0 +1,266 @@
+"""A LibreOffice kept warm for PDFs: the server of the unoserver package (a LibreOffice listening on a UNO socket,
+driven over XML-RPC), started by `cchc serve` and restarted when it dies.
+
+unoserver's server imports LibreOffice's `uno` module, which Debian ships for its own python3 (package
+python3-uno), not for the virtual environment: the server runs under /usr/bin/python3 with the unoserver package
+found in our environment, while this process only speaks XML-RPC to it. One process on the machine keeps the
+server of a port (it holds a lock file named after the port); every other process (the workers of
+`cchc serve --workers N`) only converts through it. Conversions of one process go one at a time (a lock), and
+the server itself takes them one at a time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib.util
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import xmlrpc.client
+from pathlib import Path
+
+from cchc.errors import CchcError
+
+PYTHON_WITH_UNO = "/usr/bin/python3"  # Debian's python3, for which python3-uno installs `uno`
+DEFAULT_PORT = 2003  # the XML-RPC port; LibreOffice's UNO socket is the next one
+READY_SECONDS = 60  # a conversion waits this long for a server this process is (re)starting
+CONVERT_SECONDS = 120  # the server gives up on a conversion (and restarts LibreOffice) after this
+# A server that dies again this soon after starting is started again only after a pause, not in a tight loop.
+QUICK_DEATH_SECONDS = 15
+RESTART_PAUSE_SECONDS = 5
+
+# Runs unoserver's server under Debian's python3: our environment's site-packages (where pip put unoserver) is
+# appended after Debian's own paths, so only what Debian lacks is taken from it.
+_BOOT = "import sys; sys.path.append(sys.argv.pop(1)); from unoserver.server import main; sys.exit(main())"
+
+log = logging.getLogger("cchc.pdf")
+
+
+class WarmUnavailable(CchcError):
+    """No warm LibreOffice to convert with: cchc.pdf falls back to the cold one."""
+
+
+def port() -> int:
+    raw = os.environ.get("CCHC_PDF_PORT", "").strip()
+    if not raw:
+        return DEFAULT_PORT
+    if not raw.isdigit() or not 1024 <= int(raw) <= 65534:
+        raise CchcError(f"CCHC_PDF_PORT=«{raw}» không hợp lệ: cần một cổng từ 1024 đến 65534 (LibreOffice dùng thêm cổng kế tiếp).")
+    return int(raw)
+
+
+class _Transport(xmlrpc.client.Transport):
+    """XML-RPC over HTTP with a time-out (the standard transport waits for ever)."""
+
+    def __init__(self, timeout: float):
+        super().__init__()
+        self.timeout = timeout
+
+    def make_connection(self, host):
+        conn = super().make_connection(host)
+        conn.timeout = self.timeout
+        return conn
+
+
+class WarmOffice:
+    def __init__(self, port: int):
+        self.port = port
+        self.restarts = 0  # how many times the server was started again after dying
+        self.conversions = 0  # PDFs made by this process through the warm server
+        self._proc: subprocess.Popen | None = None
+        self._profile: str | None = None
+        self._started_at = 0.0
+        self._lock_file = None
+        self._ready = threading.Event()
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._state = threading.Lock()
+        self._one_at_a_time = threading.Lock()
+
+    # ----- the server, kept by one process -----
+
+    @property
+    def kept_here(self) -> bool:
+        return self._lock_file is not None
+
+    @property
+    def pid(self) -> int | None:
+        """The unoserver process (LibreOffice is its child, in the same process group)."""
+        return self._proc.pid if self._proc is not None else None
+
+    def start(self) -> bool:
+        """Start the server and the thread that watches it, without waiting for LibreOffice; False when it is
+        already kept, here or by another process on this machine."""
+        with self._state:
+            if self.kept_here:
+                return False
+            lock = open(Path(tempfile.gettempdir()) / f"cchc-pdf-{self.port}.lock", "a+")
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.close()
+                return False
+            self._lock_file = lock
+            self._stopping.clear()
+            self._watcher = threading.Thread(target=self._watch, name="cchc-pdf-warm", daemon=True)
+            self._watcher.start()
+            return True
+
+    def stop(self) -> None:
+        with self._state:
+            if not self.kept_here:
+                return
+            self._stopping.set()
+            self._ready.clear()
+            if self._watcher is not None:
+                self._watcher.join(timeout=30)
+            self._end_server()
+            self._lock_file.close()
+            self._lock_file = None
+
+    def wait_ready(self, seconds: float) -> bool:
+        return self._ready.wait(seconds)
+
+    def _watch(self) -> None:
+        problem = _missing_requirement()
+        if problem:
+            log.warning("PDF: không chạy được LibreOffice chạy sẵn: %s; các tệp PDF sẽ chuyển bằng soffice --convert-to.", problem)
+            return
+        self._spawn()
+        while not self._stopping.wait(0.3):
+            if self._proc.poll() is not None:
+                self._ready.clear()
+                log.warning("PDF: LibreOffice chạy sẵn đã dừng (mã %s); khởi động lại.", self._proc.returncode)
+                lived = time.monotonic() - self._started_at
+                self._end_server()
+                if lived < QUICK_DEATH_SECONDS and self._stopping.wait(RESTART_PAUSE_SECONDS):
+                    return
+                self.restarts += 1
+                self._spawn()
+            elif not self._ready.is_set() and self._answers():
+                log.info("PDF: LibreOffice chạy sẵn ở cổng %s sau %.1f giây.", self.port, time.monotonic() - self._started_at)
+                self._ready.set()
+
+    def _spawn(self) -> None:
+        from cchc.pdf import soffice
+
+        self._profile = tempfile.mkdtemp(prefix="cchc-office-")
+        site = str(Path(importlib.util.find_spec("unoserver").origin).parents[1])
+        cmd = [
+            PYTHON_WITH_UNO, "-c", _BOOT, site,
+            "--interface", "127.0.0.1", "--port", str(self.port), "--uno-port", str(self.port + 1),
+            "--executable", soffice(), "--user-installation", str(Path(self._profile) / "profile"),
+            "--conversion-timeout", str(CONVERT_SECONDS), "--quiet",
+        ]
+        # A session of its own: Ctrl+C on `cchc serve` reaches it only through stop(), and killing the group
+        # also ends a LibreOffice left behind by a unoserver that was killed.
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL, start_new_session=True)
+        self._started_at = time.monotonic()
+
+    def _end_server(self) -> None:
+        proc = self._proc
+        if proc is not None:
+            _signal_group(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+            # whatever is left of the group: a LibreOffice whose unoserver was killed, or one that did not stop
+            _signal_group(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+            self._proc = None
+        if self._profile:
+            shutil.rmtree(self._profile, ignore_errors=True)
+            self._profile = None
+
+    def _answers(self) -> bool:
+        try:
+            self._proxy(timeout=2).system.listMethods()
+            return True
+        except (OSError, xmlrpc.client.Error):
+            return False
+
+    def _proxy(self, timeout: float) -> xmlrpc.client.ServerProxy:
+        return xmlrpc.client.ServerProxy(f"http://127.0.0.1:{self.port}", transport=_Transport(timeout), allow_none=True)
+
+    # ----- converting, in any process -----
+
+    def convert(self, docx_path: Path, pdf_path: Path) -> Path:
+        """DOCX to PDF through the server: the one kept here once it is ready, or another process's."""
+        if self.kept_here and not self._ready.wait(READY_SECONDS):
+            raise WarmUnavailable(f"LibreOffice chạy sẵn chưa sẵn sàng sau {READY_SECONDS} giây")
+        pdf_path = Path(pdf_path).resolve()
+        pdf_path.parent.mkdir(parents=True, exist_ok=True)
+        with self._one_at_a_time:
+            try:
+                # unoserver's API 3: inpath, indata, outpath, convert_to, filtername, filter_options,
+                # update_index (off: as soffice --convert-to), infiltername, password
+                self._proxy(timeout=CONVERT_SECONDS + 10).convert(
+                    str(Path(docx_path).resolve()), None, str(pdf_path), "pdf", None, [], False, None, None)
+            except (OSError, xmlrpc.client.Error) as exc:
+                raise WarmUnavailable(f"cổng {self.port}: {exc}") from None
+        if not pdf_path.exists() or pdf_path.stat().st_size == 0:
+            raise WarmUnavailable(f"cổng {self.port}: không có tệp PDF")
+        self.conversions += 1
+        return pdf_path
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _missing_requirement() -> str | None:
+    if importlib.util.find_spec("unoserver") is None:
+        return "thiếu gói Python unoserver (pip install -e .)"
+    try:
+        ok = subprocess.run([PYTHON_WITH_UNO, "-c", "import uno"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    if not ok:
+        return f"{PYTHON_WITH_UNO} không có mô-đun uno (cài gói Debian python3-uno)"
+    from cchc.pdf import PdfUnavailable, soffice
+
+    try:
+        soffice()
+    except PdfUnavailable as exc:
+        return exc.message
+    return None
+
+
+_office: WarmOffice | None = None
+
+
+def office() -> WarmOffice:
+    """This process's handle on the server of CCHC_PDF_PORT."""
+    global _office
+    if _office is None or _office.port != port():
+        _office = WarmOffice(port())
+    return _office
+
+
+def start() -> bool:
+    """Keep a warm LibreOffice from now on (`cchc serve`, the application's start), unless CCHC_PDF_CONVERTER=cold
+    or another process on this machine keeps it; True when this call started it (and should stop it)."""
+    from cchc.pdf import converter
+
+    if converter() != "warm":
+        return False
+    return office().start()
+
+
+def stop() -> None:
+    if _office is not None:
+        _office.stop()
+
+
+def convert(docx_path: Path, pdf_path: Path) -> Path:
+    return office().convert(docx_path, pdf_path)
