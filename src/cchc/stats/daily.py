@@ -258,7 +258,12 @@ def add(conn: Connection, dossier_ids: list[int]) -> None:
     """Count dossiers written while the triggers were deferred (`deferred`), set-based."""
     if not dossier_ids:
         return
-    only = "d.id IN (" + ", ".join(str(int(i)) for i in dossier_ids) + ")"
+    add_matching(conn, "d.id IN (" + ", ".join(str(int(i)) for i in dossier_ids) + ")")
+
+
+def add_matching(conn: Connection, only: str) -> None:
+    """Count the dossiers `d` matching the SQL condition `only` written while the triggers were deferred
+    (a bulk import names its rows by the staging table it loaded them from), in one statement."""
     sets = ", ".join(f"{c} = {TABLE}.{c} + excluded.{c}" for c in COUNT_COLUMNS)
     conn.exec_driver_sql(
         f"INSERT INTO {TABLE} (unit_id, level, day, {', '.join(COUNT_COLUMNS)}) "
