@@ -1,12 +1,19 @@
-"""A LibreOffice kept warm for PDFs: the server of the unoserver package (a LibreOffice listening on a UNO socket,
-driven over XML-RPC), started by `cchc serve` and restarted when it dies.
+"""PDF from a DOCX (the CCHC report, the printed forms of a dossier), converted by LibreOffice. Below every domain,
+next to cchc.docxkit.
 
-unoserver's server imports LibreOffice's `uno` module, which Debian ships for its own python3 (package
-python3-uno), not for the virtual environment: the server runs under /usr/bin/python3 with the unoserver package
-found in our environment, while this process only speaks XML-RPC to it. One process on the machine keeps the
-server of a port (it holds a lock file named after the port); every other process (the workers of
-`cchc serve --workers N`) only converts through it. Conversions of one process go one at a time (a lock), and
-the server itself takes them one at a time.
+Two ways, chosen by CCHC_PDF_CONVERTER:
+- warm (default): a LibreOffice kept running by `cchc serve` and the application (start_warm, stop_warm): the
+  server of the unoserver package, a LibreOffice listening on a UNO socket driven over XML-RPC, restarted when it
+  dies. A form of a page or two converts in a fraction of a second. When no warm LibreOffice answers (a one-off
+  command, the server restarting past its wait, python3-uno missing) the conversion falls back to the cold way and
+  says so in the log.
+- cold: `soffice --convert-to pdf` with a throw-away profile, several seconds each (LibreOffice starts every time).
+
+unoserver's server imports LibreOffice's `uno` module, which Debian ships for its own python3 (package python3-uno),
+not for the virtual environment: the server runs under /usr/bin/python3 with the unoserver package found in our
+environment, while this process only speaks XML-RPC to it. One process on the machine keeps the server of a port
+(it holds a lock file named after the port); every other process (the workers of `cchc serve --workers N`) only
+converts through it. Conversions of one process go one at a time (a lock), and the server takes them one at a time.
 """
 
 from __future__ import annotations
@@ -26,6 +33,75 @@ from pathlib import Path
 
 from cchc.errors import CchcError
 
+TIMEOUT_SECONDS = 180
+CONVERTERS = ("warm", "cold")
+
+log = logging.getLogger("cchc.pdf")
+
+
+class PdfUnavailable(CchcError):
+    pass
+
+
+def converter() -> str:
+    """warm or cold, from CCHC_PDF_CONVERTER (read each time: tests and `cchc serve` may set it)."""
+    mode = os.environ.get("CCHC_PDF_CONVERTER", "warm").strip().lower() or "warm"
+    if mode not in CONVERTERS:
+        raise PdfUnavailable(f"CCHC_PDF_CONVERTER=«{mode}» không hợp lệ: dùng warm hoặc cold.")
+    return mode
+
+
+def soffice() -> str:
+    for name in ("soffice", "libreoffice"):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise PdfUnavailable(
+        "Không xuất được PDF: máy chưa cài LibreOffice. Hãy cài gói Debian libreoffice-writer-nogui "
+        "(apt-get install libreoffice-writer-nogui), hoặc xuất báo cáo dạng DOCX (--format docx)."
+    )
+
+
+def docx_to_pdf(docx_path: Path, pdf_path: Path) -> Path:
+    """Convert through the warm LibreOffice when one answers, else cold."""
+    docx_path, pdf_path = Path(docx_path), Path(pdf_path)
+    if converter() == "warm":
+        try:
+            return warm_office().convert(docx_path, pdf_path)
+        except WarmAbsent as exc:
+            log.info("PDF: %s; chuyển bằng soffice --convert-to.", exc)
+        except WarmUnavailable as exc:
+            log.warning("PDF: LibreOffice chạy sẵn không dùng được (%s); chuyển bằng soffice --convert-to.", exc)
+    return cold_docx_to_pdf(docx_path, pdf_path)
+
+
+def cold_docx_to_pdf(docx_path: Path, pdf_path: Path) -> Path:
+    """Convert with a throw-away LibreOffice profile (so parallel runs never share one)."""
+    exe = soffice()
+    docx_path, pdf_path = Path(docx_path), Path(pdf_path)
+    with tempfile.TemporaryDirectory(prefix="cchc-soffice-") as tmp:
+        profile = Path(tmp) / "profile"
+        outdir = Path(tmp) / "out"
+        outdir.mkdir()
+        cmd = [
+            exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+            "--convert-to", "pdf", "--outdir", str(outdir), str(docx_path),
+        ]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            raise PdfUnavailable(f"LibreOffice không chuyển xong tệp sang PDF sau {TIMEOUT_SECONDS} giây.") from None
+        produced = outdir / (docx_path.stem + ".pdf")
+        if proc.returncode != 0 or not produced.exists():
+            detail = (proc.stderr or proc.stdout or "").strip().splitlines()[-1:] or [""]
+            raise PdfUnavailable(f"LibreOffice không chuyển được tệp sang PDF (mã lỗi {proc.returncode}). {detail[0]}".strip())
+        pdf_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(produced), str(pdf_path))
+    return pdf_path
+
+
+# ----- the LibreOffice kept warm -----
+
 PYTHON_WITH_UNO = "/usr/bin/python3"  # Debian's python3, for which python3-uno installs `uno`
 DEFAULT_PORT = 2003  # the XML-RPC port; LibreOffice's UNO socket is the next one
 READY_SECONDS = 60  # a conversion waits this long for a server this process is (re)starting
@@ -42,15 +118,19 @@ log = logging.getLogger("cchc.pdf")
 
 
 class WarmUnavailable(CchcError):
-    """No warm LibreOffice to convert with: cchc.pdf falls back to the cold one."""
+    """No warm LibreOffice to convert with: docx_to_pdf falls back to the cold one."""
 
 
-def port() -> int:
+class WarmAbsent(WarmUnavailable):
+    """Nothing listens on the port and this process keeps no server: a one-off command, which converts cold."""
+
+
+def warm_port() -> int:
     raw = os.environ.get("CCHC_PDF_PORT", "").strip()
     if not raw:
         return DEFAULT_PORT
     if not raw.isdigit() or not 1024 <= int(raw) <= 65534:
-        raise CchcError(f"CCHC_PDF_PORT=«{raw}» không hợp lệ: cần một cổng từ 1024 đến 65534 (LibreOffice dùng thêm cổng kế tiếp).")
+        raise PdfUnavailable(f"CCHC_PDF_PORT=«{raw}» không hợp lệ: cần một cổng từ 1024 đến 65534 (LibreOffice dùng thêm cổng kế tiếp).")
     return int(raw)
 
 
@@ -147,8 +227,6 @@ class WarmOffice:
                 self._ready.set()
 
     def _spawn(self) -> None:
-        from cchc.pdf import soffice
-
         self._profile = tempfile.mkdtemp(prefix="cchc-office-")
         site = str(Path(importlib.util.find_spec("unoserver").origin).parents[1])
         cmd = [
@@ -203,6 +281,10 @@ class WarmOffice:
                 # update_index (off: as soffice --convert-to), infiltername, password
                 self._proxy(timeout=CONVERT_SECONDS + 10).convert(
                     str(Path(docx_path).resolve()), None, str(pdf_path), "pdf", None, [], False, None, None)
+            except ConnectionRefusedError:
+                if self.kept_here:
+                    raise WarmUnavailable(f"cổng {self.port} không trả lời") from None
+                raise WarmAbsent(f"không có LibreOffice chạy sẵn ở cổng {self.port}") from None
             except (OSError, xmlrpc.client.Error) as exc:
                 raise WarmUnavailable(f"cổng {self.port}: {exc}") from None
         if not pdf_path.exists() or pdf_path.stat().st_size == 0:
@@ -227,8 +309,6 @@ def _missing_requirement() -> str | None:
         ok = False
     if not ok:
         return f"{PYTHON_WITH_UNO} không có mô-đun uno (cài gói Debian python3-uno)"
-    from cchc.pdf import PdfUnavailable, soffice
-
     try:
         soffice()
     except PdfUnavailable as exc:
@@ -239,28 +319,24 @@ def _missing_requirement() -> str | None:
 _office: WarmOffice | None = None
 
 
-def office() -> WarmOffice:
+def warm_office() -> WarmOffice:
     """This process's handle on the server of CCHC_PDF_PORT."""
     global _office
-    if _office is None or _office.port != port():
-        _office = WarmOffice(port())
+    if _office is None or _office.port != warm_port():
+        _office = WarmOffice(warm_port())
     return _office
 
 
-def start() -> bool:
+def start_warm() -> bool:
     """Keep a warm LibreOffice from now on (`cchc serve`, the application's start), unless CCHC_PDF_CONVERTER=cold
     or another process on this machine keeps it; True when this call started it (and should stop it)."""
-    from cchc.pdf import converter
-
     if converter() != "warm":
         return False
-    return office().start()
+    return warm_office().start()
 
 
-def stop() -> None:
+def stop_warm() -> None:
     if _office is not None:
         _office.stop()
 
 
-def convert(docx_path: Path, pdf_path: Path) -> Path:
-    return office().convert(docx_path, pdf_path)
