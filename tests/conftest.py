@@ -22,6 +22,9 @@ from sqlalchemy.orm import Session
 
 # cchc has no default signing key: the test process gets a random one before cchc.config is read.
 os.environ.setdefault("CCHC_SECRET_KEY", secrets.token_urlsafe(48))
+# No LibreOffice kept warm by each application a test starts: PDFs convert cold; tests/test_pdf_warm.py tests the
+# warm one on a port of its own.
+os.environ.setdefault("CCHC_PDF_CONVERTER", "cold")
 
 from cchc import db as cchc_db  # noqa: E402
 from cchc.db import Base, make_engine  # noqa: E402
