@@ -28,10 +28,12 @@ def serve(
     """
     import uvicorn
 
-    from cchc import config
+    from cchc import config, pdf
     from cchc.console import console
 
     _ensure_secret(host, dev)
+    # Kept by this process for every worker (they convert through it): Mẫu 01 as PDF in a fraction of a second.
+    pdf.start_warm()
     builder = _start_demo(demo) if demo else None
     # Worker processes are started afresh and read the environment: each sizes its connection pool
     # to its share of CCHC_DB_CONNECTIONS (cchc.config.Settings.pool_size).
@@ -47,6 +49,7 @@ def serve(
 
             uvicorn.run(create_app(), host=host, port=port, log_config=logging_config(access_log))
     finally:
+        pdf.stop_warm()
         if builder is not None and builder.poll() is None:
             builder.terminate()
             builder.wait(timeout=30)

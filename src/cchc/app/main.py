@@ -4,13 +4,15 @@ domain's routers, on the framework of cchc.web."""
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
-from cchc import config
+from cchc import config, pdf
 from cchc.app import jinja, routes
 from cchc.audit import service as audit
 from cchc.auth import deps as auth_deps
@@ -31,6 +33,18 @@ def audit_context(request: Request, session: Session) -> None:
     audit.set_context(session, client=client_address(request), request_id=operations.request_id(request))
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """A LibreOffice kept warm for the PDFs (Mẫu 01 at the counter), unless `cchc serve` or another process on this
+    machine keeps one already; started in the background, the application answers at once."""
+    started = pdf.start_warm()
+    try:
+        yield
+    finally:
+        if started:
+            pdf.stop_warm()
+
+
 def create_app() -> FastAPI:
     if not config.settings.secret_key:
         raise SecretMissing(
@@ -44,6 +58,7 @@ def create_app() -> FastAPI:
         openapi_url="/openapi.json",
         docs_url=None,  # /api/docs is cchc.web.apidocs: Swagger UI from node_modules, no CDN, no inline script
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.session_setup = [audit_context]  # cchc.web.deps.get_db: every request's session
     app.add_middleware(
