@@ -121,14 +121,15 @@ def test_services_and_definitions_validate(client, schemas):
         assert [a["order"] for a in d.json()["attributes"]] == [1, 2, 3, 4]
 
     assert_errors(client.get(f"{BASE}/services/ho_chieu.json"), 404, "Không có dịch vụ mã «ho_chieu»")
-    assert_errors(client.get(f"{BASE}/services.xml"), 404, "Định dạng «xml» không được hỗ trợ", "Only the JSON format")
-    assert_errors(client.get(f"{BASE}/services/khac.xml"), 404, "chỉ có định dạng JSON")
+    assert_errors(client.get(f"{BASE}/services.csv"), 404, "Định dạng «csv» không được hỗ trợ", "Supported formats: .xml, .json")
+    assert_errors(client.get(f"{BASE}/services/khac.yaml"), 404, "dùng .xml hoặc .json")
     assert_errors(client.get(f"{BASE}/khong-co.json"), 404, "/open311/v2/khong-co.json")
     assert_errors(client.delete(f"{BASE}/services.json"), 404, "phương thức")
 
 
 def test_catalogue_file_errors_are_vietnamese():
-    good = "dich_vu:\n  - {ma: khac}\nthuoc_tinh: []\ngioi_han: {so_ngay: 90, so_yeu_cau: 1000, so_ma_moi_lan: 100}\n"
+    good = ("dich_vu:\n  - {ma: khac}\nthuoc_tinh: []\ngioi_han: {so_ngay: 90, so_yeu_cau: 1000, so_ma_moi_lan: 100}\n"
+            "kham_pha: {thay_doi: '2026-12-05T08:00:00+07:00', lien_he: Sở Nội vụ, khoa: không cần}\n")
     assert list(parse_catalogue(good).services) == ["khac"]
     with pytest.raises(ValidationError, match="không phải phân loại PAKN"):
         parse_catalogue(good.replace("ma: khac", "ma: ho_chieu"))
@@ -138,6 +139,10 @@ def test_catalogue_file_errors_are_vietnamese():
         parse_catalogue(good.replace("thuoc_tinh: []", "thuoc_tinh: [{ma: x, kieu: anh}]"))
     with pytest.raises(ValidationError, match="gioi_han"):
         parse_catalogue(good.replace("so_ngay: 90", "so_ngay: 0"))
+    with pytest.raises(ValidationError, match="«kham_pha» phải có"):
+        parse_catalogue(good.replace("lien_he: Sở Nội vụ, ", ""))
+    with pytest.raises(ValidationError, match="có múi giờ"):
+        parse_catalogue(good.replace("+07:00", ""))
 
 
 # ---- requests -----------------------------------------------------------------------------------
@@ -192,8 +197,8 @@ def test_requests_validate_map_and_keep_senders_private(client, schemas, feedbac
     assert one.status_code == 200 and one.json() == [pub]
     valid(schemas, "requests.json", one.json())
     assert_errors(client.get(f"{BASE}/requests/PAKN-KHONG-CO.json"), 404, "Không tìm thấy yêu cầu (PAKN) mã «PAKN-KHONG-CO»")
-    assert_errors(client.get(f"{BASE}/requests/{f['published']}.xml"), 404, "«xml»")
-    assert_errors(client.get(f"{BASE}/requests.xml"), 404, "«xml»")
+    assert_errors(client.get(f"{BASE}/requests/{f['published']}.html"), 404, "«html»")
+    assert_errors(client.get(f"{BASE}/requests.txt"), 404, "«txt»")
 
 
 def test_request_filters(client, schemas, feedbacks):
@@ -296,7 +301,7 @@ def test_post_errors_change_nothing(client, world):
     assert_errors(client.post(f"{BASE}/requests.json", json=["a"]), 400, "phải là một đối tượng")
     assert_errors(client.post(f"{BASE}/requests.json", json=FORM | {"description": ["a"], "attribute": "x"}), 400,
                   "«description» phải là một giá trị", "«attribute» phải là đối tượng")
-    assert_errors(client.post(f"{BASE}/requests.xml", data=FORM | unit), 404, "«xml»")
+    assert_errors(client.post(f"{BASE}/requests.html", data=FORM | unit), 404, "«html»")
     assert count(Feedback) == 0 and count(FeedbackEvent) == 0
 
 

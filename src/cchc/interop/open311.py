@@ -1,15 +1,19 @@
-"""Open311 GeoReport v2 over the feedback (phản ánh, kiến nghị — PAKN) data, JSON only.
+"""Open311 GeoReport v2 over the feedback (phản ánh, kiến nghị — PAKN) data, in XML and JSON.
 
-Endpoints (https://wiki.open311.org/GeoReport_v2/):
-  GET  /open311/v2/services.json                 one service per PAKN category (data/open311_services.yaml)
-  GET  /open311/v2/services/{service_code}.json  the service definition (optional string attributes)
-  GET  /open311/v2/requests.json                 PAKN as service requests; filters service_request_id (comma
+Endpoints (https://wiki.open311.org/GeoReport_v2/), each as `.xml` (the spec's required format) and `.json`:
+  GET  /open311/discovery.{fmt}                  the service discovery document (data/open311_services.yaml)
+  GET  /open311/v2/services.{fmt}                one service per PAKN category (data/open311_services.yaml)
+  GET  /open311/v2/services/{service_code}.{fmt} the service definition (optional string attributes)
+  GET  /open311/v2/requests.{fmt}                PAKN as service requests; filters service_request_id (comma
                                                  list, overrides the others), service_code, start_date, end_date
                                                  (ISO 8601), status (open|closed, comma list)
-  GET  /open311/v2/requests/{id}.json            one PAKN, as a one-element list
-  POST /open311/v2/requests.json                 send a PAKN (form-encoded as the spec says, or JSON)
-Any other format (.xml …) or address under /open311/ is answered 404. Errors are the spec's list
-[{"code": 400, "description": "…"}] with the HTTP status of the code, in Vietnamese.
+  GET  /open311/v2/requests/{id}.{fmt}           one PAKN, as a one-element list
+  POST /open311/v2/requests.{fmt}                send a PAKN (form-encoded as the spec says, or JSON)
+Any other format or address under /open311/ is answered 404. Errors are the spec's list
+[{"code": 400, "description": "…"}] (XML: <errors><error>…) with the HTTP status of the code, in Vietnamese.
+The XML documents are the JSON ones with the spec's element names: a list is its root element
+(<services>, <service_requests>) around one element per item (<service>, <request>), a nested list likewise
+(<attributes><attribute>, <formats><format>), true/false in lower case and an absent value as an empty element.
 
 Choices:
 - api_key and jurisdiction_id are accepted and ignored: sending a PAKN here is the same act as the portal's
@@ -26,7 +30,7 @@ Choices:
   publication); before that `description` is null and `status_notes` is the state. The sender's name and
   contact are never shown.
 - status closed = answered (waiting for publication or published), refused or forwarded.
-- Times are local wall-clock times with the configured offset (+07:00). A list covers at most 90 days of
+- Times are ISO 8601 local wall-clock times with the configured offset (2026-11-22T09:30:00+07:00). A list covers at most 90 days of
   receipt (the last 90 days by default) and returns the newest 1000 (limits in the data file).
 """
 
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import json
 import math
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -44,7 +49,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -61,6 +66,8 @@ router = APIRouter(prefix="/open311", tags=["Open311 GeoReport v2"])
 DESCRIPTION_MAX = 4000  # request.json: description maxLength
 CLOSED_STATES = frozenset(FeedbackState) - OPEN_STATES
 ATTRIBUTE_TYPES = ("string", "number", "datetime", "text")
+FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json"}
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 
 
 # ---- the service catalogue (data) ---------------------------------------------------------------
@@ -81,12 +88,20 @@ class Service:
 
 
 @dataclass(frozen=True)
+class Discovery:
+    changeset: str  # ISO 8601 with its offset
+    contact: str
+    key_service: str
+
+
+@dataclass(frozen=True)
 class Catalogue:
     services: dict[str, Service]
     attributes: tuple[Attribute, ...]
     max_days: int
     max_requests: int
     max_ids: int
+    discovery: Discovery
 
 
 @lru_cache(maxsize=1)
@@ -121,7 +136,21 @@ def parse_catalogue(text: str) -> Catalogue:
     numbers = [limits.get(k) for k in ("so_ngay", "so_yeu_cau", "so_ma_moi_lan")]
     if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in numbers):
         raise ValidationError(f"Tệp {where}: «gioi_han» phải có so_ngay, so_yeu_cau, so_ma_moi_lan là số nguyên dương.")
-    return Catalogue(services, tuple(attributes), *numbers)
+    return Catalogue(services, tuple(attributes), *numbers, _discovery(data.get("kham_pha"), where))
+
+
+def _discovery(data: Any, where: str) -> Discovery:
+    texts = [str((data or {}).get(k) or "").strip() if isinstance(data, dict) else "" for k in ("thay_doi", "lien_he", "khoa")]
+    if not all(texts):
+        raise ValidationError(f"Tệp {where}: «kham_pha» phải có thay_doi (ngày giờ ISO 8601), lien_he và khoa.")
+    try:
+        changed = datetime.fromisoformat(texts[0])
+    except ValueError:
+        changed = None
+    if changed is None or changed.tzinfo is None:
+        raise ValidationError(f"Tệp {where}: «kham_pha.thay_doi» «{texts[0]}» phải là ngày giờ ISO 8601 có múi giờ, "
+                              "ví dụ 2026-12-05T08:00:00+07:00.")
+    return Discovery(changed.isoformat(), texts[1], texts[2])
 
 
 # ---- errors -------------------------------------------------------------------------------------
@@ -134,14 +163,46 @@ class Open311Error(Exception):
         self.descriptions = descriptions
 
 
-def error_response(status: int, *descriptions: str) -> JSONResponse:
-    return JSONResponse([{"code": status, "description": d} for d in descriptions], status_code=status)
+def error_response(status: int, *descriptions: str, fmt: str = "json") -> Response:
+    return respond(fmt, [{"code": status, "description": d} for d in descriptions], status=status)
 
 
-def _require_json(fmt: str) -> None:
-    if fmt != "json":
-        raise Open311Error(404, f"Định dạng «{fmt}» không được hỗ trợ: chỉ có định dạng JSON (.json). "
-                                f"Only the JSON format is supported.")
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise Open311Error(404, f"Định dạng «{fmt}» không được hỗ trợ: dùng .xml hoặc .json. "
+                                f"Supported formats: .xml, .json.")
+
+
+# ---- the two formats ----------------------------------------------------------------------------
+# The element of one item of each list, by the list's element (GeoReport v2's XML examples).
+ITEM_OF = {"services": "service", "service_requests": "request", "attributes": "attribute", "values": "value",
+           "errors": "error", "endpoints": "endpoint", "formats": "format"}
+
+
+def respond(fmt: str, document: Any, *, root: str = "errors", status: int = 200) -> Response:
+    """`document` as JSON, or as XML under `root` (a list's items each in ITEM_OF[root])."""
+    if fmt != "xml":
+        return JSONResponse(document, status_code=status)
+    return Response(to_xml(root, document), status_code=status, media_type=FORMATS["xml"])
+
+
+def to_xml(root: str, document: Any) -> bytes:
+    element = ET.Element(root)
+    _fill(element, document)
+    return ET.tostring(element, encoding="utf-8", xml_declaration=True)
+
+
+def _fill(element: ET.Element, value: Any) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _fill(ET.SubElement(element, ITEM_OF[element.tag]), item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _fill(ET.SubElement(element, key), item)
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = str(value)
 
 
 def _service(code: str, status: int) -> Service:
@@ -408,95 +469,116 @@ def send(session: Session, data: dict[str, Any]) -> Feedback:
         raise Open311Error(400, exc.message + (f" (tham số {where})" if where else "")) from None
 
 
-def notice_of(session: Session, f: Feedback) -> str:
+def notice_of(session: Session, f: Feedback, fmt: str = "json") -> str:
     unit = session.get(Unit, f.unit_id)
     due = f" Hạn trả lời: {vn.fmt_date(f.resolve_due_at)}." if f.resolve_due_at else ""
     return (f"{unit.name if unit else 'Cơ quan'} đã tiếp nhận phản ánh, kiến nghị mã {f.code}.{due} "
             f"Kết quả trả lời được công khai trên Cổng dịch vụ công; tra cứu tình trạng tại "
-            f"/open311/v2/requests/{f.code}.json.")
+            f"/open311/v2/requests/{f.code}.{fmt}.")
 
 
 # ---- routes -------------------------------------------------------------------------------------
-def _answer(session: Session, work) -> JSONResponse:
+def _answer(session: Session, fmt: str, work) -> Response:
+    """work() → (root element, document, status) answered in `fmt`; a refusal as the spec's error list."""
+    answer_fmt = fmt if fmt in FORMATS else "json"
     try:
-        return work()
+        _check_format(fmt)
+        root, document, status = work()
+        return respond(fmt, document, root=root, status=status)
     except Open311Error as exc:
         session.rollback()
-        return error_response(exc.status, *exc.descriptions)
+        return error_response(exc.status, *exc.descriptions, fmt=answer_fmt)
     except CchcError as exc:
         session.rollback()
-        return error_response(404 if isinstance(exc, NotFound) else 400, exc.message)
+        return error_response(404 if isinstance(exc, NotFound) else 400, exc.message, fmt=answer_fmt)
 
 
-@router.get("/v2/services.{fmt}", summary="Các dịch vụ (phân loại PAKN)")
-def services(fmt: str, db: Session = DB_SESSION) -> JSONResponse:
+@router.get("/discovery.{fmt}", summary="Tài liệu khám phá dịch vụ (Service Discovery)")
+def discovery(fmt: str, request: Request, db: Session = DB_SESSION) -> Response:
     def work():
-        _require_json(fmt)
-        return JSONResponse([
+        about = catalogue().discovery
+        return "discovery", {
+            "changeset": about.changeset,
+            "contact": about.contact,
+            "key_service": about.key_service,
+            "endpoints": [{
+                "specification": SPECIFICATION,
+                "url": str(request.url_for("open311_services", fmt="json")).removesuffix("/services.json"),
+                "changeset": about.changeset,
+                "type": "production",
+                "formats": [FORMATS["xml"].split(";")[0], FORMATS["json"]],
+            }],
+        }, 200
+
+    return _answer(db, fmt, work)
+
+
+@router.get("/v2/services.{fmt}", summary="Các dịch vụ (phân loại PAKN)", name="open311_services")
+def services(fmt: str, db: Session = DB_SESSION) -> Response:
+    def work():
+        return "services", [
             {"service_code": s.code, "service_name": s.name, "description": s.description or None, "metadata": bool(catalogue().attributes),
              "type": "realtime", "keywords": s.keywords or None, "group": s.group or None}
             for s in catalogue().services.values()
-        ])
+        ], 200
 
-    return _answer(db, work)
+    return _answer(db, fmt, work)
 
 
 @router.get("/v2/services/{service_code}.{fmt}", summary="Định nghĩa một dịch vụ (các thuộc tính bổ sung)")
-def service_definition(service_code: str, fmt: str, db: Session = DB_SESSION) -> JSONResponse:
+def service_definition(service_code: str, fmt: str, db: Session = DB_SESSION) -> Response:
     def work():
-        _require_json(fmt)
         service = _service(service_code, 404)
-        return JSONResponse({"service_code": service.code, "attributes": [
+        return "service_definition", {"service_code": service.code, "attributes": [
             {"variable": True, "code": a.code, "datatype": a.datatype, "required": False, "datatype_description": None,
              "order": i, "description": a.description}
             for i, a in enumerate(catalogue().attributes, 1)
-        ]})
+        ]}, 200
 
-    return _answer(db, work)
+    return _answer(db, fmt, work)
 
 
 @router.get("/v2/requests.{fmt}", summary="Các PAKN (yêu cầu dịch vụ) theo bộ lọc")
-def requests(fmt: str, request: Request, db: Session = DB_SESSION) -> JSONResponse:
+def requests(fmt: str, request: Request, db: Session = DB_SESSION) -> Response:
     def work():
-        _require_json(fmt)
         # A parameter declared several times counts as its comma list (status=open&status=closed).
         params = {key: ",".join(request.query_params.getlist(key)) for key in request.query_params.keys()}
-        return JSONResponse(find_requests(db, params))
+        return "service_requests", find_requests(db, params), 200
 
-    return _answer(db, work)
+    return _answer(db, fmt, work)
 
 
 @router.get("/v2/requests/{service_request_id}.{fmt}", summary="Một PAKN (danh sách một phần tử)")
-def one_request(service_request_id: str, fmt: str, db: Session = DB_SESSION) -> JSONResponse:
+def one_request(service_request_id: str, fmt: str, db: Session = DB_SESSION) -> Response:
     def work():
-        _require_json(fmt)
         _clean({"service_request_id": service_request_id})
         row = db.execute(select(Feedback, Unit.name).join(Unit, Unit.id == Feedback.unit_id)
                          .where(Feedback.code == service_request_id)).first()
         if row is None:
             raise Open311Error(404, f"Không tìm thấy yêu cầu (PAKN) mã «{service_request_id}».")
-        return JSONResponse([request_of(*row)])
+        return "service_requests", [request_of(*row)], 200
 
-    return _answer(db, work)
+    return _answer(db, fmt, work)
 
 
 @router.post("/v2/requests.{fmt}", status_code=201, summary="Gửi phản ánh, kiến nghị")
-async def create_request(fmt: str, request: Request, db: Session = DB_SESSION) -> JSONResponse:
+async def create_request(fmt: str, request: Request, db: Session = DB_SESSION) -> Response:
     try:
-        _require_json(fmt)
+        _check_format(fmt)
         data = await _body(request)
     except Open311Error as exc:
-        return error_response(exc.status, *exc.descriptions)
+        return error_response(exc.status, *exc.descriptions, fmt=fmt if fmt in FORMATS else "json")
 
     def work():
         feedback = send(db, data)
-        return JSONResponse([{"service_request_id": feedback.code, "service_notice": notice_of(db, feedback), "account_id": None}],
-                            status_code=201)
+        return "service_requests", [{"service_request_id": feedback.code, "service_notice": notice_of(db, feedback, fmt),
+                                     "account_id": None}], 201
 
-    return await run_in_threadpool(_answer, db, work)  # the session is used from the worker threads only
+    return await run_in_threadpool(_answer, db, fmt, work)  # the session is used from the worker threads only
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-def not_found(rest: str) -> JSONResponse:
+def not_found(rest: str) -> Response:
     return error_response(404, f"Không có địa chỉ «/open311/{rest}» hoặc phương thức này trong API Open311 GeoReport v2 "
-                               "(services.json, services/{mã}.json, requests.json, requests/{mã}.json).")
+                               "(discovery, services, services/{mã}, requests, requests/{mã}; mỗi địa chỉ .xml hoặc .json).",
+                          fmt="xml" if rest.endswith(".xml") else "json")
