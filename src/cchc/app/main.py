@@ -76,6 +76,11 @@ def create_app() -> FastAPI:
         app.mount("/vendor/htmx", StaticFiles(directory=str(vendor)), name="htmx")
     else:
         log.warning("Không tìm thấy htmx tại %s — hãy chạy `make install`.", vendor)
+    charts = config.settings.vendor_dir / "echarts" / "dist"  # the figure pages' charts (reports.dashboard)
+    if charts.is_dir():
+        app.mount("/vendor/echarts", StaticFiles(directory=str(charts)), name="echarts")
+    else:
+        log.warning("Không tìm thấy echarts tại %s — hãy chạy `make install`.", charts)
 
     jinja.install()
     limits.install(app)  # the request body limit (413 before reading what is over it)
