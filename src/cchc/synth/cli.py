@@ -161,6 +161,13 @@ def print_summary(console: Console, result: DemoResult) -> None:
     console.print(
         f"Phản ánh, kiến nghị: {fmt_int(s['feedback'])}; đánh giá của người dân về giải quyết hồ sơ: {fmt_int(s['ratings'])}."
     )
+    w = result.reform
+    if w is not None and w.tasks:
+        console.print(
+            f"Cải cách hành chính: {fmt_int(w.tasks)} nhiệm vụ được giao; kế hoạch CCHC {fmt_int(w.plan_items)} nhiệm vụ, "
+            f"{fmt_int(w.documents)} văn bản chỉ đạo, {fmt_int(w.inspections)} cuộc kiểm tra, {fmt_int(w.activities)} hoạt động "
+            f"tuyên truyền, {fmt_int(w.narratives)} mục báo cáo đã soạn; {fmt_int(w.submissions)} báo cáo đã gửi cấp trên."
+        )
     print_accounts(console, prov.accounts)
     console.print(
         "Mỗi đơn vị tiếp nhận hồ sơ có các tài khoản motcua.<đơn vị>, chuyenvien.<đơn vị>, lanhdao.<đơn vị>, "

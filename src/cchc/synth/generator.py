@@ -46,6 +46,7 @@ from cchc.procedures.models import Procedure
 from cchc.synth.catalog import ProcedureSpec, load_catalog
 from cchc.synth.people import email_of
 from cchc.synth.province import DemoProvince, Office, build_province
+from cchc.synth.reform_content import Workload, play_reform
 from cchc.units.enums import TWO_TIER_FROM
 from cchc.units.models import Unit
 
@@ -100,6 +101,7 @@ class DemoOptions:
     max_procedures: int | None = None  # only the N most used procedures of the catalogue: small test demos
     citizens: int = 150
     attach_files: bool = True
+    reform: bool = True  # assigned tasks, CCHC registers, narratives and reports sent up (synth.reform_content)
 
 
 @dataclass
@@ -146,6 +148,7 @@ class DemoResult:
     seconds_dossiers: float
     summary: dict
     today: date
+    reform: Workload | None = None  # the reform work played (None: not asked, or an earlier run played it)
 
 
 Progress = Callable[[str, int, int], None]
@@ -731,9 +734,17 @@ def run_demo(session: Session, options: DemoOptions, progress: Progress | None =
     play_feedback(session, prov, cal, random.Random(f"{options.seed}:pakn"), options.dossiers // MIX["feedback_per_dossiers"],
                   player.now, today, progress)
     session.commit()
+    workload = None
+    if options.reform:
+        if progress:
+            progress("Nhiệm vụ, cải cách hành chính, báo cáo", 0, 1)
+        workload = play_reform(session, prov, cal, options.seed, today)
+        session.commit()
+        if progress:
+            progress("Nhiệm vụ, cải cách hành chính, báo cáo", 1, 1)
     t2 = timer.perf_counter()
     return DemoResult(province=prov, dossiers=total, seconds_setup=t1 - t0, seconds_dossiers=t2 - t1,
-                      summary=summarize(session, prov, today), today=today)
+                      summary=summarize(session, prov, today), today=today, reform=workload)
 
 
 def summarize(session: Session, prov: DemoProvince, today: date) -> dict:

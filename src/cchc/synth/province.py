@@ -271,6 +271,9 @@ def build_province(
             b.user(f"baocao.{office.slug}", b.people.person(rng, year=today.year).name, Role.REPORTING, unit)
         tick()
     b.user("quantri.hethong", "Quản trị hệ thống", Role.SYSTEM_ADMIN, None)
+    # the province's reporting officer: follows, accepts or returns the reports its units send up
+    # (its name from a stream of its own: the names drawn after it stay those of earlier demos)
+    b.user("baocao.tinh", b.people.person(random.Random(f"{province.code}:baocao"), year=today.year).name, Role.REPORTING, province)
 
     # ---- legacy districts (until 30/6/2025) ---------------------------------------------------
     district_offices: list[Office] = []
@@ -345,7 +348,7 @@ def build_province(
                                     phone=person.phone))
     session.flush()
 
-    accounts = [("quantri.hethong", Role.SYSTEM_ADMIN.label, "Toàn hệ thống")]
+    accounts = [("quantri.hethong", Role.SYSTEM_ADMIN.label, "Toàn hệ thống"), ("baocao.tinh", Role.REPORTING.label, province.name)]
     for key in ("vp_ubnd", "snv"):
         office_slug = next(a.slug for a in catalog.province_agencies if a.key == key)
         accounts.append((f"baocao.{office_slug}", Role.REPORTING.label, agency_units[key].name))
