@@ -28,6 +28,7 @@ from cchc.pdf import docx_to_pdf
 from cchc.units.models import Unit
 from cchc.values import moment
 from cchc.web.deps import DB_SESSION, check_csrf
+from cchc.web.inputs import typed_date, typed_datetime
 from cchc.web.templating import flash, page_count, render
 
 router = APIRouter(include_in_schema=False)
@@ -129,6 +130,7 @@ def _dossier_context(db: Session, user: User, dossier: Dossier, **extra) -> dict
     return {
         "d": dossier, "procedure": db.get(Procedure, dossier.procedure_id), "units": units, "events": events,
         "actions": service.allowed_actions(db, user, dossier), "forms": service.applicable_forms(dossier),
+        "has_result": _has_result(dossier),
         "colleague_options": [(str(u.id), u.full_name) for u in colleagues],
         "payment_options": [(p.value, {0: "Không trực tuyến", 1: "Qua Cổng DVC quốc gia", 2: "Qua cổng thanh toán của tỉnh"}[p.value]) for p in OnlinePayment],
         **extra,
@@ -180,7 +182,7 @@ async def perform(db: Session, user: User, dossier: Dossier, action: str, form: 
         await _attach_uploads(db, user, dossier, raw, "bo_sung")
         service.supplement(db, user, dossier, text("note"))
     elif action == "apologize":
-        new_due = vn.parse_datetime(text("new_due_at").replace("T", " ") if text("new_due_at") else "", what="ngày hẹn trả mới")
+        new_due = typed_datetime(text("new_due_at"), "Ngày hẹn trả mới", "new_due_at", required=True)
         service.apologize(db, user, dossier, text("reason"), new_due)
     elif action in ("refuse", "withdraw", "stop"):
         getattr(service, action)(db, user, dossier, text("reason"))
@@ -195,12 +197,21 @@ async def perform(db: Session, user: User, dossier: Dossier, action: str, form: 
     elif action == "return_result":
         service.return_result(db, user, dossier)
     elif action == "mark_digitized":
-        service.mark_digitized(db, user, dossier, components=bool(text("components")), result=bool(text("result")))
+        # The form shows each tick as it stands: what is sent is the whole state (unticking undoes a mistake);
+        # the result's tick exists only once there is a result.
+        components, result = bool(text("components")), (bool(text("result")) if _has_result(dossier) else None)
+        if components == bool(dossier.components_digitized) and (result is None or result == bool(dossier.result_digitized)):
+            raise ValidationError("Chưa có gì thay đổi: hãy đánh dấu thành phần hồ sơ hoặc kết quả đã số hóa.", field="components")
+        service.mark_digitized(db, user, dossier, components=components, result=result)
     elif action == "attach_file":
         if not await _attach_uploads(db, user, dossier, raw, text("kind") or "thanh_phan"):
             raise ValidationError("Chưa chọn tệp để tải lên.", field="file")
     else:
         raise ValidationError(f"Thao tác «{action}» không tồn tại.")
+
+
+def _has_result(dossier: Dossier) -> bool:
+    return State(dossier.state) in (State.FINISHED, State.RETURNED)
 
 
 async def _attach_uploads(db: Session, user: User, dossier: Dossier, raw, kind: str) -> int:
@@ -228,12 +239,12 @@ def search_page(
     page, error, error_field = None, None, None
     trang = max(1, trang)
     try:
-        start = vn.parse_date(tu_ngay, what="từ ngày") if tu_ngay else None
-        end = vn.parse_date(den_ngay, what="đến ngày") if den_ngay else None
+        start = typed_date(tu_ngay, "Tiếp nhận từ ngày", "tu_ngay")
+        end = typed_date(den_ngay, "Đến ngày", "den_ngay")
         page = service.search_dossiers(db, user, q=q or None, state=trang_thai or None, procedure_code=thu_tuc or None,
                                        date_from=start, date_to=end, limit=50, offset=(trang - 1) * 50)
     except CchcError as exc:
-        error, error_field = exc.message, exc.field or ("tu_ngay" if "từ ngày" in exc.message.lower() else "den_ngay")
+        error, error_field = exc.message, exc.field
     items = page.items if page else []
     return render(request, "dossiers/search.html", {
         "page": page, "items": items, "names": procedure_names(db, (d.procedure_id for d in items)), "q": q, "trang_thai": trang_thai,
@@ -278,8 +289,8 @@ def register_page(request: Request, tu_ngay: str = "", den_ngay: str = "", dinh_
     if not dinh_dang:
         return render(request, "dossiers/register.html", ctx)
     try:
-        start = vn.parse_date(tu_ngay, what="từ ngày")
-        end = vn.parse_date(den_ngay, what="đến ngày")
+        start = typed_date(tu_ngay, "Từ ngày", "tu_ngay", required=True)
+        end = typed_date(den_ngay, "Đến ngày", "den_ngay", required=True)
         unit = db.get(Unit, user.unit_id) if user.unit_id else None
         if unit is None:  # a system administrator: the register is a unit's, and personal data is not theirs to export
             raise PermissionDenied(f"Sổ theo dõi hồ sơ (Mẫu 07) là sổ của một đơn vị: tài khoản «{user.username}» không gắn với "
@@ -288,5 +299,5 @@ def register_page(request: Request, tu_ngay: str = "", den_ngay: str = "", dinh_
         doc = build_register(db, unit, scope if scope is not None else select(Unit.id), start, end)
         return document_response(doc, f"Mau07-so-theo-doi-{start:%Y%m%d}-{end:%Y%m%d}", dinh_dang)
     except CchcError as exc:
-        field = exc.field or ("tu_ngay" if "từ ngày" in exc.message.lower() else "den_ngay")
+        field = exc.field or "den_ngay"  # a range that runs backwards is told at its end
         return render(request, "dossiers/register.html", {**ctx, "error": exc.message, "error_field": field}, status_code=exc.http_status)

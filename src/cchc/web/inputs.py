@@ -15,6 +15,10 @@ What the door cannot know — a number typed in a form field that a page convert
 than its column — is caught as a last resort by `database_refused`: the database's DataError (PostgreSQL)
 and Python's OverflowError (SQLite cannot bind an integer beyond 64 bits, dates overflow) become a 422 with
 a Vietnamese message instead of a 500.
+
+Dates typed into a form are read here too, in one place (`typed_date`, `typed_datetime`): people type them as
+Việt Nam writes them, dd/mm/yyyy (and hh:mm where a time is asked), in a text field (the `date_field` macro of
+partials/forms.html), never through the browser's date picker, whose format follows the browser's language.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import json
 import logging
 import math
 import re
+from datetime import date, datetime
 
 from annotated_types import Ge, Gt, Le, Lt
 from fastapi import Depends, Request
@@ -151,6 +156,39 @@ async def check_input(request: Request) -> None:
             if isinstance(value, str):
                 _no_nul(name, f"Tên trường «{_shown(name)}»")
                 _no_nul(value, f"Trường «{name}»")
+
+
+_TYPED_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2}))?$")
+
+
+def _typed(value: str | None, label: str, field: str, with_time: bool, required: bool) -> datetime | None:
+    text = " ".join(str(value or "").split())
+    if not text:
+        if required:
+            raise ValidationError(f"Chưa nhập «{label}».", field=field)
+        return None
+    shape, example = ("dd/mm/yyyy hh:mm", "14/6/2024 16:30") if with_time else ("dd/mm/yyyy", "14/6/2024")
+    m = _TYPED_DATE.match(text)
+    if m is None or (with_time and m.group(4) is None) or (not with_time and m.group(4) is not None):
+        raise ValidationError(f"«{label}» phải nhập theo dạng {shape}, ví dụ {example} (nhận «{_shown(text)}»).", field=field)
+    day, month, year = (int(g) for g in m.group(1, 2, 3))
+    hour, minute = (int(m.group(4)), int(m.group(5))) if with_time else (0, 0)
+    try:
+        return datetime(year, month, day, hour, minute)
+    except ValueError:
+        raise ValidationError(f"«{label}»: «{_shown(text)}» không phải là ngày giờ có thật." if with_time
+                              else f"«{label}»: «{_shown(text)}» không phải là ngày có thật.", field=field) from None
+
+
+def typed_date(value: str | None, label: str, field: str, *, required: bool = False) -> date | None:
+    """A date typed as dd/mm/yyyy in the form field `field`, labelled `label` (None when empty and not required)."""
+    moment = _typed(value, label, field, False, required)
+    return moment.date() if moment else None
+
+
+def typed_datetime(value: str | None, label: str, field: str, *, required: bool = False) -> datetime | None:
+    """A moment typed as dd/mm/yyyy hh:mm in the form field `field` (None when empty and not required)."""
+    return _typed(value, label, field, True, required)
 
 
 # What Starlette and FastAPI say in English when they cannot read a body (cchc.web.errors' handler shows people this).
