@@ -6,6 +6,7 @@ environment: cchc.db, which the domains' models build on, stays below them."""
 from cchc.audit.models import AuditEntry, AuditHead  # noqa: F401
 from cchc.audit import service as _audit  # noqa: F401 — records every change; its triggers on create_all
 from cchc.auth.models import AuthSession, LoginAttempt, User  # noqa: F401
+from cchc.calendar.cache import CacheGeneration  # noqa: F401 — the tokens of the per-process caches
 from cchc.calendar.models import CalendarOverride, OfficeHours  # noqa: F401
 from cchc.dossiers.models import (  # noqa: F401
     Dossier,
@@ -21,6 +22,7 @@ from cchc.ratings.models import Rating  # noqa: F401
 from cchc.stats.models import DossierDayCount  # noqa: F401
 from cchc.stats import daily as _daily  # noqa: F401 — installs the counts triggers on create_all
 from cchc.reform.models import CommunicationActivity, DirectiveDocument, Inspection, ManualFigure, PlanItem, ReportNarrative, Submission  # noqa: F401
+from cchc.reports.figure_cache import FigureCache, FigureDossierMonth, FigureTableVersion  # noqa: F401 — and their triggers on create_all
 from cchc.submissions.models import Reminder, SubmissionEvent, UnitReporting  # noqa: F401
 from cchc.tasks.models import AssigningDocument, Task, TaskEvent, TaskReminder, TaskUnit  # noqa: F401
 from cchc.units.models import Unit, UnitSuccession  # noqa: F401

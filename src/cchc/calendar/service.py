@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from cchc import clock, vn
 from cchc.auth.enums import Role
+from cchc.calendar.cache import CALENDAR, ProcessCache
 from cchc.calendar.core import DEFAULT_SESSIONS, WorkCalendar
 from cchc.calendar.models import CalendarOverride, OfficeHours
 from cchc.errors import NotFound, PermissionDenied, ValidationError
@@ -115,20 +116,13 @@ def load_calendar(session: Session, seed: Iterable[SeedOverride] | None = None) 
     return WorkCalendar(overrides=overrides, sessions=office_hours(session))
 
 
-_SESSION_KEY = "cchc.calendar"
+_CALENDARS: ProcessCache[WorkCalendar] = ProcessCache(CALENDAR)
 
 
 def session_calendar(session: Session) -> WorkCalendar:
-    """The working calendar, loaded once per database session (the demo receives 100.000 dossiers in one);
-    a change of days off or office hours through this module drops it from that session."""
-    cal = session.info.get(_SESSION_KEY)
-    if cal is None:
-        cal = session.info[_SESSION_KEY] = load_calendar(session)
-    return cal
-
-
-def _calendar_changed(session: Session) -> None:
-    session.info.pop(_SESSION_KEY, None)
+    """The working calendar, kept by this process (cchc.calendar.cache): loaded again only after a change of days
+    off or office hours has committed — or within the transaction that makes it —, whichever process made it."""
+    return _CALENDARS.get(session, "", load_calendar)
 
 
 def package_calendar() -> WorkCalendar:
@@ -213,7 +207,6 @@ def add_override(session: Session, actor: Any, day: date, kind: str, name: str, 
     row.removed_by, row.removed_at = "", None
     session.add(row)
     session.flush()
-    _calendar_changed(session)
     return row
 
 
@@ -226,7 +219,6 @@ def remove_override(session: Session, actor: Any, day: date) -> CalendarOverride
         raise NotFound(f"Ngày {vn.fmt_date(day)} không có điều chỉnh nào để xóa.")
     row.removed_at, row.removed_by = clock.now(), _actor_name(actor)
     session.flush()
-    _calendar_changed(session)
     return row
 
 
@@ -247,7 +239,6 @@ def seed_overrides(session: Session, seed: Iterable[SeedOverride] | None = None)
         added += 1
     if added:
         session.flush()
-        _calendar_changed(session)
     return added
 
 
@@ -259,7 +250,6 @@ def set_office_hours(session: Session, actor: Any, sessions: Sequence[tuple[time
     for start, end in checked:
         session.add(OfficeHours(start=start, end=end))
     session.flush()
-    _calendar_changed(session)
     return checked
 
 

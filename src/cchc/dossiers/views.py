@@ -24,7 +24,7 @@ from cchc.dossiers.files import attach_file, read_file
 from cchc.dossiers.models import Dossier, DossierFile
 from cchc.dossiers.schemas import ApplicantIn, ComponentIn, DossierOut
 from cchc.errors import NotFound, ValidationError
-from cchc.procedures.catalogue import get_procedure
+from cchc.procedures.cache import receivable
 from cchc.units.models import Unit
 from cchc.units.service import resolve_unit
 from cchc.values import moment
@@ -180,25 +180,55 @@ def api_inbox(limit: int = Query(50, ge=1, le=500), db: Session = DB_SESSION, us
 
 @router.get("/due-preview", response_model=DuePreview, summary="Ngày hẹn trả nếu tiếp nhận bây giờ")
 def api_due_preview(procedure_code: str, db: Session = DB_SESSION, user: User = Depends(current_user)) -> DuePreview:
-    procedure = get_procedure(db, procedure_code)
+    procedure = receivable(db, procedure_code)
     now = moment(None)
     return DuePreview(procedure_code=procedure.code, received_at=now, due_at=due_for_procedure(session_calendar(db), procedure, now))
 
 
-@router.post("", response_model=DossierDetail, status_code=201, summary="Tiếp nhận hồ sơ tại Bộ phận Một cửa (trực tiếp, bưu chính)")
-def api_receive(body: ReceiveIn, db: Session = DB_SESSION, user: User = Depends(current_user)) -> DossierDetail:
+class ReceiptOut(BaseModel):
+    """What the counter needs back from a receipt: the code to print, the due date to tell, the state."""
+
+    code: str
+    state: str
+    state_label: str
+    status_code: int
+    received_at: datetime | None
+    due_at: datetime | None
+    link: str
+
+
+RECEIPT_DOC = ("Trả lời 201 gọn: mã hồ sơ, trạng thái, ngày hẹn trả và đường dẫn (tiêu đề Location) tới chi tiết hồ sơ. "
+               "Thêm ?detail=1 để nhận ngay chi tiết đầy đủ (như GET đường dẫn đó).")
+
+
+def _json(model: BaseModel, status_code: int, headers: dict[str, str]) -> Response:
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json", headers=headers)
+
+
+@router.post("", response_model=ReceiptOut | DossierDetail, status_code=201, description=RECEIPT_DOC,
+             summary="Tiếp nhận hồ sơ tại Bộ phận Một cửa (trực tiếp, bưu chính)")
+def api_receive(body: ReceiveIn, detail_: bool = Query(False, alias="detail", description="Trả về chi tiết đầy đủ của hồ sơ"),
+                db: Session = DB_SESSION, user: User = Depends(current_user)) -> Response:
     dossier = service.receive(
-        db, user, procedure=get_procedure(db, body.procedure_code), unit=_unit_for(db, user, body.unit_code),
+        db, user, procedure=receivable(db, body.procedure_code), unit=_unit_for(db, user, body.unit_code),
         channel=body.channel, applicant=body.applicant, components=body.components, request_summary=body.request_summary,
         copies=body.copies, vneid_verified=body.vneid_verified,
     )
-    return detail(db, user, dossier)
+    link = f"{router.prefix}/{quote(dossier.code)}"
+    if detail_:
+        return _json(detail(db, user, dossier), 201, {"Location": link})
+    return _json(receipt(dossier, link), 201, {"Location": link})
+
+
+def receipt(dossier: Dossier, link: str) -> ReceiptOut:
+    return ReceiptOut(code=dossier.code, state=dossier.state, state_label=State(dossier.state).label,
+                      status_code=dossier.status_code, received_at=dossier.received_at, due_at=dossier.due_at, link=link)
 
 
 @router.post("/online", response_model=DossierDetail, status_code=201, summary="Nộp hồ sơ trực tuyến (công dân)")
 def api_submit(body: SubmitIn, db: Session = DB_SESSION, user: User = Depends(current_user)) -> DossierDetail:
     dossier = service.submit_online(
-        db, user, procedure=get_procedure(db, body.procedure_code), unit=resolve_unit(db, body.unit_code),
+        db, user, procedure=receivable(db, body.procedure_code), unit=resolve_unit(db, body.unit_code),
         applicant=body.applicant, components=body.components, request_summary=body.request_summary,
         result_delivery=body.result_delivery,
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cchc.calendar.cache import watch
 from cchc.db import Base
 
 
@@ -141,3 +142,11 @@ class Publication(Base):
 
     procedure: Mapped[Procedure] = relationship(back_populates="publications", foreign_keys=[procedure_id])
     replaced_by: Mapped[Procedure | None] = relationship(foreign_keys=[replaced_by_id])
+
+
+# A change of any of these tables renews the token under which serving processes keep procedures
+# (cchc.procedures.cache), in the same transaction: declared with the tables, so that every process that can
+# change them renews it.
+PROCEDURES_CACHE = "procedures"
+watch(PROCEDURES_CACHE, (Field.__tablename__, Procedure.__tablename__, FeeLine.__tablename__, Component.__tablename__,
+                         ProcessStep.__tablename__, Publication.__tablename__))
