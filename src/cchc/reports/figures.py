@@ -5,10 +5,12 @@ above them, in reports."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Callable
 
 from sqlalchemy.orm import Session
 
 from cchc.periods import Period, period_for, window
+from cchc.reports.figure_cache import cached
 from cchc.reform.figures import reform_figures
 from cchc.stats.catalogue import catalogue_figures
 from cchc.stats.dossiers import dossier_figures
@@ -60,3 +62,28 @@ def all_figures(session: Session, unit: Unit | str | int, start: date, end: date
 def _reform_and_tasks(session: Session, u: Unit, start: date, end: date) -> dict:
     """The CCHC registers (cchc.reform) and the assigned tasks (cchc.tasks.stats)."""
     return {**reform_figures(session, u, start, end), "tasks": task_figures(session, u, start, end)}
+
+
+# ---- one part of the figures, cached for a closed period (cchc.reports.figure_cache) -----------------------
+
+def _parts() -> dict[str, Callable[[Session, Unit, date, date], dict]]:
+    from cchc.reports.breakdown import field_figures
+
+    return {
+        "all": lambda s, u, a, b: all_figures(s, u, a, b),
+        "dossiers": dossier_figures,
+        "index766": lambda s, u, a, b: compute_index(s, u, a, b).as_dict(),
+        "satisfaction": satisfaction_figures,
+        "interagency": interagency_figures,
+        "fields": lambda s, u, a, b: {"fields": field_figures(s, u, a, b)},
+    }
+
+
+PARTS = ("all", "dossiers", "index766", "satisfaction", "interagency", "fields")
+
+
+def figures_of(session: Session, unit: Unit, start: date, end: date, part: str) -> dict:
+    """One part of a unit's figures (PARTS): of a closed window from the cache while its data is unchanged,
+    otherwise computed. Either way through JSON, so that a page shows the same values from both."""
+    compute = _parts()[part]
+    return cached(session, unit, start, end, part, lambda: compute(session, unit, start, end))
