@@ -42,10 +42,18 @@ def test_send_as_citizen_and_anonymously(client, world):
     assert r.status_code == 201 and r.json()["sender_contact"] == "0901234567"
     r = client.post("/api/v1/feedback", json=BODY | {"unit_code": "X.99", "sender_name": "A", "sender_contact": "b"})
     assert r.status_code == 422 and "X.99" in r.json()["detail"]
-    r = client.post("/api/v1/feedback", json=BODY | {"category": "bay", "unit_code": w.commune.code})
-    assert r.status_code == 422 and r.json()["detail"] == "Phân loại «bay» không hợp lệ."
+    r = client.post("/api/v1/feedback", json=BODY | {"category": "bay", "unit_code": w.commune.code, "sender_name": "A", "sender_contact": "b"})
+    assert r.status_code == 422 and r.json()["fields"] == {"category": r.json()["detail"]}
+    assert r.json()["detail"].startswith("Phân loại «bay» không hợp lệ (chọn: Về quy định, thủ tục hành chính")
     r = client.post("/api/v1/feedback", json={"category": "khac", "unit_code": w.commune.code})
     assert r.status_code == 422 and r.json()["field"] == "content" and "Nhập nội dung" in r.json()["detail"]
+    # every field in error at once, each under its name
+    r = client.post("/api/v1/feedback", json={"category": "bay", "procedure_code": "9.999999", "dossier_code": "KHONG-CO",
+                                              "title": "x" * 501})
+    fields = r.json()["fields"]
+    assert r.status_code == 422 and list(fields) == ["category", "procedure_code", "dossier_code", "title", "content",
+                                                     "sender_name", "sender_contact"]
+    assert "9.999999" in fields["procedure_code"] and "KHONG-CO" in fields["dossier_code"] and "501" in fields["title"]
     with session_factory()() as s:
         assert s.scalar(select(func.count()).select_from(Feedback)) == 2
 

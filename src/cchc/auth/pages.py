@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from cchc.auth.deps import login, logout, optional_user, session_token, signed_in
 from cchc.auth.enums import Role
 from cchc.auth.models import User
-from cchc.auth.service import LoginThrottled, authenticate, change_password, create_user
-from cchc.errors import CchcError, ValidationError
+from cchc.auth.service import LoginThrottled, authenticate, change_password, register_citizen
+from cchc.errors import CchcError, FieldErrors, ValidationError
 from cchc.web.deps import DB_SESSION, check_csrf
 from cchc.web.templating import flash, render
 
@@ -71,33 +71,25 @@ def logout_submit(request: Request, db: Session = DB_SESSION):
     return RedirectResponse("/", status_code=303)
 
 
+REGISTER_FIELDS = ("full_name", "id_number", "phone", "email", "username", "password")
+
+
 @router.get("/dang-ky")
 def register_page(request: Request):
-    return render(request, "auth/register.html", {"form": {}})
+    return render(request, "auth/register.html", {"form": {}, "errors": {}})
 
 
 @router.post("/dang-ky", dependencies=[Depends(check_csrf)])
 async def register_submit(request: Request, db: Session = DB_SESSION):
-    form = dict(await request.form())
-    id_number = str(form.get("id_number", "")).strip()
+    raw = await request.form()
+    form = {k: str(raw.get(k) or "") for k in REGISTER_FIELDS}
     try:
-        if not (id_number.isdigit() and len(id_number) == 12):
-            raise ValidationError("Số định danh cá nhân phải gồm đúng 12 chữ số.", field="id_number")
-        user = create_user(
-            db,
-            None,
-            username=str(form.get("username", "")),
-            full_name=str(form.get("full_name", "")),
-            password=str(form.get("password", "")),
-            role=Role.CITIZEN.value,
-            email=str(form.get("email", "")),
-            phone=str(form.get("phone", "")),
-            id_number=id_number,
-        )
+        user = register_citizen(db, username=form["username"], full_name=form["full_name"], password=form["password"],
+                                id_number=form["id_number"], phone=form["phone"], email=form["email"])
     except CchcError as exc:
-        return render(
-            request, "auth/register.html", {"form": form, "error": exc.message, "error_field": exc.field}, status_code=exc.http_status
-        )
+        found = exc.errors if isinstance(exc, FieldErrors) else {exc.field or "_": exc.message}
+        errors = {(k if k in REGISTER_FIELDS else "_"): v for k, v in found.items()}
+        return render(request, "auth/register.html", {"form": form, "errors": errors}, status_code=exc.http_status)
     login(request, db, user)
     return RedirectResponse("/ca-nhan", status_code=303)
 

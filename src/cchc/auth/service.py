@@ -16,7 +16,7 @@ from cchc.auth import sessions
 from cchc.auth.enums import Role
 from cchc.auth.models import LoginAttempt, User
 from cchc.auth.passwords import dummy_hash, hash_password, verify_password
-from cchc.errors import PermissionDenied, ValidationError
+from cchc.errors import FieldChecks, PermissionDenied, ValidationError
 
 # Login throttling, by client address: after MAX_FAILURES failures for one user name from one address, or
 # MAX_ADDRESS_FAILURES from one address whatever the names, that address waits BASE_DELAY after its last failure,
@@ -92,6 +92,41 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+PHONE_RE = re.compile(r"^(\+84|0)\d{9,10}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def register_citizen(session: Session, *, username: str, full_name: str, password: str, id_number: str,
+                     phone: str = "", email: str = "") -> User:
+    """A citizen creates their own account. Every field in error is reported at once (FieldErrors): the
+    name, the 12-digit personal identification number, the phone and e-mail when given, the user name
+    (its form, then whether it is taken) and the password."""
+    checks = FieldChecks()
+    if not full_name.strip():
+        checks.add("full_name", "Chưa nhập họ và tên.")
+    elif len(full_name.strip()) > 255:
+        checks.add("full_name", "Họ và tên tối đa 255 ký tự.")
+    id_number = id_number.strip()
+    if not (id_number.isdigit() and len(id_number) == 12):
+        checks.add("id_number", "Số định danh cá nhân phải gồm đúng 12 chữ số.")
+    phone = re.sub(r"[\s.\-]", "", phone or "")
+    if phone and not PHONE_RE.match(phone):
+        checks.add("phone", f"Số điện thoại «{phone}» không hợp lệ (10 hoặc 11 chữ số, bắt đầu bằng 0 hoặc +84).")
+    email = (email or "").strip()
+    if email and not EMAIL_RE.match(email):
+        checks.add("email", f"Thư điện tử «{email}» không hợp lệ (dạng ten@vidu.vn).")
+    name = username.strip().lower()
+    if not USERNAME_RE.match(name):
+        checks.add("username", "Tên đăng nhập chỉ gồm chữ thường không dấu, số, dấu chấm, gạch ngang, gạch dưới (2–80 ký tự).")
+    elif session.scalar(select(User.id).where(User.username == name)) is not None:
+        checks.add("username", f"Tên đăng nhập «{name}» đã có người dùng.")
+    with checks.on("password"):
+        validate_password(password)
+    checks.raise_if_any()
+    return create_user(session, None, username=name, full_name=full_name, password=password, role=Role.CITIZEN.value,
+                       email=email, phone=phone, id_number=id_number)
 
 
 def _grant_action(role: Role | str) -> str:

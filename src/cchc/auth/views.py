@@ -11,8 +11,8 @@ from cchc.auth.deps import current_user, login, logout, session_token, signed_in
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.auth.service import (
-    LoginThrottled, authenticate, change_password, create_user, end_sessions, generated_password, reset_password,
-    update_user,
+    LoginThrottled, authenticate, change_password, create_user, end_sessions, generated_password, register_citizen,
+    reset_password, update_user,
 )
 from cchc.errors import NotFound
 from cchc.web.deps import DB_SESSION, SESSION_CSRF, check_csrf
@@ -57,6 +57,26 @@ def api_login(body: LoginIn, request: Request, db: Session = DB_SESSION) -> Logi
     except Exception:
         db.commit()  # keep the failed attempt for throttling
         raise
+    login(request, db, user)
+    return LoginOut(user=UserOut.of(user), csrf_token=request.session[SESSION_CSRF])
+
+
+class RegisterIn(BaseModel):
+    """A citizen's own account; a field left out gets its own Vietnamese message."""
+
+    full_name: str = ""
+    id_number: str = ""
+    phone: str = ""
+    email: str = ""
+    username: str = ""
+    password: str = ""
+
+
+@router.post("/register", response_model=LoginOut, status_code=201, summary="Đăng ký tài khoản công dân", responses={
+    422: {"description": "Mọi trường sai được báo cùng lúc: «fields» là {trường: lời báo}"},
+})
+def api_register(body: RegisterIn, request: Request, db: Session = DB_SESSION) -> LoginOut:
+    user = register_citizen(db, **body.model_dump())
     login(request, db, user)
     return LoginOut(user=UserOut.of(user), csrf_token=request.session[SESSION_CSRF])
 

@@ -29,7 +29,7 @@ from cchc.dossiers import transitions as tr
 from cchc.dossiers.enums import RESULT_DELIVERY
 from cchc.dossiers.files import attach_file, content_of, has_content, validate_upload
 from cchc.dossiers.models import Dossier, DossierEvent
-from cchc.errors import CchcError, ValidationError
+from cchc.errors import CchcError, FieldErrors, ValidationError
 from cchc.procedures.catalogue import get_procedure
 from cchc.procedures.models import Procedure
 from cchc.procedures.process import time_limit_label
@@ -220,8 +220,8 @@ async def citizen_action(request: Request, db: Session, user: User, code: str,
     except CchcError as exc:
         db.rollback()
         dossier = service.get_dossier(db, user, code)
-        key = exc.field if exc.field else "_"
-        ctx = dossier_context(db, user, dossier, errors={key: exc.message}, form=form)
+        errors = dict(exc.errors) if isinstance(exc, FieldErrors) else {exc.field or "_": exc.message}
+        ctx = dossier_context(db, user, dossier, errors=errors, form=form)
         return render(request, "citizen/dossier.html", ctx, status_code=exc.http_status)
     flash(request, success.format(code=dossier.code))
     return RedirectResponse(f"/ca-nhan/ho-so/{dossier.code}", status_code=303)

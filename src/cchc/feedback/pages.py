@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.dossiers import service as dossier_service
-from cchc.errors import CchcError, NotFound, PermissionDenied, ValidationError
+from cchc.errors import CchcError, FieldErrors, NotFound, PermissionDenied, ValidationError
 from cchc.feedback import service, views
 from cchc.feedback.enums import Category, Channel, FeedbackState, Vote
 from cchc.procedures.catalogue import search_procedures
@@ -104,8 +104,7 @@ async def send_submit(request: Request, db: Session = DB_SESSION, user=Depends(o
         feedback = views.send(db, user, form)
     except CchcError as exc:
         db.rollback()
-        field = exc.field if exc.field in FORM_FIELDS else None
-        errors = {field or "_": exc.message}
+        errors = form_errors(exc, FORM_FIELDS)
         return render(request, "feedback/send.html", {"form": form, "categories": CATEGORY_OPTIONS, "errors": errors},
                       status_code=exc.http_status)
     code = feedback.code
@@ -173,6 +172,16 @@ async def supplement_submit(request: Request, code: str, db: Session = DB_SESSIO
         return render(request, "feedback/detail.html", ctx, status_code=exc.http_status)
     flash(request, f"Đã gửi thông tin bổ sung cho PAKN {feedback.code}.")
     return RedirectResponse(f"/phan-anh/{feedback.code}", status_code=303)
+
+
+def form_errors(exc: CchcError, fields) -> dict[str, str]:
+    """{field: message} of a refused form: each message by its field, the rest above the form ("_")."""
+    found = exc.errors if isinstance(exc, FieldErrors) else {exc.field or "_": exc.message}
+    errors: dict[str, str] = {}
+    for name, message in found.items():
+        key = name if name in fields else "_"
+        errors[key] = f"{errors[key]} {message}" if key in errors else message
+    return errors
 
 
 # ---- officers ---------------------------------------------------------------------------------------

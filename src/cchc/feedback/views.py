@@ -21,7 +21,7 @@ from cchc.auth.models import User
 from cchc.auth.scope import in_scope, scope_units_query
 from cchc.calendar.service import session_calendar
 from cchc.dossiers.models import Dossier
-from cchc.errors import NotFound, PermissionDenied, ValidationError
+from cchc.errors import FieldChecks, NotFound, PermissionDenied, ValidationError
 from cchc.feedback import service
 from cchc.feedback.enums import Category, Channel, FeedbackState
 from cchc.feedback.models import Feedback, FeedbackEvent, FeedbackVote
@@ -212,41 +212,48 @@ def send(session: Session, user: User | None, form: dict[str, Any]) -> Feedback:
     """Feedback sent on the portal (kênh cổng dịch vụ công): about a procedure, a dossier or an official's conduct.
 
     The handling unit: the one chosen, else the dossier's receiving unit, else the procedure's agency.
-    Without an account the sender's contact is required. Errors name their field.
+    Without an account the sender's contact is required. Every field in error is reported at once
+    (FieldErrors), each under its own name.
     """
     if user is not None and user.role != Role.CITIZEN:
         raise PermissionDenied("Cán bộ ghi nhận PAKN tại trang xử lý PAKN của đơn vị; trang này dành cho công dân.")
     text = lambda key: str(form.get(key) or "").strip()  # noqa: E731
+    checks = FieldChecks()
     category = text("category") or Category.PROCEDURE_RULES.value
     if category not in Category._value2member_map_:
-        raise ValidationError(f"Phân loại «{category}» không hợp lệ.", field="category")
+        checks.add("category", f"Phân loại «{category}» không hợp lệ (chọn: {', '.join(c.label for c in Category)}).")
     procedure = dossier = unit = None
     if text("procedure_code"):
         procedure = session.scalar(select(Procedure).where(Procedure.code == text("procedure_code")))
         if procedure is None:
-            raise ValidationError(f"Không tìm thấy thủ tục mã «{text('procedure_code')}».", field="procedure_code")
+            checks.add("procedure_code", f"Không tìm thấy thủ tục mã «{text('procedure_code')}».")
     if text("dossier_code"):
         dossier = session.scalar(select(Dossier).where(Dossier.code == text("dossier_code")))
         if dossier is None:
-            raise ValidationError(f"Không tìm thấy hồ sơ mã «{text('dossier_code')}».", field="dossier_code")
+            checks.add("dossier_code", f"Không tìm thấy hồ sơ mã «{text('dossier_code')}».")
     if text("unit_code"):
         try:
             unit = resolve_unit(session, text("unit_code"))
         except NotFound as exc:
-            raise ValidationError(exc.message, field="unit_code") from None
+            checks.add("unit_code", exc.message)
     unit_id = unit.id if unit else dossier.unit_id if dossier else procedure.agency_unit_id if procedure else None
-    if unit_id is None:
-        raise ValidationError("Chọn cơ quan nhận phản ánh, kiến nghị (hoặc nhập mã hồ sơ liên quan).", field="unit_code")
+    if unit_id is None and not (checks.has("unit_code") or checks.has("dossier_code") or checks.has("procedure_code")):
+        checks.add("unit_code", "Chọn cơ quan nhận phản ánh, kiến nghị (hoặc nhập mã hồ sơ liên quan).")
     if procedure is None and dossier is not None:
         procedure = session.get(Procedure, dossier.procedure_id)
+    if len(text("title")) > 500:
+        checks.add("title", f"Tiêu đề dài {len(text('title'))} ký tự, tối đa 500 ký tự.")
     if not text("content"):
-        raise ValidationError("Nhập nội dung phản ánh, kiến nghị.", field="content")
-    if user is None:
-        if not text("sender_name"):
-            raise ValidationError("Nhập họ tên người phản ánh.", field="sender_name")
-        if not text("sender_contact"):
-            raise ValidationError("Khi không đăng nhập, phải ghi số điện thoại, thư điện tử hoặc địa chỉ để nhận trả lời.",
-                                  field="sender_contact")
+        checks.add("content", "Nhập nội dung phản ánh, kiến nghị.")
+    if user is None and not text("sender_name"):
+        checks.add("sender_name", "Nhập họ tên người phản ánh.")
+    if len(text("sender_name")) > 255:
+        checks.add("sender_name", "Họ tên người phản ánh tối đa 255 ký tự.")
+    if user is None and not text("sender_contact"):
+        checks.add("sender_contact", "Khi không đăng nhập, phải ghi số điện thoại, thư điện tử hoặc địa chỉ để nhận trả lời.")
+    if len(text("sender_contact")) > 255:
+        checks.add("sender_contact", "Thông tin liên hệ tối đa 255 ký tự.")
+    checks.raise_if_any()
     actor: Any = user if user is not None else PortalVisitor(full_name=text("sender_name"))
     sender_name = text("sender_name") or (user.full_name if user else "")
     contact = text("sender_contact") or (", ".join(x for x in ((user.phone, user.email) if user else ()) if x))

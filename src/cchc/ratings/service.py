@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 from cchc import vn
 from cchc.auth.enums import Role
 from cchc.dossiers.enums import RESOLVED_STATES, State
-from cchc.errors import InvalidTransition, PermissionDenied, ValidationError
+from cchc.errors import FieldChecks, InvalidTransition, PermissionDenied, ValidationError
 from cchc.ratings.enums import RatedVia, Satisfaction
 from cchc.ratings.models import Rating
 from cchc.values import moment
 
 MAX_POINTS = 2
+COMMENT_LIMIT = 2000  # characters of the free comment
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,9 @@ def criteria() -> tuple[Criterion, ...]:
     return result
 
 
-def normalise_scores(scores: Mapping[Any, Any] | Sequence[Any]) -> dict[int, int | None]:
-    """{1: 2, "c2": 1, …} or a list of 9 → {1..9: 0|1|2|None}; Vietnamese errors otherwise."""
+def normalise_scores(scores: Mapping[Any, Any] | Sequence[Any], require_one: bool = True) -> dict[int, int | None]:
+    """{1: 2, "c2": 1, …} or a list of 9 → {1..9: 0|1|2|None}; Vietnamese errors otherwise, every
+    criterion in error at once (FieldErrors, fields c1…c9)."""
     result: dict[int, int | None] = {n: None for n in range(1, 10)}
     if isinstance(scores, Mapping):
         items = list(scores.items())
@@ -57,19 +59,23 @@ def normalise_scores(scores: Mapping[Any, Any] | Sequence[Any]) -> dict[int, int
         items = list(enumerate(scores, start=1))
     else:
         raise ValidationError("Điểm đánh giá phải là danh sách 9 tiêu chí hoặc bảng tiêu chí → điểm.")
+    checks = FieldChecks()
     for key, value in items:
         number = _criterion_number(key)
         if value is None or value == "":
             result[number] = None
             continue
         if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
-            raise ValidationError(f"Tiêu chí {number}: điểm «{value}» không hợp lệ (chỉ 0, 1 hoặc 2).")
+            checks.add(f"c{number}", f"Tiêu chí {number}: điểm «{value}» không hợp lệ (chỉ 0, 1 hoặc 2).")
+            continue
         points = int(value)
         if not 0 <= points <= MAX_POINTS:
-            raise ValidationError(f"Tiêu chí {number}: điểm {points} không hợp lệ (chỉ 0, 1 hoặc 2).")
+            checks.add(f"c{number}", f"Tiêu chí {number}: điểm {points} không hợp lệ (chỉ 0, 1 hoặc 2).")
+            continue
         result[number] = points
-    if all(v is None for v in result.values()):
-        raise ValidationError("Cần chấm điểm ít nhất một tiêu chí.")
+    checks.raise_if_any()
+    if require_one and all(v is None for v in result.values()):
+        raise ValidationError("Cần chấm điểm ít nhất một tiêu chí.", field="scores")
     return result
 
 
@@ -103,16 +109,25 @@ def rating_values(actor: Any, dossier: Any, scores: Mapping[Any, Any] | Sequence
     query (not rated yet): the demo's bulk path writes them as they are for a dossier it has just made."""
     via = _rater(actor, dossier)
     _require_result(dossier)
+    checks = FieldChecks()  # every field in error at once: each criterion, the satisfaction, the comment
+    points: dict[int, int | None] = {}
+    with checks.on("scores"):
+        points = normalise_scores(scores, require_one=False)
+    if points and all(v is None for v in points.values()) and not checks.errors:
+        checks.add("scores", "Cần chấm điểm ít nhất một tiêu chí.")
+    if via == RatedVia.OWNER:  # the owner rates their own dossier: every criterion about a dossier is theirs to score
+        for c in criteria():
+            if "ho_so" in c.scopes and points.get(c.number) is None and not checks.has(f"c{c.number}"):
+                checks.add(f"c{c.number}", f"Chưa chấm điểm tiêu chí {c.number}: {c.name}.")
     if satisfaction not in Satisfaction._value2member_map_:
         choices = ", ".join(s.value for s in Satisfaction)
         if not satisfaction:
-            raise ValidationError(f"Chọn mức độ hài lòng ({choices}).", field="satisfaction")
-        raise ValidationError(f"Mức độ hài lòng «{satisfaction}» không hợp lệ (dùng {choices}).", field="satisfaction")
-    points = normalise_scores(scores)
-    if via == RatedVia.OWNER:  # the owner rates their own dossier: every criterion about a dossier is theirs to score
-        for c in criteria():
-            if "ho_so" in c.scopes and points[c.number] is None:
-                raise ValidationError(f"Chưa chấm điểm tiêu chí {c.number}: {c.name}.", field=f"c{c.number}")
+            checks.add("satisfaction", f"Chọn mức độ hài lòng ({choices}).")
+        else:
+            checks.add("satisfaction", f"Mức độ hài lòng «{satisfaction}» không hợp lệ (dùng {choices}).")
+    if len((comment or "").strip()) > COMMENT_LIMIT:
+        checks.add("comment", f"Góp ý dài {vn.fmt_int(len(comment.strip()))} ký tự, tối đa {vn.fmt_int(COMMENT_LIMIT)} ký tự.")
+    checks.raise_if_any()
     rated_at = moment(at)
     ended = dossier.ended_at or dossier.returned_at
     if ended is not None and rated_at < ended:
