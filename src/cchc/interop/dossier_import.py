@@ -1,10 +1,19 @@
 """Import of dossiers (hồ sơ) from a file with the field names of the national portal (DVCQG), ALL OR NOTHING.
 
-The file is read a chunk at a time, each chunk validated (cchc.interop.dossier_validation; the first bad row
-is refused with its row number as in the file — header = row 1 — and its column) then written with bulk
-inserts (cchc.interop.bulk), all inside one savepoint that the first bad row rolls back, with one DossierEvent
-"nhap_du_lieu" per dossier recording who imported it and from which file. Memory holds one chunk, not the
-file. An imported dossier keeps its own NgayHenTra. The columns: cchc.interop.dossier_columns.
+Two passes inside one savepoint of the caller's transaction, memory flat whatever the file's size:
+
+1. Check. The file is read a row at a time (cchc.sheets.tabular), each row checked against the units and
+   procedures read once per import (cchc.interop.dossier_validation), and the good rows written CHUNK at a
+   time into a temporary staging table (COPY on PostgreSQL, executemany on SQLite: cchc.interop.bulk). Codes
+   repeated in the file or already in the database are found by two queries on the staging table, not by a
+   set of codes in memory. Every error is kept with its row number as in the file (header = row 1) and its
+   column, up to MAX_ERRORS (then the check stops); any error refuses the whole file and nothing is written.
+2. Load, set-based: one INSERT … SELECT of the dossiers in file order, one of their import events
+   ("nhap_du_lieu": who, from which file, which row), the day counts of the new dossiers in one statement
+   (cchc.stats.daily, its per-row triggers deferred meanwhile) and one audit entry for the file. A failure
+   anywhere rolls the savepoint back: nothing is left, not even the staging table.
+
+An imported dossier keeps its own NgayHenTra. The columns: cchc.interop.dossier_columns.
 
 A row whose state implies a date it lacks (a supplement request without NgayYeuCauBoSung, a returned
 dossier without NgayTra …) is imported with that date unknown: its import event names the date, and the
@@ -16,32 +25,32 @@ from __future__ import annotations
 
 import getpass
 import json
-import sys
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
-from itertools import islice
+from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, bindparam, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cchc.audit import service as audit
-from cchc.dossiers.models import Dossier, DossierEvent
+from cchc.dossiers.models import Dossier
 from cchc.errors import ImportRejected
-from cchc.interop.bulk import BulkWriter, RawJSON
+from cchc.interop.bulk import BulkWriter
 from cchc.interop.dossier_columns import CHUNK, KNOWN_COLUMNS, REQUIRED_COLUMNS
 from cchc.interop.dossier_validation import Validator
 from cchc.sheets.progress import tracker
 from cchc.sheets.tabular import open_rows
 from cchc.stats import daily
-from cchc.values import cell_text
 
 EVENT_ACTION = "nhap_du_lieu"
+MAX_ERRORS = 20  # errors named in one refusal; the check stops at the 20th bad row
+STAGING = "cchc_import_staging"
+SQLITE_CACHE_KIB = 160 * 1024
 
 
 def import_dossiers(session: Session, path: Path | str, progress=None, *, actor=None) -> dict[str, Any]:
@@ -71,16 +80,14 @@ def import_dossier_rows(
 ) -> dict[str, Any]:
     """The same as import_dossiers, from (row number, {DVCQG column: value}) pairs, in file order.
 
-    The rows are taken CHUNK at a time: each chunk is validated, then written, inside one savepoint of the
-    caller's transaction — the first bad row rolls back every chunk already written, so the import stays all
-    or nothing while no more than one chunk is held in memory. `total` (how many rows, if known) is only for
-    the progress bars."""
+    The rows are checked as they come and staged CHUNK at a time (see the module's docstring); `total` (how
+    many rows, if known) is only for the progress bars."""
     if isinstance(rows, Sequence):
         total = len(rows)
     rows = iter(rows)
-    chunk = list(islice(rows, CHUNK))
-    if chunk:
-        missing = [c for c in REQUIRED_COLUMNS if c not in chunk[0][1]]
+    first = next(rows, None)
+    if first is not None:
+        missing = [c for c in REQUIRED_COLUMNS if c not in first[1]]
         if missing:
             raise ImportRejected(
                 f"Dữ liệu «{source}» thiếu cột bắt buộc: {', '.join(missing)}. Các cột cần có: {', '.join(REQUIRED_COLUMNS)}."
@@ -88,16 +95,12 @@ def import_dossier_rows(
     validator = Validator(session, actor, source)
     check = tracker(progress, "Kiểm tra dữ liệu", total)
     write = tracker(progress, "Ghi vào cơ sở dữ liệu", total)
-    by_state: Counter = Counter()
-    if chunk:
-        with _Writer(session, source, actor, validator.now, total or len(chunk)) as writer:
-            while chunk:
-                records = _validate(session, validator, chunk, source, writer.first_id)
-                check.advance(len(chunk))
-                writer.write(records)
-                write.advance(len(records))
-                by_state.update(r["state"] for _, r, _ in records)
-                chunk = list(islice(rows, CHUNK))
+    by_state: dict[str, int] = {}
+    if first is not None:
+        with _Import(session, source, actor, validator.now) as job:
+            job.stage(chain([first], rows), validator, check)
+            by_state = job.load()
+            write.advance(job.count)
     check.finish()
     write.finish()
     count = sum(by_state.values())
@@ -112,144 +115,40 @@ def import_dossier_rows(
     }
 
 
-def _code_in(session: Session, codes: Iterable[str]):
-    """Dossier.code IN (…) for thousands of codes: one array parameter on PostgreSQL (= ANY), else IN."""
-    column = Dossier.__table__.c.code
-    codes = list(codes)
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("codes", codes, type_=ARRAY(String)))
-    return column.in_(codes)
+@cache
+def _staging_table() -> Table:
+    """The temporary table an import stages its checked rows in: the dossier columns an INSERT gives (every
+    one but the id and those the database fills), the row number in the file and the dates the row lacked
+    («NgayTra, NgayYeuCauBoSung»). The row number is the key: on SQLite the rowid itself, so file order is free."""
+    columns = [Column("row_number", Integer, primary_key=True, autoincrement=False), Column("unknown_dates", Text)]
+    for c in Dossier.__table__.columns:
+        if c.primary_key or c.server_default is not None:
+            continue
+        columns.append(Column(c.name, c.type, default=c.default.arg if c.default is not None else None))
+    return Table(STAGING, MetaData(), *columns, prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
 
 
-def _validate(session: Session, validator: Validator, chunk: list[tuple[int, dict]], source: str,
-              first_id: int | None) -> list[tuple[int, dict, tuple[str, ...]]]:
-    """One chunk of rows checked in file order: (row number, dossiers row, the dates it lacks); the first
-    error stops the import.
+class _Import:
+    """One import inside a savepoint of the caller's transaction: the staging table, the check (`stage`) and the
+    set-based load (`load`). Leaving with an error rolls everything back, the staging table included."""
 
-    A code repeated in the file is found in the database once its first row's chunk is written (dossier ids from
-    `first_id` on are this import's): the import event written with it gives that row's number, so no list of
-    the file's codes is kept in memory."""
-    table = Dossier.__table__
-    codes = {cell_text(r.get("MaHoSo")) for _, r in chunk}
-    codes.discard("")
-    in_db = set(session.execute(select(table.c.code).where(_code_in(session, codes))).scalars()) if codes else set()
-    seen: dict[str, int] = {}
-    records: list[tuple[int, dict, tuple[str, ...]]] = []
-    for number, row in chunk:
-        record, unknown = validator.dossier(number, row)
-        code = record["code"]
-        if code in seen:
-            raise ImportRejected(f"mã hồ sơ «{code}» trùng với dòng {seen[code]} của tệp.", row=number, column="MaHoSo")
-        if code in in_db:
-            earlier = _imported_row(session, code, first_id, source) if first_id is not None else None
-            if earlier is not None:
-                raise ImportRejected(f"mã hồ sơ «{code}» trùng với dòng {earlier} của tệp.", row=number, column="MaHoSo")
-            raise ImportRejected(f"mã hồ sơ «{code}» đã có trong cơ sở dữ liệu.", row=number, column="MaHoSo")
-        seen[code] = number
-        records.append((number, record, unknown))
-    return records
-
-
-def _imported_row(session: Session, code: str, first_id: int, source: str) -> int | None:
-    """The row of this import (dossier ids from `first_id` on) that wrote dossier `code`, if it was this import."""
-    events, dossiers = DossierEvent.__table__, Dossier.__table__
-    found = session.execute(
-        select(events.c.data)
-        .join(dossiers, dossiers.c.id == events.c.dossier_id)
-        .where(dossiers.c.code == code, dossiers.c.id >= first_id, events.c.action == EVENT_ACTION)
-    ).scalars().all()
-    for data in found:
-        data = json.loads(data) if isinstance(data, str) else data
-        if isinstance(data, dict) and data.get("source") == source:
-            return data.get("row")
-    return None
-
-
-class _Writer:
-    """The writing side of an import: one savepoint inside the caller's transaction, bulk inserts of the
-    dossiers of each chunk then of their events, the day counts of each chunk in one statement, and one audit
-    entry for the whole import when it ends well."""
-
-    def __init__(self, session: Session, source: str, actor, now: datetime, expected_rows: int):
+    def __init__(self, session: Session, source: str, actor, now: datetime):
         self.session, self.source, self.actor, self.now = session, source, actor, now
-        self.expected_rows = expected_rows
-        self.actor_id = actor.id if actor is not None else None
-        self.actor_name = _actor_name(actor)
-        self.note = f"Nhập dữ liệu từ «{source}»"
-        self.source_json = json.dumps(source, ensure_ascii=False)
         self.connection = session.connection()
-        self.dossier_writer: BulkWriter | None = None
-        self.event_writer = BulkWriter(
-            self.connection,
-            DossierEvent.__table__,
-            ("dossier_id", "at", "actor_id", "actor_name", "action", "from_state", "to_state", "note", "data"),
-        )
-        self.codes: list[str] = []  # the first audit.BULK_KEYS codes, for the audit entry
-        self.first_id: int | None = None  # the smallest dossier id this import wrote
-        self.count = 0
+        self.staging = _staging_table()
+        self.count = 0  # rows staged
         self._stack = ExitStack()
 
-    def __enter__(self) -> "_Writer":
-        # The day counts (cchc.stats.daily) of each chunk in one statement, not by a trigger per row.
+    def __enter__(self) -> "_Import":
         self._stack.enter_context(self.session.begin_nested())
-        # The SAVEPOINT goes out now, before daily.deferred's DDL: SQLAlchemy emits it lazily, and SQLite's
-        # driver runs DDL outside any transaction (autocommitted, so a refused file would leave the triggers
-        # dropped for good) unless one is already open.
+        # The SAVEPOINT goes out now, before any DDL (the staging table, daily.deferred's triggers): SQLAlchemy
+        # emits it lazily, and SQLite's driver runs DDL outside any transaction (autocommitted, beyond the
+        # reach of a rollback) unless one is already open.
         self.session.connection()
-        self._stack.enter_context(_sqlite_cache(self.connection, self.expected_rows))
-        self._stack.enter_context(daily.deferred(self.connection))
+        self.staging.create(self.connection)
         return self
 
-    def write(self, records: list[tuple[int, dict, tuple[str, ...]]]) -> None:
-        if not records:
-            return
-        dossiers = Dossier.__table__
-        session = self.session
-        if self.dossier_writer is None:
-            self.dossier_writer = BulkWriter(self.connection, dossiers, records[0][1].keys())
-        self.dossier_writer.insert([r for _, r, _ in records])
-        codes = [r["code"] for _, r, _ in records]
-        ids = dict(session.execute(select(dossiers.c.code, dossiers.c.id).where(_code_in(session, codes))).all())
-        daily.add(self.connection, list(ids.values()))
-        if self.first_id is None:
-            self.first_id = min(ids.values())
-        self.event_writer.insert(
-            [
-                {
-                    "dossier_id": ids[r["code"]],
-                    "at": self.now,
-                    "actor_id": self.actor_id,
-                    "actor_name": self.actor_name,
-                    "action": EVENT_ACTION,
-                    "from_state": None,
-                    "to_state": r["state"],
-                    "note": f"{self.note}, dòng {number}" + (f"; tệp không có {', '.join(unknown)}." if unknown else "."),
-                    "data": self._event_data(number, r["code"], unknown),
-                }
-                for number, r, unknown in records
-            ]
-        )
-        self.codes.extend(codes[: max(0, audit.BULK_KEYS - len(self.codes))])
-        self.count += len(codes)
-
-    def _event_data(self, number: int, code: str, unknown: tuple[str, ...]) -> RawJSON:
-        """The import event's data, serialised here (one string per row, not json.dumps of a dict)."""
-        quote = json.encoder.encode_basestring
-        lacked = f', "NgayChuaBiet": [{", ".join(quote(c) for c in unknown)}]' if unknown else ""
-        return RawJSON(f'{{"source": {self.source_json}, "row": {number}, "MaHoSo": {quote(code)}{lacked}}}')
-
     def __exit__(self, kind, exc, tb) -> bool:
-        if kind is None and self.count:
-            try:
-                # Written on the connection, not through the ORM: the audit log gets the import as one entry.
-                more = self.count - len(self.codes)
-                audit.record(self.session, "nhap_tep", Dossier.__table__.name, after={
-                    "nguon": self.source, "so_ho_so": self.count,
-                    "ma_ho_so": self.codes + ([f"… và {more} hồ sơ khác"] if more > 0 else []),
-                }, actor=self.actor)
-            except BaseException:
-                self._stack.__exit__(*sys.exc_info())
-                raise
         try:
             self._stack.__exit__(kind, exc, tb)  # the savepoint: released, or rolled back on any error
         except IntegrityError as error:
@@ -258,6 +157,134 @@ class _Writer:
             raise self._refused(exc) from None
         return False
 
+    # ---- pass 1: check and stage
+    def stage(self, rows: Iterable[tuple[int, dict]], validator: Validator, check) -> None:
+        """Check every row and stage the good ones; raise ImportRejected naming every error (up to MAX_ERRORS)."""
+        errors: list[ImportRejected] = []
+        writer: BulkWriter | None = None
+        batch: list[dict] = []
+        read = 0
+        stopped = False
+        for number, row in rows:
+            read += 1
+            try:
+                record, unknown = validator.dossier(number, row)
+            except ImportRejected as error:
+                errors.append(error)
+                if len(errors) >= MAX_ERRORS:
+                    stopped = True
+                    break
+                continue
+            record["row_number"] = number
+            record["unknown_dates"] = ", ".join(unknown) if unknown else None
+            batch.append(record)
+            if len(batch) >= CHUNK:
+                writer = self._write(writer, batch)
+                check.advance(read)
+                read, batch = 0, []
+        if batch:
+            writer = self._write(writer, batch)
+        check.advance(read)
+        if self.count:
+            errors.extend(self._repeated_codes())
+        if errors:
+            raise _rejection(errors, stopped)
+
+    def _write(self, writer: BulkWriter | None, batch: list[dict]) -> BulkWriter:
+        if writer is None:
+            writer = BulkWriter(self.connection, self.staging, batch[0].keys())
+        writer.insert(batch)
+        self.count += len(batch)
+        return writer
+
+    def _repeated_codes(self) -> list[ImportRejected]:
+        """Codes repeated in the file (from their second row on) or already in the database, by SQL on the staging
+        table: no set of a million codes in memory."""
+        c, staged = self.connection, STAGING
+        if c.dialect.name == "postgresql":
+            c.exec_driver_sql(f"ANALYZE {staged}")  # a temporary table has no statistics until asked
+        limit = {"n": MAX_ERRORS}
+        repeated = c.execute(text(
+            f"SELECT s.row_number, s.code, f.first_row FROM {staged} s "
+            f"JOIN (SELECT code, MIN(row_number) AS first_row FROM {staged} GROUP BY code HAVING COUNT(*) > 1) f "
+            f"ON f.code = s.code WHERE s.row_number > f.first_row ORDER BY s.row_number LIMIT :n"
+        ), limit).all()
+        existing = c.execute(text(
+            f"SELECT s.row_number, s.code FROM {staged} s JOIN dossiers d ON d.code = s.code "
+            f"ORDER BY s.row_number LIMIT :n"
+        ), limit).all()
+        return [
+            ImportRejected(f"mã hồ sơ «{code}» trùng với dòng {first} của tệp.", row=number, column="MaHoSo")
+            for number, code, first in repeated
+        ] + [
+            ImportRejected(f"mã hồ sơ «{code}» đã có trong cơ sở dữ liệu.", row=number, column="MaHoSo")
+            for number, code in existing
+        ]
+
+    # ---- pass 2: load, set-based
+    def load(self) -> dict[str, int]:
+        """The staged rows into dossiers and their events, the day counts and the audit entry; {state: dossiers}."""
+        c, staged = self.connection, STAGING
+        postgres = c.dialect.name == "postgresql"
+        names = ", ".join(c.dialect.identifier_preparer.quote(col.name) for col in self.staging.columns
+                          if col.name not in ("row_number", "unknown_dates"))
+        insert = f"INSERT INTO dossiers ({names}) SELECT {names} FROM {staged} ORDER BY row_number"
+        with _sqlite_cache(c, self.count), daily.deferred(c):
+            if postgres:
+                low, high = c.exec_driver_sql(f"WITH new AS ({insert} RETURNING id) SELECT min(id), max(id) FROM new").one()
+                # Ids between come from one sequence other sessions draw from too: the codes say which are ours.
+                ours = f"d.id BETWEEN {int(low)} AND {int(high)} AND d.code IN (SELECT code FROM {staged})"
+            else:
+                c.exec_driver_sql(insert)
+                # SQLite: the write lock is held from the INSERT to the end of the transaction and one INSERT gives
+                # consecutive rowids, so this import's dossiers are the last `count` ids.
+                high = c.exec_driver_sql("SELECT max(id) FROM dossiers").scalar_one()
+                low = high - self.count + 1
+                ours = f"d.id BETWEEN {int(low)} AND {int(high)}"
+            self._events(low, high)
+            daily.add_matching(c, ours)
+        by_state = dict(c.execute(text(f"SELECT state, COUNT(*) FROM {staged} GROUP BY state")).all())
+        codes = list(c.execute(
+            text(f"SELECT code FROM {staged} ORDER BY row_number LIMIT :n"), {"n": audit.BULK_KEYS}
+        ).scalars())
+        self.staging.drop(c)
+        more = self.count - len(codes)
+        audit.record(self.session, "nhap_tep", Dossier.__table__.name, after={
+            "nguon": self.source, "so_ho_so": self.count,
+            "ma_ho_so": codes + ([f"… và {more} hồ sơ khác"] if more > 0 else []),
+        }, actor=self.actor)
+        return by_state
+
+    def _events(self, low: int, high: int) -> None:
+        """One "nhap_du_lieu" event per dossier, in file order: who, from which file and row, the dates it lacked."""
+        c, staged = self.connection, STAGING
+        postgres = c.dialect.name == "postgresql"
+        row = "CAST(s.row_number AS TEXT)"
+        code = "CAST(to_json(s.code) AS TEXT)" if postgres else "json_quote(s.code)"
+        data = (
+            f"""'{{"source": ' || CAST(:source AS TEXT) || ', "row": ' || {row} || ', "MaHoSo": ' || {code} """
+            f"""|| COALESCE(', "NgayChuaBiet": ["' || replace(s.unknown_dates, ', ', '", "') || '"]', '') || '}}'"""
+        )
+        if postgres:
+            data = f"CAST({data} AS JSON)"
+        statement = text(
+            "INSERT INTO dossier_events (dossier_id, at, actor_id, actor_name, action, from_state, to_state, note, data) "
+            f"SELECT d.id, :at, :actor_id, :actor_name, :action, NULL, s.state, "
+            f"CAST(:note AS TEXT) || {row} || COALESCE('; tệp không có ' || s.unknown_dates || '.', '.'), {data} "
+            f"FROM {staged} s JOIN dossiers d ON d.code = s.code "
+            f"WHERE d.id BETWEEN :low AND :high ORDER BY s.row_number"
+        ).bindparams(bindparam("at", type_=DateTime()), bindparam("actor_id", type_=Integer()))
+        c.execute(statement, {
+            "at": self.now,
+            "actor_id": self.actor.id if self.actor is not None else None,
+            "actor_name": _actor_name(self.actor),
+            "action": EVENT_ACTION,
+            "note": f"Nhập dữ liệu từ «{self.source}», dòng ",
+            "source": json.dumps(self.source, ensure_ascii=False),
+            "low": low,
+            "high": high,
+        })
+
     def _refused(self, error: IntegrityError) -> ImportRejected:
         return ImportRejected(
             f"Không ghi được dữ liệu «{self.source}» (vi phạm ràng buộc của cơ sở dữ liệu, có thể một mã hồ sơ vừa "
@@ -265,16 +292,30 @@ class _Writer:
         )
 
 
+def _rejection(errors: list[ImportRejected], stopped: bool) -> ImportRejected:
+    """One refusal for the whole file: the first error in file order, then the others (at most MAX_ERRORS in all)."""
+    errors.sort(key=lambda e: e.row or 0)
+    first, others = errors[0], errors[1:MAX_ERRORS]
+    if not others:
+        return first
+    more = (f" (dừng kiểm tra sau {MAX_ERRORS} lỗi đầu tiên)" if stopped or len(errors) > MAX_ERRORS else "")
+    lines = [first.message, f"Còn {len(others)} lỗi khác{more}:"] + [f"– {e.message}" for e in others]
+    lines.append("Không có hồ sơ nào được ghi: hãy sửa các dòng trên rồi nhập lại cả tệp.")
+    refusal = ImportRejected("\n".join(lines))
+    refusal.row, refusal.column, refusal.field = first.row, first.column, first.column
+    return refusal
+
+
 @contextmanager
 def _sqlite_cache(connection, rows: int):
-    """SQLite: a page cache big enough for one large import (about 2 KiB per dossier with its indexes
-    and event, at most 1 GiB) so that the transaction is not spilled to disk page by page; the
-    connection's own setting is restored afterwards."""
+    """SQLite: a larger page cache while a large import writes its dossiers, events and their indexes (about
+    2 KiB per dossier, at most SQLITE_CACHE_KIB: the cache is the process's own memory, and a million rows
+    stay under 300 MB in all); the connection's own setting is restored afterwards."""
     if connection.dialect.name != "sqlite" or rows < CHUNK:
         yield
         return
     before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
-    connection.exec_driver_sql(f"PRAGMA cache_size=-{min(1 << 20, 64 * 1024 + 2 * rows)}")
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{min(SQLITE_CACHE_KIB, 64 * 1024 + 2 * rows)}")
     try:
         yield
     finally:
