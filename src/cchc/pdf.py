@@ -153,6 +153,7 @@ class WarmOffice:
         self.restarts = 0  # how many times the server was started again after dying
         self.conversions = 0  # PDFs made by this process through the warm server
         self._proc: subprocess.Popen | None = None
+        self._problem: str | None = None  # why the server cannot run here (python3-uno missing, …)
         self._profile: str | None = None
         self._started_at = 0.0
         self._lock_file = None
@@ -206,8 +207,16 @@ class WarmOffice:
     def wait_ready(self, seconds: float) -> bool:
         return self._ready.wait(seconds)
 
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_SECONDS
+        while not self._ready.wait(0.2):
+            if self._problem:
+                raise WarmUnavailable(self._problem)
+            if time.monotonic() > deadline:
+                raise WarmUnavailable(f"LibreOffice chạy sẵn chưa sẵn sàng sau {READY_SECONDS} giây")
+
     def _watch(self) -> None:
-        problem = _missing_requirement()
+        self._problem = problem = _missing_requirement()
         if problem:
             log.warning("PDF: không chạy được LibreOffice chạy sẵn: %s; các tệp PDF sẽ chuyển bằng soffice --convert-to.", problem)
             return
@@ -271,8 +280,8 @@ class WarmOffice:
 
     def convert(self, docx_path: Path, pdf_path: Path) -> Path:
         """DOCX to PDF through the server: the one kept here once it is ready, or another process's."""
-        if self.kept_here and not self._ready.wait(READY_SECONDS):
-            raise WarmUnavailable(f"LibreOffice chạy sẵn chưa sẵn sàng sau {READY_SECONDS} giây")
+        if self.kept_here:
+            self._wait_ready()
         pdf_path = Path(pdf_path).resolve()
         pdf_path.parent.mkdir(parents=True, exist_ok=True)
         with self._one_at_a_time:
