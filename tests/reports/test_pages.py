@@ -19,19 +19,27 @@ def _reporter(client, w):
     return client
 
 
+def _with_preview(client, params):
+    """The page and its preview, which htmx loads from /bao-cao/xem-truoc once the page is shown."""
+    page = client.get("/bao-cao", params=params)
+    assert page.status_code == 200 and 'hx-get="/bao-cao/xem-truoc?' in page.text, page.text
+    preview = client.get("/bao-cao/xem-truoc", params=params)
+    assert preview.status_code == 200, preview.text
+    return page.text + preview.text
+
+
 def test_preview_and_narrative(client, web_world):
     w = web_world
     _reporter(client, w)
-    page = client.get("/bao-cao", params=PERIOD)
-    assert page.status_code == 200, page.text
-    assert "BÁO CÁO" in page.text and "I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CẢI CÁCH HÀNH CHÍNH" in page.text
-    assert "(số liệu tính từ 15/12/2024 đến 14/6/2025)" in page.text
+    page = _with_preview(client, PERIOD)
+    assert "BÁO CÁO" in page and "I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CẢI CÁCH HÀNH CHÍNH" in page
+    assert "(số liệu tính từ 15/12/2024 đến 14/6/2025)" in page
     form = client.get("/bao-cao", params={**PERIOD, "tab": "noi-dung"}).text
     r = client.post("/bao-cao/noi-dung", data={"csrf_token": csrf_from(form), "don_vi": w.province.code, "tu_ngay": "15/12/2024",
                                                 "den_ngay": "14/6/2025", "muc_IV": "Tiếp tục đẩy mạnh dịch vụ công trực tuyến toàn trình."},
                     follow_redirects=False)
     assert r.status_code == 303
-    assert "Tiếp tục đẩy mạnh dịch vụ công trực tuyến toàn trình." in client.get("/bao-cao", params=PERIOD).text
+    assert "Tiếp tục đẩy mạnh dịch vụ công trực tuyến toàn trình." in _with_preview(client, PERIOD)
 
 
 def test_manual_figures_are_validated_all_or_nothing(client, web_world):
@@ -49,7 +57,7 @@ def test_manual_figures_are_validated_all_or_nothing(client, web_world):
     assert ok.status_code == 303
     with session_factory()() as s:
         assert s.query(ManualFigure).count() == 3
-    preview = client.get("/bao-cao", params=PERIOD).text
+    preview = _with_preview(client, PERIOD)
     assert "55,17" in preview  # 16/29 completion rate computed from what was typed
 
 
@@ -73,7 +81,7 @@ def test_only_reporting_roles(client, web_world):
 def test_preview_marks_drafts_and_shows_the_signature_block(client, web_world):
     """Issue 12 item 4: what the system drafted (III, IV) is boxed and labelled on the page, never shown as the unit's words."""
     _reporter(client, web_world)
-    page = client.get("/bao-cao", params=PERIOD).text
+    page = _with_preview(client, PERIOD)
     assert page.count('<span class="badge badge-warn">Dự thảo</span>') >= 1
     assert '<div class="flash flash-warn" role="note">' in page
     assert "Nơi nhận:" in page and "KT. CHỦ TỊCH" in page

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Callable
 
 from sqlalchemy import JSON, BigInteger, Date, DateTime, Integer, String, UniqueConstraint, event, text
@@ -215,27 +216,71 @@ def closed(end: date) -> bool:
     return end < clock.today()
 
 
+# JSON keeps str, int, float, bool, None, lists and dicts with str keys; every other value a figure holds is
+# written tagged and read back as itself, so that a cached figure set equals the one computed.
+_TAGS = {"date": date.fromisoformat, "datetime": datetime.fromisoformat, "decimal": Decimal}
+
+
+def encode(value):
+    if isinstance(value, dict):
+        if all(isinstance(k, str) for k in value):
+            return {k: encode(v) for k, v in value.items()}
+        return {"__items__": [[encode(k), encode(v)] for k, v in value.items()]}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode(v) for v in value]}
+    if isinstance(value, (set, frozenset)):
+        return {"__set__": sorted((encode(v) for v in value), key=repr)}
+    if isinstance(value, datetime):
+        return {"__datetime__": value.isoformat()}
+    if isinstance(value, date):
+        return {"__date__": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"__decimal__": str(value)}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"figure_cache: cannot keep a {type(value).__name__}")
+
+
+def decode(value):
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        (key, inner), = value.items()
+        if key == "__items__":
+            return {decode(k): decode(v) for k, v in inner}
+        if key == "__tuple__":
+            return tuple(decode(v) for v in inner)
+        if key == "__set__":
+            return {decode(v) for v in inner}
+        if key.startswith("__") and key.endswith("__") and key[2:-2] in _TAGS:
+            return _TAGS[key[2:-2]](inner)
+    return {k: decode(v) for k, v in value.items()}
+
+
 def cached(session: Session, unit, start: date, end: date, kind: str, compute: Callable[[], dict]) -> dict:
     """`compute()` of a unit and closed window, read from the cache while the data it read is unchanged.
 
     An open window (one that includes today) is always computed: its figures judge open dossiers at now.
-    The payload goes through JSON either way, so a cached read and a computed one are the same values.
     Written on the request's connection, outside the ORM: a cache row is not anyone's change to audit."""
     if not closed(end):
-        return json.loads(json.dumps(compute(), default=str))
+        return compute()
     version = source_version(session, unit.path, end)
     key = {"u": unit.id, "s": start, "e": end, "k": kind}
     row = session.execute(text(f"SELECT payload, source_version FROM {CACHE} "
                                "WHERE unit_id = :u AND period_start = :s AND period_end = :e AND kind = :k"), key).first()
     if row is not None and row.source_version == version:
-        return row.payload if isinstance(row.payload, dict) else json.loads(row.payload)
-    payload = json.loads(json.dumps(compute(), default=str))
+        return decode(row.payload if isinstance(row.payload, dict) else json.loads(row.payload))
+    figures = compute()
     conn = session.connection()
     value = ":p" if conn.dialect.name == "sqlite" else "CAST(:p AS JSON)"
-    params = {**key, "p": json.dumps(payload, ensure_ascii=False), "v": version, "at": clock.now()}
+    params = {**key, "p": json.dumps(encode(figures), ensure_ascii=False), "v": version, "at": clock.now()}
     conn.execute(text(
         f"INSERT INTO {CACHE} (unit_id, period_start, period_end, kind, payload, source_version, computed_at) "
         f"VALUES (:u, :s, :e, :k, {value}, :v, :at) ON CONFLICT (unit_id, period_start, period_end, kind) DO UPDATE SET "
         "payload = excluded.payload, source_version = excluded.source_version, computed_at = excluded.computed_at"),
         params)
-    return payload
+    return figures

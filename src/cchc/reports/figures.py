@@ -84,6 +84,6 @@ PARTS = ("all", "dossiers", "index766", "satisfaction", "interagency", "fields")
 
 def figures_of(session: Session, unit: Unit, start: date, end: date, part: str) -> dict:
     """One part of a unit's figures (PARTS): of a closed window from the cache while its data is unchanged,
-    otherwise computed. Either way through JSON, so that a page shows the same values from both."""
+    otherwise computed (the same values either way)."""
     compute = _parts()[part]
     return cached(session, unit, start, end, part, lambda: compute(session, unit, start, end))

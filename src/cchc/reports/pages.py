@@ -17,7 +17,8 @@ from cchc.errors import CchcError, ValidationError
 from cchc.periods import period_choices
 from cchc.reform import service as reform
 from cchc.reform import forms as formdefs
-from cchc.reports.assembly import build_report, default_figures
+from cchc.reports.assembly import build_report, default_figures, default_trend
+from cchc.reports.figure_cache import cached
 from cchc.reports.output import write_report
 from cchc.stats.pages import Selection, scope_query, select_typed
 from cchc.auth.deps import require_roles
@@ -56,13 +57,34 @@ def report_page(request: Request, tab: str = "xem", db: Session = DB_SESSION, us
     except CchcError as exc:
         return render(request, "reports/page.html", {"error": exc.message, "unit": None, "choices": [], "tab": tab,
                                                       "params": dict(request.query_params)}, status_code=exc.http_status)
-    ctx = _context(db, sel, tab=tab, params=dict(request.query_params))
-    if tab == "xem":
-        try:
-            ctx["report"] = build_report(db, sel.unit, sel.period)
-        except CchcError as exc:
-            ctx["report_error"] = exc.message
-    return render(request, "reports/page.html", ctx)
+    # The preview (the whole report: every figure, the trend, the Biểu mẫu) comes as a fragment loaded by htmx
+    # (/bao-cao/xem-truoc): the page itself answers at once.
+    return render(request, "reports/page.html", _context(db, sel, tab=tab, params=dict(request.query_params)))
+
+
+def cached_figures(db: Session, unit, start, end) -> dict:
+    """The report's figures (default_figures) of a closed period from the figure cache."""
+    return cached(db, unit, start, end, "report", lambda: default_figures(db, unit, start, end))
+
+
+def cached_trend(db: Session, unit, start, end) -> dict:
+    return cached(db, unit, start, end, "report_trend", lambda: default_trend(db, unit, start, end))
+
+
+def built(db: Session, sel: Selection):
+    return build_report(db, sel.unit, sel.period, figures_provider=cached_figures, trend_provider=cached_trend)
+
+
+@router.get("/bao-cao/xem-truoc")
+def preview(request: Request, db: Session = DB_SESSION, user: User = Depends(reporter)):
+    """The report as it will be printed (an HTML fragment of /bao-cao, loaded by htmx)."""
+    sel = _selection(db, user, request.query_params)
+    ctx = {"unit": sel.unit, "period": sel.period}
+    try:
+        ctx["report"] = built(db, sel)
+    except CchcError as exc:
+        ctx["report_error"] = exc.message
+    return render(request, "reports/preview.html", ctx)
 
 
 @router.post("/bao-cao/noi-dung", dependencies=[Depends(check_csrf)])
@@ -114,9 +136,9 @@ def download(request: Request, dinh_dang: str = "docx", db: Session = DB_SESSION
     if dinh_dang not in MEDIA:
         raise ValidationError(f"Định dạng «{dinh_dang}» không hỗ trợ (docx, pdf, xlsx, md).")
     sel = _selection(db, user, request.query_params)
-    built = build_report(db, sel.unit, sel.period)
+    report = built(db, sel)
     with tempfile.TemporaryDirectory(prefix="cchc-report-") as tmp:
         name = f"bao-cao-cchc-{sel.unit.code}-{sel.period.start:%Y%m%d}-{sel.period.end:%Y%m%d}.{dinh_dang}"
-        files = write_report(built, Path(tmp) / name, dinh_dang)
+        files = write_report(report, Path(tmp) / name, dinh_dang)
         body = files[0].read_bytes()
     return Response(body, media_type=MEDIA[dinh_dang], headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
