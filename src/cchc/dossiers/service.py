@@ -18,7 +18,7 @@ opens the next one. After the result, a last step "Trả kết quả" waits at t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -528,23 +528,37 @@ def request_financial(session: Session, actor: User | None, dossier: Dossier, am
 def _check_record_payment(session: Session, actor: User | None, dossier: Dossier) -> None:
     tr.require(dossier, "record_payment")
     tr.require_active(actor)
-    if tr.is_owner(actor, dossier) or _is_receiving_officer(session, actor, dossier) or may_act_at_step(session, actor, dossier):
+    if actor is not None and actor.role == Role.CITIZEN:
+        # A citizen's word is not a payment: online fees are recorded by the system when the gateway confirms them.
+        raise PermissionDenied(
+            f"Công dân không tự ghi nhận nộp phí cho hồ sơ {dossier.code}: hãy thanh toán trực tuyến (hồ sơ được ghi "
+            "nhận đã nộp khi cổng thanh toán xác nhận giao dịch) hoặc nộp tại Bộ phận Một cửa."
+        )
+    if _is_receiving_officer(session, actor, dossier) or may_act_at_step(session, actor, dossier):
         return
     raise PermissionDenied(
-        f"Bạn không được ghi nhận nộp phí cho hồ sơ {dossier.code}: việc này do chủ hồ sơ (nộp trực tuyến), "
-        "Bộ phận Một cửa hoặc người đang xử lý hồ sơ thực hiện."
+        f"Bạn không được ghi nhận nộp phí cho hồ sơ {dossier.code}: việc này do Bộ phận Một cửa hoặc người đang xử lý "
+        "hồ sơ thực hiện; thanh toán trực tuyến được ghi nhận khi cổng thanh toán xác nhận."
     )
 
 
 def record_payment(
     session: Session, actor: User | None, dossier: Dossier, amount: Any, online: OnlinePayment | int = OnlinePayment.NONE,
-    at: datetime | None = None,
+    at: datetime | None = None, note: str = "", details: Mapping[str, Any] | None = None,
 ) -> Dossier:
-    """Fee paid (online via DVCQG = 1, local gateway = 2, otherwise 0); resumes a dossier waiting in state 6."""
+    """Fee paid (online via DVCQG = 1, local gateway = 2, otherwise 0); resumes a dossier waiting in state 6.
+
+    Online (1, 2) only as the system (actor None), confirming what a gateway verified (cchc.payments); an officer
+    records a payment at the counter. `note` and `details` (receipt number, gateway transaction) go into the event."""
     at = moment(at)
     _check_record_payment(session, actor, dossier)
+    if actor is not None and online not in (OnlinePayment.NONE, "0", ""):
+        raise ValidationError("Thanh toán trực tuyến chỉ được ghi nhận khi cổng thanh toán xác nhận giao dịch; cán bộ ghi "
+                              "nhận khoản nộp tại quầy (tiền mặt, POS, chuyển khoản) kèm số biên lai.", field="online")
     check_moment(session, dossier, at)
-    return _done(session, actor, dossier, tr.apply_record_payment(dossier, actor, amount, online, at=at), at)
+    change = tr.apply_record_payment(dossier, actor, amount, online, at=at)
+    change = replace(change, note="; ".join(filter(None, (change.note, note))), data={**change.data, **(details or {})})
+    return _done(session, actor, dossier, change, at)
 
 
 # ---- result ---------------------------------------------------------------------------------
