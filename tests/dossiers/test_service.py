@@ -485,11 +485,17 @@ def test_financial_wait_and_payment(db, world):
     svc.request_financial(db, w.specialist, d, "50000", at=MONDAY + H)
     assert (d.state, d.status_code, d.fee_amount, d.financial_requested_at) == (State.FINANCIAL, 6, Decimal(50000), MONDAY + H)
     assert d in svc.inbox(db, w.citizen).items
-    assert_refused(db, d, ValidationError, lambda: svc.record_payment(db, w.citizen, d, 40000, OnlinePayment.DVCQG, at=MONDAY + 2 * H),
+    assert_refused(db, d, ValidationError, lambda: svc.record_payment(db, None, d, 40000, OnlinePayment.DVCQG, at=MONDAY + 2 * H),
                    match="ít hơn")
-    assert_refused(db, d, ValidationError, lambda: svc.record_payment(db, w.citizen, d, 50000, OnlinePayment.NONE, at=MONDAY + 2 * H))
+    # a citizen never marks their own fee paid, online or not: the gateway's confirmation does (cchc.payments)
+    for how in (OnlinePayment.NONE, OnlinePayment.DVCQG, OnlinePayment.LOCAL_GATEWAY):
+        assert_refused(db, d, PermissionDenied, lambda: svc.record_payment(db, w.citizen, d, 50000, how, at=MONDAY + 2 * H),
+                       match="Công dân không tự ghi nhận nộp phí")
     assert_refused(db, d, PermissionDenied, lambda: svc.record_payment(db, w.other_citizen, d, 50000, 1, at=MONDAY + 2 * H))
-    svc.record_payment(db, w.citizen, d, 50000, OnlinePayment.LOCAL_GATEWAY, at=MONDAY + 2 * H)
+    # an officer records counter payments only
+    assert_refused(db, d, ValidationError, lambda: svc.record_payment(db, w.receiver, d, 50000, 2, at=MONDAY + 2 * H),
+                   match="cổng thanh toán xác nhận")
+    svc.record_payment(db, None, d, 50000, OnlinePayment.LOCAL_GATEWAY, at=MONDAY + 2 * H)
     assert (d.state, d.fee_paid, d.paid_online) == (State.PROCESSING, True, 2)
     assert_refused(db, d, InvalidTransition, lambda: svc.record_payment(db, w.receiver, d, 50000, 0, at=MONDAY + 3 * H), match="đã được")
     free = receive(db, w)
@@ -566,7 +572,7 @@ def test_allowed_actions_per_actor(db, world):
     assert set(svc.allowed_actions(db, w.leader, d, at=at)) == {"assign", "apologize", "refuse", "stop", "mark_digitized", "attach_file"}
     assert set(svc.allowed_actions(db, w.citizen, d, at=at)) == {"withdraw", "stop"}
     svc.request_financial(db, w.specialist, d, 20000, at=at)
-    assert set(svc.allowed_actions(db, w.citizen, d, at=at)) == {"withdraw", "stop", "record_payment"}
+    assert set(svc.allowed_actions(db, w.citizen, d, at=at)) == {"withdraw", "stop"}  # paying is the gateway's word
     assert svc.allowed_actions(db, w.other_specialist, d, at=at) == []
 
 
