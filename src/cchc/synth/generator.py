@@ -455,7 +455,7 @@ class _Player:
         if p.channel == 2:
             d = act.submit_online(p.owner, at=p.start, **common)
             if p.pay == "submit":
-                act.record_payment(p.owner, d, fee, online=p.pay_online, at=p.start)
+                act.record_payment(None, d, fee, online=p.pay_online, at=p.start)  # the gateway's confirmation
             accept_at = cal.add_working_seconds(cal.normalise(p.start), p.accept_delay)
             if accept_at >= now or p.hold == "submitted":
                 return d
@@ -481,7 +481,7 @@ class _Player:
             if p.attach and self.attach_files:
                 act.attach_file(mot_cua, d, "thanh_phan", "to-khai.pdf", _MINIMAL_PDF, "application/pdf", at=received)
         if p.pay == "receipt":
-            act.record_payment(mot_cua, d, fee, online=p.pay_online, at=received)
+            act.record_payment(None if p.pay_online else mot_cua, d, fee, online=p.pay_online, at=received)
         if p.hold == "processing":  # stalled at the specialist: in progress, overdue once the due date passes
             return d
         if p.assign and len(office.specialists) > 1:
@@ -533,8 +533,8 @@ class _Player:
             paid = due_now(0.45 * end + min(0.12 * end, WORKDAY))
             if paid is None or p.hold == "financial":
                 return d
-            payer = p.owner if (p.owner is not None and p.pay_online) else mot_cua
-            act.record_payment(payer, d, fee, online=p.pay_online, at=paid)
+            # paid online: the gateway's confirmation, recorded by the system; otherwise at the counter
+            act.record_payment(None if p.pay_online else mot_cua, d, fee, online=p.pay_online, at=paid)
 
         if p.apology and total > WORKDAY:
             offset = min(0.55 * end, total - 1.5 * WORKDAY)
