@@ -124,6 +124,18 @@ def _integer_bounds(operation: dict) -> None:
                 variant.setdefault("maximum", URL_INT_MAX)
 
 
+def _open311_formats(operation: dict) -> None:
+    """GeoReport v2 answers in the format its address ends with: XML (the standard's own) or JSON."""
+    for parameter in operation.get("parameters", []):
+        if parameter.get("name") == "fmt" and parameter.get("in") == "path":
+            parameter["schema"] = {"type": "string", "enum": ["xml", "json"], "title": "Định dạng"}
+            parameter["description"] = "xml (định dạng chuẩn của GeoReport v2) hoặc json"
+    for response in operation.get("responses", {}).values():
+        content = response.get("content")
+        if content and "application/json" in content:
+            content["text/xml"] = {"schema": {"type": "string", "description": "Cùng tài liệu, viết bằng XML theo GeoReport v2"}}
+
+
 def document(app: FastAPI) -> dict:
     schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     # This FastAPI keeps included routers nested: their routes are reached through the route contexts.
@@ -133,6 +145,8 @@ def document(app: FastAPI) -> dict:
         for method, operation in operations.items():
             _describe_errors(operation, method, path, routes.get((path, method)))
             _integer_bounds(operation)
+            if path.startswith("/open311/"):
+                _open311_formats(operation)
     components = schema.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
