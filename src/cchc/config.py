@@ -36,6 +36,14 @@ class Settings:
     upload_max_bytes: int = 10 * 1024 * 1024  # one attached file
     # One request: an online submission carries several component files at once (cchc.web.limits).
     request_max_bytes: int = 50 * 1024 * 1024
+    # Online payment through VNPay (cchc.payments): no default for any of them; without the merchant code, the hash
+    # secret and the payment URL online payment is off and the citizen's page says so. The API URL answers querydr
+    # (reconciliation); the return URL defaults to this server's /thanh-toan/vnpay/ket-qua as the request reached it.
+    vnpay_tmn_code: str = ""
+    vnpay_hash_secret: str = ""
+    vnpay_url: str = ""
+    vnpay_api_url: str = ""
+    vnpay_return_url: str = ""
     upload_types: tuple[str, ...] = field(
         default=("application/pdf", "image/jpeg", "image/png", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     )
@@ -95,6 +103,11 @@ def load_settings() -> Settings:
         request_max_bytes=_positive_int("CCHC_REQUEST_MAX_MB", 50) * 1024 * 1024,
         session_idle_minutes=_positive_int("CCHC_SESSION_IDLE_MINUTES", 30),
         session_max_hours=_positive_int("CCHC_SESSION_MAX_HOURS", 12),
+        vnpay_tmn_code=os.environ.get("CCHC_VNPAY_TMN_CODE", "").strip(),
+        vnpay_hash_secret=os.environ.get("CCHC_VNPAY_HASH_SECRET", "").strip(),
+        vnpay_url=os.environ.get("CCHC_VNPAY_URL", "").strip(),
+        vnpay_api_url=os.environ.get("CCHC_VNPAY_API_URL", "").strip(),
+        vnpay_return_url=os.environ.get("CCHC_VNPAY_RETURN_URL", "").strip(),
     )
 
 
