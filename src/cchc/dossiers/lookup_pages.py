@@ -18,18 +18,19 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased
 
 from cchc.auth.deps import optional_user
 from cchc.auth.scope import can_see
 from cchc.dossiers.enums import State, Timeliness
-from cchc.dossiers.models import Dossier
+from cchc.dossiers.models import Dossier, DossierStep
 from cchc.errors import NotFound, ValidationError
 from cchc.privacy import mask_digits, mask_name
 from cchc.procedures.models import Procedure
@@ -103,13 +104,76 @@ def _last4(value: str | None) -> str | None:
     return digits[-4:] if len(digits) >= 4 else None
 
 
-def secret_digits(dossier: Dossier) -> str | None:
+def secret_digits(dossier) -> str | None:
     """What the public lookup asks: the last 4 digits of the ID number, or of the phone when there is no ID number."""
     return _last4(dossier.applicant_id_number) or _last4(dossier.applicant_phone)
 
 
-def _may_see(session: Session, viewer, dossier: Dossier) -> bool:
+def _may_see(session: Session, viewer, dossier) -> bool:
     return viewer is not None and viewer.active and can_see(session, viewer, dossier)
+
+
+@dataclass(frozen=True)
+class _Step:
+    id: int
+    name: str
+    unit_id: int | None
+    unit: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    timeliness: str | None
+
+
+@dataclass(frozen=True)
+class _Found:
+    """The columns the lookup shows (and what decides who sees them), as the one query returns them."""
+
+    code: str
+    procedure: str | None
+    unit: str | None
+    unit_id: int
+    current_unit_id: int | None
+    owner_user_id: int | None
+    state: str
+    status_code: int
+    applicant_name: str
+    applicant_id_number: str | None
+    applicant_phone: str | None
+    submitted_at: datetime | None
+    received_at: datetime | None
+    due_at: datetime | None
+    extended_due_at: datetime | None
+    ended_at: datetime | None
+    returned_at: datetime | None
+    steps: tuple[_Step, ...]
+
+
+_STEP_UNIT = aliased(Unit)
+_COLUMNS = (Dossier.code, Procedure.name, Unit.name, Dossier.unit_id, Dossier.current_unit_id, Dossier.owner_user_id,
+            Dossier.state, Dossier.status_code, Dossier.applicant_name, Dossier.applicant_id_number, Dossier.applicant_phone,
+            Dossier.submitted_at, Dossier.received_at, Dossier.due_at, Dossier.extended_due_at, Dossier.ended_at,
+            Dossier.returned_at)
+_STEP_COLUMNS = (DossierStep.id, DossierStep.name, DossierStep.unit_id, _STEP_UNIT.name, DossierStep.started_at,
+                 DossierStep.ended_at, DossierStep.timeliness)
+
+
+def find(session: Session, code: str) -> _Found | None:
+    """The dossier with this code as the lookup shows it — its procedure's and units' names and its steps in order —
+    in one query (a row per step), or None."""
+    rows = session.execute(
+        select(*_COLUMNS, *_STEP_COLUMNS)
+        .outerjoin(Procedure, Procedure.id == Dossier.procedure_id)
+        .outerjoin(Unit, Unit.id == Dossier.unit_id)
+        .outerjoin(DossierStep, DossierStep.dossier_id == Dossier.id)
+        .outerjoin(_STEP_UNIT, _STEP_UNIT.id == DossierStep.unit_id)
+        .where(Dossier.code == code)
+        .order_by(DossierStep.started_at, DossierStep.id)
+    ).all()
+    if not rows:
+        return None
+    n = len(_COLUMNS)
+    steps = tuple(_Step(*r[n:]) for r in rows if r[n] is not None)
+    return _Found(*rows[0][:n], steps=steps)
 
 
 def lookup(session: Session, code: str, digits: str | None = None, viewer=None) -> LookupOut:
@@ -123,48 +187,40 @@ def lookup(session: Session, code: str, digits: str | None = None, viewer=None) 
         raise ValidationError(DIGITS_NEEDED, field="so")
     if digits is not None and not given and viewer is None:
         raise ValidationError(DIGITS_NEEDED, field="so")
-    dossier = session.scalar(select(Dossier).where(Dossier.code == code).options(selectinload(Dossier.steps)))
-    if dossier is not None and _may_see(session, viewer, dossier):
-        return _out(session, dossier, viewer)
-    if given and dossier is not None:
-        expected = secret_digits(dossier)
+    found = find(session, code)
+    if found is not None and _may_see(session, viewer, found):
+        return _out(found, viewer)
+    if given and found is not None:
+        expected = secret_digits(found)
         if expected is not None and secrets.compare_digest(expected, given):
-            return _out(session, dossier, viewer)
+            return _out(found, viewer)
     if digits is not None and not given:  # signed in, not theirs: ask the digits like anyone
         raise ValidationError(DIGITS_NEEDED, field="so")
     raise NotFound((NOT_FOUND if digits is not None else NOT_VISIBLE).format(code=code))
 
 
-def _out(session: Session, dossier: Dossier, viewer) -> LookupOut:
-    procedure = session.get(Procedure, dossier.procedure_id)
-    unit = session.get(Unit, dossier.unit_id)
-    owner = viewer is not None and dossier.owner_user_id == viewer.id
-    unit_names = {u.id: u.name for u in session.scalars(select(Unit).where(Unit.id.in_({s.unit_id for s in dossier.steps if s.unit_id})))}
+def _out(found: _Found, viewer) -> LookupOut:
+    owner = viewer is not None and found.owner_user_id == viewer.id
     return LookupOut(
-        code=dossier.code,
-        procedure=procedure.name if procedure else "",
-        unit=unit.name if unit else "",
-        state=dossier.state,
-        state_label=State(dossier.state).label,
-        status_code=dossier.status_code,
-        applicant=dossier.applicant_name if owner else mask_name(dossier.applicant_name),
-        applicant_id_number=dossier.applicant_id_number if owner else mask_digits(dossier.applicant_id_number),
-        applicant_phone=dossier.applicant_phone if owner else mask_digits(dossier.applicant_phone),
-        submitted_at=(dossier.submitted_at),
-        received_at=(dossier.received_at),
-        due_at=(dossier.due_at),
-        extended_due_at=(dossier.extended_due_at),
-        ended_at=(dossier.ended_at),
-        returned_at=(dossier.returned_at),
+        code=found.code,
+        procedure=found.procedure or "",
+        unit=found.unit or "",
+        state=found.state,
+        state_label=State(found.state).label,
+        status_code=found.status_code,
+        applicant=found.applicant_name if owner else mask_name(found.applicant_name),
+        applicant_id_number=found.applicant_id_number if owner else mask_digits(found.applicant_id_number),
+        applicant_phone=found.applicant_phone if owner else mask_digits(found.applicant_phone),
+        submitted_at=found.submitted_at,
+        received_at=found.received_at,
+        due_at=found.due_at,
+        extended_due_at=found.extended_due_at,
+        ended_at=found.ended_at,
+        returned_at=found.returned_at,
         steps=[
-            LookupStep(
-                name=s.name,
-                unit=unit_names.get(s.unit_id),
-                started_at=(s.started_at),
-                ended_at=(s.ended_at),
-                timeliness=Timeliness(s.timeliness).label if s.timeliness else None,
-            )
-            for s in sorted(dossier.steps, key=lambda s: (s.started_at, s.id))
+            LookupStep(name=s.name, unit=s.unit, started_at=s.started_at, ended_at=s.ended_at,
+                       timeliness=Timeliness(s.timeliness).label if s.timeliness else None)
+            for s in found.steps
         ],
         owner_view=owner,
     )

@@ -125,3 +125,11 @@ def catalogue_etag(session: Session, *varying: object) -> str:
     token = tokens(session).get(PROCEDURES_CACHE, "")
     digest = hashlib.sha256("\x1f".join([token, *map(str, varying)]).encode()).hexdigest()[:24]
     return f'W/"{digest}"'
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether a request's If-None-Match names `etag` (weak comparison, RFC 9110 §13.1.2; «*» matches)."""
+    if not if_none_match:
+        return False
+    given = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return "*" in given or etag.removeprefix("W/") in given

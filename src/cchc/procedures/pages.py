@@ -3,26 +3,62 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from importlib import metadata
+
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from cchc import clock
 from cchc.auth.deps import administrator, optional_user
 from cchc.auth.models import User
 from cchc.errors import CchcError
 from cchc.procedures import service
+from cchc.procedures.cache import catalogue_etag, matches
 from cchc.procedures.catalogue import get_procedure, list_fields, search_procedures
 from cchc.procedures.enums import OnlineLevel, TimeUnit
 from cchc.procedures.process import hours_of
 from cchc.procedures.schemas import ProcedureOut
 from cchc.units.enums import Level
-from cchc.web.deps import DB_SESSION, check_csrf
+from cchc.web.deps import DB_SESSION, check_csrf, csrf_token
 from cchc.web.templating import flash, page_count, render
 
 router = APIRouter(include_in_schema=False)
 admin = APIRouter(prefix="/quan-tri/thu-tuc", include_in_schema=False)
 PAGE_SIZE = 20
 ADMIN_PAGE_SIZE = 30
+
+
+# The public pages are validated, not kept: a browser asks again each time (no-cache) and gets 304 Not Modified
+# while the catalogue, the day («in force today»), the viewer and the release are the same. The viewer's session
+# token is in the page (the CSRF field of its forms), so only the browser keeps it (private).
+PAGE_CACHE_CONTROL = "private, no-cache"
+try:
+    RELEASE = metadata.version("cchc")
+except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+    RELEASE = "source"
+
+
+def _page_etag(request: Request, db: Session) -> str | None:
+    """The validator of a public catalogue page for this viewer; None when the page shows a one-time message."""
+    if "flash" in request.session:
+        return None
+    user = getattr(request.state, "user", None)
+    viewer = (user.id, user.role, user.full_name, user.unit_id) if user is not None else None
+    return catalogue_etag(db, RELEASE, clock.now().date(), viewer, csrf_token(request))
+
+
+def _not_modified(request: Request, etag: str | None) -> Response | None:
+    if etag is not None and matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": PAGE_CACHE_CONTROL})
+    return None
+
+
+def _validated(response: Response, etag: str | None) -> Response:
+    response.headers["Cache-Control"] = PAGE_CACHE_CONTROL
+    if etag is not None:
+        response.headers["ETag"] = etag
+    return response
 
 
 @router.get("/thu-tuc")
@@ -36,6 +72,9 @@ def catalogue(
     db: Session = DB_SESSION,
     user=Depends(optional_user),
 ):
+    etag = _page_etag(request, db)
+    if (unchanged := _not_modified(request, etag)) is not None:
+        return unchanged
     trang = max(1, trang)
     error = None
     try:
@@ -43,19 +82,23 @@ def catalogue(
                                          online_level=muc_do or None, limit=PAGE_SIZE, offset=(trang - 1) * PAGE_SIZE)
     except CchcError as exc:
         items, total, error = [], 0, exc.message
-    return render(request, "procedures/catalogue.html", {
+    return _validated(render(request, "procedures/catalogue.html", {
         "items": [ProcedureOut.from_procedure(p, detail=False) for p in items],
         "total": total, "page": trang, "pages": page_count(total, PAGE_SIZE),
         "q": q, "linh_vuc": linh_vuc, "cap": cap, "muc_do": muc_do, "error": error,
         "fields": list_fields(db), "levels": [(lv.value, lv.label) for lv in Level],
         "online_levels": [(o.value, o.label) for o in OnlineLevel],
-    })
+    }), etag)
 
 
 @router.get("/thu-tuc/{code}")
 def procedure_page(request: Request, code: str, db: Session = DB_SESSION, user=Depends(optional_user)):
+    etag = _page_etag(request, db)
+    if (unchanged := _not_modified(request, etag)) is not None:
+        return unchanged
     procedure = ProcedureOut.from_procedure(get_procedure(db, code))
-    return render(request, "procedures/detail.html", {"p": procedure, "levels": {lv.value: lv.label for lv in Level}})
+    return _validated(render(request, "procedures/detail.html", {"p": procedure, "levels": {lv.value: lv.label for lv in Level}}),
+                      etag)
 
 
 # ---- administration -------------------------------------------------------------------------------------

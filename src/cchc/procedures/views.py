@@ -3,14 +3,16 @@ vực) needs an account whose cells thu_tuc.* of the permission matrix reach the
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from cchc import clock
 from cchc.auth.deps import current_user
 from cchc.auth.models import User
 from cchc.procedures import service
 from cchc.procedures.schemas import ProcedureIn, ProcedureOut, PublicationIn, StepIn
+from cchc.procedures.cache import catalogue_etag, matches
 from cchc.procedures.catalogue import get_procedure, list_fields, search_procedures
 from cchc.web.deps import DB_SESSION, check_csrf
 
@@ -30,7 +32,22 @@ class FieldOut(BaseModel):
     procedures: int
 
 
-@router.get("/procedures", response_model=ProcedurePage, summary="Tìm thủ tục (không phân biệt dấu, hoa thường)")
+# Reading is the same for everyone: any cache may keep an answer but must ask again (no-cache), and gets 304 while
+# the catalogue and the day («in force today») are the same.
+API_CACHE_CONTROL = "public, no-cache"
+NOT_MODIFIED = {304: {"description": "Danh mục không đổi kể từ lần tải trước (If-None-Match khớp ETag)"}}
+
+
+def _not_modified(request: Request, response: Response, db: Session) -> Response | None:
+    etag = catalogue_etag(db, clock.now().date())
+    headers = {"ETag": etag, "Cache-Control": API_CACHE_CONTROL}
+    if matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
+    return None
+
+
+@router.get("/procedures", response_model=ProcedurePage, responses=NOT_MODIFIED, summary="Tìm thủ tục (không phân biệt dấu, hoa thường)")
 def api_search(
     q: str | None = Query(None, description="Từ khóa, ví dụ «dang ky khai sinh»"),
     field: str | None = Query(None, description="Mã lĩnh vực"),
@@ -38,20 +55,29 @@ def api_search(
     online: str | None = Query(None, description="Mức độ: toan_trinh, mot_phan, khong"),
     limit: int = Query(20, ge=1, le=200),
     offset: int = Query(0, ge=0),
+    *,
+    request: Request,
+    response: Response,
     db: Session = DB_SESSION,
-) -> ProcedurePage:
+):
+    if (unchanged := _not_modified(request, response, db)) is not None:
+        return unchanged
     items, total = search_procedures(db, q, field_code=field, level=level, online_level=online, limit=limit, offset=offset)
     return ProcedurePage(total=total, limit=limit, offset=offset,
                          items=[ProcedureOut.from_procedure(p, detail=False) for p in items])
 
 
-@router.get("/procedures/{code}", response_model=ProcedureOut, summary="Chi tiết một thủ tục")
-def api_procedure(code: str, db: Session = DB_SESSION) -> ProcedureOut:
+@router.get("/procedures/{code}", response_model=ProcedureOut, responses=NOT_MODIFIED, summary="Chi tiết một thủ tục")
+def api_procedure(code: str, request: Request, response: Response, db: Session = DB_SESSION):
+    if (unchanged := _not_modified(request, response, db)) is not None:
+        return unchanged
     return ProcedureOut.from_procedure(get_procedure(db, code))
 
 
-@router.get("/fields", response_model=list[FieldOut], summary="Các lĩnh vực và số thủ tục")
-def api_fields(db: Session = DB_SESSION) -> list[FieldOut]:
+@router.get("/fields", response_model=list[FieldOut], responses=NOT_MODIFIED, summary="Các lĩnh vực và số thủ tục")
+def api_fields(request: Request, response: Response, db: Session = DB_SESSION):
+    if (unchanged := _not_modified(request, response, db)) is not None:
+        return unchanged
     return [FieldOut(code=f.code, name=f.name, procedures=n) for f, n in list_fields(db)]
 
 
