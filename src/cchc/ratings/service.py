@@ -50,18 +50,32 @@ def criteria() -> tuple[Criterion, ...]:
 def normalise_scores(scores: Mapping[Any, Any] | Sequence[Any], require_one: bool = True) -> dict[int, int | None]:
     """{1: 2, "c2": 1, …} or a list of 9 → {1..9: 0|1|2|None}; Vietnamese errors otherwise, every
     criterion in error at once (FieldErrors, fields c1…c9)."""
+    checks = FieldChecks()
+    result = _read_scores(scores, checks)
+    checks.raise_if_any()
+    if require_one and all(v is None for v in result.values()):
+        raise ValidationError("Cần chấm điểm ít nhất một tiêu chí.", field="scores")
+    return result
+
+
+def _read_scores(scores: Mapping[Any, Any] | Sequence[Any], checks: FieldChecks) -> dict[int, int | None]:
+    """The valid scores read; each refusal added to `checks` (c1…c9, or "scores" for the whole)."""
     result: dict[int, int | None] = {n: None for n in range(1, 10)}
     if isinstance(scores, Mapping):
         items = list(scores.items())
     elif isinstance(scores, Sequence) and not isinstance(scores, (str, bytes)):
         if len(scores) != 9:
-            raise ValidationError(f"Cần điểm của đúng 9 tiêu chí (nhận được {len(scores)}).")
+            checks.add("scores", f"Cần điểm của đúng 9 tiêu chí (nhận được {len(scores)}).")
+            return result
         items = list(enumerate(scores, start=1))
     else:
-        raise ValidationError("Điểm đánh giá phải là danh sách 9 tiêu chí hoặc bảng tiêu chí → điểm.")
-    checks = FieldChecks()
+        checks.add("scores", "Điểm đánh giá phải là danh sách 9 tiêu chí hoặc bảng tiêu chí → điểm.")
+        return result
     for key, value in items:
-        number = _criterion_number(key)
+        with checks.on("scores"):
+            number = _criterion_number(key)
+        if checks.has("scores"):
+            continue
         if value is None or value == "":
             result[number] = None
             continue
@@ -73,9 +87,6 @@ def normalise_scores(scores: Mapping[Any, Any] | Sequence[Any], require_one: boo
             checks.add(f"c{number}", f"Tiêu chí {number}: điểm {points} không hợp lệ (chỉ 0, 1 hoặc 2).")
             continue
         result[number] = points
-    checks.raise_if_any()
-    if require_one and all(v is None for v in result.values()):
-        raise ValidationError("Cần chấm điểm ít nhất một tiêu chí.", field="scores")
     return result
 
 
@@ -110,14 +121,13 @@ def rating_values(actor: Any, dossier: Any, scores: Mapping[Any, Any] | Sequence
     via = _rater(actor, dossier)
     _require_result(dossier)
     checks = FieldChecks()  # every field in error at once: each criterion, the satisfaction, the comment
-    points: dict[int, int | None] = {}
-    with checks.on("scores"):
-        points = normalise_scores(scores, require_one=False)
-    if points and all(v is None for v in points.values()) and not checks.errors:
+    points = _read_scores(scores, checks)
+    unreadable = checks.has("scores")  # not a list of 9 nor a table of criteria: nothing to say per criterion
+    if all(v is None for v in points.values()) and not checks.errors:
         checks.add("scores", "Cần chấm điểm ít nhất một tiêu chí.")
-    if via == RatedVia.OWNER:  # the owner rates their own dossier: every criterion about a dossier is theirs to score
+    if via == RatedVia.OWNER and not unreadable:  # the owner scores every criterion about a dossier
         for c in criteria():
-            if "ho_so" in c.scopes and points.get(c.number) is None and not checks.has(f"c{c.number}"):
+            if "ho_so" in c.scopes and points[c.number] is None and not checks.has(f"c{c.number}"):
                 checks.add(f"c{c.number}", f"Chưa chấm điểm tiêu chí {c.number}: {c.name}.")
     if satisfaction not in Satisfaction._value2member_map_:
         choices = ", ".join(s.value for s in Satisfaction)
