@@ -44,6 +44,11 @@ class Settings:
     vnpay_url: str = ""
     vnpay_api_url: str = ""
     vnpay_return_url: str = ""
+    # Digital signatures (cchc.signatures): the folder of the trust roots a signed PDF must chain to (the national
+    # roots: Bộ TT&TT's Root CA, Ban Cơ yếu Chính phủ's), none by default; fetch OCSP/CRL while verifying (off
+    # for a server that cannot reach the CAs: a revoked certificate is then caught only from embedded data).
+    signature_trust_dir: Path | None = None
+    signature_fetch_revocation: bool = False
     upload_types: tuple[str, ...] = field(
         default=("application/pdf", "image/jpeg", "image/png", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     )
@@ -108,6 +113,8 @@ def load_settings() -> Settings:
         vnpay_url=os.environ.get("CCHC_VNPAY_URL", "").strip(),
         vnpay_api_url=os.environ.get("CCHC_VNPAY_API_URL", "").strip(),
         vnpay_return_url=os.environ.get("CCHC_VNPAY_RETURN_URL", "").strip(),
+        signature_trust_dir=Path(os.environ["CCHC_SIGNATURE_TRUST_DIR"]) if os.environ.get("CCHC_SIGNATURE_TRUST_DIR") else None,
+        signature_fetch_revocation=_flag("CCHC_SIGNATURE_FETCH_REVOCATION"),
     )
 
 
