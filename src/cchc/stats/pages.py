@@ -4,19 +4,26 @@ report (cchc.reports), which gather every domain's figures, use it from above. N
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cchc import clock, vn
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.auth.scope import scope_root
-from cchc.errors import PermissionDenied
-from cchc.periods import Period, current_quarter, resolve_period
-from cchc.stats.dossiers import explain
+from cchc.dossiers.enums import State
+from cchc.dossiers.models import Dossier
+from cchc.errors import PermissionDenied, ValidationError
+from cchc.periods import Period, current_quarter, resolve_period, window
+from cchc.procedures.models import Procedure
+from cchc.sheets.cells import write_only_row
+from cchc.stats.dossiers import bucket_conditions, scope_conditions
 from cchc.stats.index766 import explain_indicator
 from cchc.units.models import Unit
 from cchc.units.scope import top_province
@@ -79,15 +86,132 @@ def _iso(text: str | None, what: str) -> str | None:
     return vn.parse_date(text, what=what).isoformat() if text else None
 
 
+PAGE_SIZE = 50
+XLSX_MOST = 1_048_575  # rows of a worksheet, less its header
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+COLUMNS = ("Mã hồ sơ", "Thủ tục", "Mã thủ tục", "Đơn vị tiếp nhận", "Ngày tiếp nhận", "Hạn trả kết quả", "Ngày kết thúc", "Trạng thái")
+
+
+@dataclass
+class Drill:
+    """The dossiers behind one figure (a bucket of the statistics) of a unit and window, as a query."""
+
+    sel: Selection
+    bucket: str
+    where: list
+
+    def rows(self, db: Session, *, offset: int = 0, limit: int | None = None):
+        stmt = (select(Dossier.code, Procedure.name.label("procedure"), Procedure.code.label("procedure_code"),
+                       Unit.name.label("unit_name"), Dossier.received_at, Dossier.due_at, Dossier.ended_at, Dossier.state)
+                .join(Procedure, Procedure.id == Dossier.procedure_id).join(Unit, Unit.id == Dossier.unit_id)
+                .where(*self.where).order_by(Dossier.code).offset(offset))
+        return db.execute(stmt if limit is None else stmt.limit(limit))
+
+    def count(self, db: Session) -> int:
+        return db.execute(select(func.count()).select_from(Dossier).where(*self.where)).scalar_one()
+
+
+def drill_for(db: Session, sel: Selection, bucket: str) -> Drill:
+    w = window(sel.period.start, sel.period.end)
+    conds = bucket_conditions(w, db.get_bind().dialect.name)
+    if bucket not in conds:
+        raise ValidationError(f"Không có nhóm số liệu «{bucket}» (các nhóm: {', '.join(conds)}).")
+    return Drill(sel, bucket, [*scope_conditions(sel.unit, w), conds[bucket]])
+
+
+def _page_number(text: str) -> int:
+    try:
+        page = int(text or "1")
+    except ValueError:
+        page = 0
+    if page < 1:
+        raise ValidationError(f"Số trang «{text}» không hợp lệ: nhập một số nguyên từ 1.", field="trang")
+    return page
+
+
+def state_label(state: str) -> str:
+    try:
+        return State(state).label
+    except ValueError:
+        return state
+
+
 @router.get("/thong-ke/ho-so")
 def drill_down(request: Request, nhom: str, don_vi: str = "", ky: str = "", tu_ngay: str = "", den_ngay: str = "",
-               chi_so: str = "", db: Session = DB_SESSION, user: User = Depends(officer)):
-    """The dossiers behind a figure (or behind a 766 indicator's numerator and denominator)."""
+               chi_so: str = "", trang: str = "1", db: Session = DB_SESSION, user: User = Depends(officer)):
+    """The dossiers behind a figure, a page at a time (or behind a 766 indicator's numerator and denominator)."""
     sel = select_typed(db, user, don_vi, ky, tu_ngay, den_ngay)
     if chi_so:
         detail = explain_indicator(db, sel.unit, sel.period.start, sel.period.end, chi_so, limit=500)
-        return render(request, "stats/drill.html", {"unit": sel.unit, "period": sel.period, "indicator": detail, "codes": None,
+        return render(request, "stats/drill.html", {"unit": sel.unit, "period": sel.period, "indicator": detail, "rows": None,
                                                      "title": f"Chỉ số {chi_so}"})
-    codes = explain(db, sel.unit, sel.period.start, sel.period.end, nhom, limit=500)
-    return render(request, "stats/drill.html", {"unit": sel.unit, "period": sel.period, "codes": codes, "indicator": None,
-                                                 "title": BUCKET_LABELS.get(nhom, nhom)})
+    page = _page_number(trang)
+    drill = drill_for(db, sel, nhom)
+    total = drill.count(db)
+    pages = max(1, -(-total // PAGE_SIZE))
+    if page > pages:
+        raise ValidationError(f"Trang {page} không có: danh sách có {vn.fmt_int(total)} hồ sơ, {pages} trang.", field="trang")
+    rows = [{**r._mapping, "state_label": state_label(r.state)} for r in drill.rows(db, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)]
+    return render(request, "stats/drill.html", {
+        "unit": sel.unit, "period": sel.period, "indicator": None, "rows": rows, "total": total, "page": page, "pages": pages,
+        "first": (page - 1) * PAGE_SIZE + 1, "title": BUCKET_LABELS.get(nhom, nhom), "nhom": nhom, "query": scope_query(sel),
+    })
+
+
+@router.get("/thong-ke/ho-so.xlsx")
+def drill_down_xlsx(nhom: str, don_vi: str = "", ky: str = "", tu_ngay: str = "", den_ngay: str = "",
+                    db: Session = DB_SESSION, user: User = Depends(officer)):
+    """The same list, every row, as a spreadsheet: written row by row (openpyxl write-only) into a temporary file
+    streamed back; every text a string cell, never a formula (cchc.sheets.cells), dates as dates (dd/mm/yyyy)."""
+    sel = select_typed(db, user, don_vi, ky, tu_ngay, den_ngay)
+    drill = drill_for(db, sel, nhom)
+    total = drill.count(db)
+    if total > XLSX_MOST:
+        raise ValidationError(f"Danh sách có {vn.fmt_int(total)} hồ sơ, quá {vn.fmt_int(XLSX_MOST)} dòng của một trang tính: "
+                              "chọn khoảng thời gian hoặc đơn vị hẹp hơn.")
+    out = tempfile.TemporaryFile(prefix="cchc-drill-", suffix=".xlsx")
+    write_drill_xlsx(db, drill, out)
+    size = out.tell()
+    out.seek(0)
+    name = f"ho-so-{nhom}-{sel.unit.code}-{sel.period.start:%Y%m%d}-{sel.period.end:%Y%m%d}.xlsx"
+
+    def chunks():
+        with out:
+            while block := out.read(1 << 16):
+                yield block
+
+    return StreamingResponse(chunks(), media_type=XLSX_MEDIA, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "Content-Length": str(size)})
+
+
+def write_drill_xlsx(db: Session, drill: Drill, out) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Hồ sơ")
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 24, 60
+    for col in "CDEFGH":
+        ws.column_dimensions[col].width = 16 if col != "D" else 32
+    sel = drill.sel
+    ws.append(write_only_row(ws, [f"{BUCKET_LABELS.get(drill.bucket, drill.bucket)} — {sel.unit.name}, {sel.period.label} "
+                                  f"(từ {vn.fmt_date(sel.period.start)} đến {vn.fmt_date(sel.period.end)})"]))
+    header = []
+    for title in COLUMNS:
+        cell = WriteOnlyCell(ws, value=title)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    ws.append(header)
+
+    def day(value):
+        if value is None:
+            return None
+        cell = WriteOnlyCell(ws, value=value.date())
+        cell.number_format = "DD/MM/YYYY"
+        return cell
+
+    for r in drill.rows(db).yield_per(2000):
+        ws.append(write_only_row(ws, [r.code, r.procedure, r.procedure_code, r.unit_name]) +
+                  [day(r.received_at), day(r.due_at), day(r.ended_at)] + write_only_row(ws, [state_label(r.state)]))
+    wb.save(out)
