@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import re
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+# openpyxl's own ILLEGAL_CHARACTERS_RE (control characters XML 1.0 forbids), written out so that importing this
+# module (every command that reads a table, hence `cchc --help`) does not import openpyxl.
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # One or more apostrophes already in front, then what a spreadsheet would take for a formula.
