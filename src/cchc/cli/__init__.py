@@ -29,6 +29,57 @@ def _root() -> None:
     from cchc.audit import service  # noqa: F401
 
 
+# What `cchc --help` lists, in the order the application with every command lists it (its commands, then its
+# groups of commands), so that listing them imports no domain (tests/test_cli_imports.py holds the two listings
+# equal): each command's summary (the first paragraph of its docstring) and each group's help.
+COMMANDS = {
+    "doctor": "Kiểm tra một bản triển khai: cơ sở dữ liệu, lược đồ, khóa bí mật, LibreOffice, phông chữ, thư mục tệp, bảng đếm.",
+    "serve": "Chạy ứng dụng web (cổng dịch vụ công và không gian làm việc của cán bộ).",
+    "report": "Viết báo cáo công tác cải cách hành chính (DOCX/PDF theo Nghị định 30/2020, XLSX, Markdown).",
+    "stats": "Số liệu hồ sơ TTHC của một đơn vị trong một kỳ: tiếp nhận, đã giải quyết, đang giải quyết.",
+    "rebuild-counts": "Tính lại bảng đếm hồ sơ theo ngày (dossier_day_counts) từ toàn bộ hồ sơ.",
+    "index766": "Bộ chỉ số 766 của một đơn vị trong một kỳ: điểm từng chỉ số, từng nhóm, tổng điểm và xếp loại.",
+    "periods": "Các kỳ báo cáo có sẵn của một năm (theo Văn bản 581/BNV-CCHC; sửa trong periods.yaml).",
+    "demo": "Tạo tỉnh mẫu: đơn vị, thủ tục hành chính, cán bộ và hồ sơ theo đúng các thao tác và quy tắc của hệ thống.",
+    "check-report": "Kiểm tra một báo cáo CCHC: tổng và thành phần, tỷ lệ, số liệu ghi hai lần, phụ lục và phần lời, ngày "
+                    "tháng, đánh số mục, kỳ báo cáo.",
+}
+GROUPS = {
+    "db": "Cơ sở dữ liệu: nâng cấp lược đồ.",
+    "calendar": "Lịch làm việc, ngày nghỉ và tính hạn.",
+    "users": "Tài khoản người dùng.",
+    "audit": "Nhật ký kiểm toán: kiểm tra chuỗi, xem lịch sử một đối tượng.",
+    "secret": "Khóa bí mật ký phiên đăng nhập.",
+    "procedures": "Danh mục thủ tục hành chính (TTHC).",
+    "units": "Đơn vị hành chính và cơ quan.",
+    "import": "Nhập dữ liệu từ tệp CSV, XLSX hoặc JSON.",
+    "export": "Xuất dữ liệu ra tệp CSV, XLSX hoặc JSON với tên cột theo Cổng DVCQG.",
+    "figures": "Số liệu Biểu mẫu 1–7 do đơn vị nhập.",
+    "dossiers": "Hồ sơ: xem phiếu kiểm soát (Mẫu 06), nhật ký; tìm hồ sơ.",
+    "tasks": "Nhiệm vụ được giao.",
+    "reform": "Sổ cải cách hành chính: kế hoạch, văn bản chỉ đạo, kiểm tra, tuyên truyền.",
+    "submissions": "Báo cáo gửi cấp trên.",
+}
+
+
+def _listing() -> typer.Typer:
+    """`cchc` and `cchc --help`: the commands by name and summary, none of them imported (which would import
+    every domain and openpyxl, docx, FastAPI …); a command named on the line is run by the application that
+    registers it (main)."""
+    listing = typer.Typer(help=_app.info.help, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+    listing.callback()(_root)
+    for name, summary in COMMANDS.items():
+        listing.command(name, help=summary)(_named_only)
+    for name, text in GROUPS.items():
+        listing.add_typer(typer.Typer(), name=name, help=text)
+    return listing
+
+
+def _named_only() -> None:
+    """Never runs: main() hands a command named on the line to the application that registers it."""
+    raise typer.Exit(2)
+
+
 # Each top-level command and how to add it: `cchc stats …` imports only what `stats` needs (about
 # half a second less than importing every domain), `cchc --help` and an unknown name import all.
 _COMMANDS: dict[str, Callable[[], None]] = {}
@@ -48,7 +99,7 @@ def _command(*names: str):
 def _db() -> None:
     from cchc.cli.db import app as db_app
 
-    _app.add_typer(db_app, name="db", help="Cơ sở dữ liệu: nâng cấp lược đồ.")
+    _app.add_typer(db_app, name="db", help=GROUPS["db"])
 
 
 @_command("calendar")
@@ -59,28 +110,28 @@ def _calendar() -> None:
     calendar_app.command("due")(due)
     # first, where `cchc calendar --help` has always listed it
     calendar_app.registered_commands.insert(0, calendar_app.registered_commands.pop())
-    _app.add_typer(calendar_app, name="calendar", help="Lịch làm việc, ngày nghỉ và tính hạn.")
+    _app.add_typer(calendar_app, name="calendar", help=GROUPS["calendar"])
 
 
 @_command("users")
 def _users() -> None:
     from cchc.auth.cli import app as users_app
 
-    _app.add_typer(users_app, name="users", help="Tài khoản người dùng.")
+    _app.add_typer(users_app, name="users", help=GROUPS["users"])
 
 
 @_command("audit")
 def _audit() -> None:
     from cchc.audit.cli import app as audit_app
 
-    _app.add_typer(audit_app, name="audit", help="Nhật ký kiểm toán: kiểm tra chuỗi, xem lịch sử một đối tượng.")
+    _app.add_typer(audit_app, name="audit", help=GROUPS["audit"])
 
 
 @_command("secret")
 def _secret() -> None:
     from cchc.cli.secret import app as secret_app
 
-    _app.add_typer(secret_app, name="secret", help="Khóa bí mật ký phiên đăng nhập.")
+    _app.add_typer(secret_app, name="secret", help=GROUPS["secret"])
 
 
 @_command("doctor")
@@ -101,29 +152,29 @@ def _serve() -> None:
 def _procedures() -> None:
     from cchc.procedures.cli import app as procedures_app
 
-    _app.add_typer(procedures_app, name="procedures", help="Danh mục thủ tục hành chính (TTHC).")
+    _app.add_typer(procedures_app, name="procedures", help=GROUPS["procedures"])
 
 
 @_command("units")
 def _units() -> None:
     from cchc.units.cli import app as units_app
 
-    _app.add_typer(units_app, name="units", help="Đơn vị hành chính và cơ quan.")
+    _app.add_typer(units_app, name="units", help=GROUPS["units"])
 
 
 @_command("import", "export")
 def _interop() -> None:
     from cchc.interop.cli import export_app, import_app
 
-    _app.add_typer(import_app, name="import", help="Nhập dữ liệu từ tệp CSV, XLSX hoặc JSON.")
-    _app.add_typer(export_app, name="export", help="Xuất dữ liệu ra tệp CSV, XLSX hoặc JSON với tên cột theo Cổng DVCQG.")
+    _app.add_typer(import_app, name="import", help=GROUPS["import"])
+    _app.add_typer(export_app, name="export", help=GROUPS["export"])
 
 
 @_command("figures", "report")
 def _reports() -> None:
     from cchc.reports.cli import figures_app, report
 
-    _app.add_typer(figures_app, name="figures", help="Số liệu Biểu mẫu 1–7 do đơn vị nhập.")
+    _app.add_typer(figures_app, name="figures", help=GROUPS["figures"])
     _app.command("report")(report)
 
 
@@ -148,7 +199,7 @@ def _demo() -> None:
 def _dossiers() -> None:
     from cchc.dossiers.cli import app as dossiers_app
 
-    _app.add_typer(dossiers_app, name="dossiers", help="Hồ sơ: xem phiếu kiểm soát (Mẫu 06), nhật ký; tìm hồ sơ.")
+    _app.add_typer(dossiers_app, name="dossiers", help=GROUPS["dossiers"])
 
 
 @_command("check-report")
@@ -162,21 +213,21 @@ def _check_report() -> None:
 def _tasks() -> None:
     from cchc.tasks.cli import app as tasks_app
 
-    _app.add_typer(tasks_app, name="tasks", help="Nhiệm vụ được giao.")
+    _app.add_typer(tasks_app, name="tasks", help=GROUPS["tasks"])
 
 
 @_command("reform")
 def _reform() -> None:
     from cchc.reform.cli import app as reform_app
 
-    _app.add_typer(reform_app, name="reform", help="Sổ cải cách hành chính: kế hoạch, văn bản chỉ đạo, kiểm tra, tuyên truyền.")
+    _app.add_typer(reform_app, name="reform", help=GROUPS["reform"])
 
 
 @_command("submissions")
 def _submissions() -> None:
     from cchc.submissions.cli import app as submissions_app
 
-    _app.add_typer(submissions_app, name="submissions", help="Báo cáo gửi cấp trên.")
+    _app.add_typer(submissions_app, name="submissions", help=GROUPS["submissions"])
 
 
 def _register(name: str | None = None) -> typer.Typer:
@@ -200,7 +251,8 @@ def main() -> None:
     """Entry point: Vietnamese errors on stderr with exit status 2, never a traceback."""
     try:
         command = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
-        status = _register(command)(prog_name="cchc", standalone_mode=False)  # click returns a typer.Exit's code instead of raising it
+        app = _register(command) if command is not None else _listing()
+        status = app(prog_name="cchc", standalone_mode=False)  # click returns a typer.Exit's code instead of raising it
     except CchcError as exc:
         err_console.print(f"[bold red]Lỗi:[/] {exc.message}")
         sys.exit(2)

@@ -28,12 +28,8 @@ def guess_format(out: Path, given: str | None) -> str:
 
 
 def write_report(report: Report, out: Path, fmt: str | None = None) -> list[Path]:
-    """Write the report; returns the files written (the report, and for Markdown its chart images)."""
-    from cchc.reports import charts as charts_mod
-    from cchc.reports import docx as docx_mod
-    from cchc.reports import markdown as md_mod
-    from cchc.reports import xlsx as xlsx_mod
-
+    """Write the report; returns the files written (the report, and for Markdown its chart images). Each format
+    imports only its own writers: no python-docx for Markdown, no matplotlib nor python-docx for XLSX."""
     out = Path(out)
     fmt = guess_format(out, fmt)
     if fmt == "pdf":
@@ -43,12 +39,18 @@ def write_report(report: Report, out: Path, fmt: str | None = None) -> list[Path
     with tempfile.TemporaryDirectory(prefix="cchc-report-") as tmp:
         tmp = Path(tmp)
         if fmt == "xlsx":
+            from cchc.reports import xlsx as xlsx_mod
+
             xlsx_mod.write_forms(report, tmp / "report.xlsx", template=False)
             shutil.move(str(tmp / "report.xlsx"), out)
             return [out]
+        from cchc.reports import charts as charts_mod
+
         charts_dir = tmp / "charts"
         charts = charts_mod.render_charts(report, charts_dir)
         if fmt == "md":
+            from cchc.reports import markdown as md_mod
+
             images = out.parent / f"{out.stem}_bieu_do"
             final = [(title, images / p.name) for title, p in charts]
             md_tmp = tmp / "report.md"
@@ -60,6 +62,8 @@ def write_report(report: Report, out: Path, fmt: str | None = None) -> list[Path
                     written.append(dst)
             shutil.move(str(md_tmp), out)
             return [out, *written]
+        from cchc.reports import docx as docx_mod
+
         docx_tmp = tmp / f"{out.stem}.docx"
         docx_mod.write(report, docx_tmp, charts)
         if fmt == "docx":
