@@ -17,6 +17,24 @@ def _default_var_dir() -> Path:
 
 
 @dataclass(frozen=True)
+class OidcProvider:
+    """An OpenID Connect provider people log in through (cchc.auth.oidc): `citizen` is the national sign-on
+    (VNeID through Cổng DVCQG), `officer` the province's own. The claim names of VNeID are not published
+    (../shared/research/platforms.md): each is a setting."""
+
+    kind: str  # citizen | officer
+    issuer: str  # its discovery document is {issuer}/.well-known/openid-configuration
+    client_id: str
+    client_secret: str
+    scope: str = "openid profile"
+    acr_values: str = ""  # e.g. LoA1 (observed on the DVCQG sign-on)
+    id_claim: str = "so_dinh_danh"  # the citizen's số định danh cá nhân
+    name_claim: str = "name"
+    birthdate_claim: str = "birthdate"
+    username_claim: str = "preferred_username"  # an officer's account in cchc
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     var_dir: Path
@@ -49,6 +67,9 @@ class Settings:
     # for a server that cannot reach the CAs: a revoked certificate is then caught only from embedded data).
     signature_trust_dir: Path | None = None
     signature_fetch_revocation: bool = False
+    # Sign-on through OpenID Connect, by kind (citizen, officer): a provider is on when its issuer, client id and
+    # client secret are all set (CCHC_OIDC_CITIZEN_ISSUER, …_CLIENT_ID, …_CLIENT_SECRET; the same with OFFICER).
+    oidc: dict[str, OidcProvider] = field(default_factory=dict)
     upload_types: tuple[str, ...] = field(
         default=("application/pdf", "image/jpeg", "image/png", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     )
@@ -93,6 +114,22 @@ def _flag(name: str) -> bool:
     raise SystemExit(f"Biến môi trường {name}={raw!r} không hợp lệ: dùng 1 (bật) hoặc 0 (tắt).")
 
 
+def _oidc_providers() -> dict[str, OidcProvider]:
+    providers = {}
+    for kind in ("citizen", "officer"):
+        prefix = f"CCHC_OIDC_{kind.upper()}_"
+        value = {key: os.environ.get(prefix + key.upper(), "").strip()
+                 for key in ("issuer", "client_id", "client_secret", "scope", "acr_values", "id_claim", "name_claim",
+                             "birthdate_claim", "username_claim")}
+        required = [prefix + key.upper() for key in ("issuer", "client_id", "client_secret") if not value[key]]
+        if len(required) == 3:
+            continue
+        if required:
+            raise SystemExit(f"Đăng nhập OpenID Connect ({kind}) thiếu biến môi trường: {', '.join(required)}.")
+        providers[kind] = OidcProvider(kind=kind, **{k: v for k, v in value.items() if v})
+    return providers
+
+
 def load_settings() -> Settings:
     var_dir = _default_var_dir()
     url = os.environ.get("CCHC_DATABASE_URL") or f"sqlite:///{var_dir / 'cchc.db'}"
@@ -115,6 +152,7 @@ def load_settings() -> Settings:
         vnpay_return_url=os.environ.get("CCHC_VNPAY_RETURN_URL", "").strip(),
         signature_trust_dir=Path(os.environ["CCHC_SIGNATURE_TRUST_DIR"]) if os.environ.get("CCHC_SIGNATURE_TRUST_DIR") else None,
         signature_fetch_revocation=_flag("CCHC_SIGNATURE_FETCH_REVOCATION"),
+        oidc=_oidc_providers(),
     )
 
 
