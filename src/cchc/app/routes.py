@@ -32,6 +32,8 @@ from cchc.reform.pages import router as reform_pages
 from cchc.interop.open311 import router as open311_api
 from cchc.tasks.views import router as tasks_api
 from cchc.tasks.pages import router as tasks_pages
+from cchc.payments.pages import router as payment_pages
+from cchc.payments.views import router as payment_api
 
 ROUTERS = [
     auth_api,
@@ -46,6 +48,7 @@ ROUTERS = [
     submission_api,
     reform_api,
     tasks_api,
+    payment_api,
     auth_pages,
     audit_pages,
     home_pages,
@@ -67,4 +70,5 @@ ROUTERS = [
     open311_api,
     reform_pages,
     submission_pages,
+    payment_pages,
 ]
