@@ -19,7 +19,7 @@ ifeq ($(shell command -v npm),)
 DEB_PACKAGES += nodejs npm
 endif
 
-.PHONY: install system-deps run test test-sqlite test-postgres test-clock bench clean
+.PHONY: install system-deps run test test-sqlite test-postgres test-clock bench bench-deps clean
 
 install: system-deps $(VENV)/.installed node_modules/.installed
 
@@ -73,7 +73,13 @@ test-postgres: install
 test-clock: install
 	@PY=$(PY) scripts/suites clock-1830 clock-1659
 
-bench: install
+# wrk drives `cchc serve` in bench/web.py; only the benchmarks need it, not `make test`.
+BENCH_DEB_PACKAGES := wrk
+
+bench-deps:
+	@$(MAKE) --no-print-directory system-deps DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
+
+bench: install bench-deps
 	$(PY) bench/run.py
 
 clean:
