@@ -3,6 +3,7 @@
 from cchc.app.pages import admin as admin_index
 from cchc.app.pages import router as home_pages
 from cchc.auth.audit_pages import router as audit_pages
+from cchc.auth.oidc_pages import router as sign_on_pages
 from cchc.auth.pages import router as auth_pages
 from cchc.auth.unit_pages import router as unit_admin_pages
 from cchc.auth.user_pages import router as user_admin_pages
@@ -50,6 +51,7 @@ ROUTERS = [
     tasks_api,
     payment_api,
     auth_pages,
+    sign_on_pages,
     audit_pages,
     home_pages,
     lookup,
