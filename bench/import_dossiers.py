@@ -1,14 +1,21 @@
-"""Benchmark: import (and export) of dossiers with DVCQG column names.
+"""Benchmark: import of dossiers with DVCQG column names against a plain bulk load of the same file.
 
-    .venv/bin/python bench/import_dossiers.py --rows 200000 [--database URL] [--format csv|xlsx|json]
+    .venv/bin/python bench/import_dossiers.py --rows 1000000 \
+        --database sqlite --database postgresql+psycopg://postgres@127.0.0.1:5432/test [--export]
 
-It creates a fresh database (default: the SQLite file bench/results/import_dossiers.db; with
---database postgresql+psycopg://… a dedicated schema, dropped afterwards), a province with an agency,
-a legacy district with communes and new communes, and 60 procedures; writes a generated file of
---rows dossiers in every state (bench/results/dossiers_<rows>.<format>, reused when it exists unless
---regenerate), then times
-cchc.interop.dossier_import.import_dossiers (validation and writing, one transaction, committed) and
-export_dossiers of everything back to a file, and prints the timings and the peak memory.
+Writes a generated file of --rows dossiers in every state once (bench/results/dossiers_<rows>.<format>,
+deterministic, reused when it exists unless --regenerate), then for each --database, side by side, each in
+a fresh process (so that its peak memory, ru_maxrss, is its own):
+
+- the reference: a plain bulk load of the same file into a bare table of the file's columns (all text, no
+  index) — PostgreSQL: COPY … FROM STDIN (FORMAT csv) of the file's bytes; SQLite: csv.reader and one
+  executemany in one transaction;
+- cchc: a fresh database (SQLite file bench/results/import_dossiers.db, or a dedicated PostgreSQL schema
+  dropped afterwards) with a province, an agency, a legacy district with communes, new communes and 60
+  procedures, then cchc.interop.dossier_import.import_dossiers (check, stage, load; committed), the counts
+  checked against the file, and with --export export_dossiers of everything back to a file.
+
+It prints each timing, the ratio cchc / reference and the peak memory of each process, with the load.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import json
 import os
 import random
 import resource
+import subprocess
 import sys
 import time
 from datetime import date, datetime, timedelta
@@ -55,20 +63,23 @@ def _n(x: float) -> str:
 console = Console()
 
 
-def _engine(url: str | None):
-    if url is None or url.startswith("sqlite"):
-        path = RESULTS / "import_dossiers.db" if url is None else Path(url.split("///", 1)[-1])
+def _engine(url: str, purpose: str):
+    """A fresh database: the SQLite file bench/results/<purpose>_dossiers.db, or a new PostgreSQL schema
+    (dropped by _drop); (engine, admin engine or None, schema or None)."""
+    if url.startswith("sqlite"):
+        path = RESULTS / f"{purpose}_dossiers.db" if "///" not in url else Path(url.split("///", 1)[-1])
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
         return make_engine(f"sqlite:///{path}"), None, None
-    schema = f"bench_import_{os.getpid()}"
+    schema = f"bench_{purpose}_{os.getpid()}"
     admin = make_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     return make_engine(url, connect_args={"options": f"-csearch_path={schema}"}), admin, schema
 
 
-def _setup(session: Session) -> tuple[list[Unit], list[Unit], list[str]]:
+def _setup(session: Session) -> tuple[list[str], list[str], list[str]]:
+    """The units and procedures the generated file names; (legacy unit codes, current unit codes, procedure codes)."""
     def unit(code, name, level, kind, parent=None, valid_from=None, valid_to=None):
         u = Unit(code=code, name=name, level=level, kind=kind, parent=parent, valid_from=valid_from, valid_to=valid_to)
         session.add(u)
@@ -93,14 +104,20 @@ def _setup(session: Session) -> tuple[list[Unit], list[Unit], list[str]]:
         session.add(Procedure(code=code, name=f"Thủ tục {i}", field=field, time_amount=Decimal(5), time_unit="ngay_lam_viec"))
         codes.append(code)
     session.commit()
-    return legacy, current, codes
+    return [u.code for u in legacy], [u.code for u in current], codes
+
+
+# The codes _setup creates, for writing the file without a database.
+LEGACY = ["000.00.12.H99", "000.00.20.H99"] + [f"000.{i:02d}.20.H99" for i in range(1, 21)]
+CURRENT = ["000.00.12.H99"] + [f"000.{i:02d}.30.H99" for i in range(1, 21)]
+PROCEDURES = [f"1.{1000 + i:06d}" for i in range(60)]
 
 
 def _stamp(value: datetime | None) -> str:
     return value.strftime("%Y%m%d%H%M%S") if value else ""
 
 
-def _rows(n: int, legacy: list[Unit], current: list[Unit], procedures: list[str], seed: int = 766):
+def _rows(n: int, legacy: list[str], current: list[str], procedures: list[str], seed: int = 766):
     rnd = random.Random(seed)
     start = datetime(2024, 1, 2, 7, 30)
     span = (datetime(2025, 12, 31) - start).total_seconds()
@@ -114,9 +131,9 @@ def _rows(n: int, legacy: list[Unit], current: list[Unit], procedures: list[str]
         due = received + timedelta(days=rnd.choice((1, 3, 5, 7, 15)))
         row = {c: "" for c in EXPORT_COLUMNS}
         row.update(
-            MaHoSo=f"{unit.code}-{received:%y%m%d}-{i:06d}",
+            MaHoSo=f"{unit}-{received:%y%m%d}-{i:06d}",
             MaTTHC=procedures[rnd.randrange(len(procedures))],
-            MaDonViTiepNhan=unit.code,
+            MaDonViTiepNhan=unit,
             ChuHoSo=rnd.choice(("Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường", "Phạm Thị Dung", "Công ty TNHH Ánh Dương")),
             KenhThucHien=rnd.choice(("1", "2", "2", "3")),
             TrangThaiHoSo=str(status),
@@ -174,83 +191,158 @@ def _backend_pid(session: Session) -> int | None:
 
 
 class _Phases:
-    """A progress callable that shows a Rich bar and remembers when each phase started and ended."""
+    """A progress callable that remembers when each phase started and ended (no bar: the child's output is read)."""
 
-    def __init__(self, progress: Progress):
-        self.progress = progress
-        self.tasks: dict[str, int] = {}
+    def __init__(self):
         self.started: dict[str, float] = {}
         self.ended: dict[str, float] = {}
 
     def __call__(self, description: str, done: int, total: int | None) -> None:
-        if description not in self.tasks:
-            self.tasks[description] = self.progress.add_task(description, total=total)
-            self.started[description] = time.perf_counter()
-        self.progress.update(self.tasks[description], completed=done)
-        if total is not None and done >= total:
-            self.ended[description] = time.perf_counter()
+        now = time.perf_counter()
+        self.started.setdefault(description, now)
+        self.ended[description] = now
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reference(url: str, path: Path) -> dict:
+    """A plain bulk load of the file into a bare table of its columns (text, no index), committed."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        columns = next(csv.reader(fh))
+    engine, admin, schema = _engine(url, "reference")
+    try:
+        table = "bare_dossiers"
+        ddl = f"CREATE TABLE {table} ({', '.join(f'{c} TEXT' for c in columns)})"
+        with engine.connect() as conn:
+            conn.exec_driver_sql(ddl)
+            conn.commit()
+            backend = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() if admin is not None else None
+            server0 = backend_cpu(backend)
+            t0, cpu0 = time.perf_counter(), time.process_time()
+            raw = conn.connection.dbapi_connection
+            if admin is not None:
+                with raw.cursor() as cursor, path.open("rb") as fh:
+                    with cursor.copy(f"COPY {table} FROM STDIN (FORMAT csv, HEADER true)") as copy:
+                        while block := fh.read(1 << 20):
+                            copy.write(block)
+            else:
+                insert = f"INSERT INTO {table} VALUES ({', '.join('?' for _ in columns)})"
+                with path.open(encoding="utf-8", newline="") as fh:
+                    reader = csv.reader(fh)
+                    next(reader)
+                    raw.cursor().executemany(insert, reader)  # sqlite3 opens the transaction itself
+            raw.commit()
+            t1, cpu1 = time.perf_counter(), time.process_time()
+            server1 = backend_cpu(backend)
+            rows = conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
+    finally:
+        _drop(engine, admin, schema)
+    return {"seconds": t1 - t0, "cpu": cpu1 - cpu0, "server_cpu": _delta(server0, server1), "rows": rows,
+            "peak_mb": _peak_mb()}
+
+
+def _import(url: str, path: Path, rows: int, export: bool) -> dict:
+    """cchc's import of the file into a fresh database, committed, its counts checked (then the export, if asked)."""
+    engine, admin, schema = _engine(url, "import")
+    try:
+        Base.metadata.create_all(engine)
+        with Session(engine) as session:
+            _setup(session)
+        with Session(engine) as session:
+            phases = _Phases()
+            backend = _backend_pid(session)
+            server0 = backend_cpu(backend)
+            t0, cpu0 = time.perf_counter(), time.process_time()
+            result = import_dossiers(session, path, progress=phases)
+            t1 = time.perf_counter()
+            session.commit()
+            t2, cpu2 = time.perf_counter(), time.process_time()
+            server2 = backend_cpu(backend)
+            imported = session.execute(select(func.count()).select_from(Dossier)).scalar_one()
+            events = session.execute(select(func.count()).select_from(DossierEvent)).scalar_one()
+            assert imported == result["dossiers"] == rows == events, (imported, events, result)
+            exported = None
+            if export:
+                t3 = time.perf_counter()
+                assert export_dossiers(session, RESULTS / f"export_{rows}{path.suffix}") == rows
+                exported = time.perf_counter() - t3
+    finally:
+        _drop(engine, admin, schema)
+    check = phases.ended.get("Kiểm tra dữ liệu", t0) - t0
+    return {"seconds": t2 - t0, "check": check, "load": t1 - t0 - check, "commit": t2 - t1, "cpu": cpu2 - cpu0,
+            "server_cpu": _delta(server0, server2), "rows": imported, "export": exported, "peak_mb": _peak_mb()}
+
+
+def _delta(before: float | None, after: float | None) -> float | None:
+    return after - before if before is not None and after is not None else None
+
+
+def _drop(engine, admin, schema) -> None:
+    engine.dispose()
+    if admin is not None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _child(kind: str, url: str, path: Path, rows: int, export: bool) -> dict:
+    """Run one measurement in a fresh process and read its result (a JSON line)."""
+    command = [sys.executable, __file__, "--child", kind, "--database", url, "--file", str(path), "--rows", str(rows)]
+    if export:
+        command.append("--export")
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _s(x: float | None) -> str:
+    return "–" if x is None else _n(x) + " s"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
-    parser.add_argument("--database", default=None, help="SQLAlchemy URL (default: a fresh SQLite file in bench/results/)")
+    parser.add_argument("--database", action="append", default=None,
+                        help="sqlite (a fresh file in bench/results/) or a PostgreSQL SQLAlchemy URL; repeat for both")
     parser.add_argument("--format", default="csv", choices=("csv", "xlsx", "json"))
     parser.add_argument("--regenerate", action="store_true", help="write the generated file again even if it exists")
+    parser.add_argument("--export", action="store_true", help="also time the export of everything back to a file")
+    parser.add_argument("--child", choices=("reference", "import"), help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    databases = args.database or ["sqlite"]
+
+    if args.child:
+        measure = _reference if args.child == "reference" else _import
+        extra = () if args.child == "reference" else (args.rows, args.export)
+        print(json.dumps(measure(databases[0], Path(args.file), *extra)))
+        return 0
 
     RESULTS.mkdir(parents=True, exist_ok=True)
-    engine, admin, schema = _engine(args.database)
-    try:
-        Base.metadata.create_all(engine)
-        with Session(engine) as session:
-            legacy, current, procedures = _setup(session)
-            path = RESULTS / f"dossiers_{args.rows}.{args.format}"
-            if args.regenerate or not path.exists():  # deterministic: same rows, same unit codes
-                t = time.perf_counter()
-                _write(path, _rows(args.rows, legacy, current, procedures))
-                console.print(f"Tệp thử: {path.name} ({_n(path.stat().st_size / 1e6)} MB), sinh trong {_n(time.perf_counter() - t)} s")
-
-        columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
-        with Session(engine) as session:
-            with Progress(*columns, console=console) as progress:
-                phases = _Phases(progress)
-                backend = _backend_pid(session)
-                server0 = backend_cpu(backend)
-                t0, cpu0 = time.perf_counter(), time.process_time()
-                result = import_dossiers(session, path, progress=phases)
-                t1 = time.perf_counter()
-                session.commit()
-                t2, cpu2 = time.perf_counter(), time.process_time()
-                server2 = backend_cpu(backend)
-            imported = session.execute(select(func.count()).select_from(Dossier)).scalar_one()
-            events = session.execute(select(func.count()).select_from(DossierEvent)).scalar_one()
-            assert imported == result["dossiers"] == args.rows == events, (imported, events, result)
-
-            out = RESULTS / f"export_{args.rows}.{args.format}"
-            with Progress(*columns, console=console) as progress:
-                t3 = time.perf_counter()
-                exported = export_dossiers(session, out, progress=progress)
-                t4 = time.perf_counter()
-            assert exported == args.rows
-
-        check = phases.ended.get("Kiểm tra dữ liệu", t0) - t0
-        write = t1 - phases.started.get("Ghi vào cơ sở dữ liệu", t1)
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    path = RESULTS / f"dossiers_{args.rows}.{args.format}"
+    if args.regenerate or not path.exists():  # deterministic: same rows, same unit codes
+        t = time.perf_counter()
+        _write(path, _rows(args.rows, LEGACY, CURRENT, PROCEDURES))
+        console.print(f"Tệp thử: {path.name} ({_n(path.stat().st_size / 1e6)} MB), sinh trong {_n(time.perf_counter() - t)} s")
+    for url in databases:
+        load0 = os.getloadavg()[0]
+        reference = _child("reference", url, path, args.rows, False) if args.format == "csv" else None
+        mine = _child("import", url, path, args.rows, args.export)
+        load1 = os.getloadavg()[0]
+        name = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+        ratio = f"{fmt_decimal(mine['seconds'] / reference['seconds'], 2)}×" if reference else "–"
+        server = f"; CPU máy chủ CSDL {_s(mine['server_cpu'])}" if mine["server_cpu"] is not None else ""
         console.print(
-            f"[bold]{engine.dialect.name}[/], {fmt_int(args.rows)} hồ sơ ({args.format}): nhập {_n(t2 - t0)} s "
-            f"(đọc + kiểm tra {_n(check)} s, ghi {_n(write)} s, commit {_n(t2 - t1)} s; "
-            f"{fmt_int(round(args.rows / (t2 - t0)))} hồ sơ/s; CPU của tiến trình {_n(cpu2 - cpu0)} s"
-            + (f", của máy chủ CSDL {_n(server2 - server0)} s" if server0 is not None and server2 is not None else "")
-            + "); "
-            f"xuất {_n(t4 - t3)} s; bộ nhớ đỉnh {fmt_int(round(peak_mb))} MB; tải máy {_n(os.getloadavg()[0])}"
+            f"[bold]{name}[/], {fmt_int(args.rows)} hồ sơ ({args.format}), tải máy {_n(load0)} → {_n(load1)}:\n"
+            f"  tham chiếu (nạp thẳng vào bảng trần): {_s(reference and reference['seconds'])}"
+            + (f", bộ nhớ đỉnh {fmt_int(round(reference['peak_mb']))} MB" if reference else "") + "\n"
+            f"  cchc: {_s(mine['seconds'])} (kiểm tra + đưa vào bảng tạm {_s(mine['check'])}, ghi {_s(mine['load'])}, "
+            f"commit {_s(mine['commit'])}; CPU tiến trình {_s(mine['cpu'])}{server}); "
+            f"{fmt_int(round(args.rows / mine['seconds']))} hồ sơ/s; bộ nhớ đỉnh {fmt_int(round(mine['peak_mb']))} MB"
+            + (f"; xuất {_s(mine['export'])}" if mine["export"] is not None else "") + "\n"
+            f"  tỉ lệ cchc / tham chiếu: {ratio}"
         )
-    finally:
-        engine.dispose()
-        if admin is not None:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
     return 0
 
 

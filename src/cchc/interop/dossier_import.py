@@ -231,9 +231,16 @@ class _Import:
         insert = f"INSERT INTO dossiers ({names}) SELECT {names} FROM {staged} ORDER BY row_number"
         with _sqlite_cache(c, self.count), daily.deferred(c):
             if postgres:
-                low, high = c.exec_driver_sql(f"WITH new AS ({insert} RETURNING id) SELECT min(id), max(id) FROM new").one()
-                # Ids between come from one sequence other sessions draw from too: the codes say which are ours.
-                ours = f"d.id BETWEEN {int(low)} AND {int(high)} AND d.code IN (SELECT code FROM {staged})"
+                low, high, count = c.exec_driver_sql(
+                    f"WITH new AS ({insert} RETURNING id) SELECT min(id), max(id), count(*) FROM new"
+                ).one()
+                ours = f"d.id BETWEEN {int(low)} AND {int(high)}"
+                if high - low + 1 != count:
+                    # Other sessions drew ids from the sequence meanwhile: the codes say which dossiers are ours
+                    # (indexed, or the planner may scan the staging table once per dossier).
+                    c.exec_driver_sql(f"CREATE INDEX ON {staged} (code)")
+                    c.exec_driver_sql(f"ANALYZE {staged}")
+                    ours += f" AND d.code IN (SELECT code FROM {staged})"
             else:
                 c.exec_driver_sql(insert)
                 # SQLite: the write lock is held from the INSERT to the end of the transaction and one INSERT gives
