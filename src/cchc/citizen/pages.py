@@ -13,9 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cchc.auth.models import User
+from cchc.citizen import history
 from cchc.dossiers import citizen_pages
 from cchc.dossiers import service
 from cchc.dossiers.enums import WAITING_FOR_CITIZEN, State
+from cchc.dossiers.models import DossierEvent
 from cchc.errors import CchcError
 from cchc.feedback import views as feedback_views
 from cchc.feedback.enums import FeedbackState
@@ -29,9 +31,16 @@ from cchc.web.templating import page_count, render
 citizen = citizen_pages.citizen
 PAGE_SIZE = 20
 
-# The rating is a part of the citizen's dossier page.
-if rating_pages.dossier_part not in citizen_pages.DOSSIER_PARTS:
-    citizen_pages.DOSSIER_PARTS.append(rating_pages.dossier_part)
+def history_part(db: Session, user: User, dossier) -> dict:
+    """The history the citizen sees: states and the messages meant for them (cchc.citizen.history)."""
+    events = db.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.id))
+    return {"history": history.for_citizen(events)}
+
+
+# The rating and the citizen's history are parts of the citizen's dossier page.
+for _part in (rating_pages.dossier_part, history_part):
+    if _part not in citizen_pages.DOSSIER_PARTS:
+        citizen_pages.DOSSIER_PARTS.append(_part)
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/me", tags=["Công dân"], dependencies=[Depends(check_csrf)])
