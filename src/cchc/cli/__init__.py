@@ -59,6 +59,7 @@ GROUPS = {
     "tasks": "Nhiệm vụ được giao.",
     "reform": "Sổ cải cách hành chính: kế hoạch, văn bản chỉ đạo, kiểm tra, tuyên truyền.",
     "submissions": "Báo cáo gửi cấp trên.",
+    "payments": "Thanh toán phí, lệ phí: đối chiếu giao dịch trực tuyến với cổng thanh toán.",
 }
 
 
@@ -228,6 +229,13 @@ def _submissions() -> None:
     from cchc.submissions.cli import app as submissions_app
 
     _app.add_typer(submissions_app, name="submissions", help=GROUPS["submissions"])
+
+
+@_command("payments")
+def _payments() -> None:
+    from cchc.payments.cli import app as payments_app
+
+    _app.add_typer(payments_app, name="payments", help=GROUPS["payments"])
 
 
 def _register(name: str | None = None) -> typer.Typer:
