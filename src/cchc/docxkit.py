@@ -5,6 +5,8 @@ both honour. Shared by the CCHC report and the dossier forms (Mẫu 01–07)."""
 from __future__ import annotations
 
 import re
+from copy import deepcopy
+from functools import lru_cache
 
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -95,6 +97,27 @@ _AFTER_TBL_HEADER = ("w:tblCellSpacing", "w:jc", "w:hidden", "w:ins", "w:del", "
 
 
 def set_font(run, size: float = BODY_PT, bold: bool | None = None, italic: bool | None = None, underline: bool | None = None):
+    """The run in the body's font at `size`, bold/italic/underlined or explicitly not (None: as its style says).
+    A new run takes a copy of the properties made once for the same arguments: python-docx builds them
+    element by element, which was most of the time of a report's appendix tables (hundreds of cells)."""
+    element = run._element
+    if element.rPr is None:
+        element.insert(0, deepcopy(_run_properties(size, bold, italic, underline)))
+        return run
+    return _set_font(run, size, bold, italic, underline)
+
+
+@lru_cache(maxsize=None)
+def _run_properties(size: float, bold: bool | None, italic: bool | None, underline: bool | None):
+    """The <w:rPr> set_font gives a run without properties (copied, never attached itself)."""
+    from docx.text.run import Run
+
+    run = Run(OxmlElement("w:r"), None)
+    _set_font(run, size, bold, italic, underline)
+    return run._element.rPr
+
+
+def _set_font(run, size: float, bold: bool | None, italic: bool | None, underline: bool | None):
     run.font.name = FONT
     run.font.size = Pt(size)
     _all_scripts_in(run._element.get_or_add_rPr())
