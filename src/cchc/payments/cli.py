@@ -44,7 +44,10 @@ def reconcile_command(
     if not findings:
         console.print(f"Không có giao dịch thanh toán trực tuyến nào ngày {vn.fmt_date(on)}.")
     elif problems:
-        console.print(f"[bold red]{vn.fmt_int(problems)}/{vn.fmt_int(len(findings))} giao dịch không khớp.[/]")
+        console.print(f"[bold red]{vn.fmt_int(problems)}/{vn.fmt_int(len(findings))} giao dịch không khớp:[/]")
+        for f in findings:
+            if f.problem:
+                console.print(f"- {f.payment.txn_ref} (hồ sơ {f.dossier_code}): {f.problem}.", soft_wrap=True)
         raise typer.Exit(1)
     else:
         console.print(f"Cả {vn.fmt_int(len(findings))} giao dịch đều khớp với cổng thanh toán.")

@@ -63,7 +63,8 @@ def pay_online(request: Request, code: str, db: Session = DB_SESSION, user: User
         dossier = dossiers.get_dossier(db, user, code)
         ctx = citizen_pages.dossier_context(db, user, dossier, errors={"_": exc.message})
         return render(request, "citizen/dossier.html", ctx, status_code=exc.http_status)
-    return RedirectResponse(url, status_code=303)
+    # A page with the link to the gateway: the CSP's form-action 'self' forbids a form's redirect to another origin.
+    return render(request, "payments/redirect.html", {"url": url, "p": payment, "d": dossier})
 
 
 @router.get(RETURN_PATH)
