@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from cchc import clock
 from cchc.db import session_factory
 from cchc.dossiers.enums import State
-from cchc.reports import figure_cache
+from cchc.stats import figure_cache
 from cchc.reports.figures import all_figures, figures_of
 from tests.dossiers.test_views import web_world  # noqa: F401 — committed world with passwords
 from tests.stats.conftest import add_dossier, add_unit, build_province

@@ -10,7 +10,7 @@ from typing import Callable
 from sqlalchemy.orm import Session
 
 from cchc.periods import Period, period_for, window
-from cchc.reports.figure_cache import cached
+from cchc.stats.figure_cache import cached
 from cchc.reform.figures import reform_figures
 from cchc.stats.catalogue import catalogue_figures
 from cchc.stats.dossiers import dossier_figures
@@ -64,7 +64,7 @@ def _reform_and_tasks(session: Session, u: Unit, start: date, end: date) -> dict
     return {**reform_figures(session, u, start, end), "tasks": task_figures(session, u, start, end)}
 
 
-# ---- one part of the figures, cached for a closed period (cchc.reports.figure_cache) -----------------------
+# ---- one part of the figures, cached for a closed period (cchc.stats.figure_cache) -----------------------
 
 def _parts() -> dict[str, Callable[[Session, Unit, date, date], dict]]:
     from cchc.reports.breakdown import field_figures

@@ -18,7 +18,7 @@ from cchc.periods import period_choices
 from cchc.reform import service as reform
 from cchc.reform import forms as formdefs
 from cchc.reports.assembly import build_report, default_figures, default_trend
-from cchc.reports.figure_cache import cached
+from cchc.stats.figure_cache import cached
 from cchc.reports.output import write_report
 from cchc.stats.pages import Selection, scope_query, select_typed
 from cchc.auth.deps import require_roles

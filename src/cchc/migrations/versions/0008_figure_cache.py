@@ -1,4 +1,4 @@
-"""figures of closed periods cached per unit and window (cchc.reports.figure_cache), with the change counters
+"""figures of closed periods cached per unit and window (cchc.stats.figure_cache), with the change counters
 that invalidate them: per unit and month for dossiers and their details, per table for the rest, kept by triggers
 
 The counters start at nothing and the cache empty: the first read of a closed period computes it.
@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade() -> None:
     from cchc.models import import_all_models
-    from cchc.reports import figure_cache
+    from cchc.stats import figure_cache
 
     import_all_models()  # the triggers go on every table a figure reads
     op.create_table(
@@ -51,7 +51,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    from cchc.reports import figure_cache
+    from cchc.stats import figure_cache
 
     conn = op.get_bind()
     for stmt in figure_cache.uninstall_ddl(conn):

@@ -1,4 +1,5 @@
 """Figures of a closed period kept once computed (figure_cache), and the versions that say they still hold.
+The dashboard, the report page (cchc.reports: reports.figures.figures_of) and the drill-down read through it.
 
 A figure of a period that is over changes only when the data of that period changes afterwards: a late
 correction of a dossier, a PAKN answered late, a unit reorganised. Triggers count every such change, in the
