@@ -23,7 +23,7 @@ from cchc.ratings.models import Rating  # noqa: F401
 from cchc.stats.models import DossierDayCount  # noqa: F401
 from cchc.stats import daily as _daily  # noqa: F401 — installs the counts triggers on create_all
 from cchc.reform.models import CommunicationActivity, DirectiveDocument, Inspection, ManualFigure, PlanItem, ReportNarrative, Submission  # noqa: F401
-from cchc.reports.figure_cache import FigureCache, FigureDossierMonth, FigureTableVersion  # noqa: F401 — and their triggers on create_all
+from cchc.stats.figure_cache import FigureCache, FigureDossierMonth, FigureTableVersion  # noqa: F401 — and their triggers on create_all
 from cchc.submissions.models import Reminder, SubmissionEvent, UnitReporting  # noqa: F401
 from cchc.tasks.models import AssigningDocument, Task, TaskEvent, TaskReminder, TaskUnit  # noqa: F401
 from cchc.units.models import Unit, UnitSuccession  # noqa: F401
