@@ -24,10 +24,18 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
+# Where each role's work is: after login and on "/" (cchc.app.pages.home) a user lands there, not on an empty inbox.
+LANDING = {
+    Role.CITIZEN: "/ca-nhan",  # Hồ sơ của tôi
+    Role.REPORTING: "/bao-cao",  # reports, with the submissions beside them in the menu
+    Role.UNIT_ADMIN: "/quan-tri",
+    Role.SYSTEM_ADMIN: "/quan-tri",
+}
+
+
 def home_for(user) -> str:
-    if user.role == Role.CITIZEN:
-        return "/ca-nhan"
-    return "/can-bo"
+    """The page a signed-in user lands on; leaders, specialists and receiving officers on their inbox."""
+    return LANDING.get(Role(user.role), "/can-bo")
 
 
 @router.get("/dang-nhap")

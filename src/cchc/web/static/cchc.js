@@ -2,12 +2,6 @@
 (function () {
   "use strict";
 
-  // The menu button of the phone layout.
-  function toggleMenu(button) {
-    var open = document.body.classList.toggle("nav-open");
-    button.setAttribute("aria-expanded", open ? "true" : "false");
-  }
-
   // A "back" link goes back in the browser's history when there is one, else to its own href.
   function goBack(event) {
     if (window.history.length > 1) {
@@ -19,11 +13,6 @@
   document.addEventListener("click", function (event) {
     var target = event.target instanceof Element ? event.target : null;
     if (!target) return;
-    var button = target.closest(".nav-toggle");
-    if (button) {
-      toggleMenu(button);
-      return;
-    }
     if (target.closest("a[data-back]")) goBack(event);
   });
 })();
