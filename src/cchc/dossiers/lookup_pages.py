@@ -246,6 +246,11 @@ def _too_many_json(seconds: int) -> JSONResponse:
 
 
 NO_STORE = {"Cache-Control": "no-store"}  # a shared computer's back button must not show someone's dossier
+
+
+def _json(out: LookupOut) -> Response:
+    """The answer as the model writes it (FastAPI would validate the model it was given once more)."""
+    return Response(out.model_dump_json(), media_type="application/json", headers=NO_STORE)
 LOOKUP_RESPONSES = {
     404: {"description": "Không có hồ sơ nào khớp (mã sai, 4 chữ số sai hay hồ sơ không tồn tại đều trả lời như nhau)"},
     422: {"description": "Thiếu mã hồ sơ hoặc 4 chữ số cuối"},
@@ -255,23 +260,21 @@ LOOKUP_RESPONSES = {
 
 @router.post("/api/v1/lookup", response_model=LookupOut, tags=["Cổng dịch vụ công"], responses=LOOKUP_RESPONSES,
              summary="Tra cứu tiến độ hồ sơ theo mã và 4 chữ số cuối của số định danh người nộp")
-def api_lookup(body: LookupIn, request: Request, response: Response, db: Session = DB_SESSION, user=Depends(optional_user)):
+def api_lookup(body: LookupIn, request: Request, db: Session = DB_SESSION, user=Depends(optional_user)):
     seconds = _wait(request)
     if seconds:
         return _too_many_json(seconds)
-    response.headers.update(NO_STORE)
-    return lookup(db, body.code, body.digits, user)
+    return _json(lookup(db, body.code, body.digits, user))
 
 
 @router.get("/api/v1/lookup/{code}", response_model=LookupOut, tags=["Cổng dịch vụ công"], responses=LOOKUP_RESPONSES,
             summary="Tra cứu hồ sơ theo mã, khi đã đăng nhập bằng tài khoản được xem hồ sơ (công dân nộp, cán bộ trong phạm vi)")
-def api_lookup_signed_in(code: str, request: Request, response: Response, db: Session = DB_SESSION,
+def api_lookup_signed_in(code: str, request: Request, db: Session = DB_SESSION,
                          user=Depends(optional_user)):
     seconds = _wait(request)
     if seconds:
         return _too_many_json(seconds)
-    response.headers.update(NO_STORE)
-    return lookup(db, code, None, user)
+    return _json(lookup(db, code, None, user))
 
 
 def _page(request: Request, ma: str, *, result=None, error=None, error_field=None, status_code=200, seconds=0):
