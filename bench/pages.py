@@ -41,6 +41,7 @@ from stats import PERIOD, PROVINCE, RESULTS  # noqa: E402
 # Every table a page may write (the rest of the schema is only read).
 WRITTEN = ("users", "auth_sessions", "login_attempts", "audit_log", "audit_head", "figure_cache",
            "figure_dossier_months", "figure_table_versions", "cache_generations")
+NEXT_LINK = "next:"  # a page reached by the «next page» link of the page that follows this prefix
 USERNAME, PASSWORD = "bench_baocao", "Bench-" + secrets.token_hex(8)
 
 
@@ -57,6 +58,7 @@ def pages(period: str) -> list[tuple[str, str]]:
         ("  phần liên thông", f"/thong-ke/phan/lien-thong?{q}"),
         ("Hồ sơ sau số liệu, trang 1", f"/thong-ke/ho-so?nhom=received_total&{q}"),
         ("Hồ sơ sau số liệu, trang 100", f"/thong-ke/ho-so?nhom=received_total&{q}&trang=100"),
+        ("  trang 100 qua «Trang sau»", f"{NEXT_LINK}/thong-ke/ho-so?nhom=received_total&{q}&trang=99"),
         ("  XLSX trễ hạn", f"/thong-ke/ho-so.xlsx?nhom=resolved_late&{q}"),
         ("Báo cáo (trang)", f"/bao-cao?{q}"),
         ("  xem trước", f"/bao-cao/xem-truoc?{q}"),
@@ -182,8 +184,11 @@ def measure(db: str, url: str | None, rows: int, repeat: int, only: str | None) 
         if r.status_code != 303:
             raise SystemExit(f"Không đăng nhập được: {r.status_code} {r.text[:500]}")
         for what, path in pages(PERIOD):
-            if only and not path.startswith(only):
+            if only and not path.removeprefix(NEXT_LINK).startswith(only):
                 continue
+            if path.startswith(NEXT_LINK):  # the «next page» link of page 99, as the page gives it
+                previous = client.get(path[len(NEXT_LINK):]).text
+                path = re.search(r'rel="next" href="([^"]+)"', previous).group(1).replace("&amp;", "&")
             times, status, size = [], None, 0
             for _ in range(repeat):
                 t0 = time.perf_counter()

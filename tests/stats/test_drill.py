@@ -4,6 +4,7 @@ formula, dates as dates); bad input answered in Vietnamese."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime, timedelta
 
 from openpyxl import load_workbook
@@ -53,6 +54,12 @@ def test_drill_down_is_paged_with_procedure_dates_and_state(client, web_world):
     assert 'rel="next"' in page and "trang=2" in page
     last = client.get("/thong-ke/ho-so", params={**Q1, "nhom": "received_total", "trang": "3"}).text
     assert "hồ sơ 101–120 (trang 3/3)" in last and last.count('href="/can-bo/ho-so/T-') == 20 and 'rel="next"' not in last
+    # «next page» reads on after the last code shown: the same rows as page 2 by its number
+    following = re.search(r'rel="next" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "sau=T-0049" in following
+    by_link, by_number = client.get(following).text, client.get("/thong-ke/ho-so", params={**Q1, "nhom": "received_total", "trang": "2"}).text
+    assert "hồ sơ 51–100 (trang 2/3)" in by_link
+    assert re.findall(r">(T-\d+)<", by_link) == re.findall(r">(T-\d+)<", by_number) == [f"T-{i:04d}" for i in range(50, 100)]
     open_only = client.get("/thong-ke/ho-so", params={**Q1, "nhom": "in_progress_total"}).text
     assert "24 hồ sơ." in open_only and "T-0005" in open_only and "T-0001" not in open_only
     expected_open = sorted(c for c, v in dossiers.items() if v[3] == State.PROCESSING.value)

@@ -101,11 +101,14 @@ class Drill:
     bucket: str
     where: list
 
-    def rows(self, db: Session, *, offset: int = 0, limit: int | None = None):
+    def rows(self, db: Session, *, offset: int = 0, limit: int | None = None, after: str | None = None):
+        """In code order; `after` (the last code of the page before) reads on from the code index instead of
+        skipping `offset` rows, so that «next page» costs what the first page costs however deep it is."""
+        where = [*self.where, Dossier.code > after] if after else self.where
         stmt = (select(Dossier.code, Procedure.name.label("procedure"), Procedure.code.label("procedure_code"),
                        Unit.name.label("unit_name"), Dossier.received_at, Dossier.due_at, Dossier.ended_at, Dossier.state)
                 .join(Procedure, Procedure.id == Dossier.procedure_id).join(Unit, Unit.id == Dossier.unit_id)
-                .where(*self.where).order_by(Dossier.code).offset(offset))
+                .where(*where).order_by(Dossier.code).offset(0 if after else offset))
         return db.execute(stmt if limit is None else stmt.limit(limit))
 
     def count(self, db: Session) -> int:
@@ -145,8 +148,9 @@ def state_label(state: str) -> str:
 
 @router.get("/thong-ke/ho-so")
 def drill_down(request: Request, nhom: str, don_vi: str = "", ky: str = "", tu_ngay: str = "", den_ngay: str = "",
-               chi_so: str = "", trang: str = "1", db: Session = DB_SESSION, user: User = Depends(officer)):
-    """The dossiers behind a figure, a page at a time (or behind a 766 indicator's numerator and denominator)."""
+               chi_so: str = "", trang: str = "1", sau: str = "", db: Session = DB_SESSION, user: User = Depends(officer)):
+    """The dossiers behind a figure, a page at a time (or behind a 766 indicator's numerator and denominator).
+    `trang` is the page; `sau`, given by the «next page» link, the last code of the page before it."""
     sel = select_typed(db, user, don_vi, ky, tu_ngay, den_ngay)
     if chi_so:
         detail = explain_indicator(db, sel.unit, sel.period.start, sel.period.end, chi_so, limit=500)
@@ -158,7 +162,8 @@ def drill_down(request: Request, nhom: str, don_vi: str = "", ky: str = "", tu_n
     pages = max(1, -(-total // PAGE_SIZE))
     if page > pages:
         raise ValidationError(f"Trang {page} không có: danh sách có {vn.fmt_int(total)} hồ sơ, {pages} trang.", field="trang")
-    rows = [{**r._mapping, "state_label": state_label(r.state)} for r in drill.rows(db, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)]
+    read = drill.rows(db, after=sau or None, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    rows = [{**r._mapping, "state_label": state_label(r.state)} for r in read]
     return render(request, "stats/drill.html", {
         "unit": sel.unit, "period": sel.period, "indicator": None, "rows": rows, "total": total, "page": page, "pages": pages,
         "first": (page - 1) * PAGE_SIZE + 1, "title": BUCKET_LABELS.get(nhom, nhom), "nhom": nhom, "query": scope_query(sel),
