@@ -76,3 +76,46 @@ def test_a_signed_in_officer_has_a_validator_of_their_own(client, world, make_us
     assert login_page(client, "canbo_xem").status_code == 303
     signed_in = client.get("/thu-tuc", headers={"If-None-Match": etag})
     assert signed_in.status_code == 200 and signed_in.headers["etag"] != etag
+
+
+def test_a_search_is_computed_once_per_catalogue_token_in_a_process(client, world):
+    from cchc.procedures import cache
+
+    answers = cache._ANSWERS
+    before = answers.loads
+    first = client.get("/api/v1/procedures", params={"q": "khai sinh"}).json()
+    assert client.get("/api/v1/procedures", params={"q": "khai sinh"}).json() == first
+    assert answers.loads == before + 1 and first["total"] == 1
+    assert client.get("/thu-tuc", params={"q": "khai sinh"}).status_code == 200
+    loads = answers.loads
+    assert client.get("/thu-tuc", params={"q": "khai sinh"}).status_code == 200
+    assert answers.loads == loads  # the page's search and the lĩnh vực list reused
+
+    _change_time_limit(world, 4)
+    again = client.get("/api/v1/procedures", params={"q": "khai sinh"}).json()
+    assert answers.loads == loads + 1 and again["items"][0]["time_amount"] == "4.00"
+
+
+def test_a_cached_catalogue_keeps_few_answers():
+    from cchc.calendar.cache import ProcessCache
+
+    small = ProcessCache("procedures", max_entries=3)
+
+    class Session:  # what ProcessCache asks of a session: its tokens, read once per transaction
+        info: dict = {}
+
+        def get_transaction(self):
+            return self
+
+        def execute(self, _statement):
+            class Rows:
+                def all(self):
+                    return [("procedures", "t1")]
+
+            return Rows()
+
+    s = Session()
+    for n in range(5):
+        assert small.get(s, n, lambda _s, n=n: n * 10) == n * 10
+    assert small.get(s, 4, lambda _s: -1) == 40  # kept
+    assert small.get(s, 0, lambda _s: -1) == -1  # the oldest went

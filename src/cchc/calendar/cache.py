@@ -115,8 +115,9 @@ class ProcessCache(Generic[T]):
     that token is the one the asking transaction sees. Threads of a process share it (FastAPI runs sync routes in
     a thread pool): the whole state is replaced at once, never changed in place."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, max_entries: int = 4096) -> None:
         self.name = name
+        self.max_entries = max_entries  # the oldest values go first beyond this (keys may come from visitors' input)
         self._state: tuple[str | None, dict] = (None, {})
         self._lock = threading.Lock()
         self.loads = 0  # how many values were read from the database (tests and benchmarks look)
@@ -131,6 +132,8 @@ class ProcessCache(Generic[T]):
             held_token, values = self._state
             fresh = dict(values) if held_token == token else {}
             fresh[key] = value
+            while len(fresh) > self.max_entries:
+                del fresh[next(iter(fresh))]
             self._state = (token, fresh)
             self.loads += 1
         return value

@@ -11,9 +11,11 @@ cchc.procedures.models). The catalogue pages and API answer If-None-Match from t
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -92,6 +94,7 @@ def snapshot(p: Procedure) -> CachedProcedure:
 
 
 _PROCEDURES: ProcessCache[CachedProcedure] = ProcessCache(PROCEDURES_CACHE)
+T = TypeVar("T")
 
 
 def _loader(code: str):
@@ -112,6 +115,17 @@ def receivable(session: Session, code: str) -> CachedProcedure:
     changed since it was read (one query of the tokens per transaction), else from the database."""
     code = str(code or "").strip()
     return _PROCEDURES.get(session, code, _loader(code))
+
+
+# Answers of the public catalogue (a search's page, the lĩnh vực with their counts) as this process last computed
+# them under the catalogue's token; the key says everything the answer depends on, the day included.
+_ANSWERS: ProcessCache = ProcessCache(PROCEDURES_CACHE, max_entries=512)
+
+
+def catalogue_answer(session: Session, key: tuple, compute: Callable[[Session], T]) -> T:
+    """The answer `compute` gives for `key`, computed once per catalogue token in this process. `compute` must
+    return something never changed afterwards (bytes, tuples, models nobody modifies)."""
+    return _ANSWERS.get(session, key, compute)
 
 
 def procedure_cache() -> ProcessCache[CachedProcedure]:

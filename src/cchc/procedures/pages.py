@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import metadata
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -14,7 +15,7 @@ from cchc.auth.deps import administrator, optional_user
 from cchc.auth.models import User
 from cchc.errors import CchcError
 from cchc.procedures import service
-from cchc.procedures.cache import catalogue_etag, matches
+from cchc.procedures.cache import catalogue_answer, catalogue_etag, matches
 from cchc.procedures.catalogue import get_procedure, list_fields, search_procedures
 from cchc.procedures.enums import OnlineLevel, TimeUnit
 from cchc.procedures.process import hours_of
@@ -61,6 +62,17 @@ def _validated(response: Response, etag: str | None) -> Response:
     return response
 
 
+@dataclass(frozen=True)
+class FieldRow:
+    code: str
+    name: str
+
+
+def _fields(session: Session) -> tuple[tuple[FieldRow, int], ...]:
+    """The lĩnh vực with their counts, as values (kept by the process beyond the session)."""
+    return tuple((FieldRow(f.code, f.name), n) for f, n in list_fields(session))
+
+
 @router.get("/thu-tuc")
 def catalogue(
     request: Request,
@@ -76,17 +88,24 @@ def catalogue(
     if (unchanged := _not_modified(request, etag)) is not None:
         return unchanged
     trang = max(1, trang)
-    error = None
-    try:
-        items, total = search_procedures(db, q or None, field_code=linh_vuc or None, level=cap or None,
-                                         online_level=muc_do or None, limit=PAGE_SIZE, offset=(trang - 1) * PAGE_SIZE)
-    except CchcError as exc:
-        items, total, error = [], 0, exc.message
+    day = clock.now().date()
+
+    def found(session: Session) -> tuple[tuple[ProcedureOut, ...], int, str | None]:
+        try:
+            items, total = search_procedures(session, q or None, field_code=linh_vuc or None, level=cap or None,
+                                             online_level=muc_do or None, limit=PAGE_SIZE, offset=(trang - 1) * PAGE_SIZE,
+                                             today=day)
+        except CchcError as exc:
+            return (), 0, exc.message
+        return tuple(ProcedureOut.from_procedure(p, detail=False) for p in items), total, None
+
+    items, total, error = catalogue_answer(db, ("/thu-tuc", q, linh_vuc, cap, muc_do, trang, day), found)
+    fields = catalogue_answer(db, ("lĩnh vực",), _fields)
     return _validated(render(request, "procedures/catalogue.html", {
-        "items": [ProcedureOut.from_procedure(p, detail=False) for p in items],
+        "items": items,
         "total": total, "page": trang, "pages": page_count(total, PAGE_SIZE),
         "q": q, "linh_vuc": linh_vuc, "cap": cap, "muc_do": muc_do, "error": error,
-        "fields": list_fields(db), "levels": [(lv.value, lv.label) for lv in Level],
+        "fields": fields, "levels": [(lv.value, lv.label) for lv in Level],
         "online_levels": [(o.value, o.label) for o in OnlineLevel],
     }), etag)
 

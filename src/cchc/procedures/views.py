@@ -12,7 +12,7 @@ from cchc.auth.deps import current_user
 from cchc.auth.models import User
 from cchc.procedures import service
 from cchc.procedures.schemas import ProcedureIn, ProcedureOut, PublicationIn, StepIn
-from cchc.procedures.cache import catalogue_etag, matches
+from cchc.procedures.cache import catalogue_answer, catalogue_etag, matches
 from cchc.procedures.catalogue import get_procedure, list_fields, search_procedures
 from cchc.web.deps import DB_SESSION, check_csrf
 
@@ -62,9 +62,17 @@ def api_search(
 ):
     if (unchanged := _not_modified(request, response, db)) is not None:
         return unchanged
-    items, total = search_procedures(db, q, field_code=field, level=level, online_level=online, limit=limit, offset=offset)
-    return ProcedurePage(total=total, limit=limit, offset=offset,
-                         items=[ProcedureOut.from_procedure(p, detail=False) for p in items])
+    day = clock.now().date()
+
+    def page(session: Session) -> bytes:
+        items, total = search_procedures(session, q, field_code=field, level=level, online_level=online, limit=limit,
+                                         offset=offset, today=day)
+        return ProcedurePage(total=total, limit=limit, offset=offset,
+                             items=[ProcedureOut.from_procedure(p, detail=False) for p in items]).model_dump_json().encode()
+
+    body = catalogue_answer(db, ("api/procedures", q, field, level, online, limit, offset, day), page)
+    return Response(body, media_type="application/json",
+                    headers={k: response.headers[k] for k in ("ETag", "Cache-Control")})
 
 
 @router.get("/procedures/{code}", response_model=ProcedureOut, responses=NOT_MODIFIED, summary="Chi tiết một thủ tục")
