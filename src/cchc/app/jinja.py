@@ -36,6 +36,8 @@ def nav_links(user) -> list[tuple[str, str]]:
     officer.append(("/can-bo", "Hồ sơ cần xử lý"))
     if receives_at_counter(user):
         officer.append(("/can-bo/tiep-nhan", "Tiếp nhận"))
+    if receives_at_counter(user) or role in (Role.LEADER, Role.UNIT_ADMIN, Role.SYSTEM_ADMIN):
+        officer.append(("/can-bo/thanh-toan", "Thanh toán"))  # fees paid online and at the counter (cchc.payments)
     officer += [("/can-bo/tim-kiem", "Tìm kiếm"), ("/can-bo/phan-anh", "Phản ánh"), ("/nhiem-vu", "Nhiệm vụ"), ("/thong-ke", "Thống kê")]
     if role in (Role.LEADER, Role.UNIT_ADMIN, Role.SYSTEM_ADMIN, Role.REPORTING):
         officer.append(("/cai-cach", "Cải cách HC"))
