@@ -15,7 +15,7 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm
+from docx.shared import Cm, Pt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,7 @@ from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.errors import ValidationError
 from cchc.procedures.enums import StepRole, TimeUnit
 from cchc.procedures.models import Procedure
-from cchc.docxkit import cell_paragraph, column_widths, no_borders, paragraph, setup_a4, short_rule
+from cchc.docxkit import cell_paragraph, column_widths, keep_rows_whole, no_borders, paragraph, setup_a4, short_rule
 from cchc.units.models import Unit
 
 FORMS = {
@@ -66,7 +66,8 @@ def _heading(doc, session: Session, unit: Unit, left_extra: str = "", on: date |
     short_rule(left, 2.5, 7.0)
     cell_paragraph(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", True, size=12, bold=True)
     cell_paragraph(right, "Độc lập - Tự do - Hạnh phúc", False, size=13, bold=True, underline=True)
-    cell_paragraph(table.cell(1, 0), left_extra, True, size=12, after=6)
+    for i, line in enumerate(left_extra.split("\n")):  # a long dossier code goes on a line of its own
+        cell_paragraph(table.cell(1, 0), line, i == 0, size=12)
     day = on or clock.today()
     cell_paragraph(table.cell(1, 1), f"{_place(session, unit)}, {vn.fmt_long_date(day)}", True, size=13, italic=True, after=6)
 
@@ -90,25 +91,39 @@ def _title(doc, title: str, subtitle: str = "") -> None:
 
 
 def _line(doc, text: str, **kw) -> None:
-    paragraph(doc, text, indent=kw.pop("indent", 0.0) or None, align=kw.pop("align", WD_ALIGN_PARAGRAPH.JUSTIFY), after=kw.pop("after", 3), inline=True, **kw)
+    spacing = kw.pop("spacing", None)
+    p = paragraph(doc, text, indent=kw.pop("indent", 0.0) or None, align=kw.pop("align", WD_ALIGN_PARAGRAPH.JUSTIFY), after=kw.pop("after", 3),
+                  inline=True, **kw)
+    if spacing is not None:
+        p.paragraph_format.line_spacing = spacing
 
 
-def _signatures(doc, left: tuple[str, str], right: tuple[str, str]) -> None:
-    table = doc.add_table(rows=1, cols=2)
+def _signatures(doc, left: tuple[str, str], right: tuple[str, str], middle: io.BytesIO | None = None) -> None:
+    """The signature block, never split across pages; `middle`, a picture (the receipt's QR code) between the two
+    signatures, where the space they leave for signing holds it without lengthening the page."""
+    table = doc.add_table(rows=1, cols=3 if middle else 2)
     no_borders(table)
-    column_widths(table, [8.0, 8.5])
-    for cell, (title, name) in zip(table.rows[0].cells, (left, right)):
+    keep_rows_whole(table)
+    column_widths(table, [6.3, 3.9, 6.3] if middle else [8.0, 8.5])
+    cells = table.rows[0].cells
+    for cell, (title, name) in zip((cells[0], cells[-1]), (left, right)):
+        if not title:  # a notice signed on the right only: nothing to sign on the left
+            continue
         cell_paragraph(cell, title, True, size=13, bold=True)
         cell_paragraph(cell, "(Ký, ghi rõ họ tên)", False, size=12, italic=True)
-        for _ in range(3):
-            cell_paragraph(cell, "", False, size=12)
+        for _ in range(3):  # room to sign: three lines of 12 pt (an empty line would take the style's 14 pt)
+            cell_paragraph(cell, "", False, size=12).paragraph_format.line_spacing = Pt(12)
         cell_paragraph(cell, name, False, size=13, bold=True)
+    if middle:
+        p = cell_paragraph(cells[1], "", True)
+        p.paragraph_format.line_spacing = 1.0
+        p.add_run().add_picture(middle, width=Cm(2.3))
+        cell_paragraph(cells[1], "Mã tra cứu hồ sơ", False, size=10, italic=True)
 
 
 def _grid(doc, headers: list[str], rows: list[list[str]], widths: list[float], size: float = 11) -> None:
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
-    column_widths(table, widths)
     for cell, text in zip(table.rows[0].cells, headers):
         cell_paragraph(cell, text, True, size=size, bold=True)
     for values in rows:
@@ -117,6 +132,8 @@ def _grid(doc, headers: list[str], rows: list[list[str]], widths: list[float], s
             cell_paragraph(cell, text, True, size=size, align=CENTER if i == 0 else LEFT)
         for cell, w in zip(cells, widths):
             cell.width = Cm(w)
+    column_widths(table, widths)
+    keep_rows_whole(table, header_rows=1)  # no row split across pages; a long register repeats its header
 
 
 def _time_limit(procedure: Procedure) -> str:
@@ -158,37 +175,49 @@ def build_dossier_form(session: Session, dossier: Dossier, number: str, base_url
     return doc
 
 
-def _applicant_lines(doc, dossier: Dossier) -> None:
-    _line(doc, f"Ông/bà/tổ chức: **{dossier.applicant_name}**")
+def _desk(unit: Unit) -> str:
+    """«Bộ phận Một cửa Sở Tư pháp»; a unit that is itself the desk or a service centre keeps its own name."""
+    if unit.name.startswith(("Bộ phận Một cửa", "Trung tâm")):
+        return unit.name
+    return f"Bộ phận Một cửa {unit.name}"
+
+
+def _applicant_lines(doc, dossier: Dossier, **kw) -> None:
+    _line(doc, f"Ông/bà/tổ chức: **{dossier.applicant_name}**", **kw)
     if dossier.applicant_id_number:
-        _line(doc, f"Số định danh cá nhân/mã số doanh nghiệp: {dossier.applicant_id_number}")
-    _line(doc, f"Địa chỉ: {dossier.applicant_address or '……………………'}")
-    _line(doc, f"Số điện thoại: {dossier.applicant_phone or '…………'}    Thư điện tử: {dossier.applicant_email or '…………'}")
+        _line(doc, f"Số định danh cá nhân/mã số doanh nghiệp: {dossier.applicant_id_number}", **kw)
+    _line(doc, f"Địa chỉ: {dossier.applicant_address or '……………………'}", **kw)
+    _line(doc, f"Số điện thoại: {dossier.applicant_phone or '…………'}    Thư điện tử: {dossier.applicant_email or '…………'}", **kw)
     if dossier.authorized_person:
-        _line(doc, f"Người được ủy quyền: {dossier.authorized_person}")
+        _line(doc, f"Người được ủy quyền: {dossier.authorized_person}", **kw)
 
 
 def _form01(doc, session, dossier, unit, procedure, base_url):
-    _heading(doc, session, unit, f"Mã hồ sơ: {dossier.code}", (dossier.received_at or dossier.submitted_at or clock.now()).date())
+    # One A4 page with its signatures even with ten components: 13 pt lines, close together, the QR code between the
+    # signatures (TT 03/2025 Mẫu 01 is a single sheet handed to the applicant).
+    compact = len(dossier.components) > 5  # a long list of components: 12 pt lines, a 10 pt table
+    kw = {"size": 12 if compact else 13, "after": 1, "spacing": 1.0}
+    _heading(doc, session, unit, f"Mã hồ sơ:\n{dossier.code}", (dossier.received_at or dossier.submitted_at or clock.now()).date())
     _title(doc, FORMS["01"], "(Liên: lưu tại Bộ phận Một cửa / giao cho người nộp hồ sơ)")
-    _line(doc, f"Bộ phận Một cửa {unit.name} tiếp nhận hồ sơ của:")
-    _applicant_lines(doc, dossier)
-    _line(doc, f"Nội dung yêu cầu giải quyết: {dossier.request_summary or procedure.name}")
-    _line(doc, f"Thủ tục: {procedure.name} (mã {procedure.code}); hình thức nộp: {Channel(dossier.channel).label.lower()}.")
-    _line(doc, "1. Thành phần hồ sơ nộp gồm:")
+    _line(doc, f"{_desk(unit)} tiếp nhận hồ sơ của:", **kw)
+    _applicant_lines(doc, dossier, **kw)
+    _line(doc, f"Nội dung yêu cầu giải quyết: {dossier.request_summary or procedure.name}", **kw)
+    _line(doc, f"Thủ tục: {procedure.name} (mã {procedure.code}); hình thức nộp: {Channel(dossier.channel).label.lower()}.", **kw)
+    _line(doc, "1. Thành phần hồ sơ nộp gồm:", **kw)
     rows = [[str(i), c.name, "Bản điện tử" if c.digitized else "Bản giấy", str(c.copies)] for i, c in enumerate(dossier.components, 1)]
-    _grid(doc, ["TT", "Tên giấy tờ", "Hình thức", "Số lượng"], rows or [["", "(Không có thành phần)", "", ""]], [1.2, 9.5, 3.3, 2.5])
-    _line(doc, f"2. Số lượng hồ sơ: {dossier.copies:02d} (bộ)")
-    _line(doc, f"3. Thời gian giải quyết hồ sơ theo quy định là: {_time_limit(procedure)}")
-    _line(doc, f"4. Thời gian nhận hồ sơ: {_clock_time(dossier.received_at or dossier.submitted_at)}")
-    _line(doc, f"5. Thời gian trả kết quả giải quyết hồ sơ: {_clock_time(dossier.due_at)}")
-    _line(doc, f"6. Đăng ký nhận kết quả tại: {'nhận qua dịch vụ bưu chính công ích' if dossier.result_delivery == 'buu_chinh' else 'Bộ phận Một cửa ' + unit.name}")
+    _grid(doc, ["TT", "Tên giấy tờ", "Hình thức", "Số lượng"], rows or [["", "(Không có thành phần)", "", ""]], [1.0, 10.4, 3.0, 2.1],
+          size=10 if compact else 10.5)
+    _line(doc, f"2. Số lượng hồ sơ: {dossier.copies:02d} (bộ)", **kw)
+    _line(doc, f"3. Thời gian giải quyết hồ sơ theo quy định là: {_time_limit(procedure)}", **kw)
+    _line(doc, f"4. Thời gian nhận hồ sơ: {_clock_time(dossier.received_at or dossier.submitted_at)}", **kw)
+    _line(doc, f"5. Thời gian trả kết quả giải quyết hồ sơ: {_clock_time(dossier.due_at)}", **kw)
+    _line(doc, f"6. Đăng ký nhận kết quả tại: {'nhận qua dịch vụ bưu chính công ích' if dossier.result_delivery == 'buu_chinh' else _desk(unit)}", **kw)
     # The QR carries the code only: the lookup page opened by it then asks for the digits (cchc.dossiers.lookup_pages).
-    _line(doc, f"Tra cứu tiến độ giải quyết: quét mã QR dưới đây hoặc nhập mã hồ sơ tại {lookup_url(base_url, '')[:-4]}, "
-               "kèm 4 chữ số cuối của số định danh (CCCD) người nộp — hoặc của số điện thoại, nếu hồ sơ không ghi số định danh.")
-    doc.add_picture(_qr_png(lookup_url(base_url, dossier.code)), width=Cm(3.2))
-    doc.paragraphs[-1].alignment = CENTER
-    _signatures(doc, ("NGƯỜI NỘP HỒ SƠ", dossier.authorized_person or dossier.applicant_name), ("NGƯỜI TIẾP NHẬN HỒ SƠ", _receiver(session, dossier)))
+    _line(doc, f"Tra cứu tiến độ giải quyết: quét mã QR cuối giấy này hoặc nhập mã hồ sơ tại {lookup_url(base_url, '')[:-4]}, "
+               "kèm 4 chữ số cuối của số định danh (CCCD) người nộp — hoặc của số điện thoại, nếu hồ sơ không ghi số định danh.",
+          **{**kw, "after": 6})
+    _signatures(doc, ("NGƯỜI NỘP HỒ SƠ", dossier.authorized_person or dossier.applicant_name), ("NGƯỜI TIẾP NHẬN HỒ SƠ", _receiver(session, dossier)),
+                middle=_qr_png(lookup_url(base_url, dossier.code)))
 
 
 def _receiver(session: Session, dossier: Dossier) -> str:
@@ -205,7 +234,7 @@ def _require(event, what: str, dossier: Dossier):
 
 def _form02(doc, session, dossier, unit, procedure, base_url):
     event = _require(_event(session, dossier, "request_supplement"), "yêu cầu bổ sung", dossier)
-    _heading(doc, session, unit, f"Mã hồ sơ: {dossier.code}", event.at.date())
+    _heading(doc, session, unit, f"Mã hồ sơ:\n{dossier.code}", event.at.date())
     _title(doc, FORMS["02"])
     _line(doc, f"Hồ sơ của: **{dossier.applicant_name}**")
     _line(doc, f"Nội dung yêu cầu giải quyết: {dossier.request_summary or procedure.name}")
@@ -222,9 +251,9 @@ def _form02(doc, session, dossier, unit, procedure, base_url):
 
 def _form03(doc, session, dossier, unit, procedure, base_url):
     event = _require(_event(session, dossier, "refuse") or _event(session, dossier, "reject_submission"), "quyết định từ chối", dossier)
-    _heading(doc, session, unit, f"Mã hồ sơ: {dossier.code}", event.at.date())
+    _heading(doc, session, unit, f"Mã hồ sơ:\n{dossier.code}", event.at.date())
     _title(doc, FORMS["03"])
-    _line(doc, f"Bộ phận Một cửa {unit.name} tiếp nhận hồ sơ của: **{dossier.applicant_name}**")
+    _line(doc, f"{_desk(unit)} tiếp nhận hồ sơ của: **{dossier.applicant_name}**")
     _line(doc, f"Nội dung yêu cầu giải quyết: {dossier.request_summary or procedure.name}")
     _line(doc, "Qua xem xét, cơ quan có thẩm quyền thông báo không tiếp nhận, giải quyết hồ sơ này với lý do cụ thể như sau:")
     _line(doc, event.note, indent=1.0)
@@ -248,7 +277,7 @@ def _form04(doc, session, dossier, unit, procedure, base_url):
 
 def _form05(doc, session, dossier, unit, procedure, base_url):
     event = _require(_event(session, dossier, "stop") or _event(session, dossier, "withdraw"), "quyết định dừng giải quyết", dossier)
-    _heading(doc, session, unit, f"Mã hồ sơ: {dossier.code}", event.at.date())
+    _heading(doc, session, unit, f"Mã hồ sơ:\n{dossier.code}", event.at.date())
     _title(doc, FORMS["05"])
     _line(doc, f"Kính gửi: **{dossier.applicant_name}**", align=CENTER)
     _line(doc, f"{unit.name} thông báo dừng giải quyết hồ sơ mã {dossier.code}, thủ tục {procedure.name}, "
@@ -259,7 +288,7 @@ def _form05(doc, session, dossier, unit, procedure, base_url):
 
 
 def _form06(doc, session, dossier, unit, procedure, base_url):
-    _heading(doc, session, unit, f"Mã hồ sơ: {dossier.code}", (dossier.received_at or clock.now()).date())
+    _heading(doc, session, unit, f"Mã hồ sơ:\n{dossier.code}", (dossier.received_at or clock.now()).date())
     _title(doc, FORMS["06"])
     _line(doc, f"Kèm theo hồ sơ của: **{dossier.applicant_name}**")
     _line(doc, f"Thủ tục: {procedure.name}. Ngày nhận: {vn.fmt_datetime(dossier.received_at)}; hẹn trả: {vn.fmt_datetime(dossier.due_at)}.")
