@@ -68,14 +68,20 @@ def phone(browser, live_server):
     ctx.close()
 
 
-@pytest.mark.parametrize("who", ["reporter", "leader", "admin", "receiver", "citizen"])
+@pytest.mark.parametrize("who", ["reporter", "leader", "admin", "unit_admin", "receiver", "citizen"])
 def test_the_menu_is_one_row_at_1366_with_one_current_item(desktop, world, artifacts, who):
     user = getattr(world, who)
     login(desktop, user.username)
     desktop.screenshot(path=str(artifacts / f"menu-1366-{who}.png"))
+    _one_row(desktop, who)
+    desktop.set_viewport_size({"width": 1280, "height": 900})  # the narrowest width with the menu in one row
+    _one_row(desktop, who)
+
+
+def _one_row(desktop, who):
     g = desktop.evaluate(MENU_GEOMETRY)
     assert g["items"] >= 4, g
-    assert g["rows"] == 1, f"{who}: the menu wraps onto {g['rows']} rows at 1366 px: {g}"
+    assert g['rows'] == 1, f"{who}: the menu wraps onto {g['rows']} rows at {g['width']} px: {g}"
     assert g["right"] <= g["width"] and g["overflow"] <= 0, g
     assert g["topbar"] < 90, g  # one bar, not two stacked rows of links
     assert len(g["current"]) == 1, g
