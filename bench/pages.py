@@ -35,6 +35,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # Signs this process's sessions only; set before cchc.config reads the environment (no default key exists).
 os.environ.setdefault("CCHC_SECRET_KEY", secrets.token_hex(32))
+# No page here converts to PDF: no LibreOffice kept warm beside the pages timed (cchc.pdf starts one with the app).
+os.environ.setdefault("CCHC_PDF_CONVERTER", "cold")
 
 from stats import PERIOD, PROVINCE, RESULTS  # noqa: E402
 

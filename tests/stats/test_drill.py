@@ -108,3 +108,37 @@ def test_drill_down_exports_the_same_list_as_xlsx(client, web_world):
         q3 = client.get("/thong-ke/ho-so.xlsx", params={"ky": "2025-Q3", "nhom": nhom})
         assert q3.status_code == 200 and len(list(load_workbook(io.BytesIO(q3.content)).active.iter_rows())) == 2 + n
     assert date(2025, 1, 2) == min(v[0] for v in dossiers.values()).date()
+
+
+def test_each_bucket_lists_as_many_dossiers_as_its_figure(db):
+    """For every figure of the dashboard, the drill-down's rows are the dossiers the statistics list for it
+    (stats.dossiers.explain), as many as the figure says — on a window that cuts through receipts and ends."""
+    from tests.stats.conftest import add_procedure, add_unit
+
+    from cchc.periods import resolve_period
+    from cchc.stats.dossiers import dossier_figures, explain
+    from cchc.stats.pages import BUCKET_LABELS, Selection, drill_for
+
+    unit = add_unit(db, "000.00.00.H77", "Tỉnh Thử", "tinh", "tinh")
+    proc = add_procedure(db, "1.007777")
+    start = datetime(2025, 5, 20, 8)
+    for i in range(60):
+        received = start + timedelta(days=i)
+        kind = i % 6
+        if kind == 0:
+            add_dossier(db, unit, proc, State.PROCESSING, received, due_at=received + timedelta(days=5), channel=1 + i % 3)
+        elif kind == 1:
+            add_dossier(db, unit, proc, State.REFUSED, received, ended_at=received + timedelta(days=1), due_at=received + timedelta(days=5))
+        else:
+            late = kind == 2
+            add_dossier(db, unit, proc, State.FINISHED, received, ended_at=received + timedelta(days=9 if late else 2),
+                        due_at=received + timedelta(days=5), timeliness="qua_han" if late else "dung_han", channel=1 + i % 3)
+    db.flush()
+    sel = Selection(unit, resolve_period("2025-Q3"))  # 15/6–14/9/2025: some received before, some ended after
+    figures = dossier_figures(db, unit, sel.period.start, sel.period.end)
+    for bucket in BUCKET_LABELS:
+        drill = drill_for(db, sel, bucket)
+        codes = [r.code for r in drill.rows(db)]
+        assert codes == explain(db, unit, sel.period.start, sel.period.end, bucket, limit=10_000), bucket
+        assert len(codes) == figures[bucket] == drill.count(db), bucket
+    assert figures["received_total"] > figures["new_total"] > 0 and figures["resolved_late"] > 0 and figures["refused"] > 0
