@@ -5,8 +5,8 @@ errors apply everywhere: header = row 1, the first data row = row 2 (JSON: the f
 so that a spreadsheet exported to JSON keeps its numbers).
 
 Memory stays flat whatever the file's size: a CSV is read line by line (no line longer than
-MAX_LINE_BYTES), an XLSX with openpyxl's read-only mode, row by row; a JSON file, which has to be
-parsed whole, is refused above JSON_MAX_BYTES. `open_rows` hands the rows over as they are read (the
+MAX_LINE_BYTES), an XLSX with openpyxl's read-only mode, row by row, a JSON array object by object
+(no object longer than JSON_MAX_ITEM_CHARS characters). `open_rows` hands the rows over as they are read (the
 dossier import validates and writes them chunk by chunk); `read_table` keeps them all for the small
 catalogue imports and refuses a file of more than `max_rows` rows (by default MAX_TABLE_ROWS) as soon
 as it gets there.
@@ -18,11 +18,13 @@ file as UTF-8. A NUL character in a value is refused naming its row and column (
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from cchc.errors import ImportRejected
@@ -31,7 +33,6 @@ from cchc.vn import fmt_int
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
 MAX_LINE_BYTES = 4 * 1024 * 1024
-JSON_MAX_BYTES = 50 * 1024 * 1024
 MAX_TABLE_ROWS = 100_000
 READ_ERRORS = (UnicodeDecodeError, csv.Error, json.JSONDecodeError, KeyError, ValueError, OSError, EOFError)
 SAVE_AS_UTF8 = (
@@ -75,7 +76,7 @@ def open_rows(path: Path | str, required: Sequence[str] = ()) -> Iterator[Rows]:
     if not path.exists():
         raise ImportRejected(f"Không tìm thấy tệp «{path}».")
     fmt = file_format(path)
-    with _readable(path, fmt) as (columns, rows, estimate):
+    with _readable(path, fmt, required) as (columns, rows, estimate):
         missing = [c for c in required if c not in columns]
         if missing:
             raise ImportRejected(
@@ -105,12 +106,13 @@ def iter_rows(path: Path | str, required: Sequence[str] = ()) -> Iterator[tuple[
 
 
 @contextmanager
-def _readable(path: Path, fmt: str):
+def _readable(path: Path, fmt: str, required: Sequence[str] = ()):
     """(columns, row iterator, estimate) of the open file; the readers' own errors while opening in Vietnamese
     (errors of the caller's code inside the block pass through untouched)."""
     with ExitStack() as stack:
         try:
-            opened = stack.enter_context({"csv": _csv, "xlsx": _xlsx, "json": _json}[fmt](path))
+            reader = {"csv": _csv, "xlsx": _xlsx, "json": _json}[fmt]
+            opened = stack.enter_context(reader(path, required) if fmt == "json" else reader(path))
         except ImportRejected:
             raise
         except READ_ERRORS as exc:
@@ -146,8 +148,9 @@ def _clean_header(values) -> list[str]:
 
 
 # ---- CSV ----------------------------------------------------------------------------------------------
-def _not_utf8(name: str, line: int, raw: bytes, position: int) -> ImportRejected:
-    byte = raw[position : position + 1].hex().upper()
+def _not_utf8(name: str, line: int, byte: bytes, position: int) -> ImportRejected:
+    """The refusal of a byte that is not UTF-8 at `position` (from 0) of line `line`."""
+    byte = byte.hex().upper()
     return ImportRejected(
         f"tệp «{name}» không được lưu theo bảng mã UTF-8: từ dòng này (byte 0x{byte}, vị trí {position + 1} trong dòng) "
         "có chữ không đọc được theo UTF-8 — thường do tệp được lưu bằng bảng mã Windows-1258 hoặc TCVN3 (VN3). "
@@ -179,7 +182,7 @@ def _lines(fh, name: str) -> Iterator[str]:
         try:
             yield raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise _not_utf8(name, number, raw, exc.start) from None
+            raise _not_utf8(name, number, raw[exc.start : exc.start + 1], exc.start) from None
 
 
 @contextmanager
@@ -269,44 +272,160 @@ def _xlsx(path: Path):
 
 
 # ---- JSON ---------------------------------------------------------------------------------------------
+JSON_BLOCK = 1 << 16
+JSON_MAX_ITEM_CHARS = 1 << 20  # one record of a JSON file: ample for a row, and what bounds the reader's memory
+_JSON_SPACE = " \t\n\r"
+
+
 @contextmanager
-def _json(path: Path):
-    size = path.stat().st_size
-    if size > JSON_MAX_BYTES:
-        raise ImportRejected(
-            f"Tệp JSON «{path.name}» nặng {fmt_int(size)} byte, quá giới hạn {fmt_int(JSON_MAX_BYTES)} byte của tệp "
-            "JSON (tệp JSON phải đọc trọn một lần). Với dữ liệu lớn hãy dùng tệp CSV hoặc XLSX (được đọc từng dòng), "
-            "hoặc chia thành nhiều tệp JSON nhỏ hơn."
-        )
-    raw = path.read_bytes()
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportRejected(f"Tệp «{path.name}» được lưu theo bảng mã UTF-16, không phải UTF-8. " + SAVE_AS_UTF8)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        start = raw.rfind(b"\n", 0, exc.start) + 1
-        raise _not_utf8(path.name, line, raw[start:], exc.start - start) from None
-    del raw
-    data = json.loads(text)
-    del text
-    if isinstance(data, dict):
-        for key in ("items", "data", "rows"):
-            if isinstance(data.get(key), list):
-                data = data[key]
+def _json(path: Path, required: Sequence[str] = ()):
+    """The objects of a JSON array ([{…}, …] or {"items"|"data"|"rows": [{…}, …], …}: the first of these keys
+    holding an array), read one at a time. The columns are the keys met so far, in order: those of the first
+    object when it holds every required column, else those of the whole file, gathered by a first pass."""
+    with path.open("rb") as fh:
+        items = _json_items(fh, path.name)
+        first = next(items, None)
+        columns: list[str] = list(first[1]) if first is not None else []
+        seen = set(columns)
+        if any(c not in seen for c in required):
+            with path.open("rb") as again:
+                for _, item in _json_items(again, path.name):
+                    for k in item:
+                        if k not in seen:
+                            seen.add(k)
+                            columns.append(k)
+
+        def rows():
+            if first is None:
+                return
+            for number, item in chain([first], items):
+                for k in item:
+                    if k not in seen:  # a key no object before had: a column all the same
+                        seen.add(k)
+                        columns.append(k)
+                yield number, {k: (v.strip() if isinstance(v, str) else ("" if v is None else v)) for k, v in item.items()}
+
+        yield columns, rows(), None
+
+
+def _json_text(fh, name: str) -> Iterator[str]:
+    """The file's text as UTF-8, a block at a time; bytes that are not UTF-8 refused naming their line."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, line_start, offset = 1, 0, 0  # line number, byte offset where it starts, bytes decoded so far
+    first = True
+    while True:
+        raw = fh.read(JSON_BLOCK)
+        if first:
+            if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise ImportRejected(f"Tệp «{name}» được lưu theo bảng mã UTF-16, không phải UTF-8. " + SAVE_AS_UTF8)
+            if raw.startswith(b"\xef\xbb\xbf"):
+                raw, offset = raw[3:], 3
+            first = False
+        pending = decoder.getstate()[0]
+        try:
+            text = decoder.decode(raw, final=not raw)
+        except UnicodeDecodeError as exc:
+            data, base = pending + raw, offset - len(pending)
+            before = data[: exc.start]
+            line += before.count(b"\n")
+            if b"\n" in before:
+                line_start = base + before.rfind(b"\n") + 1
+            position = base + exc.start - line_start
+            raise _not_utf8(name, line, data[exc.start : exc.start + 1], position) from None
+        newlines = raw.count(b"\n")
+        if newlines:
+            line += newlines
+            line_start = offset + raw.rfind(b"\n") + 1
+        offset += len(raw)
+        if text:
+            yield text
+        if not raw:
+            return
+
+
+def _json_items(fh, name: str) -> Iterator[tuple[int, dict]]:
+    """(row number, object) of the file's array, the first object being row 2, parsed one at a time."""
+    decoder = json.JSONDecoder()
+    blocks = _json_text(fh, name)
+    buffer, pos = "", 0
+    not_an_array = f"Tệp «{name}» phải là một mảng JSON các bản ghi (hoặc {{\"items\": [...]}})."
+
+    def ensure(more: bool = False) -> bool:
+        """At least one character after pos (one more than now when `more`); False at the end of the file."""
+        nonlocal buffer, pos
+        while more or pos >= len(buffer):
+            block = next(blocks, None)
+            if block is None:
+                return False
+            buffer, pos = buffer[pos:] + block, 0
+            more = False
+        return True
+
+    def skip_space() -> str:
+        """The next character that is not white space ("" at the end)."""
+        nonlocal pos
+        while True:
+            if not ensure():
+                return ""
+            while pos < len(buffer) and buffer[pos] in _JSON_SPACE:
+                pos += 1
+            if pos < len(buffer):
+                return buffer[pos]
+
+    def value(number: int | None = None):
+        """The JSON value at pos; more text is read while it is incomplete, up to JSON_MAX_ITEM_CHARS characters."""
+        nonlocal pos
+        skip_space()  # raw_decode does not skip it
+        while True:
+            try:
+                parsed, end = decoder.raw_decode(buffer, pos)
+            except json.JSONDecodeError:
+                if len(buffer) - pos > JSON_MAX_ITEM_CHARS:
+                    raise ImportRejected(
+                        f"một bản ghi của tệp JSON «{name}» dài hơn {fmt_int(JSON_MAX_ITEM_CHARS)} ký tự: tệp hỏng hoặc không "
+                        "phải danh sách các bản ghi, không đọc tiếp.",
+                        row=number,
+                    ) from None
+                if not ensure(more=True):
+                    raise
+                continue
+            if end == len(buffer) and ensure(more=True):  # a number may go on in the next block
+                continue
+            pos = end
+            return parsed
+
+    def expect(chars: str) -> str:
+        nonlocal pos
+        c = skip_space()
+        if not c or c not in chars:
+            raise json.JSONDecodeError(f"cần một trong «{chars}»", buffer, pos)
+        pos += 1
+        return c
+
+    start = skip_space()
+    if start == "{":
+        pos += 1
+        while True:
+            if skip_space() == "}":
+                raise ImportRejected(not_an_array)
+            key = value()
+            expect(":")
+            if key in ("items", "data", "rows") and skip_space() == "[":
                 break
-    if not isinstance(data, list):
-        raise ImportRejected(f"Tệp «{path.name}» phải là một mảng JSON các bản ghi (hoặc {{\"items\": [...]}}).")
-    columns: list[str] = []
-    for number, item in enumerate(data, start=2):
+            value()
+            if expect(",}") == "}":
+                raise ImportRejected(not_an_array)
+    if skip_space() != "[":
+        raise ImportRejected(not_an_array)
+    pos += 1
+    if skip_space() == "]":
+        return
+    number = 2
+    while True:
+        item = value(number)
         if not isinstance(item, dict):
             raise ImportRejected("mỗi phần tử của mảng JSON phải là một đối tượng {…}.", row=number)
-        for k in item:
-            if k not in columns:
-                columns.append(k)
-
-    def rows():
-        for number, item in enumerate(data, start=2):
-            yield number, {k: (v.strip() if isinstance(v, str) else ("" if v is None else v)) for k, v in item.items()}
-
-    yield columns, rows(), len(data)
+        yield number, item
+        number += 1
+        if expect(",]") == "]":
+            return
