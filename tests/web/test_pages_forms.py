@@ -128,6 +128,7 @@ def test_the_apology_date_is_typed_dd_mm_yyyy_hh_mm(client, web_world, monday):
     page = _page_as(client, w.specialist.username, f"/can-bo/ho-so/{code}")
     field = re.search(r'<input id="f-new_due_at"[^>]*>', page).group(0)
     assert 'type="text"' in field and 'placeholder="dd/mm/yyyy hh:mm"' in field
+    assert "inputmode" not in field  # a phone's numeric keypad has no «/» nor «:»
     token = csrf_from(page)
 
     for typed, says in (("2025-03-20T10:00", "«Ngày hẹn trả mới» phải nhập theo dạng dd/mm/yyyy hh:mm"),
