@@ -163,3 +163,33 @@ def test_search_and_register_read_dd_mm_yyyy_and_name_the_field(client, web_worl
     assert 'value="1/3/2025"' in register and 'value="3/3/2025"' in register  # this month so far, as Việt Nam writes it
     bad = client.get("/can-bo/so-theo-doi", params={"tu_ngay": "3/3/25", "den_ngay": "3/3/2025", "dinh_dang": "docx"})
     assert bad.status_code == 422 and "«Từ ngày» phải nhập theo dạng dd/mm/yyyy" in bad.text
+
+
+def test_date_field_shows_a_date_as_viet_nam_writes_it_and_what_was_typed_as_typed():
+    from datetime import date, datetime
+
+    from cchc.web.templating import env
+
+    t = env.from_string('{% from "partials/forms.html" import date_field %}'
+                        '{{ date_field("a", "Ngày A", a) }}{{ date_field("b", "Hạn B", b, with_time=True) }}{{ date_field("c", "C", c) }}')
+    html = t.render(a=date(2024, 6, 4), b=datetime(2024, 6, 14, 9, 5), c="31/4/2024")
+    assert 'id="f-a" name="a" type="text" value="4/6/2024"' in html
+    assert 'id="f-b" name="b" type="text" value="14/6/2024 09:05"' in html and 'placeholder="dd/mm/yyyy hh:mm"' in html
+    assert 'value="31/4/2024"' in html
+
+
+def test_typed_dates_are_read_in_one_place_with_the_field_named():
+    from datetime import date, datetime
+
+    from cchc.errors import ValidationError
+    from cchc.web.inputs import typed_date, typed_datetime
+
+    assert typed_date(" 4/6/2024 ", "Ngày cấp", "issued") == date(2024, 6, 4)
+    assert typed_date("", "Ngày cấp", "issued") is None
+    assert typed_datetime("14/06/2024  9:05", "Hạn", "due") == datetime(2024, 6, 14, 9, 5)
+    for value, kwargs, says in (("", {"required": True}, "Chưa nhập «Ngày cấp»."),
+                                ("2024-06-04", {}, "«Ngày cấp» phải nhập theo dạng dd/mm/yyyy, ví dụ 14/6/2024"),
+                                ("29/2/2023", {}, "«Ngày cấp»: «29/2/2023» không phải là ngày có thật.")):
+        with pytest.raises(ValidationError) as refused:
+            typed_date(value, "Ngày cấp", "issued", **kwargs)
+        assert refused.value.field == "issued" and says in refused.value.message
