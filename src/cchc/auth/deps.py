@@ -94,18 +94,30 @@ def require_roles(*roles: Role):
 administrator = require_roles(Role.SYSTEM_ADMIN, Role.UNIT_ADMIN)
 
 
-def login(request: Request, db: Session, user: User) -> None:
-    """A new server-side session and a new CSRF token: nothing of the anonymous session carries over."""
+def login(request: Request, db: Session, user: User, *, method: str = "mat_khau", id_token: str = "") -> None:
+    """A new server-side session and a new CSRF token: nothing of the anonymous session carries over. `method`
+    is how the user proved who they are (a password, or a sign-on provider's kind with its ID token)."""
     request.session.clear()
     request.session[SESSION_TOKEN] = sessions.start(
-        db, user, client=client_address(request), user_agent=request.headers.get("user-agent", "")
+        db, user, client=client_address(request), user_agent=request.headers.get("user-agent", ""),
+        login_method=method, id_token=id_token,
     )
     request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
 
 
-def logout(request: Request, db: Session) -> None:
+def logout(request: Request, db: Session) -> tuple[str, str]:
+    """End the session; returns how it was opened and the ID token of a sign-on (for the provider's logout)."""
+    row = sessions.of_token(db, request.session.get(SESSION_TOKEN))
+    method, id_token = (row.login_method, row.id_token) if row is not None else ("", "")
     sessions.end(db, request.session.get(SESSION_TOKEN))
     request.session.clear()
+    return method, id_token
+
+
+def login_method(request: Request, db: Session) -> str:
+    """How the signed-in user of this request proved who they are (mat_khau, citizen, officer), "" if nobody."""
+    row = sessions.of_token(db, request.session.get(SESSION_TOKEN))
+    return row.login_method if row is not None and row.revoked_at is None else ""
 
 
 def session_token(request: Request) -> str | None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cchc import clock
@@ -30,6 +30,13 @@ class User(Base):
     # A password set by someone else (an administrator's reset) must be replaced at the next login.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # An identity verified by a sign-on provider (cchc.auth.oidc): the provider's kind and subject, when, and the
+    # date of birth it gave. While identity_provider is set, full_name, id_number and birth_date come from the
+    # provider's claims at each login and nobody edits them in cchc.
+    identity_provider: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    identity_subject: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    identity_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    birth_date: Mapped[date | None] = mapped_column(Date)
 
     unit: Mapped[Unit | None] = relationship()
 
@@ -53,6 +60,10 @@ class AuthSession(Base):
     revoked_reason: Mapped[str] = mapped_column(String(40), default="")
     client: Mapped[str] = mapped_column(String(64), default="")
     user_agent: Mapped[str] = mapped_column(String(255), default="")
+    # How the user proved who they are: mat_khau (a password) or the kind of sign-on provider (citizen: VNeID
+    # through Cổng DVCQG; officer: the province's). A sign-on keeps its ID token for the provider's logout.
+    login_method: Mapped[str] = mapped_column(String(20), default="mat_khau", server_default="mat_khau")
+    id_token: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     user: Mapped[User] = relationship()
 

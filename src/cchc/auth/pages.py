@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from cchc.auth import oidc
 from cchc.auth.deps import login, logout, optional_user, session_token, signed_in
 from cchc.auth.enums import Role
 from cchc.auth.models import User
@@ -75,8 +76,10 @@ def login_submit(
 
 @router.post("/dang-xuat", dependencies=[Depends(check_csrf)])
 def logout_submit(request: Request, db: Session = DB_SESSION):
-    logout(request, db)
-    return RedirectResponse("/", status_code=303)
+    method, id_token = logout(request, db)
+    # A sign-on is ended at its provider too, which sends the browser back to the home page.
+    provider_logout = oidc.logout_url(method, id_token, str(request.base_url)) if method in oidc.KINDS else None
+    return RedirectResponse(provider_logout or "/", status_code=303)
 
 
 REGISTER_FIELDS = ("full_name", "id_number", "phone", "email", "username", "password")

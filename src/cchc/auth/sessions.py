@@ -25,14 +25,16 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start(session: Session, user: User, *, client: str = "", user_agent: str = "") -> str:
-    """Open a session for `user`; returns the token for the cookie (stored only as its hash)."""
+def start(session: Session, user: User, *, client: str = "", user_agent: str = "", login_method: str = "mat_khau",
+          id_token: str = "") -> str:
+    """Open a session for `user`; returns the token for the cookie (stored only as its hash). `login_method` says
+    how they proved who they are (a password, or a sign-on provider whose ID token is kept for its logout)."""
     token = secrets.token_urlsafe(32)
     now = clock.now()
     session.add(AuthSession(
         token_hash=_hash(token), user_id=user.id, created_at=now, last_seen_at=now,
         expires_at=now + timedelta(hours=config.settings.session_max_hours),
-        client=client[:64], user_agent=user_agent[:255],
+        client=client[:64], user_agent=user_agent[:255], login_method=login_method, id_token=id_token,
     ))
     session.flush()
     return token
@@ -56,6 +58,11 @@ def resolve(session: Session, token: str | None) -> User | None:
         row.last_seen_at = now
         session.flush()
     return user
+
+
+def of_token(session: Session, token: str | None) -> AuthSession | None:
+    """The session row behind a cookie's token (how its user logged in), whatever its state."""
+    return session.scalar(select(AuthSession).where(AuthSession.token_hash == _hash(token))) if token else None
 
 
 def end(session: Session, token: str | None, reason: str = "dang_xuat") -> None:
