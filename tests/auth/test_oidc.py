@@ -163,3 +163,16 @@ def test_without_a_configured_provider_the_page_says_so(client):
     answer = client.get("/dang-nhap/vneid", follow_redirects=False)
     assert answer.status_code == 404 and "Chưa cấu hình đăng nhập bằng VNeID" in answer.text
     assert client.get("/dang-nhap/khong-co", follow_redirects=False).status_code == 404
+
+
+def test_a_verified_name_is_not_edited_by_an_administrator(client, provider_for):
+    from cchc.auth import service
+
+    provider_for()
+    sign_on(client, "vneid", CITIZEN_ID)
+    with session_factory()() as s:
+        citizen = s.scalar(select(User).where(User.username == CITIZEN_ID))
+        with pytest.raises(ValidationError, match="Không sửa được họ tên"):
+            service.update_user(s, None, citizen, full_name="Tên Sửa Tay")
+        service.update_user(s, None, citizen, phone="0912345678")  # contacts stay the citizen's to change
+        assert citizen.phone == "0912345678" and citizen.full_name == "Nguyễn Thị Định Danh"

@@ -209,6 +209,10 @@ def update_user(
         raise ValidationError("Tài khoản công dân không thuộc đơn vị nào.", field="unit_id")
     if full_name is not None and not full_name.strip():
         raise ValidationError("Chưa nhập họ và tên.", field="full_name")
+    if full_name is not None:
+        from cchc.auth.oidc import check_identity_edit
+
+        check_identity_edit(user, {"full_name": full_name.strip()})  # a verified identity changes only at its provider
     if (new_role, new_unit) != (user.role, user.unit_id):
         if actor is not None:
             check_may_grant(session, actor, new_role, new_unit)
