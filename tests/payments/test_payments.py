@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cchc import clock, config, vn
+from cchc.audit.models import AuditEntry
 from cchc.db import session_factory
 from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.payments import vnpay
@@ -146,6 +147,10 @@ def test_a_citizen_pays_through_the_gateway_and_a_replayed_notification_changes_
     assert p.fee_lines == [{"kind": "le_phi", "description": "Lệ phí", "amount": FEE}]
     [event] = events(fee_world.code)
     assert event.actor_name == "Hệ thống" and "VNPay" in event.note and event.data["transaction_no"] == p.gateway_txn_no
+    with session_factory()() as s:  # the attempt and its confirmation are in the audit log, with the values after
+        audited = s.execute(select(AuditEntry.action, AuditEntry.after).where(AuditEntry.object_type == "payments",
+                                                                             AuditEntry.object_id == str(p.id))).all()
+    assert len(audited) >= 2 and any('"paid"' in after for _, after in audited)
 
     # the return page shows what the server recorded
     result = citizen.get(back)
