@@ -176,3 +176,11 @@ def test_a_verified_name_is_not_edited_by_an_administrator(client, provider_for)
             service.update_user(s, None, citizen, full_name="Tên Sửa Tay")
         service.update_user(s, None, citizen, phone="0912345678")  # contacts stay the citizen's to change
         assert citizen.phone == "0912345678" and citizen.full_name == "Nguyễn Thị Định Danh"
+
+
+def test_the_login_page_offers_the_configured_sign_on(client, provider_for):
+    assert "Đăng nhập bằng VNeID" not in client.get("/dang-nhap").text  # nothing configured, no button
+    provider_for()
+    page = client.get("/dang-nhap", params={"next": "/ca-nhan/nop"}).text
+    assert 'href="/dang-nhap/vneid?next=/ca-nhan/nop">Đăng nhập bằng VNeID (Cổng Dịch vụ công quốc gia)' in page
+    assert 'href="/dang-nhap/cong-vu?next=/ca-nhan/nop">Đăng nhập bằng tài khoản công vụ của tỉnh' in page

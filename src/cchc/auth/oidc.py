@@ -63,9 +63,12 @@ def provider(kind: str) -> config.OidcProvider:
     return p
 
 
-def enabled() -> dict[str, str]:
-    """The sign-on providers configured, with the words of their login button."""
-    return {kind: KINDS[kind] for kind in config.settings.oidc}
+SLUGS = {"citizen": "vneid", "officer": "cong-vu"}  # the address of each kind's login: /dang-nhap/<slug>
+
+
+def enabled() -> list[tuple[str, str]]:
+    """(address slug, words of the login button) of the sign-on providers configured, citizens' first."""
+    return [(SLUGS[kind], KINDS[kind]) for kind in KINDS if kind in config.settings.oidc]
 
 
 # ---- the provider's documents, kept per process ---------------------------------------------------------------

@@ -17,7 +17,7 @@ from cchc.web.templating import render
 
 router = APIRouter(tags=["Đăng nhập một lần (OpenID Connect)"])
 
-SLUGS = {"vneid": "citizen", "cong-vu": "officer"}
+SLUGS = {slug: kind for kind, slug in oidc.SLUGS.items()}
 
 
 def _kind(slug: str) -> str:
@@ -33,7 +33,8 @@ def _callback(request: Request, slug: str) -> str:
 
 
 def _refused(request: Request, exc: CchcError, next_page: str = ""):
-    return render(request, "auth/login.html", {"error": exc.message, "next": next_page}, status_code=exc.http_status)
+    return render(request, "auth/login.html", {"error": exc.message, "next": next_page, "sign_on": oidc.enabled()},
+                  status_code=exc.http_status)
 
 
 @router.get("/dang-nhap/{slug}", name="oidc_begin", include_in_schema=False)

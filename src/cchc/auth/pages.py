@@ -43,7 +43,7 @@ def home_for(user) -> str:
 def login_page(request: Request, next: str | None = None, user=Depends(optional_user)):
     if user is not None:
         return RedirectResponse(_safe_next(next) or home_for(user), status_code=303)
-    return render(request, "auth/login.html", {"next": next})
+    return render(request, "auth/login.html", {"next": next, "sign_on": oidc.enabled()})
 
 
 @router.post("/dang-nhap", dependencies=[Depends(check_csrf)])
@@ -62,7 +62,7 @@ def login_submit(
         page = render(
             request,
             "auth/login.html",
-            {"error": exc.message, "error_field": exc.field, "username": username, "next": next},
+            {"error": exc.message, "error_field": exc.field, "username": username, "next": next, "sign_on": oidc.enabled()},
             status_code=exc.http_status,
         )
         if isinstance(exc, LoginThrottled):
