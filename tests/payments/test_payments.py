@@ -292,3 +292,34 @@ def test_the_citizen_pays_in_the_browser_and_sees_it_paid(gateway, fee_world, br
         assert "Đã nộp phí, lệ phí" in fee and re.search(r"Biên lai số \S+", fee)
     finally:
         context.close()
+
+
+def test_the_766_payment_figure_counts_payments_the_gateway_confirmed(gateway, fee_world):
+    """Two received dossiers with a fee: one paid through the gateway, one whose online attempt came back forged
+    and was then paid at the counter — «thanh toán trực tuyến» is 1 of 2."""
+    from cchc.auth.models import User
+    from cchc.dossiers import service as dossiers
+    from cchc.stats.online import online_figures
+    from cchc.units.models import Unit
+    from tests.dossiers.factories import APPLICANT
+
+    w = fee_world.world
+    with session_factory()() as s:
+        first = s.scalar(select(Dossier).where(Dossier.code == fee_world.code))
+        second = dossiers.submit_online(s, s.get(User, w.citizen.id), procedure=first.procedure, unit=s.get(Unit, w.commune.id),
+                                        applicant=APPLICANT)
+        for d in (first, second):
+            dossiers.accept(s, s.get(User, w.receiver.id), d)
+        s.commit()
+        codes, day = (first.code, second.code), first.received_at.date()
+    citizen = login(gateway.app_url, w.citizen.username)
+    url, ref = start(citizen, codes[0])
+    pay_at_gateway(gateway.url, url, ref)
+    url, ref = start(citizen, codes[1])
+    pay_at_gateway(gateway.url, url, ref, "bad_signature")
+    officer = login(gateway.app_url, w.receiver.username)
+    assert officer.post(f"/api/v1/payments/dossiers/{codes[1]}/counter",
+                        json={"method": "pos", "receipt_no": "0000077", "amount": FEE}).status_code == 201
+    with session_factory()() as s:
+        figures = online_figures(s, w.commune.id, day, day)
+    assert figures["fee_dossiers"] == {"with_fee": 2, "paid_online": 1, "rate": 50.0}
