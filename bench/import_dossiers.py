@@ -300,6 +300,21 @@ def _s(x: float | None) -> str:
     return "–" if x is None else _n(x) + " s"
 
 
+def _cpu_total(result: dict) -> float:
+    """CPU seconds of the process and of its PostgreSQL backend: what a load of other processes does not inflate."""
+    return result["cpu"] + (result["server_cpu"] or 0)
+
+
+def _cpu(result: dict) -> str:
+    if result["server_cpu"] is None:
+        return _s(result["cpu"])
+    return f"{_s(_cpu_total(result))} (tiến trình {_s(result['cpu'])}, máy chủ CSDL {_s(result['server_cpu'])})"
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{fmt_decimal(a / b, 2)}×"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
@@ -325,24 +340,28 @@ def main() -> int:
         t = time.perf_counter()
         _write(path, _rows(args.rows, LEGACY, CURRENT, PROCEDURES))
         console.print(f"Tệp thử: {path.name} ({_n(path.stat().st_size / 1e6)} MB), sinh trong {_n(time.perf_counter() - t)} s")
+    measured = []
     for url in databases:
         load0 = os.getloadavg()[0]
         reference = _child("reference", url, path, args.rows, False) if args.format == "csv" else None
         mine = _child("import", url, path, args.rows, args.export)
         load1 = os.getloadavg()[0]
         name = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
-        ratio = f"{fmt_decimal(mine['seconds'] / reference['seconds'], 2)}×" if reference else "–"
-        server = f"; CPU máy chủ CSDL {_s(mine['server_cpu'])}" if mine["server_cpu"] is not None else ""
+        measured.append({"database": name, "rows": args.rows, "load": [load0, load1], "reference": reference, "cchc": mine})
         console.print(
             f"[bold]{name}[/], {fmt_int(args.rows)} hồ sơ ({args.format}), tải máy {_n(load0)} → {_n(load1)}:\n"
-            f"  tham chiếu (nạp thẳng vào bảng trần): {_s(reference and reference['seconds'])}"
-            + (f", bộ nhớ đỉnh {fmt_int(round(reference['peak_mb']))} MB" if reference else "") + "\n"
-            f"  cchc: {_s(mine['seconds'])} (kiểm tra + đưa vào bảng tạm {_s(mine['check'])}, ghi {_s(mine['load'])}, "
-            f"commit {_s(mine['commit'])}; CPU tiến trình {_s(mine['cpu'])}{server}); "
-            f"{fmt_int(round(args.rows / mine['seconds']))} hồ sơ/s; bộ nhớ đỉnh {fmt_int(round(mine['peak_mb']))} MB"
-            + (f"; xuất {_s(mine['export'])}" if mine["export"] is not None else "") + "\n"
-            f"  tỉ lệ cchc / tham chiếu: {ratio}"
+            + (f"  tham chiếu (nạp thẳng vào bảng trần): {_s(reference['seconds'])}; CPU {_cpu(reference)}; "
+               f"bộ nhớ đỉnh {fmt_int(round(reference['peak_mb']))} MB\n" if reference else "")
+            + f"  cchc: {_s(mine['seconds'])} (kiểm tra + đưa vào bảng tạm {_s(mine['check'])}, ghi {_s(mine['load'])}, "
+            f"commit {_s(mine['commit'])}); CPU {_cpu(mine)}; {fmt_int(round(args.rows / mine['seconds']))} hồ sơ/s; "
+            f"bộ nhớ đỉnh {fmt_int(round(mine['peak_mb']))} MB"
+            + (f"; xuất {_s(mine['export'])}" if mine["export"] is not None else "")
+            + (f"\n  tỉ lệ cchc / tham chiếu: thời gian {_ratio(mine['seconds'], reference['seconds'])}, "
+               f"CPU {_ratio(_cpu_total(mine), _cpu_total(reference))}" if reference else "")
         )
+    out = RESULTS / f"import_dossiers_{args.rows}.json"
+    out.write_text(json.dumps(measured, indent=1))
+    console.print(f"Số đo: {out}")
     return 0
 
 

@@ -50,7 +50,8 @@ from cchc.stats import daily
 EVENT_ACTION = "nhap_du_lieu"
 MAX_ERRORS = 20  # errors named in one refusal; the check stops at the 20th bad row
 STAGING = "cchc_import_staging"
-SQLITE_CACHE_KIB = 160 * 1024
+STAGING_ONLY = ("row_number", "seq", "unknown_dates")  # the staging table's columns that are not the dossier's
+SQLITE_CACHE_KIB = 128 * 1024
 
 
 def import_dossiers(session: Session, path: Path | str, progress=None, *, actor=None) -> dict[str, Any]:
@@ -118,9 +119,13 @@ def import_dossier_rows(
 @cache
 def _staging_table() -> Table:
     """The temporary table an import stages its checked rows in: the dossier columns an INSERT gives (every
-    one but the id and those the database fills), the row number in the file and the dates the row lacked
-    («NgayTra, NgayYeuCauBoSung»). The row number is the key: on SQLite the rowid itself, so file order is free."""
-    columns = [Column("row_number", Integer, primary_key=True, autoincrement=False), Column("unknown_dates", Text)]
+    one but the id and those the database fills), the row number in the file, the row's rank among the staged
+    rows and the dates the row lacked («NgayTra, NgayYeuCauBoSung»). The row number is the key: on SQLite the rowid itself, so file order is free."""
+    columns = [
+        Column("row_number", Integer, primary_key=True, autoincrement=False),
+        Column("seq", Integer, nullable=False),  # 1, 2, 3 … in file order: the dossier id is the first id + seq - 1
+        Column("unknown_dates", Text),
+    ]
     for c in Dossier.__table__.columns:
         if c.primary_key or c.server_default is not None:
             continue
@@ -145,6 +150,7 @@ class _Import:
         # emits it lazily, and SQLite's driver runs DDL outside any transaction (autocommitted, beyond the
         # reach of a rollback) unless one is already open.
         self.session.connection()
+        self._stack.enter_context(_sqlite_settings(self.connection))
         self.staging.create(self.connection)
         return self
 
@@ -176,6 +182,7 @@ class _Import:
                     break
                 continue
             record["row_number"] = number
+            record["seq"] = self.count + len(batch) + 1
             record["unknown_dates"] = ", ".join(unknown) if unknown else None
             batch.append(record)
             if len(batch) >= CHUNK:
@@ -227,15 +234,16 @@ class _Import:
         c, staged = self.connection, STAGING
         postgres = c.dialect.name == "postgresql"
         names = ", ".join(c.dialect.identifier_preparer.quote(col.name) for col in self.staging.columns
-                          if col.name not in ("row_number", "unknown_dates"))
+                          if col.name not in STAGING_ONLY)
         insert = f"INSERT INTO dossiers ({names}) SELECT {names} FROM {staged} ORDER BY row_number"
-        with _sqlite_cache(c, self.count), daily.deferred(c):
+        with daily.deferred(c):
             if postgres:
                 low, high, count = c.exec_driver_sql(
                     f"WITH new AS ({insert} RETURNING id) SELECT min(id), max(id), count(*) FROM new"
                 ).one()
                 ours = f"d.id BETWEEN {int(low)} AND {int(high)}"
-                if high - low + 1 != count:
+                one_run = high - low + 1 == count
+                if not one_run:
                     # Other sessions drew ids from the sequence meanwhile: the codes say which dossiers are ours
                     # (indexed, or the planner may scan the staging table once per dossier).
                     c.exec_driver_sql(f"CREATE INDEX ON {staged} (code)")
@@ -248,7 +256,8 @@ class _Import:
                 high = c.exec_driver_sql("SELECT max(id) FROM dossiers").scalar_one()
                 low = high - self.count + 1
                 ours = f"d.id BETWEEN {int(low)} AND {int(high)}"
-            self._events(low, high)
+                one_run = True
+            self._events(low, high, one_run)
             daily.add_matching(c, ours)
         by_state = dict(c.execute(text(f"SELECT state, COUNT(*) FROM {staged} GROUP BY state")).all())
         codes = list(c.execute(
@@ -262,8 +271,10 @@ class _Import:
         }, actor=self.actor)
         return by_state
 
-    def _events(self, low: int, high: int) -> None:
-        """One "nhap_du_lieu" event per dossier, in file order: who, from which file and row, the dates it lacked."""
+    def _events(self, low: int, high: int, one_run: bool) -> None:
+        """One "nhap_du_lieu" event per dossier, in file order: who, from which file and row, the dates it lacked.
+        When the import's ids are one run (`one_run`: low … high, given in file order), a row's dossier id is
+        low + seq - 1, with no look-up of a million codes; else the codes are joined."""
         c, staged = self.connection, STAGING
         postgres = c.dialect.name == "postgresql"
         row = "CAST(s.row_number AS TEXT)"
@@ -276,10 +287,11 @@ class _Import:
             data = f"CAST({data} AS JSON)"
         statement = text(
             "INSERT INTO dossier_events (dossier_id, at, actor_id, actor_name, action, from_state, to_state, note, data) "
-            f"SELECT d.id, :at, :actor_id, :actor_name, :action, NULL, s.state, "
+            f"SELECT {':low - 1 + s.seq' if one_run else 'd.id'}, :at, :actor_id, :actor_name, :action, NULL, s.state, "
             f"CAST(:note AS TEXT) || {row} || COALESCE('; tệp không có ' || s.unknown_dates || '.', '.'), {data} "
-            f"FROM {staged} s JOIN dossiers d ON d.code = s.code "
-            f"WHERE d.id BETWEEN :low AND :high ORDER BY s.row_number"
+            + (f"FROM {staged} s " if one_run else
+               f"FROM {staged} s JOIN dossiers d ON d.code = s.code WHERE d.id BETWEEN :low AND :high ")
+            + "ORDER BY s.row_number"
         ).bindparams(bindparam("at", type_=DateTime()), bindparam("actor_id", type_=Integer()))
         c.execute(statement, {
             "at": self.now,
@@ -314,19 +326,23 @@ def _rejection(errors: list[ImportRejected], stopped: bool) -> ImportRejected:
 
 
 @contextmanager
-def _sqlite_cache(connection, rows: int):
-    """SQLite: a larger page cache while a large import writes its dossiers, events and their indexes (about
-    2 KiB per dossier, at most SQLITE_CACHE_KIB: the cache is the process's own memory, and a million rows
-    stay under 300 MB in all); the connection's own setting is restored afterwards."""
-    if connection.dialect.name != "sqlite" or rows < CHUNK:
+def _sqlite_settings(connection):
+    """SQLite, while an import writes its dossiers, events and their indexes: a larger page cache (SQLITE_CACHE_KIB,
+    filled only as pages are used) and no memory-mapped reads. Both are the process's own memory (a mapped page
+    read counts in its resident size): a million rows stay under 300 MB in all. The connection's own settings
+    are restored afterwards."""
+    if connection.dialect.name != "sqlite":
         yield
         return
-    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
-    connection.exec_driver_sql(f"PRAGMA cache_size=-{min(SQLITE_CACHE_KIB, 64 * 1024 + 2 * rows)}")
+    cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    mmap = connection.exec_driver_sql("PRAGMA mmap_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    connection.exec_driver_sql("PRAGMA mmap_size=0")
     try:
         yield
     finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
+        connection.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+        connection.exec_driver_sql(f"PRAGMA mmap_size={int(mmap)}")
 
 
 def _actor_name(actor) -> str:
