@@ -14,8 +14,8 @@ from cchc import clock
 from cchc.db import session_scope
 from cchc.errors import ValidationError
 from cchc.periods import Period, presets_of_year, resolve_period
+from cchc.procedures import models as _procedure_models  # noqa: F401 — the Dossier mapper names Procedure
 from cchc.stats.dossiers import BUCKET_LABELS, KEYS, dossier_figures, explain
-from cchc.stats.index766 import STATUS_LABELS, compute_index, explain_indicator
 from cchc.units.scope import LEVEL_LABELS, resolve_unit
 from cchc.vn import fmt_date, fmt_decimal, fmt_int, fmt_percent
 
@@ -192,6 +192,9 @@ def index766_command(
     fmt: Format = FormatOpt,
 ) -> None:
     """Bộ chỉ số 766 của một đơn vị trong một kỳ: điểm từng chỉ số, từng nhóm, tổng điểm và xếp loại."""
+    # imported here: `cchc stats` does not load the 766 index (its definitions, the online and catalogue figures)
+    from cchc.stats.index766 import compute_index, explain_indicator
+
     p = _period(period, date_from, date_to)
     with session_scope() as session:
         u = resolve_unit(session, unit, on=p.end)
@@ -233,6 +236,8 @@ def _num(x) -> str:
 
 
 def _print_index(console: Console, data: dict, p: Period) -> None:
+    from cchc.stats.index766 import STATUS_LABELS
+
     console.print(f"[bold]Bộ chỉ số 766 — {data['unit_name']} ({data['unit_code']})[/]")
     console.print(f"Kỳ: {p.label} (từ {fmt_date(p.start)} đến {fmt_date(p.end)})")
     table = Table()
