@@ -95,3 +95,41 @@ def test_outsiders_are_refused(db, province):
     assert db.get(Feedback, f.id).state == FeedbackState.READY
     assert service.allowed_actions(commune.leaders[0], f, at=datetime(2026, 11, 19, 15, 0)) == ["publish"]
     assert service.allowed_actions(other.leaders[0], f, at=datetime(2026, 11, 19, 15, 0)) == []
+
+
+def test_through_the_pages(client, committed):
+    """A citizen sends a PAKN about a dossier received by a commune's centre; the commune's specialist answers and
+    its leader publishes it from the officer's page; the answer is then public."""
+    from cchc.auth.passwords import hash_password
+    from cchc.db import session_factory
+    from tests.web.test_citizen import as_page_user
+    from tests.webclient import PASSWORD, csrf_from
+
+    with session_factory()() as s:
+        prov = build_province(s, load_catalog(), random.Random(3), province_code="44", today=date(2026, 11, 20),
+                              max_communes=2, citizens=1)
+        commune = prov.communes[0]
+        people = {"citizen": prov.citizens[0], "specialist": commune.specialists[0], "leader": commune.leaders[0],
+                  "outsider": prov.communes[1].leaders[0]}
+        for user in people.values():
+            user.password_hash = hash_password(PASSWORD)
+        f = service.receive(s, people["citizen"], unit_id=commune.unit.id, content="Hồ sơ trễ hẹn.", category="quy_dinh_tthc",
+                            channel="cong_dvc", sender_name=people["citizen"].full_name)
+        s.commit()
+        code, names = f.code, {k: u.username for k, u in people.items()}
+
+    def act(who, action, **data):
+        as_page_user(client, names[who])
+        page = client.get(f"/can-bo/phan-anh/{code}")
+        return page, client.post(f"/can-bo/phan-anh/{code}/thao-tac/{action}", data={"csrf_token": csrf_from(page.text), **data},
+                                 follow_redirects=False)
+
+    assert act("specialist", "accept")[1].status_code == 303
+    assert act("specialist", "answer", answer="Đã xin lỗi công dân và trả kết quả.")[1].status_code == 303
+    page, refused = act("outsider", "publish")
+    assert page.status_code == 403 and refused.status_code == 403 and "không thuộc đơn vị của bạn" in refused.text
+    page, published = act("leader", "publish")
+    assert "Công khai kết quả" in page.text and published.status_code == 303
+    client.cookies.clear()
+    public = client.get(f"/phan-anh/{code}")
+    assert public.status_code == 200 and "Đã xin lỗi công dân và trả kết quả." in public.text

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRouter
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cchc import config, vn
@@ -29,12 +29,12 @@ from cchc.dossiers import transitions as tr
 from cchc.dossiers.enums import RESULT_DELIVERY
 from cchc.dossiers.files import attach_file, content_of, has_content, validate_upload
 from cchc.dossiers.models import Dossier, DossierEvent
+from cchc.dossiers.receiving_units import handling_units, require_handling_unit
 from cchc.errors import CchcError, FieldErrors, ValidationError
 from cchc.procedures.catalogue import get_procedure
 from cchc.procedures.models import Procedure
 from cchc.procedures.process import time_limit_label
 from cchc.units.models import Unit
-from cchc.units.service import valid_on
 from cchc.values import moment
 from cchc.web.deps import DB_SESSION, check_csrf
 from cchc.web.templating import flash, render
@@ -53,26 +53,9 @@ DOSSIER_PARTS: list[Callable[[Session, User, Dossier], dict[str, Any]]] = []
 
 # ---- online submission ----------------------------------------------------------------------------------
 def receiving_units(db: Session, procedure: Procedure, q: str = "") -> tuple[list[tuple[str, list[Unit]]], int]:
-    """Units where the procedure is handled (level among the procedure's levels, in force today),
-    filtered by name or code, grouped by parent; and how many match in all."""
-    today = moment(None).date()
-    conds = [valid_on(today)]
-    if procedure.level_list:
-        conds.append(Unit.level.in_(procedure.level_list))
-    text = q.strip()
-    if text:
-        key = vn.search_key(text)
-        conds.append(Unit.name_key.contains(key, autoescape=True) | Unit.code.startswith(text, autoescape=True))
-    total = db.scalar(select(func.count()).select_from(Unit).where(*conds)) or 0
-    units = list(db.scalars(select(Unit).where(*conds).order_by(Unit.parent_id, Unit.is_area.desc(), Unit.name).limit(UNIT_LIMIT)))
-    parents = dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_({u.parent_id for u in units if u.parent_id}))).all())
-    groups: dict[str, list[Unit]] = {}
-    for unit in units:
-        groups.setdefault(parents.get(unit.parent_id, "Cấp tỉnh, trung ương"), []).append(unit)
-    if procedure.agency_unit_id:  # the agency that resolves it first
-        for members in groups.values():
-            members.sort(key=lambda u: u.id != procedure.agency_unit_id)
-    return sorted(groups.items()), int(total)
+    """Units of this province that handle the procedure, nearest level first (cchc.dossiers.receiving_units),
+    filtered by name or code, grouped by the area or body above them; and how many match in all."""
+    return handling_units(db, procedure, moment(None).date(), q, UNIT_LIMIT)
 
 
 def _submission_context(db: Session, user: User, procedure: Procedure, form: dict | None = None, errors: dict | None = None,
@@ -92,7 +75,21 @@ def _submission_context(db: Session, user: User, procedure: Procedure, form: dic
 def _units_context(db: Session, procedure: Procedure, form: dict, errors: dict, unit_q: str) -> dict:
     """What citizen/_units.html (the receiving-unit select) needs."""
     groups, unit_total = receiving_units(db, procedure, unit_q)
-    return {"form": form, "errors": errors, "groups": groups, "unit_total": unit_total, "unit_q": unit_q, "unit_limit": UNIT_LIMIT}
+    example = next((u for _, members in groups for u in members), None)  # a name of this province for the filter
+    return {"form": form, "errors": errors, "groups": groups, "unit_total": unit_total, "unit_q": unit_q, "unit_limit": UNIT_LIMIT,
+            "unit_example": example_words(db, example)}
+
+
+def example_words(db: Session, unit: Unit | None) -> str:
+    """What a citizen could type to find `unit`: the name of its area (Ba Lòng), else its own name."""
+    if unit is None:
+        return ""
+    area = db.get(Unit, unit.parent_id) if unit.parent_id else None
+    name = area.name if area is not None and area.is_area else unit.name
+    for prefix in ("Thành phố ", "Tỉnh ", "Phường ", "Xã ", "Thị trấn ", "Đặc khu ", "Quận ", "Huyện ", "Thị xã "):
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
 
 
 def upload_limits() -> dict:
@@ -127,6 +124,11 @@ def _form_errors(db: Session, procedure: Procedure, form: dict, raw) -> tuple[di
     unit = db.get(Unit, int(unit_id)) if unit_id.isdigit() else None
     if unit is None:
         errors["unit_id"] = "Chọn cơ quan, đơn vị tiếp nhận hồ sơ."
+    else:
+        try:
+            require_handling_unit(db, procedure, unit, moment(None).date())
+        except ValidationError as exc:
+            errors["unit_id"] = exc.message
     delivery = form.get("result_delivery", "")
     if delivery not in DELIVERY_CHOICES:
         errors["result_delivery"] = "Chọn hình thức nhận kết quả."

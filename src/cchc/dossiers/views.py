@@ -16,12 +16,14 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.calendar.service import due_for_procedure, session_calendar
 from cchc.dossiers import service
 from cchc.dossiers.enums import Channel, OnlinePayment, State
 from cchc.dossiers.files import attach_file, read_file
 from cchc.dossiers.models import Dossier, DossierFile
+from cchc.dossiers.receiving_units import require_handling_unit
 from cchc.dossiers.schemas import ApplicantIn, ComponentIn, DossierOut
 from cchc.errors import NotFound, ValidationError
 from cchc.procedures.cache import receivable
@@ -227,8 +229,11 @@ def receipt(dossier: Dossier, link: str) -> ReceiptOut:
 
 @router.post("/online", response_model=DossierDetail, status_code=201, summary="Nộp hồ sơ trực tuyến (công dân)")
 def api_submit(body: SubmitIn, db: Session = DB_SESSION, user: User = Depends(current_user)) -> DossierDetail:
+    procedure, unit = receivable(db, body.procedure_code), resolve_unit(db, body.unit_code)
+    if user.role == Role.CITIZEN:  # whoever else is refused by submit_online itself
+        require_handling_unit(db, procedure, unit, moment(None).date())  # only the units the online form offers
     dossier = service.submit_online(
-        db, user, procedure=receivable(db, body.procedure_code), unit=resolve_unit(db, body.unit_code),
+        db, user, procedure=procedure, unit=unit,
         applicant=body.applicant, components=body.components, request_summary=body.request_summary,
         result_delivery=body.result_delivery,
     )
