@@ -184,3 +184,28 @@ def test_the_login_page_offers_the_configured_sign_on(client, provider_for):
     page = client.get("/dang-nhap", params={"next": "/ca-nhan/nop"}).text
     assert 'href="/dang-nhap/vneid?next=/ca-nhan/nop">Đăng nhập bằng VNeID (Cổng Dịch vụ công quốc gia)' in page
     assert 'href="/dang-nhap/cong-vu?next=/ca-nhan/nop">Đăng nhập bằng tài khoản công vụ của tỉnh' in page
+
+
+def test_a_dossier_is_vneid_verified_by_the_login_not_by_a_tick_box(client, provider_for, committed):
+    from cchc.dossiers.models import Dossier
+    from tests.dossiers.factories import APPLICANT, make_world
+    from tests.webclient import login_api, with_passwords
+
+    with session_factory()() as s:
+        w = with_passwords(make_world(s))
+        s.commit()
+    body = {"procedure_code": w.procedure.code, "unit_code": w.commune.code, "applicant": APPLICANT}
+
+    provider_for()
+    sign_on(client, "vneid", CITIZEN_ID)
+    csrf = csrf_from(client.get("/ca-nhan").text)
+    through_vneid = client.post("/api/v1/dossiers/online", json=body, headers={"X-CSRF-Token": csrf})
+    assert through_vneid.status_code == 201, through_vneid.text
+
+    client.cookies.clear()
+    csrf = login_api(client, w.citizen.username)  # a password login, whatever the body says
+    with_password = client.post("/api/v1/dossiers/online", json=body | {"vneid_verified": True}, headers={"X-CSRF-Token": csrf})
+    assert with_password.status_code == 201, with_password.text
+    with session_factory()() as s:
+        verified = {d.code: d.vneid_verified for d in s.scalars(select(Dossier))}
+    assert verified == {through_vneid.json()["code"]: True, with_password.json()["code"]: False}

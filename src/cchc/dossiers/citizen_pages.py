@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cchc import config, vn
-from cchc.auth.deps import require_roles
+from cchc.auth.deps import login_method, require_roles
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.calendar.service import due_for_procedure, session_calendar
@@ -164,6 +164,7 @@ async def submission_submit(request: Request, code: str, db: Session = DB_SESSIO
             db, user, procedure=procedure, unit=unit,
             applicant={k: form.get(k, "") for k in APPLICANT_FIELDS}, request_summary=form.get("request_summary", ""),
             result_delivery=form.get("result_delivery", ""), files=uploads,
+            vneid_verified=login_method(request, db) == "citizen",  # logged in through VNeID, not a tick box
         )
     except CchcError as exc:
         db.rollback()

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -30,7 +30,7 @@ from cchc.procedures.cache import receivable
 from cchc.units.models import Unit
 from cchc.units.service import resolve_unit
 from cchc.values import moment
-from cchc.auth.deps import current_user
+from cchc.auth.deps import current_user, login_method
 from cchc.web.deps import DB_SESSION, check_csrf
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["Hồ sơ"], dependencies=[Depends(check_csrf)])
@@ -228,7 +228,7 @@ def receipt(dossier: Dossier, link: str) -> ReceiptOut:
 
 
 @router.post("/online", response_model=DossierDetail, status_code=201, summary="Nộp hồ sơ trực tuyến (công dân)")
-def api_submit(body: SubmitIn, db: Session = DB_SESSION, user: User = Depends(current_user)) -> DossierDetail:
+def api_submit(body: SubmitIn, request: Request, db: Session = DB_SESSION, user: User = Depends(current_user)) -> DossierDetail:
     procedure, unit = receivable(db, body.procedure_code), resolve_unit(db, body.unit_code)
     if user.role == Role.CITIZEN:  # whoever else is refused by submit_online itself
         require_handling_unit(db, procedure, unit, moment(None).date())  # only the units the online form offers
@@ -236,6 +236,7 @@ def api_submit(body: SubmitIn, db: Session = DB_SESSION, user: User = Depends(cu
         db, user, procedure=procedure, unit=unit,
         applicant=body.applicant, components=body.components, request_summary=body.request_summary,
         result_delivery=body.result_delivery,
+        vneid_verified=user.role == Role.CITIZEN and login_method(request, db) == "citizen",
     )
     return detail(db, user, dossier)
 
