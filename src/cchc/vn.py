@@ -19,11 +19,32 @@ def strip_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
 
+# A syllable ending in y after its consonants (kỳ, lý, mỹ, quy, tỷ, sỹ, hy) is written with i as well (kì, lí,
+# mĩ, qui, tỉ, sĩ, hi): both spellings are correct, so search keys write i for that y. A y after a vowel (thủy,
+# tây), opening a syllable (yêu, ý) or inside one (huyện, quyết) is a different sound and stays.
+FINAL_Y = re.compile(r"\b(qu|[bcdfghjklmnpqrstvwxz]+)y\b")
+# The same rule for PostgreSQL's regexp_replace (\m, \M: start and end of a word), used by migration 0011.
+FINAL_Y_POSTGRES = (r"\m(qu|[bcdfghjklmnpqrstvwxz]+)y\M", r"\1i")
+
+
+def fold_spelling(plain: str) -> str:
+    """The i/y fold of an accent-free lower-case text: 'dang ky' → 'dang ki', 'quy dinh' → 'qui dinh'."""
+    return FINAL_Y.sub(r"\1i", plain) if "y" in plain else plain
+
+
 def search_key(text: str | None) -> str:
-    """Lower-case, accent-free, single-spaced: the form stored for accent-insensitive search."""
+    """Lower-case, accent-free, single-spaced words: for comparing a word or a label whatever its accents and
+    case ('Có' → 'co'). What is stored for search and compared with what people type is search_fold."""
     if not text:
         return ""
     return re.sub(r"\s+", " ", strip_accents(text).lower()).strip()
+
+
+def search_fold(text: str | None) -> str:
+    """The search key: search_key with i/y spellings alike (fold_spelling). Every key stored for search
+    (units.name_key, procedures.name_key, dossiers.applicant_key, feedback.search_text) and every text searched
+    for goes through it, so «dang ki» finds «Đăng ký» and «ky» finds «kì»."""
+    return fold_spelling(search_key(text))
 
 
 def fmt_int(n: int | None) -> str:

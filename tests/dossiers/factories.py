@@ -63,10 +63,10 @@ def make_procedure(
     fee: int = 0,
     cutoff=None,
 ) -> Procedure:
-    from cchc.vn import search_key
+    from cchc.vn import search_fold
 
     proc = Procedure(
-        code=code, name=name, name_key=search_key(name), levels=levels, time_amount=Decimal(time_amount), time_unit=time_unit,
+        code=code, name=name, name_key=search_fold(name), levels=levels, time_amount=Decimal(time_amount), time_unit=time_unit,
         online_level=online_level, cutoff_time=cutoff, has_fee=fee > 0,
     )
     proc.components = [Component(seq=1, name="Tờ khai đăng ký khai sinh", copies=1), Component(seq=2, name="Giấy chứng sinh", copies=1)]

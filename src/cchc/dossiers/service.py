@@ -45,7 +45,7 @@ from cchc.procedures.enums import StepRole
 from cchc.procedures.models import Procedure
 from cchc.units.models import Unit
 from cchc.values import moment
-from cchc.vn import fmt_date, search_key
+from cchc.vn import fmt_date, search_fold
 
 # Which user roles may act at a step of each role. Văn thư (clerk) work is done by specialists
 # or the one-stop desk: cchc has no separate clerk account.
@@ -750,7 +750,7 @@ def search_dossiers(
     joined = False
     text = (q or "").strip()
     if text:
-        key = search_key(text)
+        key = search_fold(text)
         joined = True
         conds.append(
             or_(

@@ -33,7 +33,7 @@ from cchc.dossiers.schemas import ApplicantIn, ComponentIn, parse_applicant, par
 from cchc.errors import InvalidTransition, PermissionDenied, ValidationError
 from cchc.procedures.enums import OnlineLevel, StepRole
 from cchc.values import moment, required_text, require_state
-from cchc.vn import fmt_date, fmt_datetime, fmt_int, search_key
+from cchc.vn import fmt_date, fmt_datetime, fmt_int, search_fold
 
 # Every action of a dossier, in the order of its life. The service offers each of them, the bulk
 # path replays each of them, and APPLY below gives each one's effect.
@@ -537,7 +537,7 @@ def dossier_values(*, code: str, procedure_id: int, unit: Any, channel: Channel,
     """The columns of a new dossier, before its receipt or submission (apply_receive, apply_submit_online)."""
     return {
         "code": code, "procedure_id": procedure_id, "unit_id": unit.id, "level": unit.level, "channel": int(channel),
-        "applicant_name": applicant.name, "applicant_key": search_key(applicant.name), "applicant_type": applicant.applicant_type,
+        "applicant_name": applicant.name, "applicant_key": search_fold(applicant.name), "applicant_type": applicant.applicant_type,
         "applicant_id_number": applicant.id_number, "applicant_address": applicant.address, "applicant_phone": applicant.phone,
         "applicant_email": applicant.email, "authorized_person": applicant.authorized_person,
         "request_summary": request_summary or "", "copies": copies, "result_delivery": result_delivery,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cchc import clock
 from cchc.db import Base
-from cchc.vn import search_key
+from cchc.vn import search_fold
 
 
 class Feedback(Base):
@@ -115,7 +115,7 @@ class FeedbackVote(Base):
 
 
 def feedback_search_text(code: str | None, title: str | None, content: str | None, answer: str | None) -> str:
-    return search_key(" ".join(x for x in (code, title, content, answer) if x))
+    return search_fold(" ".join(x for x in (code, title, content, answer) if x))
 
 
 @sa_event.listens_for(Feedback, "before_insert")

@@ -29,7 +29,7 @@ from cchc.procedures.models import Procedure
 from cchc.units.models import Unit
 from cchc.units.service import resolve_unit
 from cchc.values import moment
-from cchc.vn import search_key
+from cchc.vn import search_fold
 from cchc.auth.deps import current_user, optional_user
 from cchc.web.deps import DB_SESSION, check_csrf, csrf_token
 
@@ -95,7 +95,7 @@ def for_officer(session: Session, user: User, code: str) -> Feedback:
 
 def _text_filter(q: str | None):
     """`q`, with or without accents, in the code, title, content or answer."""
-    key = search_key(q)
+    key = search_fold(q)
     if not key:
         return None
     return Feedback.search_text.contains(key, autoescape=True)

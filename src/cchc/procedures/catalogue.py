@@ -48,7 +48,7 @@ def search_procedures(
 
     `active=True`: in force today; False: abolished/replaced; None: all. Returns (page, total count)."""
     conditions = []
-    for word in vn.search_key(q).split():
+    for word in vn.search_fold(q).split():
         pattern = f"%{_like_escape(word)}%"
         conditions.append(or_(Procedure.name_key.like(pattern, escape="\\"), func.lower(Procedure.code).like(pattern, escape="\\")))
     if field_code:

@@ -121,7 +121,7 @@ def validate_procedure(data: Mapping[str, Any] | Any, refs: Refs, current: Proce
     if len(name) > 500:
         raise ValidationError("Tên TTHC dài quá 500 ký tự.", field="name")
     out["name"] = name
-    out["name_key"] = vn.search_key(name)
+    out["name_key"] = vn.search_fold(name)
     out["levels"] = parse_levels(merged.get("levels", "tinh"))
 
     unit_text = merged.get("time_unit")

@@ -93,7 +93,7 @@ class _Units:
             return resolve_unit(self.session, text, on)
         except NotFound:
             pass
-        matches = list(self.session.scalars(select(Unit).where(Unit.name_key == vn.search_key(text))))
+        matches = list(self.session.scalars(select(Unit).where(Unit.name_key == vn.search_fold(text))))
         matches = [u for u in matches if u.valid_on(on)] or matches
         if len(matches) == 1:
             return matches[0]

@@ -232,7 +232,7 @@ def import_units(session: Session, path: Path | str, progress: Progress | None =
             {
                 "code": row.code,
                 "name": row.name,
-                "name_key": vn.search_key(row.name),
+                "name_key": vn.search_fold(row.name),
                 "level": row.level,
                 "kind": row.kind,
                 "is_area": row.kind in AREA_KINDS,

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from cchc.db import Base
-from cchc.vn import search_key
+from cchc.vn import search_fold
 
 
 class Unit(Base):
@@ -83,7 +83,7 @@ class UnitSuccession(Base):
 @event.listens_for(Unit, "before_insert")
 @event.listens_for(Unit, "before_update")
 def _keep_name_key(_mapper, _connection, target: Unit) -> None:
-    target.name_key = search_key(target.name)
+    target.name_key = search_fold(target.name)
 
 
 @event.listens_for(Unit, "after_insert")

@@ -352,7 +352,7 @@ def list_units(
         stmt = stmt.where(valid_on(on))
     order: list = []
     if q and q.strip():
-        key = vn.search_key(q)
+        key = vn.search_fold(q)
         raw = q.strip()
         stmt = stmt.where(or_(Unit.name_key.like(f"%{_escape(key)}%", escape="\\"), Unit.code.like(f"{_escape(raw)}%", escape="\\")))
         order.append(case((Unit.code == raw, 0), (Unit.name_key == key, 1), (Unit.name_key.like(f"{_escape(key)}%", escape="\\"), 2), else_=3))
@@ -515,7 +515,7 @@ def load_official(session: Session, progress: Progress | None = None, data_dir: 
                 "level": u.level,
                 "kind": u.kind,
                 "name": u.name,
-                "name_key": vn.search_key(u.name),
+                "name_key": vn.search_fold(u.name),
                 "parent_id": parent_id,
                 "is_area": True,
                 "source": OFFICIAL_SOURCE,
