@@ -107,6 +107,21 @@ def test_a_narrower_screen_collapses_the_menu_cleanly(browser, live_server, worl
         ctx.close()
 
 
+@pytest.mark.parametrize("who", [None, "citizen"])
+def test_a_short_menu_keeps_its_row_on_a_small_laptop(browser, live_server, world, artifacts, who):
+    ctx, page = _open(browser, live_server, {"width": 1024, "height": 768})
+    try:
+        if who:
+            login(page, getattr(world, who).username)
+        else:
+            page.goto("/thu-tuc")
+        assert not page.locator("label.nav-toggle").is_visible()
+        _one_row(page, who or "khách")
+        page.screenshot(path=str(artifacts / f"menu-1024-{who or 'khach'}.png"))
+    finally:
+        ctx.close()
+
+
 def test_the_account_menu_opens_under_the_name(desktop, world, artifacts):
     login(desktop, world.reporter.username)
     assert not desktop.get_by_role("link", name="Đổi mật khẩu").is_visible()
