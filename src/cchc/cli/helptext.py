@@ -36,15 +36,14 @@ def install() -> None:
         return
     _installed = True
 
-    from typer import core, rich_utils
+    from typer import core
     from typer._click import core as click_core
     from typer._click import formatting
 
-    for name, words in PANEL_WORDS.items():
-        setattr(rich_utils, name, words)
-    rich_utils.OptionHighlighter.highlights = [
-        pattern.replace("Usage: ", USAGE_PREFIX) for pattern in rich_utils.OptionHighlighter.highlights
-    ]
+    # Typer's rich help (rich.markdown, rich.traceback …) is imported when a help is drawn, not by every command:
+    # its words are put in place then.
+    for cls in (core.TyperCommand, core.TyperGroup):
+        cls.format_help = _with_panel_words(cls.format_help)
 
     write_usage = formatting.HelpFormatter.write_usage
 
@@ -72,3 +71,28 @@ def install() -> None:
         return TYPE_WORDS.get(label, label)
 
     core._TyperParameter._bare_type = vietnamese_type
+
+
+def _with_panel_words(format_help):
+    def vietnamese_help(self, ctx, formatter):
+        _panel_words()
+        return format_help(self, ctx, formatter)
+
+    return vietnamese_help
+
+
+_panels_translated = False
+
+
+def _panel_words() -> None:
+    global _panels_translated
+    if _panels_translated:
+        return
+    _panels_translated = True
+    from typer import rich_utils
+
+    for name, words in PANEL_WORDS.items():
+        setattr(rich_utils, name, words)
+    rich_utils.OptionHighlighter.highlights = [
+        pattern.replace("Usage: ", USAGE_PREFIX) for pattern in rich_utils.OptionHighlighter.highlights
+    ]
