@@ -271,7 +271,7 @@ def test_reconciliation_lists_what_cchc_and_the_gateway_disagree_on(gateway, fee
 
 
 @pytest.mark.browser
-def test_the_citizen_pays_in_the_browser_and_sees_it_paid(gateway, fee_world, browser):
+def test_the_citizen_pays_in_the_browser_and_sees_it_paid(gateway, fee_world, browser, artifacts):
     context = browser.new_context(base_url=gateway.app_url, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(60000)
@@ -287,9 +287,11 @@ def test_the_citizen_pays_in_the_browser_and_sees_it_paid(gateway, fee_world, br
         page.click("#thanh-toan")
         page.wait_for_selector("#ket-qua-thanh-toan")
         assert "Đã thanh toán" in page.inner_text("#ket-qua-thanh-toan")
+        page.screenshot(path=str(artifacts / "thanh-toan-ket-qua.png"), full_page=True)
         page.click("text=Xem hồ sơ")
         fee = page.inner_text("#phi-le-phi")
         assert "Đã nộp phí, lệ phí" in fee and re.search(r"Biên lai số \S+", fee)
+        page.screenshot(path=str(artifacts / "thanh-toan-ho-so-da-nop.png"), full_page=True)
     finally:
         context.close()
 
