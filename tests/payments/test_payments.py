@@ -226,6 +226,10 @@ def test_an_officer_records_a_counter_payment_with_its_receipt_number(app_url, f
     assert bad.status_code == 422 and "Hình thức nộp «the_tin_dung» không hợp lệ" in bad.json()["detail"]
     less = officer.post(url, json={"method": "pos", "receipt_no": "0001234", "amount": 20000})
     assert less.status_code == 422 and "ít hơn số phải nộp" in less.json()["detail"]
+    page_url = f"/can-bo/ho-so/{fee_world.code}/thanh-toan"
+    assert "Ghi nhận nộp tại quầy" in officer.get(page_url).text
+    form = officer.post(page_url, data={"method": "chuyen_khoan", "receipt_no": "", "amount": str(FEE)})
+    assert form.status_code == 422 and "Số biên lai" in form.text  # the page again, the message by its field
     online = officer.post(f"/api/v1/dossiers/{fee_world.code}/record-payment", json={"amount": FEE, "online": 2})
     assert online.status_code == 422 and "cổng thanh toán xác nhận" in online.json()["detail"]
     assert not dossier_row(fee_world.code).fee_paid
