@@ -3,9 +3,13 @@
     .venv/bin/python bench/web.py                                  # demo of 20.000 dossiers, 1 and 2 workers
     .venv/bin/python bench/web.py --workers 1 --duration 20 --connections 16
     .venv/bin/python bench/web.py --demo-db bench/results/web_demo_20000.db   # an existing demo database
+    .venv/bin/python bench/web.py --postgresql postgresql+psycopg://postgres@127.0.0.1:5432/test
+    git worktree add /tmp/cchc-before <commit> && .venv/bin/python bench/web.py --source /tmp/cchc-before
+                                                                   # the server from another checkout, same client
 
-The demo database is built once into bench/results/web_demo_<N>.db (`cchc db upgrade`, then `cchc demo -n N`) and
-copied for each run (receipts write). For each number of workers, `cchc serve --workers W --no-access-log` is started
+The demo database is built once (the models' schema, then `cchc demo -n N`, as bench/demo.py) into
+bench/results/web_demo_<N>.db, copied for each run (receipts write), or with --postgresql into the schema
+bench_web_<N> (receipts stay in it). For each number of workers, `cchc serve --workers W --no-access-log` is started
 on the copy and wrk (Debian package `wrk`, `make bench-deps`) drives it for each scenario in turn:
 
 - static: GET /static/cchc.css — the floor: what the same server spends on a request that does nothing;
@@ -108,48 +112,85 @@ def load_average() -> str:
 
 
 def build_demo(dossiers: int) -> Path:
+    """The demo database (SQLite), built once: the schema of the models, then `cchc demo` (as bench/demo.py)."""
     path = RESULTS / f"web_demo_{dossiers}.db"
     if path.exists():
         return path
     RESULTS.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial.db")
     partial.unlink(missing_ok=True)
-    env = _env(partial, RESULTS / "web_demo_files")
-    print(f"Tạo CSDL mẫu {path.name} ({dossiers} hồ sơ) — một lần …", flush=True)
-    subprocess.run([str(CCHC), "db", "upgrade"], env=env, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([str(CCHC), "demo", "-n", str(dossiers), "--today", "20/11/2026", "--log", str(RESULTS / "web_demo.log")],
-                   env=env, check=True, stdout=subprocess.DEVNULL)
+    _fill_demo(f"sqlite:///{partial}", dossiers)
     partial.rename(path)
     return path
 
 
-def _env(db: Path, files: Path) -> dict[str, str]:
+def build_demo_postgresql(server_url: str, dossiers: int) -> str:
+    """The demo in the PostgreSQL schema bench_web_<N> of `server_url`, built once; its URL (search_path set)."""
+    from sqlalchemy import text
+
+    from cchc.db import make_engine
+
+    schema = f"bench_web_{dossiers}"
+    url = f"{server_url}{'&' if '?' in server_url else '?'}options=-csearch_path%3D{schema}"
+    admin = make_engine(server_url)
+    with admin.begin() as conn:
+        exists = conn.execute(text("SELECT 1 FROM information_schema.tables WHERE table_schema = :s AND table_name = 'dossiers'"),
+                              {"s": schema}).first()
+        if exists is None:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    if exists is None:
+        _fill_demo(url, dossiers)
+    return url
+
+
+def _fill_demo(url: str, dossiers: int) -> None:
+    from cchc.db import Base, make_engine
+    from cchc.models import import_all_models
+
+    print(f"Tạo CSDL mẫu ({dossiers} hồ sơ) — một lần …", flush=True)
+    import_all_models()
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    env = _env(url, RESULTS / "web_demo_files")
+    subprocess.run([str(CCHC), "demo", "-n", str(dossiers), "--today", "20/11/2026", "--log", str(RESULTS / "web_demo.log")],
+                   env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def _env(db: Path | str, files: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env["CCHC_DATABASE_URL"] = f"sqlite:///{db}"
+    if SOURCE is not None:
+        env["PYTHONPATH"] = str(SOURCE / "src")
+    env["CCHC_DATABASE_URL"] = db if isinstance(db, str) else f"sqlite:///{db}"
     env["CCHC_FILES_DIR"] = str(files)
     env["CCHC_VAR_DIR"] = str(files.parent / "var")
     env.setdefault("CCHC_SECRET_KEY", "bench-web-" + "k" * 40)
     return env
 
 
-def pick_target(db: Path) -> Target:
+def pick_target(url: str) -> Target:
     """A receiving officer, a procedure their unit received most at the counter, and a dossier to look up."""
-    con = sqlite3.connect(db)
-    try:
-        row = con.execute(
+    from sqlalchemy import text
+
+    from cchc.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as con:
+        row = con.execute(text(
             """SELECT u.username, p.code, un.code, count(*) AS n
                  FROM users u JOIN units un ON un.id = u.unit_id
                  JOIN dossiers d ON d.unit_id = u.unit_id AND d.channel = 1
                  JOIN procedures p ON p.id = d.procedure_id AND p.active
                 WHERE u.role = 'mot_cua' AND u.active
-                GROUP BY u.username, p.code, un.code ORDER BY n DESC LIMIT 1"""
-        ).fetchone()
-        dossier = con.execute(
+                GROUP BY u.username, p.code, un.code ORDER BY n DESC, u.username LIMIT 1"""
+        )).first()
+        dossier = con.execute(text(
             """SELECT code, applicant_id_number FROM dossiers
                 WHERE length(applicant_id_number) >= 4 ORDER BY id DESC LIMIT 1"""
-        ).fetchone()
-    finally:
-        con.close()
+        )).first()
+    engine.dispose()
     if row is None or dossier is None:
         sys.exit("CSDL mẫu không có cán bộ một cửa, thủ tục hay hồ sơ để đo.")
     return Target(row[0], row[1], row[2], dossier[0], re.sub(r"\D", "", dossier[1])[-4:])
@@ -195,7 +236,7 @@ def cpu_ticks(pids: list[int]) -> int:
 
 
 class Server:
-    def __init__(self, db: Path, workers: int, files: Path) -> None:
+    def __init__(self, db: Path | str, workers: int, files: Path) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
@@ -305,24 +346,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dossiers", type=int, default=20000, help="dossiers of the demo database built once")
     parser.add_argument("--demo-db", type=Path, help="an existing demo database (SQLite) instead")
+    parser.add_argument("--postgresql", metavar="URL", help="serve from PostgreSQL at URL (the demo in schema bench_web_<N>, "
+                                                             "built once; receipts stay in it) instead of a SQLite copy")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--duration", type=int, default=10, help="seconds of each wrk run")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--only", nargs="*", help="scenarios to run (static always runs)")
+    parser.add_argument("--source", type=Path, help="serve the code of another checkout (e.g. a git worktree of an "
+                                                    "earlier commit) on the same database")
     args = parser.parse_args()
+    os.environ.setdefault("CCHC_SECRET_KEY", "bench-web-" + "k" * 40)  # this process opens the database too
+    global SOURCE
+    SOURCE = args.source
     if shutil.which("wrk") is None:
         sys.exit("Cần wrk (gói Debian `wrk`): make bench-deps")
 
-    demo = args.demo_db or build_demo(args.dossiers)
-    target = pick_target(demo)
-    print(f"CSDL: {demo} · cán bộ {target.username} · thủ tục {target.procedure} · tra cứu {target.dossier}")
+    if args.postgresql:
+        demo = build_demo_postgresql(args.postgresql, args.dossiers)
+        target = pick_target(demo)
+    else:
+        demo = args.demo_db or build_demo(args.dossiers)
+        target = pick_target(f"sqlite:///{demo}")
+    where = demo.split("?")[0] + " (" + demo.rsplit("%3D", 1)[-1] + ")" if args.postgresql else demo
+    print(f"CSDL: {where} · cán bộ {target.username} · thủ tục {target.procedure} · tra cứu {target.dossier}")
     records = []
     with tempfile.TemporaryDirectory(prefix="cchc-web-") as tmpdir:
         tmp = Path(tmpdir)
         for workers in args.workers:
-            db = tmp / f"web_{workers}.db"
-            shutil.copyfile(demo, db)
+            if args.postgresql:
+                db: Path | str = demo
+            else:
+                db = tmp / f"web_{workers}.db"
+                shutil.copyfile(demo, db)
             server = Server(db, workers, tmp / "files")
             try:
                 rows = []
@@ -333,7 +389,7 @@ def main() -> None:
             finally:
                 server.stop()
             floor = rows[0]["cpu_ms"]
-            print(f"\n--workers {workers} · wrk -t{args.threads} -c{args.connections} -d{args.duration}s · "
+            print(f"\n{'mã nguồn ' + str(SOURCE) + ' · ' if SOURCE else ''}--workers {workers} · wrk -t{args.threads} -c{args.connections} -d{args.duration}s · "
                   f"tải lúc bắt đầu/kết thúc: {rows[0]['load']} / {rows[-1]['load']}")
             print(f"{'kịch bản':<20} {'yêu cầu/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/yc':>10} {'× tĩnh':>7} {'mục tiêu':>8}  lỗi")
             for r in rows:
@@ -343,8 +399,8 @@ def main() -> None:
                 errors = f"{r['errors']} ({r['statuses']})" if r["errors"] else "0"
                 print(f"{r['scenario']:<20} {fmt(r['rps'], 0):>10} {fmt(r['p50_ms']):>8} {fmt(r['p99_ms']):>8} "
                       f"{fmt(r['cpu_ms'], 3):>10} {fmt(ratio):>7} {mark:>8}  {errors}")
-                records.append({**r, "workers": workers, "ratio": ratio, "duration": args.duration,
-                                "connections": args.connections, "threads": args.threads, "database": str(demo),
+                records.append({**r, "workers": workers, "source": str(SOURCE or ROOT), "ratio": ratio, "duration": args.duration,
+                                "connections": args.connections, "threads": args.threads, "database": str(where),
                                 "at": time.strftime("%Y-%m-%d %H:%M:%S")})
     RESULTS.mkdir(parents=True, exist_ok=True)
     with (RESULTS / "web.jsonl").open("a", encoding="utf-8") as f:
