@@ -10,6 +10,7 @@ Revises: 0008
 Create Date: 2026-12-05 03:35:00
 """
 from alembic import op
+import sqlalchemy as sa
 
 revision = '0011'
 down_revision = '0008'
@@ -26,36 +27,29 @@ def upgrade() -> None:
     if conn.dialect.name == 'postgresql':
         pattern, replacement = FINAL_Y_POSTGRES
         for table, column in KEYS:
-            conn.exec_driver_sql(
-                f"UPDATE {table} SET {column} = regexp_replace({column}, %(pattern)s, %(replacement)s, 'g') "
-                f"WHERE {column} LIKE '%%y%%'",
-                {'pattern': pattern, 'replacement': replacement},
-            )
+            conn.execute(sa.text(f"UPDATE {table} SET {column} = regexp_replace({column}, :pattern, :replacement, 'g') "
+                                 f"WHERE {column} LIKE :has_y"), {'pattern': pattern, 'replacement': replacement, 'has_y': '%y%'})
         return
     conn.connection.driver_connection.create_function('cchc_fold_spelling', 1, fold_spelling, deterministic=True)
     for table, column in KEYS:
-        conn.exec_driver_sql(f"UPDATE {table} SET {column} = cchc_fold_spelling({column}) WHERE {column} LIKE '%y%'")
+        conn.execute(sa.text(f"UPDATE {table} SET {column} = cchc_fold_spelling({column}) WHERE {column} LIKE :has_y"),
+                     {'has_y': '%y%'})
 
 
 def downgrade() -> None:
-    """The y a key folded into i cannot be told from an i typed: recompute from the texts (as 0003 did for feedback)."""
-    import re
-
-    from cchc.vn import strip_accents
-
-    def plain(text):
-        return re.sub(r'\s+', ' ', strip_accents(text or '').lower()).strip()
+    """A y folded into i cannot be told from an i typed: the keys holding an i are computed again from their texts
+    without the fold (cchc.vn.search_key), as 0003 computed feedback's."""
+    from cchc.vn import search_key
 
     conn = op.get_bind()
-    sources = {'units': ('id', 'name'), 'procedures': ('id', 'name'), 'dossiers': ('id', 'applicant_name')}
+    texts = {'units': 'name', 'procedures': 'name', 'dossiers': 'applicant_name'}
     for table, column in KEYS[:3]:
-        key, text = sources[table]
-        rows = conn.exec_driver_sql(f"SELECT {key}, {text} FROM {table} WHERE {column} LIKE '%i%'").all()
-        for row_id, value in rows:
-            conn.exec_driver_sql(f"UPDATE {table} SET {column} = ? WHERE id = ?" if conn.dialect.name == 'sqlite'
-                                 else f"UPDATE {table} SET {column} = %s WHERE id = %s", (plain(value), row_id))
-    rows = conn.exec_driver_sql("SELECT id, code, title, content, answer FROM feedback").all()
-    for row in rows:
-        text = plain(' '.join(x for x in row[1:] if x))
-        conn.exec_driver_sql("UPDATE feedback SET search_text = ? WHERE id = ?" if conn.dialect.name == 'sqlite'
-                             else "UPDATE feedback SET search_text = %s WHERE id = %s", (text, row[0]))
+        rows = conn.execute(sa.text(f"SELECT id, {texts[table]} FROM {table} WHERE {column} LIKE :has_i"), {'has_i': '%i%'}).all()
+        if rows:
+            conn.execute(sa.text(f"UPDATE {table} SET {column} = :key WHERE id = :row_id"),
+                         [{'key': search_key(text), 'row_id': row_id} for row_id, text in rows])
+    rows = conn.execute(sa.text("SELECT id, code, title, content, answer FROM feedback WHERE search_text LIKE :has_i"),
+                        {'has_i': '%i%'}).all()
+    if rows:
+        conn.execute(sa.text("UPDATE feedback SET search_text = :key WHERE id = :row_id"),
+                     [{'key': search_key(' '.join(x for x in row[1:] if x)), 'row_id': row[0]} for row in rows])
