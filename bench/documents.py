@@ -212,12 +212,14 @@ def bench_report(db: str, url: str | None, rows: int, repeat: int) -> dict:
 
 def _print(r: dict) -> None:
     if r["part"] == "form":
-        print(f"Mẫu 01 → PDF ({r['dossier']}), tải {r['load_before']} → {r['load_after']}; "
-              f"LibreOffice chạy sẵn sau {r['warm_start_seconds']} s")
+        print(f"Mẫu 01 → PDF ({r['dossier']}), tải {fmt_decimal(r['load_before'])} → {fmt_decimal(r['load_after'])}; "
+              f"LibreOffice chạy sẵn sau {fmt_decimal(r['warm_start_seconds'], 1)} s")
         w, c, lo, cold = r["warm_seconds"], r["warm_cpu_this_process"], r["warm_cpu_libreoffice"], r["cold_seconds"]
-        print(f"  chạy sẵn: trung vị {w['median']:.3f} s (nhỏ nhất {w['min']:.3f}, lớn nhất {w['max']:.3f}; "
-              f"{w['n']} lần), CPU: tiến trình {c['median']:.3f} s + LibreOffice {lo['median']:.3f} s")
-        print(f"  nguội:    trung vị {cold['median']:.3f} s (nhỏ nhất {cold['min']:.3f}, lớn nhất {cold['max']:.3f})")
+        print(f"  chạy sẵn: trung vị {fmt_decimal(w['median'], 3)} s (nhỏ nhất {fmt_decimal(w['min'], 3)}, lớn nhất "
+              f"{fmt_decimal(w['max'], 3)}; {w['n']} lần), CPU: tiến trình {fmt_decimal(c['median'], 3)} s + LibreOffice "
+              f"{fmt_decimal(lo['median'], 3)} s")
+        print(f"  nguội:    trung vị {fmt_decimal(cold['median'], 3)} s (nhỏ nhất {fmt_decimal(cold['min'], 3)}, "
+              f"lớn nhất {fmt_decimal(cold['max'], 3)})")
         return
     print(f"cchc report {r['db']} {fmt_int(r['rows'])} hồ sơ, {r['unit']} {r['period']}, "
           f"tải {fmt_decimal(r['load_before'])} → {fmt_decimal(r['load_after'])}")
