@@ -166,7 +166,8 @@ def print_summary(console: Console, result: DemoResult) -> None:
         console.print(
             f"Cải cách hành chính: {fmt_int(w.tasks)} nhiệm vụ được giao; kế hoạch CCHC {fmt_int(w.plan_items)} nhiệm vụ, "
             f"{fmt_int(w.documents)} văn bản chỉ đạo, {fmt_int(w.inspections)} cuộc kiểm tra, {fmt_int(w.activities)} hoạt động "
-            f"tuyên truyền, {fmt_int(w.narratives)} mục báo cáo đã soạn; {fmt_int(w.submissions)} báo cáo đã gửi cấp trên."
+            f"tuyên truyền, {fmt_int(w.narratives)} mục báo cáo đã soạn; {fmt_int(w.submissions)} báo cáo đã gửi cấp trên "
+            f"(tạo trong {fmt_decimal(result.seconds_reform, 1)} giây)."
         )
     print_accounts(console, prov.accounts)
     console.print(

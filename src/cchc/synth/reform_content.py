@@ -185,9 +185,11 @@ def play_reform(session: Session, prov: DemoProvince, cal, seed: int, today: dat
 
 # ---- assigned tasks ----------------------------------------------------------------------------------------------
 # The story of each task, by index: (days assigned before today, working days allowed, what happened).
+# Three in ten end up overdue (never accepted, in progress past the deadline, done late); an extended task gets a
+# deadline ahead, a returned one and one waiting for confirmation are still within theirs.
 STORIES = (
     ("waiting", 3, 15), ("waiting_overdue", 40, 10), ("in_progress", 20, 30), ("in_progress_overdue", 45, 15),
-    ("extended", 50, 15), ("returned", 35, 20), ("waiting_confirmation", 25, 20), ("done_on_time", 60, 20),
+    ("extended", 50, 15), ("returned", 35, 50), ("waiting_confirmation", 25, 40), ("done_on_time", 60, 20),
     ("done_late", 80, 10), ("done_on_time", 120, 30),
 )
 
@@ -220,7 +222,7 @@ def _play_tasks(session: Session, rng: random.Random, cal, assigner: User, leads
             tasks.accept(session, leader, task, "Giao phòng chuyên môn chủ trì thực hiện.", at=accepted)
             deadline = task.deadline
             if story == "extended":
-                tasks.extend(session, assigner, task, deadline + timedelta(days=30),
+                tasks.extend(session, assigner, task, max(deadline, today) + timedelta(days=21),
                              "Nội dung cần xin ý kiến các sở, ngành liên quan.", at=cal.add_working_days(accepted, 5))
             if story.startswith("in_progress") or story == "extended":
                 continue
