@@ -1,7 +1,7 @@
 """The dashboard (/thong-ke): a unit's figures for a period. The first paint is the dossier figures (read from
 the per-day counts: a fraction of a second at any size); the 766 panel, the trend, the charts, satisfaction and
 liên thông are fragments loaded by htmx once the page is shown (hx-trigger="load", or "revealed" below the
-fold), each from its own route. A closed period's figures come from the cache (cchc.reports.figure_cache:
+fold), each from its own route. A closed period's figures come from the cache (cchc.stats.figure_cache:
 invalidated by the data they read, so never stale). Charts are drawn in the browser by Apache ECharts
 (node_modules/echarts, /vendor/echarts) from the JSON each fragment carries; the DOCX report keeps its own
 matplotlib charts. Like the report, it gathers statistics, the registers and tasks, so it sits above them, in

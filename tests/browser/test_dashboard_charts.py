@@ -9,7 +9,7 @@ import pytest
 
 from cchc.db import session_factory
 from cchc.dossiers.enums import State
-from tests.browser.conftest import browser, live_server, login, new_page, world  # noqa: F401 — the browser fixtures
+from tests.browser.conftest import login
 from tests.browser.test_csp import watched
 from tests.stats.conftest import add_dossier
 
