@@ -70,6 +70,12 @@ class Settings:
     # Sign-on through OpenID Connect, by kind (citizen, officer): a provider is on when its issuer, client id and
     # client secret are all set (CCHC_OIDC_CITIZEN_ISSUER, …_CLIENT_ID, …_CLIENT_SECRET; the same with OFFICER).
     oidc: dict[str, OidcProvider] = field(default_factory=dict)
+    # The job queue (cchc.jobs): `sqlite` keeps it in a file of the var folder (one machine); `redis` shares it
+    # between workers on any number of machines, at CCHC_REDIS_URL (no default: required with redis). The name
+    # prefixes the queue's keys, so several deployments (or tests) can share one Redis.
+    queue: str = "sqlite"
+    redis_url: str = ""
+    queue_name: str = "cchc"
     upload_types: tuple[str, ...] = field(
         default=("application/pdf", "image/jpeg", "image/png", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     )
@@ -130,6 +136,16 @@ def _oidc_providers() -> dict[str, OidcProvider]:
     return providers
 
 
+def _queue() -> tuple[str, str]:
+    kind = os.environ.get("CCHC_QUEUE", "sqlite").strip().lower() or "sqlite"
+    if kind not in ("sqlite", "redis"):
+        raise SystemExit(f"Biến môi trường CCHC_QUEUE={kind!r} không hợp lệ: dùng sqlite hoặc redis.")
+    url = os.environ.get("CCHC_REDIS_URL", "").strip()
+    if kind == "redis" and not url:
+        raise SystemExit("CCHC_QUEUE=redis cần CCHC_REDIS_URL (ví dụ redis://127.0.0.1:6379/0).")
+    return kind, url
+
+
 def load_settings() -> Settings:
     var_dir = _default_var_dir()
     url = os.environ.get("CCHC_DATABASE_URL") or f"sqlite:///{var_dir / 'cchc.db'}"
@@ -153,6 +169,9 @@ def load_settings() -> Settings:
         signature_trust_dir=Path(os.environ["CCHC_SIGNATURE_TRUST_DIR"]) if os.environ.get("CCHC_SIGNATURE_TRUST_DIR") else None,
         signature_fetch_revocation=_flag("CCHC_SIGNATURE_FETCH_REVOCATION"),
         oidc=_oidc_providers(),
+        queue=_queue()[0],
+        redis_url=_queue()[1],
+        queue_name=os.environ.get("CCHC_QUEUE_NAME", "").strip() or "cchc",
     )
 
 
