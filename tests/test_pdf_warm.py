@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -157,3 +158,31 @@ def test_settings_in_error_are_named_in_vietnamese(monkeypatch):
     monkeypatch.setenv("CCHC_PDF_PORT", "80")
     with pytest.raises(pdf.PdfUnavailable, match="CCHC_PDF_PORT=«80» không hợp lệ"):
         pdf.warm_port()
+
+
+@needs_uno
+def test_a_server_left_by_a_killed_keeper_is_ended_by_the_next(tmp_path):
+    """`cchc serve` killed with SIGKILL leaves its server holding the port: the next keeper ends that group
+    (named in the lock file) before starting its own, and converts through its own."""
+    port = str(_free_port_pair())
+    env = {**os.environ, "CCHC_PDF_CONVERTER": "warm", "CCHC_PDF_PORT": port}
+    keeper = subprocess.Popen([sys.executable, "-c", (
+        "import time; from cchc import pdf; pdf.start_warm(); pdf.warm_office().wait_ready(120); "
+        "print(pdf.warm_office().pid, flush=True); time.sleep(600)")],
+        env=env, stdout=subprocess.PIPE, text=True)
+    left = int(keeper.stdout.readline())
+    keeper.kill()
+    keeper.wait()
+    assert _group(left), "the killed keeper's server is still running"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CCHC_PDF_CONVERTER", "warm")
+        mp.setenv("CCHC_PDF_PORT", port)
+        office = pdf.WarmOffice(int(port))
+        try:
+            assert office.start() is True
+            assert office.wait_ready(120)
+            assert not _group(left)
+            office.convert(_docx(tmp_path / "mau01.docx"), tmp_path / "mau01.pdf")
+            assert TEXT in _text(tmp_path / "mau01.pdf") and office.conversions == 1
+        finally:
+            office.stop()

@@ -109,6 +109,7 @@ CONVERT_SECONDS = 120  # the server gives up on a conversion (and restarts Libre
 # A server that dies again this soon after starting is started again only after a pause, not in a tight loop.
 QUICK_DEATH_SECONDS = 15
 RESTART_PAUSE_SECONDS = 5
+QUICK_DEATHS_TO_GIVE_UP = 5
 
 # Runs unoserver's server under Debian's python3: our environment's site-packages (where pip put unoserver) is
 # appended after Debian's own paths, so only what Debian lacks is taken from it.
@@ -187,6 +188,7 @@ class WarmOffice:
                 lock.close()
                 return False
             self._lock_file = lock
+            _end_left_behind(lock)
             self._stopping.clear()
             self._watcher = threading.Thread(target=self._watch, name="cchc-pdf-warm", daemon=True)
             self._watcher.start()
@@ -221,13 +223,19 @@ class WarmOffice:
             log.warning("PDF: không chạy được LibreOffice chạy sẵn: %s; các tệp PDF sẽ chuyển bằng soffice --convert-to.", problem)
             return
         self._spawn()
+        quick_deaths = 0
         while not self._stopping.wait(0.3):
             if self._proc.poll() is not None:
                 self._ready.clear()
                 log.warning("PDF: LibreOffice chạy sẵn đã dừng (mã %s); khởi động lại.", self._proc.returncode)
                 lived = time.monotonic() - self._started_at
                 self._end_server()
-                if lived < QUICK_DEATH_SECONDS and self._stopping.wait(RESTART_PAUSE_SECONDS):
+                quick_deaths = quick_deaths + 1 if lived < QUICK_DEATH_SECONDS else 0
+                if quick_deaths >= QUICK_DEATHS_TO_GIVE_UP:
+                    self._problem = f"LibreOffice chạy sẵn dừng ngay sau khi chạy {quick_deaths} lần liền (cổng {self.port} bận?)"
+                    log.error("PDF: %s; các tệp PDF sẽ chuyển bằng soffice --convert-to.", self._problem)
+                    return
+                if quick_deaths and self._stopping.wait(RESTART_PAUSE_SECONDS):
                     return
                 self.restarts += 1
                 self._spawn()
@@ -249,6 +257,11 @@ class WarmOffice:
         self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL, start_new_session=True)
         self._started_at = time.monotonic()
+        # the next keeper ends this group if this process dies without stopping it (SIGKILL, a crash)
+        self._lock_file.seek(0)
+        self._lock_file.truncate()
+        self._lock_file.write(str(self._proc.pid))
+        self._lock_file.flush()
 
     def _end_server(self) -> None:
         proc = self._proc
@@ -307,6 +320,30 @@ def _signal_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _end_left_behind(lock) -> None:
+    """The server group named in the lock file, if its keeper died without ending it: ended, so that its port
+    is free again. Only processes of that group that are cchc's server (its profile, unoserver) are signalled."""
+    lock.seek(0)
+    raw = lock.read().strip()
+    if not raw.isdigit():
+        return
+    pgid = int(raw)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) != pgid:
+                continue
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, ProcessLookupError):
+            continue
+        if b"cchc-office-" in cmdline or b"unoserver.server" in cmdline:
+            log.warning("PDF: dừng LibreOffice chạy sẵn còn sót (nhóm tiến trình %s) của một tiến trình đã dừng.", pgid)
+            _signal_group(pgid, signal.SIGKILL)
+            time.sleep(0.5)  # its sockets closed before ours bind
+            return
 
 
 def _missing_requirement() -> str | None:
