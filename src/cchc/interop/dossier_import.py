@@ -117,20 +117,30 @@ def import_dossier_rows(
 
 
 @cache
-def _staging_table() -> Table:
-    """The temporary table an import stages its checked rows in: the dossier columns an INSERT gives (every
-    one but the id and those the database fills), the row number in the file, the row's rank among the staged
-    rows and the dates the row lacked («NgayTra, NgayYeuCauBoSung»). The row number is the key: on SQLite the rowid itself, so file order is free."""
+def _staging_table(keys: tuple[str, ...]) -> Table:
+    """The temporary table an import stages its checked rows in: the dossier columns the validator gives (`keys`;
+    the others are the same for every row, given once by the INSERT … SELECT), the row number in the file, the
+    row's rank among the staged rows and the dates the row lacked («NgayTra, NgayYeuCauBoSung»). The row number
+    is the key: on SQLite the rowid itself, so file order is free."""
+    dossiers = Dossier.__table__.columns
     columns = [
         Column("row_number", Integer, primary_key=True, autoincrement=False),
         Column("seq", Integer, nullable=False),  # 1, 2, 3 … in file order: the dossier id is the first id + seq - 1
         Column("unknown_dates", Text),
-    ]
-    for c in Dossier.__table__.columns:
-        if c.primary_key or c.server_default is not None:
-            continue
-        columns.append(Column(c.name, c.type, default=c.default.arg if c.default is not None else None))
+    ] + [Column(key, dossiers[key].type) for key in keys if key not in STAGING_ONLY]
     return Table(STAGING, MetaData(), *columns, prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+
+
+def _constant_columns(given: set[str]) -> list[tuple[Column, Any]]:
+    """The dossier columns an import does not take from the file and the database does not fill: (column, its
+    default), the same for every imported dossier."""
+    out = []
+    for c in Dossier.__table__.columns:
+        if c.name in given or c.primary_key or c.server_default is not None:
+            continue
+        default = c.default
+        out.append((c, None if default is None else default.arg(None) if default.is_callable else default.arg))
+    return out
 
 
 class _Import:
@@ -140,7 +150,7 @@ class _Import:
     def __init__(self, session: Session, source: str, actor, now: datetime):
         self.session, self.source, self.actor, self.now = session, source, actor, now
         self.connection = session.connection()
-        self.staging = _staging_table()
+        self.staging: Table | None = None  # created with the first rows staged: its columns are theirs
         self.count = 0  # rows staged
         self._stack = ExitStack()
 
@@ -151,7 +161,6 @@ class _Import:
         # reach of a rollback) unless one is already open.
         self.session.connection()
         self._stack.enter_context(_sqlite_settings(self.connection))
-        self.staging.create(self.connection)
         return self
 
     def __exit__(self, kind, exc, tb) -> bool:
@@ -199,6 +208,8 @@ class _Import:
 
     def _write(self, writer: BulkWriter | None, batch: list[dict]) -> BulkWriter:
         if writer is None:
+            self.staging = _staging_table(tuple(batch[0]))
+            self.staging.create(self.connection)
             writer = BulkWriter(self.connection, self.staging, batch[0].keys())
         writer.insert(batch)
         self.count += len(batch)
@@ -233,13 +244,19 @@ class _Import:
         """The staged rows into dossiers and their events, the day counts and the audit entry; {state: dossiers}."""
         c, staged = self.connection, STAGING
         postgres = c.dialect.name == "postgresql"
-        names = ", ".join(c.dialect.identifier_preparer.quote(col.name) for col in self.staging.columns
-                          if col.name not in STAGING_ONLY)
-        insert = f"INSERT INTO dossiers ({names}) SELECT {names} FROM {staged} ORDER BY row_number"
+        quote = c.dialect.identifier_preparer.quote
+        staged_names = [col.name for col in self.staging.columns if col.name not in STAGING_ONLY]
+        constants = _constant_columns(set(staged_names))
+        names = ", ".join(quote(n) for n in staged_names + [col.name for col, _ in constants])
+        values = ", ".join([quote(n) for n in staged_names] + [f":{col.name}" for col, _ in constants])
+        insert = f"INSERT INTO dossiers ({names}) SELECT {values} FROM {staged} ORDER BY row_number"
+        parameters = {col.name: value for col, value in constants}
+        types = [bindparam(col.name, type_=col.type) for col, _ in constants]
         with daily.deferred(c):
             if postgres:
-                low, high, count = c.exec_driver_sql(
-                    f"WITH new AS ({insert} RETURNING id) SELECT min(id), max(id), count(*) FROM new"
+                low, high, count = c.execute(
+                    text(f"WITH new AS ({insert} RETURNING id) SELECT min(id), max(id), count(*) FROM new").bindparams(*types),
+                    parameters,
                 ).one()
                 ours = f"d.id BETWEEN {int(low)} AND {int(high)}"
                 one_run = high - low + 1 == count
@@ -250,7 +267,7 @@ class _Import:
                     c.exec_driver_sql(f"ANALYZE {staged}")
                     ours += f" AND d.code IN (SELECT code FROM {staged})"
             else:
-                c.exec_driver_sql(insert)
+                c.execute(text(insert).bindparams(*types), parameters)
                 # SQLite: the write lock is held from the INSERT to the end of the transaction and one INSERT gives
                 # consecutive rowids, so this import's dossiers are the last `count` ids.
                 high = c.exec_driver_sql("SELECT max(id) FROM dossiers").scalar_one()
@@ -264,6 +281,7 @@ class _Import:
             text(f"SELECT code FROM {staged} ORDER BY row_number LIMIT :n"), {"n": audit.BULK_KEYS}
         ).scalars())
         self.staging.drop(c)
+        self.staging = None
         more = self.count - len(codes)
         audit.record(self.session, "nhap_tep", Dossier.__table__.name, after={
             "nguon": self.source, "so_ho_so": self.count,
