@@ -17,6 +17,7 @@ from cchc.dossiers.models import (  # noqa: F401
     DossierStep,
 )
 from cchc.feedback.models import Feedback, FeedbackEvent, FeedbackVote  # noqa: F401
+from cchc.jobs.models import DeadLetter  # noqa: F401
 from cchc.payments.models import Payment  # noqa: F401
 from cchc.procedures.models import Component, FeeLine, Field, ProcessStep, Procedure, Publication  # noqa: F401
 from cchc.ratings.models import Rating  # noqa: F401
