@@ -108,6 +108,13 @@ def test_a_unit_without_ratings_or_liên_thông(db, province):
     assert check_report_text(render(report)) == []
 
 
+def _with_panels(client, params: dict) -> str:
+    """The dashboard and its satisfaction and liên thông panels, which htmx loads when they come into view."""
+    page = client.get("/thong-ke", params=params).text
+    assert 'hx-get="/thong-ke/phan/hai-long?' in page and 'hx-get="/thong-ke/phan/lien-thong?' in page
+    return page + "".join(client.get(f"/thong-ke/phan/{part}", params=params).text for part in ("hai-long", "lien-thong"))
+
+
 def test_the_dashboard_shows_satisfaction_and_liên_thông(client, web_world):
     w = web_world
     as_user(client, w.receiver.username)
@@ -129,14 +136,14 @@ def test_the_dashboard_shows_satisfaction_and_liên_thông(client, web_world):
     client.cookies.clear()
     client.headers.pop("X-CSRF-Token", None)
     login_page(client, w.reporter.username)
-    page = client.get("/thong-ke").text
+    page = _with_panels(client, {})
     assert "Mức độ hài lòng của người dân, tổ chức" in page
     assert "100,00%</span> hài lòng và rất hài lòng — 1/1 phiếu đánh giá trong kỳ" in page
     assert "Tham gia giải quyết hồ sơ liên thông" in page and "Xã Tân Khánh Trung" in page
     api = client.get("/api/v1/stats").json()
     assert api["satisfaction"]["ratings"] == 1 and api["satisfaction"]["by_via"]["tai_quay"]["ratings"] == 1
     assert api["interagency"]["by_unit"][0]["resolved_in_time"] == 1
-    other = client.get("/thong-ke", params={"don_vi": w.other_commune.code}).text
+    other = _with_panels(client, {"don_vi": w.other_commune.code})
     assert "Tham gia giải quyết hồ sơ liên thông" in other
 
 
