@@ -43,6 +43,7 @@ COMMANDS = {
     "demo": "Tạo tỉnh mẫu: đơn vị, thủ tục hành chính, cán bộ và hồ sơ theo đúng các thao tác và quy tắc của hệ thống.",
     "check-report": "Kiểm tra một báo cáo CCHC: tổng và thành phần, tỷ lệ, số liệu ghi hai lần, phụ lục và phần lời, ngày "
                     "tháng, đánh số mục, kỳ báo cáo.",
+    "worker": "Chạy hàng đợi việc: gửi thông báo, đồng bộ Cổng DVCQG, việc định kỳ (nhắc hạn, đối chiếu số liệu).",
 }
 GROUPS = {
     "db": "Cơ sở dữ liệu: nâng cấp lược đồ.",
@@ -236,6 +237,14 @@ def _payments() -> None:
     from cchc.payments.cli import app as payments_app
 
     _app.add_typer(payments_app, name="payments", help=GROUPS["payments"])
+
+
+@_command("worker")
+def _worker() -> None:
+    from cchc import models  # noqa: F401 — every mapper, for whatever job the worker runs
+    from cchc.jobs.cli import worker
+
+    _app.command("worker")(worker)
 
 
 def _register(name: str | None = None) -> typer.Typer:
