@@ -110,6 +110,15 @@ def _register(spec: JobSpec) -> None:
                         name=spec.name + "@cron")(tick)
 
 
+def requeue_interrupted(h: Huey) -> None:
+    """A job a stopping worker interrupted goes back into the queue (jobs are written to run again safely)."""
+    from huey.signals import SIGNAL_INTERRUPTED
+
+    @h.signal(SIGNAL_INTERRUPTED)
+    def _again(_signal, task, *args, **kwargs):
+        h.enqueue(task)
+
+
 def enqueue(spec: JobSpec, kwargs: dict[str, Any]) -> str:
     huey()
     from cchc import clock
