@@ -250,7 +250,8 @@ def reconcile(session: Session, day: date, gateway: Gateway | None = None, at: d
     at = moment(at)
     gateway = gateway or online_gateway()
     if gateway is None:
-        raise GatewayUnavailable(OFF)
+        raise GatewayUnavailable("Chưa cấu hình cổng thanh toán (CCHC_VNPAY_TMN_CODE, CCHC_VNPAY_HASH_SECRET, CCHC_VNPAY_URL) "
+                                 "nên không có giao dịch trực tuyến nào để đối chiếu.")
     start, end = day_window(day)
     rows = session.execute(
         select(Payment, Dossier.code).join(Dossier, Dossier.id == Payment.dossier_id)
