@@ -189,8 +189,8 @@ def play_reform(session: Session, prov: DemoProvince, cal, seed: int, today: dat
 # deadline ahead, a returned one and one waiting for confirmation are still within theirs.
 STORIES = (
     ("waiting", 3, 15), ("waiting_overdue", 40, 10), ("in_progress", 20, 30), ("in_progress_overdue", 45, 15),
-    ("extended", 50, 15), ("returned", 35, 50), ("waiting_confirmation", 25, 40), ("done_on_time", 60, 20),
-    ("done_late", 80, 10), ("done_on_time", 120, 30),
+    ("extended", 50, 15), ("returned", 35, 50), ("waiting_confirmation", 25, 40), ("done_on_time", 40, 20),
+    ("done_late", 45, 10), ("done_on_time", 120, 30),
 )
 
 
@@ -283,8 +283,8 @@ def _play_registers(session: Session, rng: random.Random, cal, unit: Unit, actor
         directives.create_document(session, actor, unit, number=number.format(n=next(numbers), sign=sign), kind=kind.value,
                                    issued_on=day, subject=subject.format(year=year), area=area.value, is_cchc=True)
         done.documents += 1
-    # inspections and communication in each of the last two quarters
-    for q in quarters:
+    # inspections and communication in each of the last two quarters and in the current one so far
+    for q in [*quarters, current_quarter(today)]:
         span = max(1, (min(q.end, today - timedelta(days=1)) - q.start).days)
         # the province inspects departments and communes, the others themselves
         targets = rng.sample(inspected, min(3, len(inspected))) if inspected else [unit, unit]
