@@ -110,7 +110,7 @@ def test_the_payment_url_is_signed_as_vnpay_publishes():
         vnpay.VNPay(TMN, "khoa-khac", "https://cong.example").verify_notification(back)
 
 
-def test_without_its_settings_online_payment_is_off_and_says_so(fee_world, monkeypatch):
+def test_without_its_settings_online_payment_is_off_and_says_so(fee_world, monkeypatch, capsys):
     from fastapi.testclient import TestClient
 
     from cchc.app.main import create_app
@@ -126,6 +126,10 @@ def test_without_its_settings_online_payment_is_off_and_says_so(fee_world, monke
         ipn = client.get("/api/v1/payments/vnpay/ipn", params={"vnp_TxnRef": "1"})
         assert ipn.status_code == 200 and ipn.json()["RspCode"] == "99"
     assert not dossier_row(fee_world.code).fee_paid
+    from tests.clirunner import run_cli
+
+    code, _, err = run_cli(monkeypatch, capsys, "payments", "reconcile", "--date", "14/6/2026")
+    assert code == 2 and "Chưa cấu hình cổng thanh toán (CCHC_VNPAY_TMN_CODE" in " ".join(err.split())
 
 
 # ---- through the gateway ------------------------------------------------------------------------------------
