@@ -35,6 +35,7 @@ from cchc.tasks.views import router as tasks_api
 from cchc.tasks.pages import router as tasks_pages
 from cchc.payments.pages import router as payment_pages
 from cchc.payments.views import router as payment_api
+from cchc.jobs.pages import router as queue_pages
 
 ROUTERS = [
     auth_api,
@@ -62,6 +63,7 @@ ROUTERS = [
     unit_admin_pages,
     user_admin_pages,
     calendar_admin_pages,
+    queue_pages,  # /quan-tri/hang-doi, the IT page of the job queue
     dossier_pages,
     dashboard_pages,  # /thong-ke; the dossiers behind a figure are stats_pages'
     stats_pages,
