@@ -124,6 +124,37 @@ def _day_counts(engine: Engine) -> tuple[str, str]:
     return (OK, "Khớp với số đếm lại từ toàn bộ hồ sơ.")
 
 
+def _queue(engine: Engine) -> tuple[str, str]:
+    """The job queue (cchc.jobs): reachable, not stuck, no dead letter left; and the figures other packages
+    registered for it (the outbox's lag, the messages sent). An embedded queue not created yet is not made here."""
+    from sqlalchemy.orm import Session
+
+    from cchc.jobs import health, registry
+    from cchc.vn import fmt_int
+
+    registry.load_background_modules()
+    s = config.settings
+    if s.queue == "sqlite" and not (s.var_dir / "queue.sqlite3").exists():
+        return (OK, f"Hàng đợi SQLite chưa được tạo ({s.var_dir / 'queue.sqlite3'}): `cchc worker` hoặc lần đưa việc "
+                    "đầu tiên sẽ tạo.")
+    try:
+        with Session(engine) as session:
+            found = health.snapshot(session)
+    except Exception as exc:  # no schema yet: reported by the schema check
+        return (ERROR, f"Không đọc được việc lỗi của hàng đợi ({type(exc).__name__}); kiểm tra lược đồ trước.")
+    if not found.reachable:
+        return (ERROR, found.error)
+    extra = "".join(f" {b.title}: " + (b.error or "; ".join(f"{label} {value}" for label, value in b.rows)) + "."
+                    for b in found.blocks)
+    if found.stale:
+        return (WARNING, f"Có việc đã chờ {health.duration(found.oldest_waiting_seconds)}: chạy `cchc worker` "
+                         f"(hoặc thêm tiến trình). {found.summary()}{extra}")
+    if found.dead_letters:
+        return (WARNING, f"{fmt_int(found.dead_letters)} việc lỗi chờ xử lý: xem, chạy lại hoặc bỏ tại /quan-tri/hang-doi. "
+                         f"{found.summary()}{extra}")
+    return (OK, found.summary() + extra)
+
+
 # (name, check, needs the database)
 CHECKS: tuple[tuple[str, Callable[[Engine], tuple[str, str]], bool], ...] = (
     ("Cơ sở dữ liệu", _database, False),
@@ -134,6 +165,7 @@ CHECKS: tuple[tuple[str, Callable[[Engine], tuple[str, str]], bool], ...] = (
     ("Thư mục tệp hồ sơ", _files_dir, False),
     ("Gói front-end (htmx, Swagger UI)", _front_end, False),
     ("Bảng đếm hồ sơ theo ngày", _day_counts, True),
+    ("Hàng đợi việc", _queue, True),
 )
 
 

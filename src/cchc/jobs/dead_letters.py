@@ -41,6 +41,12 @@ def listing(session: Session, *, state: str = PENDING, limit: int = 100) -> list
                                 .order_by(DeadLetter.failed_at.desc(), DeadLetter.id.desc()).limit(limit)))
 
 
+def handled(session: Session, *, limit: int = 20) -> list[DeadLetter]:
+    """The letters replayed or discarded most recently."""
+    return list(session.scalars(select(DeadLetter).where(DeadLetter.state != PENDING)
+                                .order_by(DeadLetter.handled_at.desc(), DeadLetter.id.desc()).limit(limit)))
+
+
 def _pending(session: Session, letter_id: int) -> DeadLetter:
     letter = session.get(DeadLetter, letter_id, with_for_update=True)
     if letter is None:
