@@ -67,6 +67,13 @@ class Settings:
     # for a server that cannot reach the CAs: a revoked certificate is then caught only from embedded data).
     signature_trust_dir: Path | None = None
     signature_fetch_revocation: bool = False
+    # Who signs (cchc.signatures.keys): the folder of the PKCS#12 keys, `<username>.p12` for a leader (opened with
+    # the password the leader types, like a token's PIN) and `<unit code>.p12` for a unit (opened with the unit
+    # password); remote signing (a CSC-style service of a CA) for leaders who have a credential id. No defaults.
+    signing_dir: Path | None = None
+    signing_unit_password: str = ""
+    remote_signing_url: str = ""
+    remote_signing_token: str = ""
     # Sign-on through OpenID Connect, by kind (citizen, officer): a provider is on when its issuer, client id and
     # client secret are all set (CCHC_OIDC_CITIZEN_ISSUER, …_CLIENT_ID, …_CLIENT_SECRET; the same with OFFICER).
     oidc: dict[str, OidcProvider] = field(default_factory=dict)
@@ -168,6 +175,10 @@ def load_settings() -> Settings:
         vnpay_return_url=os.environ.get("CCHC_VNPAY_RETURN_URL", "").strip(),
         signature_trust_dir=Path(os.environ["CCHC_SIGNATURE_TRUST_DIR"]) if os.environ.get("CCHC_SIGNATURE_TRUST_DIR") else None,
         signature_fetch_revocation=_flag("CCHC_SIGNATURE_FETCH_REVOCATION"),
+        signing_dir=Path(os.environ["CCHC_SIGNING_DIR"]) if os.environ.get("CCHC_SIGNING_DIR") else None,
+        signing_unit_password=os.environ.get("CCHC_SIGNING_UNIT_PASSWORD", ""),
+        remote_signing_url=os.environ.get("CCHC_REMOTE_SIGNING_URL", "").strip(),
+        remote_signing_token=os.environ.get("CCHC_REMOTE_SIGNING_TOKEN", "").strip(),
         oidc=_oidc_providers(),
         queue=_queue()[0],
         redis_url=_queue()[1],
