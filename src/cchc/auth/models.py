@@ -37,6 +37,8 @@ class User(Base):
     identity_subject: Mapped[str] = mapped_column(String(255), default="", server_default="")
     identity_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     birth_date: Mapped[date | None] = mapped_column(Date)
+    # The leader's credential id at the CA's remote-signing service (cchc.signatures.keys), '' when they sign locally.
+    signing_credential: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     unit: Mapped[Unit | None] = relationship()
 

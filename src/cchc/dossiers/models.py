@@ -175,6 +175,14 @@ class DossierFile(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    # A PDF's digital signature as verified when it was stored (cchc.signatures.verification): who signed, for
+    # which organisation, when, the CA and the certificate's serial; or why it does not stand (signature_problem).
+    signer: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    signer_organisation: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    signature_issuer: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    signature_serial: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    signature_problem: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     dossier: Mapped[Dossier] = relationship(back_populates="files")
 
