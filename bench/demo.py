@@ -107,6 +107,7 @@ def main() -> None:
               f"-> {n / result.seconds_dossiers:.1f} dossiers/s wall, {n / cpu_d if cpu_d else 0:.1f} dossiers/s CPU; "
               f"{s['events']} events")
         print(f"on-time {s['on_time_rate']:.2f}%; by state {s['by_state']}")
+        print(f"reform work (tasks, registers, narratives, reports sent up): {result.seconds_reform:.1f} s wall")
         print(f"load average: {os.getloadavg()}")
         if profiler:
             pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
