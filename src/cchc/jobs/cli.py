@@ -38,6 +38,7 @@ def worker(
     queue.requeue_interrupted(h)
     # SIGTERM (systemd, `make run`) and SIGINT: finish the jobs in hand, then stop; a second signal stops at once
     # and the jobs it interrupted go back into the queue.
+    # Redis hands a job over as it arrives (a blocking pop); SQLite is polled, at most every 2 s when idle.
     consumer = h.create_consumer(workers=workers, worker_type="thread", periodic=periodic, check_worker_health=True,
-                                 graceful_signal="TERM")
+                                 graceful_signal="TERM", max_delay=2.0)
     consumer.run()

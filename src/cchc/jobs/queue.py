@@ -67,25 +67,32 @@ def build(settings: config.Settings | None = None) -> Huey:
 
 def huey() -> Huey:
     """The queue, with every registered job (built once per process)."""
-    global _huey
     with _lock:
         if _huey is None:
-            _huey = build()
-            registry.on_register(_register)
+            _attach(build())
         return _huey
 
 
 def use(instance: Huey | None) -> None:
-    """Point this process at another queue (tests); None builds it again from the settings."""
+    """Point this process at another queue (tests); None: built again from the settings when next used."""
     global _huey
     with _lock:
-        _huey = None
-        _tasks.clear()
-        if instance is not None:
-            _huey = instance
-            registry.on_register(_register)
-    if instance is None:
-        registry._listeners[:] = [f for f in registry._listeners if f is not _register]
+        if instance is None:
+            _huey = None
+            _tasks.clear()
+        else:
+            _attach(instance)
+
+
+def _attach(instance: Huey) -> None:
+    global _huey
+    _huey = instance
+    _tasks.clear()
+    if _register in registry._listeners:
+        for spec in list(registry.JOBS.values()):
+            _register(spec)
+    else:
+        registry.on_register(_register)
 
 
 def _register(spec: JobSpec) -> None:
@@ -123,8 +130,9 @@ def enqueue(spec: JobSpec, kwargs: dict[str, Any]) -> str:
     huey()
     from cchc import clock
 
-    result = _tasks[spec.name](**kwargs, **{ENQUEUED_AT: clock.now().isoformat()})
-    return result.id if result is not None else ""
+    task = _tasks[spec.name].s(**kwargs, **{ENQUEUED_AT: clock.now().isoformat()})
+    _huey.enqueue(task)
+    return task.id
 
 
 def execute(spec: JobSpec, kwargs: dict[str, Any], task) -> Any:

@@ -135,6 +135,7 @@ def enqueue_after_commit(session: Session, name: str, /, **kwargs: Any) -> None:
     """Put the job into the queue once `session` commits; nothing if it rolls back."""
     spec(name)
     kept = arguments(name, kwargs)
+    session.connection()  # inside a transaction, so that its rollback is seen and drops the job
     pending = session.info.setdefault("cchc.jobs.after_commit", [])
     pending.append((name, kept))
     if len(pending) == 1:
