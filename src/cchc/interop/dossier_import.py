@@ -51,7 +51,7 @@ EVENT_ACTION = "nhap_du_lieu"
 MAX_ERRORS = 20  # errors named in one refusal; the check stops at the 20th bad row
 STAGING = "cchc_import_staging"
 STAGING_ONLY = ("row_number", "seq", "unknown_dates")  # the staging table's columns that are not the dossier's
-SQLITE_CACHE_KIB = 128 * 1024
+SQLITE_CACHE_KIB = 64 * 1024  # as every connection has it (cchc.db): SQLite sorts in as much again
 
 
 def import_dossiers(session: Session, path: Path | str, progress=None, *, actor=None) -> dict[str, Any]:
@@ -345,10 +345,11 @@ def _rejection(errors: list[ImportRejected], stopped: bool) -> ImportRejected:
 
 @contextmanager
 def _sqlite_settings(connection):
-    """SQLite, while an import writes its dossiers, events and their indexes: a larger page cache (SQLITE_CACHE_KIB,
-    filled only as pages are used) and no memory-mapped reads. Both are the process's own memory (a mapped page
-    read counts in its resident size): a million rows stay under 300 MB in all. The connection's own settings
-    are restored afterwards."""
+    """SQLite, while an import writes its dossiers, events and their indexes: a page cache of SQLITE_CACHE_KIB and no
+    memory-mapped reads. Both are the process's own memory (a mapped page read counts in its resident size, and
+    SQLite's sorter for the GROUP BYs takes about as much as the cache): with a 128 MB cache and the connection's
+    256 MB of mapped reads a million rows peaked at 385 MB, with a 1 GiB cache at 447 MB. The connection's own
+    settings are restored afterwards."""
     if connection.dialect.name != "sqlite":
         yield
         return
