@@ -4,6 +4,8 @@ or discarded by a system administrator (the change of the letter is audited)."""
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
@@ -33,7 +35,7 @@ def queue_page(request: Request, db: Session = DB_SESSION, user: User = Depends(
     registry.load_background_modules()
     return render(request, "jobs/queue.html", {
         "health": health.snapshot(db), "duration": health.duration, "periodic": _periodic_jobs(),
-        "letters": dead_letters.listing(db), "handled": dead_letters.handled(db, limit=20), "states": STATE_LABELS,
+        "letters": dead_letters.listing(db), "as_json": lambda v: json.dumps(v, ensure_ascii=False), "handled": dead_letters.handled(db, limit=20), "states": STATE_LABELS,
     })
 
 
