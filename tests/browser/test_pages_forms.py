@@ -45,11 +45,11 @@ def test_finish_and_digitise_through_the_page(new_page, world, artifacts):
     page.get_by_text("Hoàn thành xử lý", exact=True).first.click()  # the <summary> of the form
     page.get_by_label("Số, ký hiệu kết quả").fill("12/TP-HT")
     page.get_by_label("Trích yếu kết quả").fill("Giấy khai sinh")
-    page.get_by_label("Kết quả đã ký số").check()
+    assert page.get_by_label("Kết quả đã ký số").count() == 0  # never ticked: signed only by a verified signature
     page.screenshot(path=str(artifacts / "ho-so-hoan-thanh.png"), full_page=True)
     page.get_by_role("button", name="Hoàn thành xử lý").click()
     page.wait_for_load_state("networkidle")
-    assert _dossier(code).result_esigned is True
+    assert _dossier(code).result_esigned is False
     logout(page)
 
     login(page, world.receiver.username)

@@ -54,9 +54,10 @@ def test_result_files_on_finish_mark_the_result_digitised(db, world, files_dir):
     with pytest.raises(ValidationError, match="không được phép"):
         svc.finish(db, w.leader, d, result_number="1", result_summary="x", result_files=[("kq.exe", b"MZ", "application/x-msdownload")], at=MONDAY + 2 * H)
     assert d.state == "dang_xu_ly" and not d.files
-    svc.finish(db, w.leader, d, result_number="1", result_summary="x", esigned=True,
+    svc.finish(db, w.leader, d, result_number="1", result_summary="x",
                result_files=[files.Upload("giay-khai-sinh.pdf", PDF, "application/pdf")], at=MONDAY + 2 * H)
     assert d.result_digitized and [f.kind for f in d.files] == ["ket_qua"]
+    assert not d.result_esigned and d.files[0].signature_problem  # an unsigned PDF: the reason is kept
 
 
 @pytest.mark.parametrize(

@@ -69,9 +69,9 @@ def test_counter_and_postal_happy_path(db, world, channel):
 
     svc.forward(db, w.specialist, d, note="Đủ điều kiện", at=MONDAY + 6 * H)
     assert d.current_role == "lanh_dao" and d.steps[1].timeliness == Timeliness.EARLY
-    svc.finish(db, w.leader, d, result_number="15/GKS", result_summary="Giấy khai sinh", esigned=True, at=MONDAY + D + H)
+    svc.finish(db, w.leader, d, result_number="15/GKS", result_summary="Giấy khai sinh", at=MONDAY + D + H)
     assert d.state == State.FINISHED and d.status_code == 9 and d.ended_at == MONDAY + D + H
-    assert d.timeliness == Timeliness.EARLY and d.result_esigned
+    assert d.timeliness == Timeliness.EARLY and not d.result_esigned  # signed only by a verified signature
     assert d.current_role == "mot_cua" and d.steps[-1].name == svc.RETURN_STEP_NAME
     svc.return_result(db, w.receiver, d, at=MONDAY + D + 3 * H)
     assert d.state == State.RETURNED and d.status_code == 10 and d.returned_at == MONDAY + D + 3 * H

@@ -8,6 +8,7 @@ from cchc.dossiers import files
 from cchc.dossiers import service as svc
 from cchc.dossiers import transitions as tr
 from cchc.dossiers.backfill import Backfill
+from cchc.signatures.verification import Verified
 
 from .factories import APPLICANT, MONDAY, make_procedure
 
@@ -18,7 +19,7 @@ PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
 ACTIONS = [
     "receive", "submit_online", "accept", "reject_submission", "forward", "send_back", "assign", "request_supplement",
     "supplement", "apologize", "refuse", "withdraw", "stop", "request_financial", "record_payment", "finish",
-    "return_result", "mark_digitized", "attach_file",
+    "sign_result", "return_result", "mark_digitized", "attach_file",
 ]
 
 
@@ -70,6 +71,10 @@ def test_the_bulk_path_reaches_every_transition(db, world, files_dir, monkeypatc
     bulk.finish(w.leader, d, result_number="15/GKS", result_summary="Giấy khai sinh", at=at())
     bulk.mark_digitized(w.leader, d, result=True, at=at())
     bulk.attach_file(w.leader, d, "ket_qua", "ket-qua.pdf", PDF, "application/pdf", at=at())
+    signed = Verified(signer="Phạm Văn Lãnh", organisation="UBND xã Mỹ An Hưng", identifier="", signed_at=t,
+                      issuer="CA kiểm thử", serial="1A2B")  # a result signed and verified elsewhere (an import)
+    bulk.sign_result(w.leader, d, "ket-qua-da-ky-so.pdf", PDF + b"%signed", signed, at=at())
+    assert d.row["result_esigned"] is True and d.files[-1]["signer"] == "Phạm Văn Lãnh"
     bulk.return_result(w.receiver, d, at=at())
     online = bulk.submit_online(w.citizen, procedure=w.procedure, at=at(), **common)
     bulk.accept(w.receiver, online, at=at())

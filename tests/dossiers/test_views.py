@@ -54,6 +54,7 @@ def test_full_workflow_through_the_api(client, web_world):
 
     as_user(client, w.leader.username)
     r = client.post(f"/api/v1/dossiers/{code}/finish", json={"result_number": "123/TP-HT", "result_summary": "Giấy khai sinh", "esigned": True})
+    assert r.json()["result_esigned"] is False  # never typed: only a verified signature signs a result
     assert r.status_code == 200 and r.json()["state"] == "da_xu_ly_xong" and r.json()["timeliness"] in ("truoc_han", "dung_han")
 
     as_user(client, w.receiver.username)

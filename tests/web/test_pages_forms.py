@@ -63,12 +63,12 @@ def test_action_forms_show_fields_and_the_ticks_are_recorded(client, web_world, 
 
     page = _page_as(client, w.leader.username, f"/can-bo/ho-so/{code}")
     assert not [e for e in ESCAPED if e in page], "the dossier page shows escaped markup"
-    assert re.search(r'<input type="checkbox" id="f-esigned" name="esigned" value="1">', page)
-    assert '<label for="f-file">Tệp kết quả điện tử</label>' in page
+    assert 'name="esigned"' not in page  # no tick box: a result is signed only by a verified signature
+    assert '<label for="f-file">Tệp kết quả điện tử (PDF đã ký số thì chữ ký được xác minh)</label>' in page
     r = client.post(f"/can-bo/ho-so/{code}/thao-tac/finish", follow_redirects=False,
                     data={"csrf_token": csrf_from(page), "result_number": "12/TP-HT", "result_summary": "Giấy khai sinh", "esigned": "1"})
     assert r.status_code == 303, r.text
-    assert _dossier(code).result_esigned is True
+    assert _dossier(code).result_esigned is False
 
     page = _page_as(client, w.receiver.username, f"/can-bo/ho-so/{code}")
     assert not [e for e in ESCAPED if e in page]

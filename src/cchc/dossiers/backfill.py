@@ -31,11 +31,12 @@ from cchc.calendar.core import WorkCalendar
 from cchc.calendar.service import load_calendar
 from cchc.dossiers import transitions as tr
 from cchc.dossiers.enums import Channel, OnlinePayment, State
-from cchc.dossiers.files import file_values, store_upload
+from cchc.dossiers.files import file_values, signature_values, store_upload
 from cchc.dossiers.models import Dossier, DossierComponent, DossierCounter, DossierEvent, DossierFile, DossierStep
 from cchc.dossiers.rules import dossier_code
 from cchc.errors import ValidationError
 from cchc.procedures.models import Procedure
+from cchc.signatures.verification import Verified
 from cchc.units.models import Unit
 from cchc.values import moment
 
@@ -285,11 +286,24 @@ class Backfill:
         return self._done(actor, d, tr.apply_record_payment(d, actor, amount, online, at=at), at, before)
 
     # ---- result -----------------------------------------------------------------------------
-    def finish(self, actor: Any, d: Draft, *, result_number: str, result_summary: str, esigned: bool = False,
-               at: datetime | None = None) -> Draft:
+    def finish(self, actor: Any, d: Draft, *, result_number: str, result_summary: str, at: datetime | None = None) -> Draft:
         at, before = self._at(d, at), dict(d.row)
-        change = tr.apply_finish(d, actor, result_number=result_number, result_summary=result_summary, esigned=esigned,
+        change = tr.apply_finish(d, actor, result_number=result_number, result_summary=result_summary,
                                  proc=self._proc(d), at=at)
+        return self._done(actor, d, change, at, before)
+
+    def sign_result(self, actor: Any, d: Draft, filename: str, content: bytes, verified: Verified,
+                    at: datetime | None = None) -> Draft:
+        """A result signed elsewhere and verified (cchc.signatures.verification.verify_pdf gave `verified`),
+        stored as the result file with its signature, as cchc.dossiers.service.sign_result stores its own."""
+        at = self._at(d, at)
+        tr.require(d, "sign_result")
+        stored = store_upload(filename, content, "application/pdf")
+        before = dict(d.row)
+        change = tr.apply_sign_result(d, actor, signer=verified.signer, organisation=verified.organisation,
+                                      signed_at=verified.signed_at, issuer=verified.issuer, serial=verified.serial,
+                                      sha256=stored.sha256, at=at)
+        d.files.append({**file_values(stored, "ket_qua", None, actor, at), **signature_values(verified)})
         return self._done(actor, d, change, at, before)
 
     def return_result(self, actor: Any, d: Draft, at: datetime | None = None) -> Draft:
@@ -311,7 +325,7 @@ class Backfill:
         before = dict(d.row)
         change = tr.apply_attach_file(d, actor, kind=kind, component=None, name=stored.name, sha256=stored.sha256,
                                       size=stored.size, at=at)
-        d.files.append(file_values(stored, kind, None, actor, at))
+        d.files.append({**file_values(stored, kind, None, actor, at), **signature_values(None)})  # not verified here
         return self._done(actor, d, change, at, before)
 
     # ---- writing ----------------------------------------------------------------------------

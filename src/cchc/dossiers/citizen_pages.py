@@ -27,7 +27,7 @@ from cchc.calendar.service import due_for_procedure, session_calendar
 from cchc.dossiers import service
 from cchc.dossiers import transitions as tr
 from cchc.dossiers.enums import RESULT_DELIVERY
-from cchc.dossiers.files import attach_file, content_of, has_content, validate_upload
+from cchc.dossiers.files import attach_file, content_of, has_content, latest_result_pdf, result_signature, validate_upload
 from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.dossiers.receiving_units import handling_units, require_handling_unit
 from cchc.errors import CchcError, FieldErrors, ValidationError
@@ -202,7 +202,8 @@ def dossier_context(db: Session, user: User, dossier: Dossier, **extra) -> dict:
         "d": dossier, "procedure": db.get(Procedure, dossier.procedure_id),
         "units": dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all()),
         "events": events, "actions": service.allowed_actions(db, user, dossier), "request_event": request_event,
-        **parts, **upload_limits(), "delivery": RESULT_DELIVERY, "errors": {}, "form": {}, **extra,
+        **parts, **upload_limits(), "delivery": RESULT_DELIVERY, "result_signature": result_signature(dossier),
+        "result_file": latest_result_pdf(dossier), "errors": {}, "form": {}, **extra,
     }
 
 

@@ -21,7 +21,7 @@ import io
 import os
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePath
 from typing import BinaryIO
@@ -37,6 +37,7 @@ from cchc.dossiers.enums import KINDS, State  # noqa: F401 — KINDS read as fil
 from cchc.dossiers.journal import check_moment, flush, log
 from cchc.dossiers.models import Dossier, DossierComponent, DossierFile
 from cchc.errors import InvalidTransition, PermissionDenied, ValidationError
+from cchc.signatures.verification import SignatureRefused, Verified, verify_pdf
 from cchc.values import moment
 from cchc.vn import fmt_int
 
@@ -300,12 +301,59 @@ def attach_file(
     check_moment(session, dossier, at)
     stored = store_upload(filename, content, content_type)
     row = DossierFile(dossier=dossier, **file_values(stored, kind, comp, actor, at))
+    if kind == "ket_qua" and stored.content_type == "application/pdf":
+        # A result PDF is signed digitally only if its signature verifies: the flag follows the latest one.
+        verified, problem = check_signature(stored_path(stored.sha256).read_bytes())
+        for column, value in signature_values(verified, problem).items():
+            setattr(row, column, value)
+        dossier.result_esigned = verified is not None
     session.add(row)
     change = tr.apply_attach_file(dossier, actor, kind=kind, component=comp, name=stored.name, sha256=stored.sha256,
                                   size=stored.size, at=at)
+    if row.signer or row.signature_problem:
+        change = replace(change, data={**change.data, "esigned": bool(row.signer),
+                                       "signature": row.signer or row.signature_problem})
     log(session, actor, dossier, change, at)
     flush(session, dossier)
     return row
+
+
+def check_signature(pdf: bytes) -> tuple[Verified | None, str]:
+    """The PDF's last signature verified (cchc.signatures.verification), or the reason it does not stand."""
+    try:
+        return verify_pdf(pdf), ""
+    except SignatureRefused as exc:
+        return None, exc.message
+
+
+def signature_values(verified: Verified | None, problem: str = "") -> dict:
+    """The signature columns of a file row: who signed, when, by which CA; or why the signature does not stand."""
+    if verified is None:
+        return {"signer": "", "signer_organisation": "", "signed_at": None, "signature_issuer": "", "signature_serial": "",
+                "signature_problem": problem}
+    return {"signer": verified.signer, "signer_organisation": verified.organisation, "signed_at": verified.signed_at,
+            "signature_issuer": verified.issuer, "signature_serial": verified.serial, "signature_problem": ""}
+
+
+def signature_text(signer: str, organisation: str, signed_at: datetime | None) -> str:
+    """"Kết quả đã ký số: Nguyễn Văn A (UBND xã …), 10:32 ngày 14/6/2026" — as the dossier's pages and the lookup say it."""
+    who = f"{signer} ({organisation})" if organisation and organisation != signer else signer
+    when = f", {signed_at:%H:%M} ngày {signed_at.day}/{signed_at.month}/{signed_at.year}" if signed_at else ""
+    return f"Kết quả đã ký số: {who}{when}"
+
+
+def result_signature(dossier: Dossier) -> str:
+    """What the pages say of the result's signature: who signed and when, or "" when it is not signed."""
+    f = latest_result_pdf(dossier)
+    if not dossier.result_esigned or f is None or not f.signer:
+        return ""
+    return signature_text(f.signer, f.signer_organisation, f.signed_at)
+
+
+def latest_result_pdf(dossier: Dossier) -> DossierFile | None:
+    """The result file to sign, show and hand over: the latest PDF of kind ket_qua."""
+    results = [f for f in dossier.files if f.kind == "ket_qua" and f.content_type == "application/pdf"]
+    return max(results, key=lambda f: (f.uploaded_at, f.id or 0)) if results else None
 
 
 def file_values(stored: Stored, kind: str, component: DossierComponent | None, actor: User | None, at: datetime) -> dict:

@@ -24,13 +24,14 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from cchc.auth.deps import optional_user
 from cchc.auth.scope import can_see
 from cchc.dossiers.enums import State, Timeliness
-from cchc.dossiers.models import Dossier, DossierStep
+from cchc.dossiers.files import signature_text
+from cchc.dossiers.models import Dossier, DossierFile, DossierStep
 from cchc.errors import NotFound, ValidationError
 from cchc.privacy import mask_digits, mask_name
 from cchc.procedures.models import Procedure
@@ -81,6 +82,7 @@ class LookupOut(BaseModel):
     returned_at: datetime | None
     steps: list[LookupStep]
     owner_view: bool
+    result_signature: str = Field("", description="Ai đã ký số kết quả và khi nào; rỗng khi kết quả chưa được ký số")
 
 
 class LookupIn(BaseModel):
@@ -145,14 +147,23 @@ class _Found:
     extended_due_at: datetime | None
     ended_at: datetime | None
     returned_at: datetime | None
+    signer: str | None  # the signature of the latest result PDF of a dossier signed digitally
+    signer_organisation: str | None
+    signed_at: datetime | None
     steps: tuple[_Step, ...]
 
 
 _STEP_UNIT = aliased(Unit)
+_RESULT = aliased(DossierFile)
+_LATEST_RESULT = (select(DossierFile.id)
+                  .where(DossierFile.dossier_id == Dossier.id, DossierFile.kind == "ket_qua",
+                         DossierFile.content_type == "application/pdf")
+                  .order_by(DossierFile.uploaded_at.desc(), DossierFile.id.desc()).limit(1)
+                  .correlate(Dossier).scalar_subquery())
 _COLUMNS = (Dossier.code, Procedure.name, Unit.name, Dossier.unit_id, Dossier.current_unit_id, Dossier.owner_user_id,
             Dossier.state, Dossier.status_code, Dossier.applicant_name, Dossier.applicant_id_number, Dossier.applicant_phone,
             Dossier.submitted_at, Dossier.received_at, Dossier.due_at, Dossier.extended_due_at, Dossier.ended_at,
-            Dossier.returned_at)
+            Dossier.returned_at, _RESULT.signer, _RESULT.signer_organisation, _RESULT.signed_at)
 _STEP_COLUMNS = (DossierStep.id, DossierStep.name, DossierStep.unit_id, _STEP_UNIT.name, DossierStep.started_at,
                  DossierStep.ended_at, DossierStep.timeliness)
 
@@ -164,6 +175,7 @@ def find(session: Session, code: str) -> _Found | None:
         select(*_COLUMNS, *_STEP_COLUMNS)
         .outerjoin(Procedure, Procedure.id == Dossier.procedure_id)
         .outerjoin(Unit, Unit.id == Dossier.unit_id)
+        .outerjoin(_RESULT, and_(Dossier.result_esigned.is_(True), _RESULT.id == _LATEST_RESULT))
         .outerjoin(DossierStep, DossierStep.dossier_id == Dossier.id)
         .outerjoin(_STEP_UNIT, _STEP_UNIT.id == DossierStep.unit_id)
         .where(Dossier.code == code)
@@ -223,6 +235,7 @@ def _out(found: _Found, viewer) -> LookupOut:
             for s in found.steps
         ],
         owner_view=owner,
+        result_signature=signature_text(found.signer, found.signer_organisation or "", found.signed_at) if found.signer else "",
     )
 
 

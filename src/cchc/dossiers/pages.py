@@ -18,7 +18,7 @@ from cchc.auth.scope import scope_units_query
 from cchc.calendar.service import due_for_procedure, session_calendar
 from cchc.dossiers import service
 from cchc.dossiers.enums import OnlinePayment, State
-from cchc.dossiers.files import attach_file, content_of, has_content
+from cchc.dossiers.files import attach_file, content_of, has_content, latest_result_pdf, result_signature
 from cchc.dossiers.forms import build_dossier_form, build_register, to_bytes
 from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.errors import CchcError, PermissionDenied, ValidationError
@@ -130,7 +130,8 @@ def _dossier_context(db: Session, user: User, dossier: Dossier, **extra) -> dict
     return {
         "d": dossier, "procedure": db.get(Procedure, dossier.procedure_id), "units": units, "events": events,
         "actions": service.allowed_actions(db, user, dossier), "forms": service.applicable_forms(dossier),
-        "has_result": _has_result(dossier),
+        "has_result": _has_result(dossier), "result_file": latest_result_pdf(dossier),
+        "result_signature": result_signature(dossier),
         "colleague_options": [(str(u.id), u.full_name) for u in colleagues],
         "payment_options": [(p.value, {0: "Không trực tuyến", 1: "Qua Cổng DVC quốc gia", 2: "Qua cổng thanh toán của tỉnh"}[p.value]) for p in OnlinePayment],
         **extra,
@@ -192,8 +193,9 @@ async def perform(db: Session, user: User, dossier: Dossier, action: str, form: 
         service.record_payment(db, user, dossier, text("amount"), int(text("online") or 0))
     elif action == "finish":
         await _attach_uploads(db, user, dossier, raw, "ket_qua")
-        service.finish(db, user, dossier, result_number=text("result_number"), result_summary=text("result_summary"),
-                       esigned=bool(text("esigned")))
+        service.finish(db, user, dossier, result_number=text("result_number"), result_summary=text("result_summary"))
+    elif action == "sign_result":
+        service.sign_result(db, user, dossier, password=form.get("password", ""))
     elif action == "return_result":
         service.return_result(db, user, dossier)
     elif action == "mark_digitized":

@@ -36,11 +36,11 @@ from cchc.dossiers import files as files_mod
 from cchc.dossiers import transitions as tr
 from cchc.dossiers.enums import WAITING_FOR_CITIZEN, Channel, OnlinePayment, State
 from cchc.dossiers.journal import check_moment, flush, log
-from cchc.dossiers.models import Dossier, DossierComponent, DossierCounter
+from cchc.dossiers.models import Dossier, DossierComponent, DossierCounter, DossierFile
 from cchc.dossiers.rules import dossier_code
 from cchc.dossiers.schemas import ApplicantIn
 from cchc.dossiers.transitions import ACTION_LABELS, RETURN_STEP_NAME  # noqa: F401 — read as service.<name> too
-from cchc.errors import CchcError, NotFound, PermissionDenied, ValidationError
+from cchc.errors import CchcError, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from cchc.procedures.enums import StepRole
 from cchc.procedures.models import Procedure
 from cchc.units.models import Unit
@@ -576,7 +576,6 @@ def finish(
     *,
     result_number: str,
     result_summary: str,
-    esigned: bool = False,
     result_files: Iterable[Any] = (),
     at: datetime | None = None,
 ) -> Dossier:
@@ -590,12 +589,55 @@ def finish(
         files_mod.validate_upload(up.filename, up.content, up.content_type)
         uploads.append(up)
     check_moment(session, dossier, at)
-    change = tr.apply_finish(dossier, actor, result_number=result_number, result_summary=result_summary, esigned=esigned,
+    change = tr.apply_finish(dossier, actor, result_number=result_number, result_summary=result_summary,
                              proc=_process(session, dossier), at=at)
     _done(session, actor, dossier, change, at)
     for up in uploads:
         files_mod.attach_file(session, actor, dossier, "ket_qua", up.filename, up.content, up.content_type, at=at)
     return dossier
+
+
+def _check_sign_result(session: Session, actor: User | None, dossier: Dossier) -> None:
+    """A leader of a unit that handled the dossier signs its result PDF with their own key (never the system)."""
+    tr.require(dossier, "sign_result")
+    tr.require_active(actor)
+    handling = tr.step_unit_ids(dossier) | {dossier.unit_id}
+    if actor is None or actor.role != Role.LEADER or not any(acts_in(session, actor, u) for u in handling if u):
+        raise PermissionDenied(f"Chỉ lãnh đạo đơn vị giải quyết hồ sơ {dossier.code} mới được ký số kết quả.")
+    if files_mod.latest_result_pdf(dossier) is None:
+        raise InvalidTransition(f"Hồ sơ {dossier.code} chưa có tệp kết quả PDF để ký số: hãy đính kèm tệp kết quả trước.")
+
+
+def sign_result(session: Session, actor: User | None, dossier: Dossier, *, password: str | None = None,
+                at: datetime | None = None) -> Dossier:
+    """The leader signs the latest result PDF (PAdES) with their key (cchc.signatures.keys); the signed PDF is
+    verified at once and stored as the result file; the dossier is signed only by that verification."""
+    from cchc.signatures.keys import leader_signer
+    from cchc.signatures.signers import SignRequest, SigningFailed
+    from cchc.signatures.verification import verify_pdf
+
+    at = moment(at)
+    _check_sign_result(session, actor, dossier)
+    check_moment(session, dossier, at)
+    source = files_mod.latest_result_pdf(dossier)
+    try:
+        signer = leader_signer(actor.username, actor.signing_credential, password)
+    except SigningFailed as exc:
+        exc.field = exc.field or "password"  # shown by the sign form's password field
+        raise
+    unit_name = _unit_name(session, actor.unit_id or dossier.unit_id)
+    signed = signer.sign(files_mod.read_file(source), SignRequest(
+        reason=f"Ký duyệt kết quả giải quyết hồ sơ {dossier.code}", location=unit_name, signer_name=actor.full_name))
+    verified = verify_pdf(signed)  # refused (4xx, nothing stored) when the key's certificate does not stand
+    name = source.filename[:-4] if source.filename.lower().endswith(".pdf") else source.filename
+    stored = files_mod.store_upload(f"{name}-da-ky-so.pdf"[-255:], signed, "application/pdf")
+    row = DossierFile(dossier=dossier, **files_mod.file_values(stored, "ket_qua", None, actor, at),
+                      **files_mod.signature_values(verified))
+    session.add(row)
+    change = tr.apply_sign_result(dossier, actor, signer=verified.signer, organisation=verified.organisation,
+                                  signed_at=verified.signed_at, issuer=verified.issuer, serial=verified.serial,
+                                  sha256=stored.sha256, at=at)
+    return _done(session, actor, dossier, change, at)
 
 
 def _check_return_result(session: Session, actor: User | None, dossier: Dossier) -> None:
@@ -658,6 +700,7 @@ _CHECKS = {
     "request_financial": _check_request_financial,
     "record_payment": _check_record_payment,
     "finish": _check_finish,
+    "sign_result": _check_sign_result,
     "return_result": _check_return_result,
     "mark_digitized": _check_mark_digitized,
     "attach_file": _check_attach_file,

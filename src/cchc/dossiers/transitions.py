@@ -54,6 +54,7 @@ ACTION_LABELS = {
     "request_financial": "Yêu cầu thực hiện nghĩa vụ tài chính",
     "record_payment": "Ghi nhận nộp phí, lệ phí",
     "finish": "Hoàn thành xử lý",
+    "sign_result": "Ký số kết quả",
     "return_result": "Trả kết quả",
     "mark_digitized": "Đánh dấu số hóa",
     "attach_file": "Đính kèm tệp",
@@ -98,6 +99,7 @@ REQUIRES: dict[str, StateRule] = {
     "request_financial": StateRule((State.PROCESSING,)),
     "record_payment": StateRule((State.SUBMITTED, *ENDABLE), "chỉ nộp phí khi hồ sơ đang giải quyết"),
     "finish": StateRule((State.PROCESSING,)),
+    "sign_result": StateRule((State.FINISHED, State.RETURNED), "chỉ ký số khi hồ sơ đã có kết quả giải quyết"),
     "return_result": StateRule((State.FINISHED,)),
     "mark_digitized": StateRule(_RECEIVED),
     "attach_file": StateRule(_RECEIVED, "hồ sơ không được tiếp nhận thì không đính kèm thêm tệp"),
@@ -772,19 +774,30 @@ def apply_record_payment(d: Any, actor: Any, value: Any, online: OnlinePayment |
     return Change("record_payment", before, d.state, note=f"{fmt_int(int(paid))} đồng", data={"amount": str(paid), "online": int(how)})
 
 
-def apply_finish(d: Any, actor: Any, *, result_number: str, result_summary: str, esigned: bool = False, proc: Process,
-                 at: datetime) -> Change:
-    """Đã xử lý xong: NgayKetThucXuLy, timeliness; the result then waits at the one-stop desk."""
+def apply_finish(d: Any, actor: Any, *, result_number: str, result_summary: str, proc: Process, at: datetime) -> Change:
+    """Đã xử lý xong: NgayKetThucXuLy, timeliness; the result then waits at the one-stop desk. It is signed
+    digitally only by a verified signature (apply_sign_result, or a signed result file attached): never typed."""
     require(d, "finish")
     require_finishing_step(proc, current_spec(d, proc), d)
     number, summary = result_values(result_number, result_summary)
     before = d.state
     d.result_number = number
     d.result_summary = summary
-    d.result_esigned = bool(esigned)
+    d.result_esigned = False
     end(d, State.FINISHED, at, actor)
     open_return_step(d, proc, at)
-    return Change("finish", before, d.state, note=number, data={"timeliness": d.timeliness, "esigned": bool(esigned)})
+    return Change("finish", before, d.state, note=number, data={"timeliness": d.timeliness})
+
+
+def apply_sign_result(d: Any, actor: Any, *, signer: str, organisation: str, signed_at: datetime, issuer: str,
+                      serial: str, sha256: str, at: datetime) -> Change:
+    """The result signed digitally, its signature verified (cchc.signatures.verification) before this is called."""
+    require(d, "sign_result")
+    d.result_esigned = True
+    who = f"{signer} ({organisation})" if organisation and organisation != signer else signer
+    return Change("sign_result", d.state, d.state, note=f"{who}, {fmt_datetime(signed_at)}",
+                  data={"signer": signer, "organisation": organisation, "signed_at": signed_at.isoformat(timespec="seconds"),
+                        "issuer": issuer, "serial": serial, "sha256": sha256})
 
 
 def apply_return_result(d: Any, actor: Any, *, at: datetime) -> Change:
@@ -855,6 +868,7 @@ APPLY = {
     "request_financial": apply_request_financial,
     "record_payment": apply_record_payment,
     "finish": apply_finish,
+    "sign_result": apply_sign_result,
     "return_result": apply_return_result,
     "mark_digitized": apply_mark_digitized,
     "attach_file": apply_attach_file,

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -117,7 +117,10 @@ class PaymentIn(BaseModel):
 class FinishIn(BaseModel):
     result_number: str
     result_summary: str
-    esigned: bool = False
+
+
+class SignIn(BaseModel):
+    password: str = Field("", description="Mật khẩu (mã PIN) của khóa ký số của lãnh đạo; bỏ trống khi ký số từ xa")
 
 
 class DigitizedIn(BaseModel):
@@ -280,7 +283,9 @@ _action("stop", "Dừng giải quyết (Mẫu 05)", ReasonIn, lambda db, u, d, b
 _action("request-financial", "Yêu cầu thực hiện nghĩa vụ tài chính", AmountIn, lambda db, u, d, b: service.request_financial(db, u, d, b.amount))
 _action("record-payment", "Ghi nhận đã nộp phí, lệ phí", PaymentIn, lambda db, u, d, b: service.record_payment(db, u, d, b.amount, b.online))
 _action("finish", "Hoàn thành xử lý, có kết quả", FinishIn,
-        lambda db, u, d, b: service.finish(db, u, d, result_number=b.result_number, result_summary=b.result_summary, esigned=b.esigned))
+        lambda db, u, d, b: service.finish(db, u, d, result_number=b.result_number, result_summary=b.result_summary))
+_action("sign-result", "Lãnh đạo ký số kết quả (tệp kết quả PDF mới nhất); chữ ký được xác minh ngay", SignIn,
+        lambda db, u, d, b: service.sign_result(db, u, d, password=b.password))
 _action("return-result", "Trả kết quả cho công dân", NoteIn, lambda db, u, d, b: service.return_result(db, u, d))
 _action("digitized", "Đánh dấu số hóa thành phần hồ sơ, kết quả", DigitizedIn,
         lambda db, u, d, b: service.mark_digitized(db, u, d, components=b.components, result=b.result))

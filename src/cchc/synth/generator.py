@@ -565,7 +565,7 @@ class _Player:
             return d
         self.result_counter += 1
         number = f"{self.result_counter:05d}/{at.year}"
-        act.finish(ld, d, result_number=number, result_summary=p.spec.result or p.spec.name, esigned=p.esigned, at=at)
+        act.finish(ld, d, result_number=number, result_summary=p.spec.result or p.spec.name, at=at)
         if p.digitized_out:
             act.mark_digitized(ld, d, result=True, at=at)
             if p.attach and self.attach_files:
