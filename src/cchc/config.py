@@ -83,6 +83,10 @@ class Settings:
     queue: str = "sqlite"
     redis_url: str = ""
     queue_name: str = "cchc"
+    # The sync with Cổng DVCQG (cchc.sync): the outbox is POSTed to this URL with this bearer token, which also
+    # authenticates the portal's inbound dossiers. No defaults: without both, nothing is sent (rows wait).
+    dvcqg_sync_url: str = ""
+    dvcqg_sync_token: str = ""
     upload_types: tuple[str, ...] = field(
         default=("application/pdf", "image/jpeg", "image/png", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     )
@@ -183,6 +187,8 @@ def load_settings() -> Settings:
         queue=_queue()[0],
         redis_url=_queue()[1],
         queue_name=os.environ.get("CCHC_QUEUE_NAME", "").strip() or "cchc",
+        dvcqg_sync_url=os.environ.get("CCHC_DVCQG_SYNC_URL", "").strip(),
+        dvcqg_sync_token=os.environ.get("CCHC_DVCQG_SYNC_TOKEN", "").strip(),
     )
 
 
