@@ -87,6 +87,21 @@ class Settings:
     # authenticates the portal's inbound dossiers. No defaults: without both, nothing is sent (rows wait).
     dvcqg_sync_url: str = ""
     dvcqg_sync_token: str = ""
+    # Notifications (cchc.notifications): e-mail over SMTP (STARTTLS when CCHC_SMTP_STARTTLS=1), SMS and Zalo ZNS
+    # through an HTTP provider (POST JSON, bearer token). No defaults for hosts, URLs or secrets: a channel
+    # without its settings sends nothing (its messages wait). CCHC_PUBLIC_URL is the address people open the
+    # public lookup at (the link in every message).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_starttls: bool = False
+    sms_url: str = ""
+    sms_token: str = ""
+    zalo_url: str = ""
+    zalo_token: str = ""
+    public_url: str = ""
     upload_types: tuple[str, ...] = field(
         default=("application/pdf", "image/jpeg", "image/png", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     )
@@ -189,6 +204,17 @@ def load_settings() -> Settings:
         queue_name=os.environ.get("CCHC_QUEUE_NAME", "").strip() or "cchc",
         dvcqg_sync_url=os.environ.get("CCHC_DVCQG_SYNC_URL", "").strip(),
         dvcqg_sync_token=os.environ.get("CCHC_DVCQG_SYNC_TOKEN", "").strip(),
+        smtp_host=os.environ.get("CCHC_SMTP_HOST", "").strip(),
+        smtp_port=int(os.environ.get("CCHC_SMTP_PORT", "").strip() or 587),
+        smtp_user=os.environ.get("CCHC_SMTP_USER", "").strip(),
+        smtp_password=os.environ.get("CCHC_SMTP_PASSWORD", ""),
+        smtp_from=os.environ.get("CCHC_SMTP_FROM", "").strip(),
+        smtp_starttls=_flag("CCHC_SMTP_STARTTLS"),
+        sms_url=os.environ.get("CCHC_SMS_URL", "").strip(),
+        sms_token=os.environ.get("CCHC_SMS_TOKEN", "").strip(),
+        zalo_url=os.environ.get("CCHC_ZALO_URL", "").strip(),
+        zalo_token=os.environ.get("CCHC_ZALO_TOKEN", "").strip(),
+        public_url=os.environ.get("CCHC_PUBLIC_URL", "").strip().rstrip("/"),
     )
 
 
