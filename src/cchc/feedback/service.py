@@ -15,7 +15,7 @@ system or unit administrator imports from DVCQG.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -213,6 +213,17 @@ def _step_moment(feedback: Feedback, at: datetime | None, what: str) -> datetime
     return when
 
 
+# Called with every event recorded, in the action's transaction: a package above feedback adds its own rows this
+# way (cchc.notifications tells the sender their PAKN was answered) without feedback importing it.
+_listeners: list[Callable[[Session, Feedback, FeedbackEvent], None]] = []
+
+
+def on_event(listener: Callable[[Session, Feedback, FeedbackEvent], None]) -> None:
+    """Register `listener` (once) to be called after each event is recorded."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
 def _event(session: Session, feedback: Feedback, actor: Any, action: str, before: str | None, note: str = "", at: datetime | None = None) -> FeedbackEvent:
     event = FeedbackEvent(
         feedback_id=feedback.id,
@@ -226,6 +237,8 @@ def _event(session: Session, feedback: Feedback, actor: Any, action: str, before
     )
     session.add(event)
     session.flush()
+    for listener in _listeners:
+        listener(session, feedback, event)
     return event
 
 
