@@ -24,6 +24,7 @@ from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.errors import CchcError, PermissionDenied, ValidationError
 from cchc.procedures.catalogue import get_procedure, procedure_names, search_procedures
 from cchc.procedures.models import Procedure
+from cchc.signatures.keys import sign_as_unit, unit_can_sign, unit_signer
 from cchc.pdf import docx_to_pdf
 from cchc.units.models import Unit
 from cchc.values import moment
@@ -130,7 +131,7 @@ def _dossier_context(db: Session, user: User, dossier: Dossier, **extra) -> dict
     return {
         "d": dossier, "procedure": db.get(Procedure, dossier.procedure_id), "units": units, "events": events,
         "actions": service.allowed_actions(db, user, dossier), "forms": service.applicable_forms(dossier),
-        "has_result": _has_result(dossier), "result_file": latest_result_pdf(dossier),
+        "has_result": _has_result(dossier), "unit_signs": unit_can_sign(db.scalar(select(Unit.code).where(Unit.id == dossier.unit_id)) or ""), "result_file": latest_result_pdf(dossier),
         "result_signature": result_signature(dossier),
         "colleague_options": [(str(u.id), u.full_name) for u in colleagues],
         "payment_options": [(p.value, {0: "Không trực tuyến", 1: "Qua Cổng DVC quốc gia", 2: "Qua cổng thanh toán của tỉnh"}[p.value]) for p in OnlinePayment],
@@ -260,8 +261,13 @@ def search_page(
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def document_response(doc, filename: str, fmt: str):
-    """A python-docx Document as a DOCX download, or as PDF through LibreOffice."""
+def document_response(doc, filename: str, fmt: str, signed_by: Unit | None = None, what: str = ""):
+    """A python-docx Document as a DOCX download, or as PDF through LibreOffice — signed digitally by `signed_by`
+    (the unit's key, cchc.signatures.keys) when asked; refused, saying what is missing, when the unit has none."""
+    if signed_by is not None:
+        if fmt != "pdf":
+            raise ValidationError("Chỉ tệp PDF mới được ký số; hãy chọn định dạng PDF.")
+        unit_signer(signed_by.code)  # refused before the conversion when the unit has no key
     if fmt == "docx":
         body, media = to_bytes(doc), DOCX_TYPE
     elif fmt == "pdf":
@@ -269,6 +275,9 @@ def document_response(doc, filename: str, fmt: str):
             docx_path = Path(tmp) / f"{filename}.docx"
             doc.save(str(docx_path))
             body, media = docx_to_pdf(docx_path, Path(tmp) / f"{filename}.pdf").read_bytes(), "application/pdf"
+        if signed_by is not None:
+            body = sign_as_unit(body, signed_by.code, signed_by.name, what)
+            filename = f"{filename}-ky-so"
     else:
         raise ValidationError(f"Định dạng «{fmt}» không hỗ trợ (chỉ docx hoặc pdf).")
     return Response(body, media_type=media,
@@ -276,18 +285,25 @@ def document_response(doc, filename: str, fmt: str):
 
 
 @router.get("/can-bo/ho-so/{code}/mau/{number}.{fmt}")
-def dossier_form(request: Request, code: str, number: str, fmt: str, db: Session = DB_SESSION, user: User = Depends(officer)):
+def dossier_form(request: Request, code: str, number: str, fmt: str, ky_so: str = "", db: Session = DB_SESSION,
+                 user: User = Depends(officer)):
+    """Mẫu 01–06 of a dossier; `ky_so=1` (PDF): signed by the receiving unit that issues the form."""
     dossier = service.get_dossier(db, user, code)
     doc = build_dossier_form(db, dossier, number, base_url=str(request.base_url))
-    return document_response(doc, f"Mau{number}-{dossier.code}", fmt)
+    signer = db.get(Unit, dossier.unit_id) if ky_so else None
+    return document_response(doc, f"Mau{number}-{dossier.code}", fmt, signer, f"Mẫu {number} của hồ sơ {dossier.code}")
 
 
 @router.get("/can-bo/so-theo-doi")
-def register_page(request: Request, tu_ngay: str = "", den_ngay: str = "", dinh_dang: str = "",
+def register_page(request: Request, tu_ngay: str = "", den_ngay: str = "", dinh_dang: str = "", ky_so: str = "",
                   db: Session = DB_SESSION, user: User = Depends(officer)):
-    """Mẫu 07 — Sổ theo dõi hồ sơ of the officer's unit for a date range."""
+    """Mẫu 07 — Sổ theo dõi hồ sơ of the officer's unit for a date range (`ky_so=1`: the PDF signed by the unit)."""
     today = moment(None).date()
-    ctx = {"tu_ngay": tu_ngay or vn.fmt_date(today.replace(day=1)), "den_ngay": den_ngay or vn.fmt_date(today)}
+    own = db.get(Unit, user.unit_id) if user.unit_id else None
+    ctx = {"tu_ngay": tu_ngay or vn.fmt_date(today.replace(day=1)), "den_ngay": den_ngay or vn.fmt_date(today),
+           "unit_signs": own is not None and unit_can_sign(own.code)}
+    if dinh_dang == "pdf-ky-so":  # the register form's third button
+        dinh_dang, ky_so = "pdf", "1"
     if not dinh_dang:
         return render(request, "dossiers/register.html", ctx)
     try:
@@ -299,7 +315,8 @@ def register_page(request: Request, tu_ngay: str = "", den_ngay: str = "", dinh_
                                    "đơn vị nào nên không in, không xuất được sổ.")
         scope = scope_units_query(db, user)
         doc = build_register(db, unit, scope if scope is not None else select(Unit.id), start, end)
-        return document_response(doc, f"Mau07-so-theo-doi-{start:%Y%m%d}-{end:%Y%m%d}", dinh_dang)
+        return document_response(doc, f"Mau07-so-theo-doi-{start:%Y%m%d}-{end:%Y%m%d}", dinh_dang,
+                                 unit if ky_so else None, "Sổ theo dõi hồ sơ (Mẫu 07)")
     except CchcError as exc:
         field = exc.field or "den_ngay"  # a range that runs backwards is told at its end
         return render(request, "dossiers/register.html", {**ctx, "error": exc.message, "error_field": field}, status_code=exc.http_status)

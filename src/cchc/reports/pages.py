@@ -16,6 +16,7 @@ from cchc.auth.models import User
 from cchc.errors import CchcError, ValidationError
 from cchc.periods import period_choices
 from cchc.reform import service as reform
+from cchc.signatures.keys import sign_as_unit, unit_can_sign, unit_signer
 from cchc.reform import forms as formdefs
 from cchc.reports.assembly import build_report, default_figures, default_trend
 from cchc.stats.figure_cache import cached
@@ -47,7 +48,7 @@ def _context(db: Session, sel: Selection, **extra) -> dict:
     manual_forms = [(form, [r for r in form.rows if r.manual]) for form in formdefs.load_forms()]
     return {"unit": sel.unit, "period": sel.period, "query": scope_query(sel), "sections": narrative_sections, "texts": texts,
             "manual": manual, "manual_forms": [(f, rows) for f, rows in manual_forms if rows], "choices": period_choices(sel.period.end),
-            "fmt_plain": formdefs.fmt_plain, **extra}
+            "fmt_plain": formdefs.fmt_plain, "unit_signs": unit_can_sign(sel.unit.code), **extra}
 
 
 @router.get("/bao-cao")
@@ -132,13 +133,22 @@ async def save_figures(request: Request, db: Session = DB_SESSION, user: User = 
 
 
 @router.get("/bao-cao/tai")
-def download(request: Request, dinh_dang: str = "docx", db: Session = DB_SESSION, user: User = Depends(reporter)):
+def download(request: Request, dinh_dang: str = "docx", ky_so: str = "", db: Session = DB_SESSION,
+             user: User = Depends(reporter)):
+    """The report of the chosen unit and period; `ky_so=1` (PDF): signed by the unit with its key."""
     if dinh_dang not in MEDIA:
         raise ValidationError(f"Định dạng «{dinh_dang}» không hỗ trợ (docx, pdf, xlsx, md).")
+    if ky_so and dinh_dang != "pdf":
+        raise ValidationError("Chỉ báo cáo PDF mới được ký số; hãy chọn định dạng PDF.")
     sel = _selection(db, user, request.query_params)
+    if ky_so:
+        unit_signer(sel.unit.code)  # refused before the report is built when the unit has no key
     report = built(db, sel)
     with tempfile.TemporaryDirectory(prefix="cchc-report-") as tmp:
         name = f"bao-cao-cchc-{sel.unit.code}-{sel.period.start:%Y%m%d}-{sel.period.end:%Y%m%d}.{dinh_dang}"
         files = write_report(report, Path(tmp) / name, dinh_dang)
         body = files[0].read_bytes()
+    if ky_so:
+        body = sign_as_unit(body, sel.unit.code, sel.unit.name, f"báo cáo cải cách hành chính {sel.period.label}")
+        name = name.replace(".pdf", "-ky-so.pdf")
     return Response(body, media_type=MEDIA[dinh_dang], headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})

@@ -70,3 +70,11 @@ def unit_signer(unit_code: str) -> PdfSigner:
     if not config.settings.signing_unit_password:
         raise SigningFailed("Chưa cấu hình mật khẩu khóa ký số của đơn vị (CCHC_SIGNING_UNIT_PASSWORD).")
     return LocalSigner(path.read_bytes(), config.settings.signing_unit_password.encode())
+
+
+def sign_as_unit(pdf: bytes, unit_code: str, unit_name: str, what: str) -> bytes:
+    """A printed form or a report PDF signed by its unit (the organisation's signature, Nghị định 30/2020)."""
+    from cchc.signatures.signers import SignRequest
+
+    return unit_signer(unit_code).sign(pdf, SignRequest(reason=f"{unit_name} ký số {what}", location=unit_name,
+                                                        signer_name=unit_name))

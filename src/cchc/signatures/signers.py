@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from cchc.errors import CchcError, ValidationError
+from cchc.signatures.loop import outside_event_loop
 
 SHA256_OID = "2.16.840.1.101.3.4.2.1"
 RSA_SHA256_OID = "1.2.840.113549.1.1.11"
@@ -60,7 +61,7 @@ def _sign_with(signer, pdf: bytes, request: SignRequest) -> bytes:
         field_name=f"ChuKySo{existing + 1}", reason=request.reason, location=request.location,
         name=request.signer_name or None, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
     )
-    return signers.sign_pdf(writer, metadata, signer=signer).getvalue()
+    return outside_event_loop(lambda: signers.sign_pdf(writer, metadata, signer=signer).getvalue())
 
 
 class LocalSigner:

@@ -23,6 +23,7 @@ from asn1crypto import pem, x509
 
 from cchc import clock, config
 from cchc.errors import ValidationError
+from cchc.signatures.loop import outside_event_loop
 
 CLOCK_TOLERANCE = timedelta(minutes=5)  # a signer's clock a little ahead of ours is not a forgery
 
@@ -130,7 +131,7 @@ def verify_pdf(data: bytes, trust_roots: list[x509.Certificate] | None = None, *
     context = ValidationContext(trust_roots=roots, moment=claimed, allow_fetching=config.settings.signature_fetch_revocation,
                                 revocation_mode="soft-fail")
     try:
-        status = validate_pdf_signature(embedded, context)
+        status = outside_event_loop(lambda: validate_pdf_signature(embedded, context))
     except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
         raise SignatureRefused(f"Chữ ký số trong tệp bị hỏng, không kiểm tra được ({exc.__class__.__name__}).") from None
     if not status.intact:
