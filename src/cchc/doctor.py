@@ -132,7 +132,10 @@ def _queue(engine: Engine) -> tuple[str, str]:
     from cchc.jobs import health, registry
     from cchc.vn import fmt_int
 
-    registry.load_background_modules()
+    registry.load_background_modules(strict=False)
+    if registry.LOAD_ERRORS:
+        return (ERROR, "Không nạp được các việc của " + "; ".join(f"{m} ({why})" for m, why in registry.LOAD_ERRORS.items())
+                + ": `cchc worker` không chạy được.")
     s = config.settings
     if s.queue == "sqlite" and not (s.var_dir / "queue.sqlite3").exists():
         return (OK, f"Hàng đợi SQLite chưa được tạo ({s.var_dir / 'queue.sqlite3'}): `cchc worker` hoặc lần đưa việc "

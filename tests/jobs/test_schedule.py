@@ -76,3 +76,25 @@ def test_the_periodic_jobs_run_as_their_commands_do(db):
         assert schedule.tasks_daily(db).startswith("Ngày 16/9/2025: đánh dấu quá hạn 0 nhiệm vụ")
         assert schedule.submissions_remind(db) == 0  # no province: nobody to remind
         assert schedule.stats_check(db).startswith("Khớp: bảng đếm theo ngày bằng số đếm trực tiếp")
+
+
+def test_the_scheduler_asking_without_a_moment_uses_the_queue_clock(sqlite_queue):
+    registry.load_background_modules()
+    assert isinstance(sqlite_queue.read_periodic(None), list)  # Huey's consumer passes None
+
+
+def test_a_background_module_that_fails_is_named(tmp_path, monkeypatch):
+    import cchc
+
+    package = tmp_path / "w2_hong"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "background.py").write_text("raise RuntimeError('thiếu cấu hình')\n")
+    monkeypatch.setattr(cchc, "__path__", [*cchc.__path__, str(tmp_path)])
+    try:
+        assert "cchc.w2_hong.background" not in registry.load_background_modules(strict=False)
+        assert registry.LOAD_ERRORS["cchc.w2_hong.background"] == "RuntimeError: thiếu cấu hình"
+        with pytest.raises(ValidationError, match="Không nạp được cchc.w2_hong.background: RuntimeError: thiếu cấu hình"):
+            registry.load_background_modules()
+    finally:
+        registry.LOAD_ERRORS.pop("cchc.w2_hong.background", None)

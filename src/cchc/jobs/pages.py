@@ -32,16 +32,17 @@ def _periodic_jobs() -> list[dict]:
 
 @router.get("")
 def queue_page(request: Request, db: Session = DB_SESSION, user: User = Depends(IT)):
-    registry.load_background_modules()
+    registry.load_background_modules(strict=False)
     return render(request, "jobs/queue.html", {
         "health": health.snapshot(db), "duration": health.duration, "periodic": _periodic_jobs(),
         "letters": dead_letters.listing(db), "as_json": lambda v: json.dumps(v, ensure_ascii=False), "handled": dead_letters.handled(db, limit=20), "states": STATE_LABELS,
+        "load_errors": registry.LOAD_ERRORS,
     })
 
 
 @router.post("/{letter_id}/chay-lai", dependencies=[Depends(check_csrf)])
 def replay(request: Request, letter_id: int, db: Session = DB_SESSION, user: User = Depends(IT)):
-    registry.load_background_modules()
+    registry.load_background_modules(strict=False)
     letter = dead_letters.replay(db, letter_id, user.username)
     flash(request, f"Đã đưa việc «{letter.job}» (số {letter.id}) vào hàng đợi để chạy lại.")
     return RedirectResponse("/quan-tri/hang-doi", status_code=303)

@@ -34,7 +34,9 @@ class _Claiming:
     """Each due minute of a periodic job is claimed in the shared storage before it is enqueued, so the
     schedulers of several workers (on several machines) enqueue it once."""
 
-    def read_periodic(self, timestamp):
+    def read_periodic(self, timestamp=None):
+        if timestamp is None:  # the consumer's scheduler passes None: the queue's own clock (UTC)
+            timestamp = self._get_timestamp()
         minute = timestamp.strftime("%Y%m%d%H%M")
         return [task for task in super().read_periodic(timestamp) if self.claim(f"{task.name}:{minute}", timestamp)]
 

@@ -58,6 +58,7 @@ class Figures:
 
 JOBS: dict[str, JobSpec] = {}
 FIGURES: dict[str, Figures] = {}
+LOAD_ERRORS: dict[str, str] = {}  # module → why it could not be imported
 _listeners: list[Callable[[JobSpec], None]] = []
 
 
@@ -155,9 +156,10 @@ def _forget_after_rollback(session: Session, _previous) -> None:
             event.remove(session, "after_commit", _send_after_commit)
 
 
-def load_background_modules() -> list[str]:
+def load_background_modules(*, strict: bool = True) -> list[str]:
     """Import every `cchc.<package>.background` (where packages declare their jobs and figures), and the
-    jobs of cchc itself; the names imported."""
+    jobs of cchc itself; the names imported. A module that fails to import stops the worker (`strict`: it must not
+    run without some of its jobs); the IT page and `cchc doctor` say which one failed and why (LOAD_ERRORS)."""
     import cchc
     from cchc.jobs import schedule  # noqa: F401 — the dossiers', tasks', reports' and statistics' jobs
 
@@ -166,7 +168,15 @@ def load_background_modules() -> list[str]:
         if not info.ispkg:
             continue
         name = f"cchc.{info.name}.background"
-        if importlib.util.find_spec(name) is not None:
+        try:
+            if importlib.util.find_spec(name) is None:
+                continue
             importlib.import_module(name)
-            loaded.append(name)
+        except Exception as exc:  # another package's module: named, with its error
+            LOAD_ERRORS[name] = f"{type(exc).__name__}: {exc}"
+            if strict:
+                raise ValidationError(f"Không nạp được {name}: {type(exc).__name__}: {exc}.") from exc
+            continue
+        LOAD_ERRORS.pop(name, None)
+        loaded.append(name)
     return loaded
