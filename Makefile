@@ -51,9 +51,12 @@ node_modules/.installed: package.json package-lock.json
 # Serves as soon as the schema is ready; a new database gets its demo province built in the background
 # (accounts printed as soon as they can log in, progress in var/demo.log). The session signing key is
 # generated once into var/secret_key (git-ignored).
+# One job worker (cchc worker: notifications, the DVCQG sync, periodic jobs) runs beside the server and is stopped
+# with it (SIGTERM: it finishes the jobs in hand).
 run: install
 	$(CCHC) db upgrade
 	$(CCHC) secret init
+	@$(CCHC) worker --workers 1 & worker=$$!; trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(CCHC) serve --host $(HOST) --port $(PORT) --demo $(DEMO_DOSSIERS)
 
 # The whole suite on the embedded SQLite and, side by side on the other core, on PostgreSQL: the one answering
