@@ -26,6 +26,8 @@ from cchc.stats import daily as _daily  # noqa: F401 — installs the counts tri
 from cchc.reform.models import CommunicationActivity, DirectiveDocument, Inspection, ManualFigure, PlanItem, ReportNarrative, Submission  # noqa: F401
 from cchc.stats.figure_cache import FigureCache, FigureDossierMonth, FigureTableVersion  # noqa: F401 — and their triggers on create_all
 from cchc.submissions.models import Reminder, SubmissionEvent, UnitReporting  # noqa: F401
+from cchc.sync.models import InboundDossier, OutboxRow  # noqa: F401
+from cchc.sync import service as _sync  # noqa: F401 — writes the outbox row of each dossier change
 from cchc.tasks.models import AssigningDocument, Task, TaskEvent, TaskReminder, TaskUnit  # noqa: F401
 from cchc.units.models import Unit, UnitSuccession  # noqa: F401
 

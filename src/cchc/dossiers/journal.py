@@ -7,6 +7,7 @@ action of cchc.dossiers.files); the bulk path keeps its events in its drafts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -19,6 +20,17 @@ from cchc.dossiers.transitions import Change, require_after
 from cchc.errors import InvalidTransition
 
 _LAST_AT = "_cchc_last_event_at"
+
+# Called with every event logged, in the action's session (its transaction): a domain above dossiers adds
+# its own rows this way without dossiers importing it (cchc.sync writes its outbox row).
+Listener = Callable[[Session, Dossier, DossierEvent, Change], None]
+_listeners: list[Listener] = []
+
+
+def on_log(listener: Listener) -> None:
+    """Register `listener` (once) to be called after each event is appended."""
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 def log(session: Session, actor: User | None, dossier: Dossier, change: Change, at: datetime) -> DossierEvent:
@@ -36,6 +48,8 @@ def log(session: Session, actor: User | None, dossier: Dossier, change: Change, 
     )
     session.add(event)
     dossier.__dict__[_LAST_AT] = at  # remembered on the instance: check_moment needs no query next time
+    for listener in _listeners:
+        listener(session, dossier, event, change)
     return event
 
 

@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from openpyxl import Workbook
@@ -131,6 +132,18 @@ def _export_record(r) -> dict[str, Any]:
         "DuocLayTuKhoDMQG": int(bool(r.from_personal_store)),
         "TaiKhoanDuocXacThucVoiVNeID": int(bool(r.vneid_verified)),
     }
+
+
+def dossier_record(session: Session, dossier: Dossier) -> dict[str, Any]:
+    """One dossier's record with the same fields as an exported row, from the object as it stands in the session
+    (nothing flushed: cchc.sync takes it inside the action that changes the dossier, for its outbox)."""
+    with session.no_autoflush:
+        procedure = session.get(Procedure, dossier.procedure_id)
+        unit = session.get(Unit, dossier.unit_id)
+        field = session.get(Field, procedure.field_id) if procedure is not None and procedure.field_id else None
+    values = {a.key: getattr(dossier, a.key) for a in Dossier.__mapper__.column_attrs}
+    return _export_record(SimpleNamespace(**values, procedure_code=procedure.code if procedure else "",
+                                          field_code=field.code if field else "", unit_code=unit.code if unit else ""))
 
 
 def export_dossiers(
