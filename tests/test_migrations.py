@@ -103,3 +103,33 @@ def test_upgraded_day_count_triggers_are_the_codes(tmp_path):
             conn.rollback()
         assert len(upgraded) == 3  # SQLite: insert, update, delete; PostgreSQL: two triggers and their function
         assert upgraded == generated
+
+
+def _figure_version_triggers(conn) -> set[tuple[str, str]]:
+    """(trigger, table) of cchc.stats.figure_cache's triggers as the database holds them."""
+    from cchc.stats import figure_cache
+
+    if conn.dialect.name == "sqlite":
+        rows = conn.execute(text("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE :n"),
+                            {"n": figure_cache.TRIGGER + "%"})
+    else:
+        rows = conn.execute(text(
+            "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname LIKE :n AND pg_table_is_visible(c.oid)"), {"n": figure_cache.TRIGGER + "%"})
+    return {(name, table) for name, table in rows}
+
+
+def test_upgraded_figure_version_triggers_are_the_codes(tmp_path):
+    """Every table cchc.stats.figure_cache versions has its triggers after `upgrade`, as after create_all: a table
+    added to VERSIONED without a migration that installs its triggers fails here (its cached figures would go stale)."""
+    from cchc.stats import figure_cache
+
+    with empty_database(tmp_path, "_fv") as engine:
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            upgraded = _figure_version_triggers(conn)
+            figure_cache.install(conn)  # what the code installs, in the same database, then rolled back
+            generated = _figure_version_triggers(conn)
+            conn.rollback()
+        assert {table for _name, table in generated} >= set(figure_cache.VERSIONED)
+        assert upgraded == generated
