@@ -2,14 +2,14 @@
 dossiers received from the portal
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0015
 Create Date: 2026-12-05 04:45:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0018'
-down_revision = '0016'
+down_revision = '0015'  # the chain: 0014 → 0016 → 0015 → 0018
 branch_labels = None
 depends_on = None
 
