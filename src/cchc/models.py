@@ -19,6 +19,8 @@ from cchc.dossiers.models import (  # noqa: F401
 from cchc.feedback.models import Feedback, FeedbackEvent, FeedbackVote  # noqa: F401
 from cchc.jobs.models import DeadLetter  # noqa: F401
 from cchc.payments.models import Payment  # noqa: F401
+from cchc.notifications.models import Notification, Preference  # noqa: F401
+from cchc.notifications import service as _notifications  # noqa: F401 — writes a message with each action that tells someone
 from cchc.procedures.models import Component, FeeLine, Field, ProcessStep, Procedure, Publication  # noqa: F401
 from cchc.ratings.models import Rating  # noqa: F401
 from cchc.stats.models import DossierDayCount  # noqa: F401
@@ -27,7 +29,7 @@ from cchc.reform.models import CommunicationActivity, DirectiveDocument, Inspect
 from cchc.stats.figure_cache import FigureCache, FigureDossierMonth, FigureTableVersion  # noqa: F401 — and their triggers on create_all
 from cchc.submissions.models import Reminder, SubmissionEvent, UnitReporting  # noqa: F401
 from cchc.sync.models import InboundDossier, OutboxRow  # noqa: F401
-from cchc.sync import service as _sync  # noqa: F401 — writes the outbox row of each dossier change
+from cchc.sync import outbox as _sync_outbox  # noqa: F401 — writes the outbox row of each dossier change
 from cchc.tasks.models import AssigningDocument, Task, TaskEvent, TaskReminder, TaskUnit  # noqa: F401
 from cchc.units.models import Unit, UnitSuccession  # noqa: F401
 

@@ -11,4 +11,4 @@
 Importing this package registers the hook: the application, `cchc.models` and the command line import it.
 """
 
-from cchc.sync import service as _service  # noqa: F401 — registers the outbox hook on the dossiers' journal
+from cchc.sync import outbox as _outbox  # noqa: F401 — registers the outbox hook on the dossiers' journal

@@ -1,8 +1,6 @@
 """The outbox to Cổng DVCQG: written with each change, sent in order per dossier, acknowledged once; inbound dossiers.
 
-- write_change (registered on cchc.dossiers.journal): a receipt, a submission and every change of state — or of a
-  field the portal counts (payment, apology, digitisation) — adds a row in the action's transaction, with the
-  dossier's record in DVCQG's field names taken from cchc.interop.dossier_export (one place for the names).
+- The rows are written by cchc.sync.outbox, in the transaction of each change.
 - send_pending: the rows waiting, oldest first; a dossier's row is sent only when every earlier row of that dossier
   is acknowledged. HTTP POST JSON with a bearer token; an answer 2xx with error_code "00", or 409 (already received
   under that idempotency key), acknowledges the row once (a conditional UPDATE: two senders never both record it);
@@ -30,59 +28,22 @@ from sqlalchemy.orm import Session
 
 from cchc import clock, vn
 from cchc.config import load_settings
-from cchc.dossiers import journal
 from cchc.dossiers import service as dossier_service
 from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.dossiers.schemas import ApplicantIn
-from cchc.dossiers.transitions import ACTION_LABELS, Change
+from cchc.dossiers.transitions import ACTION_LABELS
 from cchc.errors import CchcError, ValidationError
-from cchc.interop.dossier_columns import DVCQG_TIMESTAMP
-from cchc.interop.dossier_export import dossier_record
 from cchc.procedures.models import Procedure
 from cchc.sync.models import ACCEPTED, ACKNOWLEDGED, DUPLICATE, PENDING, InboundDossier, OutboxRow
 from cchc.units.models import Unit
 
 SCHEMA_PATH = Path(__file__).with_name("dvcqg_outbox.schema.json")
-# Actions that change nothing the portal holds (the internal process): no row unless the state changes.
-INTERNAL_ACTIONS = frozenset({"assign", "attach_file", "forward", "send_back"})
 BATCH = 500  # rows read per run
 TIMEOUT = 15.0  # seconds for one POST
 BACKOFF_FIRST = timedelta(seconds=30)  # after the first failure; doubled with each next one
 BACKOFF_MAX = timedelta(hours=1)
 STUCK_ATTEMPTS = 5
 STUCK_AFTER = timedelta(hours=2)
-
-
-# ---- writing ----------------------------------------------------------------------------------------------------
-def payload_of(dossier: Dossier, event: DossierEvent, record: dict[str, Any]) -> dict[str, Any]:
-    """The row's payload: the dossier (DongBoHoSoMC fields) and the step that changed it (CapNhatTienDoHoSoMC)."""
-    return {
-        "HoSo": record,
-        "TienDo": {
-            "MaHoSo": dossier.code,
-            "NguoiXuLy": event.actor_name or "Hệ thống",
-            "ThoiDiemXuLy": event.at.strftime(DVCQG_TIMESTAMP),
-            "NoiDungXuLy": ACTION_LABELS.get(event.action, event.action),
-            "TrangThai": record["TrangThaiHoSo"],
-        },
-    }
-
-
-def write_change(session: Session, dossier: Dossier, event: DossierEvent, change: Change) -> OutboxRow | None:
-    """The outbox row of one logged change, added to the change's own session (its transaction)."""
-    if change.to_state == change.from_state and change.action in INTERNAL_ACTIONS:
-        return None
-    if change.to_state == change.from_state is None:
-        return None
-    record = dossier_record(session, dossier)
-    row = OutboxRow(dossier=dossier, event=event, dossier_code=dossier.code, action=change.action,
-                    payload=payload_of(dossier, event, record), created_at=clock.now(), state=PENDING, attempts=0,
-                    last_error="", ack_status="", portal_reference="")
-    session.add(row)
-    return row
-
-
-journal.on_log(write_change)
 
 
 # ---- sending ----------------------------------------------------------------------------------------------------
