@@ -27,6 +27,8 @@ def _root() -> None:
     # (a Typer app with a single command would run it without its name). It runs before every command:
     # the audit log's listeners are in place before a command opens a session (cchc.db refuses otherwise).
     from cchc.audit import service  # noqa: F401
+    # and a command that changes a dossier writes its outbox row for Cổng DVCQG, as the application does.
+    from cchc.sync import outbox  # noqa: F401
 
 
 # What `cchc --help` lists, in the order the application with every command lists it (its commands, then its
@@ -61,6 +63,7 @@ GROUPS = {
     "reform": "Sổ cải cách hành chính: kế hoạch, văn bản chỉ đạo, kiểm tra, tuyên truyền.",
     "submissions": "Báo cáo gửi cấp trên.",
     "payments": "Thanh toán phí, lệ phí: đối chiếu giao dịch trực tuyến với cổng thanh toán.",
+    "sync": "Đồng bộ hồ sơ với Cổng Dịch vụ công quốc gia: gửi, xem bản ghi bị kẹt, nhận hồ sơ từ Cổng.",
 }
 
 
@@ -237,6 +240,13 @@ def _payments() -> None:
     from cchc.payments.cli import app as payments_app
 
     _app.add_typer(payments_app, name="payments", help=GROUPS["payments"])
+
+
+@_command("sync")
+def _sync() -> None:
+    from cchc.sync.cli import app as sync_app
+
+    _app.add_typer(sync_app, name="sync", help=GROUPS["sync"])
 
 
 @_command("worker")
