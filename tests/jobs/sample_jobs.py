@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy import text
 
-from cchc.jobs import job
+from cchc.jobs import job, periodic
 
 TABLE_DDL = ("CREATE TABLE IF NOT EXISTS job_test_runs (run_key VARCHAR(64) PRIMARY KEY, pid INTEGER NOT NULL, "
              "ran_at DOUBLE PRECISION NOT NULL)")
@@ -34,3 +34,11 @@ def flaky(session, key: str) -> None:
 
 job("tests.record", record, retries=0)
 job("tests.flaky", flaky, retries=2, backoff=1, max_delay=1.5)
+
+
+def slow_once(session) -> None:
+    record(session, f"exclusive-{time.monotonic_ns()}", pause=1.0)
+
+
+# never due by itself (30 February): the tests enqueue it by name
+periodic("tests.exclusive", slow_once, minute="0", hour="0", day="30", month="2", retries=0)

@@ -117,3 +117,22 @@ def test_health_counts_what_waits_and_how_long_the_oldest_has_waited(runs, sqlit
     with session_factory()() as session:
         assert dead_letters.pending_count(session) == 0
         assert session.scalar(select(func.count()).select_from(DeadLetter)) == 0
+
+
+def test_a_periodic_job_never_runs_twice_at_once(runs, consumer, sqlite_queue):
+    enqueue("tests.exclusive")
+    enqueue("tests.exclusive")  # taken by the second worker thread while the first still runs: it skips its turn
+    assert queue.wait_until_empty(15)
+    assert len(_runs(runs)) == 1
+    enqueue("tests.exclusive")  # the hold was released: the next turn runs
+    assert queue.wait_until_empty(15)
+    assert len(_runs(runs)) == 2
+
+
+def test_a_hold_lapses_after_its_time(sqlite_queue):
+    assert sqlite_queue.hold("tests.hold", 3600)
+    assert not sqlite_queue.hold("tests.hold", 3600)
+    time.sleep(0.05)
+    assert sqlite_queue.hold("tests.hold", 0)  # its holder died: taken over
+    sqlite_queue.release("tests.hold")
+    assert sqlite_queue.hold("tests.hold", 3600)

@@ -42,6 +42,20 @@ class _Claiming:
 
 
 class ClaimingSqliteHuey(_Claiming, SqliteHuey):
+    def hold(self, key: str, seconds: int) -> bool:
+        """Take the hold `key` unless another holder took it less than `seconds` ago."""
+        full = f"cchc:hold:{key}"
+        if self.storage.put_if_empty(full, repr(time.time()).encode()):
+            return True
+        taken = self.storage.peek_data(full)
+        if isinstance(taken, bytes) and time.time() - float(taken.decode()) > seconds:
+            self.storage.delete_data(full)  # a holder that died: its hold lapses
+            return self.storage.put_if_empty(full, repr(time.time()).encode())
+        return False
+
+    def release(self, key: str) -> None:
+        self.storage.delete_data(f"cchc:hold:{key}")
+
     def claim(self, key: str, timestamp: datetime) -> bool:
         won = self.storage.put_if_empty(f"cchc:periodic:{key}", b"1")
         # the claims of a few minutes ago are no longer contested: keep the store small
@@ -52,6 +66,12 @@ class ClaimingSqliteHuey(_Claiming, SqliteHuey):
 
 
 class ClaimingRedisHuey(_Claiming, RedisHuey):
+    def hold(self, key: str, seconds: int) -> bool:
+        return bool(self.storage.conn.set(f"huey.cchc.{self.name}.hold:{key}", 1, nx=True, ex=seconds))
+
+    def release(self, key: str) -> None:
+        self.storage.conn.delete(f"huey.cchc.{self.name}.hold:{key}")
+
     def claim(self, key: str, timestamp: datetime) -> bool:
         # SET NX EX: Huey's own put_if_empty needs Redis 7.4 for an expiry
         return bool(self.storage.conn.set(f"huey.cchc.{self.name}.periodic:{key}", 1, nx=True, ex=CLAIM_SECONDS))
@@ -148,6 +168,12 @@ def execute(spec: JobSpec, kwargs: dict[str, Any], task) -> Any:
     left = task.retries if task is not None else 0
     attempt = spec.retries - left + 1
     h = _huey
+    held = False
+    if spec.exclusive and h is not None:
+        held = h.hold(spec.name, spec.lock_seconds)
+        if not held:
+            log.info("việc %s đang chạy ở nơi khác: bỏ lượt này", spec.name)
+            return None
     if h is not None:
         h.storage.incr(RUNNING_KEY, 1)
     try:
@@ -170,6 +196,8 @@ def execute(spec: JobSpec, kwargs: dict[str, Any], task) -> Any:
     finally:
         if h is not None:
             h.storage.incr(RUNNING_KEY, -1)
+        if held:
+            h.release(spec.name)
 
 
 def health() -> dict[str, Any]:

@@ -43,6 +43,10 @@ class JobSpec:
     max_delay: float  # the back-off never waits longer than this
     cron: Cron | None = None
     title: str = ""  # what the IT page calls it
+    # a periodic job runs once at a time across every worker (an outbox sent in order, a check not doubled);
+    # a run that finds it running elsewhere skips its turn. The hold lapses after lock_seconds (a killed worker).
+    exclusive: bool = False
+    lock_seconds: int = 3600
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number `attempt` (1, 2, …)."""
@@ -94,13 +98,14 @@ def job(name: str, func: Callable[..., Any] | None = None, *, retries: int = 5, 
 
 def periodic(name: str, func: Callable[[Session], Any], *, minute: str = "0", hour: str = "*", day: str = "*",
              month: str = "*", day_of_week: str = "*", retries: int = 2, backoff: float = 60, max_delay: float = 900,
-             title: str = "") -> Callable[[Session], Any]:
-    """Run `func(session)` at every minute the crontab fields match, in Việt Nam time."""
+             title: str = "", exclusive: bool = True, lock_seconds: int = 3600) -> Callable[[Session], Any]:
+    """Run `func(session)` at every minute the crontab fields match, in Việt Nam time; with `exclusive` (the
+    default) never two runs at once, on any worker."""
     cron = Cron(str(minute), str(hour), str(day), str(month), str(day_of_week))
     from cchc.jobs.schedule_time import matcher
 
     matcher(cron)  # a malformed field is refused here, not at the first tick
-    _add(JobSpec(name, func, retries, backoff, max_delay, cron, title or name))
+    _add(JobSpec(name, func, retries, backoff, max_delay, cron, title or name, exclusive, lock_seconds))
     return func
 
 
