@@ -55,6 +55,11 @@ class SendResult:
     errors: list[str] = field(default_factory=list)
 
 
+def is_configured() -> bool:
+    settings = load_settings()
+    return bool(settings.dvcqg_sync_url and settings.dvcqg_sync_token)
+
+
 def endpoint() -> tuple[str, str]:
     """The configured URL and token; refused in Vietnamese when either is missing (nothing is sent then)."""
     settings = load_settings()
@@ -167,24 +172,30 @@ def _stuck_condition(at: datetime):
                 (OutboxRow.attempts >= STUCK_ATTEMPTS) | (OutboxRow.created_at < at - STUCK_AFTER))
 
 
-def status(session: Session, at: datetime | None = None) -> dict[str, Any]:
-    """The outbox's counts, from one query."""
+def status(session: Session, at: datetime | None = None, scope=None) -> dict[str, Any]:
+    """The outbox's counts, from one query; `scope`: a condition on Dossier (an officer's units)."""
     at = at or clock.now()
     pending = OutboxRow.state == PENDING
-    row = session.execute(select(
+    q = select(
         func.count().filter(pending), func.count().filter(OutboxRow.state == ACKNOWLEDGED),
         func.count().filter(_stuck_condition(at)), func.count().filter(and_(pending, OutboxRow.attempts > 0)),
         func.min(case((pending, OutboxRow.created_at))),
-    )).one()
+    ).select_from(OutboxRow)
+    if scope is not None:
+        q = q.join(Dossier, Dossier.id == OutboxRow.dossier_id).where(scope)
+    row = session.execute(q).one()
     oldest = row[4]
     return {"pending": row[0], "acknowledged": row[1], "stuck": row[2], "failing": row[3],
             "oldest_pending_at": oldest, "lag_seconds": int((at - oldest).total_seconds()) if oldest else 0}
 
 
-def stuck_rows(session: Session, at: datetime | None = None, limit: int = 200) -> list[dict[str, Any]]:
-    """The stuck rows, oldest first, each with why it waits."""
+def stuck_rows(session: Session, at: datetime | None = None, limit: int = 200, scope=None) -> list[dict[str, Any]]:
+    """The stuck rows, oldest first, each with why it waits; `scope`: a condition on Dossier (an officer's units)."""
     at = at or clock.now()
-    rows = session.scalars(select(OutboxRow).where(_stuck_condition(at)).order_by(OutboxRow.id).limit(limit)).all()
+    q = select(OutboxRow).where(_stuck_condition(at))
+    if scope is not None:
+        q = q.join(Dossier, Dossier.id == OutboxRow.dossier_id).where(scope)
+    rows = session.scalars(q.order_by(OutboxRow.id).limit(limit)).all()
     return [{"id": r.id, "dossier_code": r.dossier_code, "action": ACTION_LABELS.get(r.action, r.action),
              "created_at": r.created_at, "attempts": r.attempts, "next_attempt_at": r.next_attempt_at,
              "reason": r.last_error or _waiting_reason(session, r)} for r in rows]
