@@ -35,6 +35,8 @@ from cchc.tasks.views import router as tasks_api
 from cchc.tasks.pages import router as tasks_pages
 from cchc.payments.pages import router as payment_pages
 from cchc.payments.views import router as payment_api
+from cchc.sync.pages import router as sync_pages
+from cchc.sync.views import router as sync_api
 from cchc.jobs.pages import router as queue_pages
 
 ROUTERS = [
@@ -51,6 +53,7 @@ ROUTERS = [
     reform_api,
     tasks_api,
     payment_api,
+    sync_api,
     auth_pages,
     sign_on_pages,
     audit_pages,
@@ -75,4 +78,5 @@ ROUTERS = [
     reform_pages,
     submission_pages,
     payment_pages,
+    sync_pages,
 ]
