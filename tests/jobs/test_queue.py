@@ -136,3 +136,15 @@ def test_a_hold_lapses_after_its_time(sqlite_queue):
     assert sqlite_queue.hold("tests.hold", 0)  # its holder died: taken over
     sqlite_queue.release("tests.hold")
     assert sqlite_queue.hold("tests.hold", 3600)
+
+
+def test_a_queue_that_does_not_answer_never_undoes_the_committed_action(runs, sqlite_queue, monkeypatch, caplog):
+    def down(spec, kwargs):
+        raise ConnectionError("Redis không trả lời")
+
+    monkeypatch.setattr(queue, "enqueue", down)
+    with session_scope() as session:
+        sample_jobs.record(session, "hanh-dong")  # the action itself
+        enqueue_after_commit(session, "tests.record", key="sau")
+    assert _runs(runs) == [("hanh-dong", os.getpid())]
+    assert "không đưa được việc tests.record vào hàng đợi" in caplog.text

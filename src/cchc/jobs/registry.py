@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import logging
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from cchc.errors import ValidationError
+
+log = logging.getLogger("cchc.jobs")
 
 CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
 
@@ -150,8 +153,13 @@ def enqueue_after_commit(session: Session, name: str, /, **kwargs: Any) -> None:
 
 
 def _send_after_commit(session: Session) -> None:
+    """The action is committed whatever happens here: a queue that does not answer (Redis down) is logged, and the
+    job's own periodic sweep (deliver_pending, send_pending) finds the work later."""
     for name, kwargs in session.info.pop("cchc.jobs.after_commit", []):
-        enqueue(name, **kwargs)
+        try:
+            enqueue(name, **kwargs)
+        except Exception:
+            log.exception("không đưa được việc %s vào hàng đợi sau khi ghi", name)
 
 
 def _forget_after_rollback(session: Session, _previous) -> None:
