@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0017'
-down_revision = '0018'  # the head: 0014 → 0016 → 0015 → 0018
+down_revision = '0018'  # the chain: 0014 → 0016 → 0015 → 0018 → 0017
 branch_labels = None
 depends_on = None
 
