@@ -38,6 +38,7 @@ from cchc.payments.views import router as payment_api
 from cchc.sync.pages import router as sync_pages
 from cchc.sync.views import router as sync_api
 from cchc.jobs.pages import router as queue_pages
+from cchc.notifications.pages import router as notification_pages
 
 ROUTERS = [
     auth_api,
@@ -67,6 +68,7 @@ ROUTERS = [
     user_admin_pages,
     calendar_admin_pages,
     queue_pages,  # /quan-tri/hang-doi, the IT page of the job queue
+    notification_pages,  # /quan-tri/thong-bao (messages sent) and /ca-nhan/thong-bao (the person's channels)
     dossier_pages,
     dashboard_pages,  # /thong-ke; the dossiers behind a figure are stats_pages'
     stats_pages,
