@@ -229,6 +229,10 @@ def _print_explain(data: dict, p: Period) -> None:
     typer.echo(f"Tử số: {fmt_int(data['numerator'])} {what}")
     for code in data["numerator_codes"]:
         typer.echo(f"  {code}")
+    missing = data.get("missing_codes") or []
+    typer.echo(f"{data['missing_label']}: {fmt_int(data['denominator'] - data['numerator'])} {what}")
+    for code in missing:
+        typer.echo(f"  {code}")
 
 
 def _num(x) -> str:

@@ -28,9 +28,11 @@ written as SQL conditions that serve both to count and to list what is behind a 
 The other dossier indicators are sums asked of one read of the window's new dossiers and one of its
 ended dossiers (`stats.online.DossierPasses`), which the online figures share in `all_figures`.
 
-The index states only what happened. A dossier counts as synced to DVCQG only when a sync was
-recorded (`Dossier.synced_dvcqg`, false until then), so 1.4 — and 3.3 and 3.5, built on it — say
-that none was. An indicator whose denominator is 0 is «không phát sinh»: the definition's
+The index states only what happened. A dossier counts as synced to DVCQG only when the portal
+acknowledged a record of its receipt (`Dossier.synced_dvcqg`, set by cchc.sync when the outbox row
+carrying its NgayTiepNhan is acknowledged, false until then), so 1.4 — and 3.3 and 3.5, built on it —
+count acknowledged records only; `explain_indicator` lists the dossiers not yet synced (`missing_codes`).
+An indicator whose denominator is 0 is «không phát sinh»: the definition's
 `zero_denominator` rule either gives it full points or leaves it out, and the total is put back on
 the 100-point scale over the points that were scored (`total`; the plain sum is `raw_total`). A unit
 whose indicators measured from what happened weigh fewer points than `rank_minimum_points` gets no
@@ -362,12 +364,14 @@ def _content_complete(ctx: Context) -> Spec:
 
 
 NO_SYNC = "Hệ thống chưa ghi nhận hồ sơ nào được đồng bộ lên Cổng Dịch vụ công quốc gia trong kỳ."
+MISSING = "Trong mẫu số, không vào tử số"
+MISSING_SYNC = "Chưa đồng bộ (Cổng Dịch vụ công quốc gia chưa xác nhận)"
 
 
 @metric("dossier_sync")
 def _dossier_sync(ctx: Context) -> Spec:
     return Spec("dossier", family="new", denominator=ctx.conds["new_total"], numerator=Dossier.synced_dvcqg.is_(True),
-                note="Tử số: hồ sơ có ghi nhận đã đồng bộ lên Cổng Dịch vụ công quốc gia; "
+                note="Tử số: hồ sơ được Cổng Dịch vụ công quốc gia xác nhận đã nhận bản ghi tiếp nhận; "
                      "mẫu số: hồ sơ tiếp nhận trong kỳ trên hệ thống của tỉnh.",
                 none_note=NO_SYNC, uses_sync=True)
 
@@ -744,7 +748,14 @@ def _feedback_base(ctx: Context, *columns):
 
 
 def _list(ctx: Context, spec: Spec, which: str, limit: int) -> list[str]:
-    cond = spec.denominator if which == "denominator" else and_(spec.denominator, _numerator(ctx, spec))
+    """The codes in the denominator, in the numerator, or `missing`: in the denominator and not the numerator."""
+    if which == "missing":
+        if spec.kind == "listed":
+            return sorted(set(spec.den_codes or []) - set(spec.num_codes or []))[:limit]
+        # CASE, not NOT: a numerator that is NULL for a row (an unknown value) leaves the row out of the numerator.
+        cond = and_(spec.denominator, case((_numerator(ctx, spec), 1), else_=0) == 0)
+    else:
+        cond = spec.denominator if which == "denominator" else and_(spec.denominator, _numerator(ctx, spec))
     if spec.kind == "dossier":
         stmt = _dossier_base(ctx, spec, Dossier.code).where(cond).order_by(Dossier.code).limit(limit)
         return list(ctx.session.scalars(stmt))
@@ -897,7 +908,8 @@ def explain_indicator(session: Session, unit: Unit | str | int, start: date, end
     base = {"indicator": str(ind["id"]), "name": ind["name"], "group": str(group["id"])}
     if not name:
         return {**base, "kind": None, "computable": False, "note": ind.get("note", ""),
-                "numerator": None, "denominator": None, "numerator_codes": [], "denominator_codes": []}
+                "numerator": None, "denominator": None, "numerator_codes": [], "denominator_codes": [],
+                "missing_codes": [], "missing_label": MISSING}
     ctx = Context(session, u, w, ind.get("params") or {})
     spec = METRICS[name](ctx)
     counts = _count_all(ctx, [spec], direct=True)  # the spec's own conditions: the codes listed are those counted
@@ -907,4 +919,7 @@ def explain_indicator(session: Session, unit: Unit | str | int, start: date, end
         **base, "kind": kind, "computable": True, "note": _spec_note(spec, counts), "numerator": n, "denominator": d,
         "numerator_codes": _list(ctx, spec, "numerator", max(0, int(limit))),
         "denominator_codes": _list(ctx, spec, "denominator", max(0, int(limit))),
+        # In the denominator, not the numerator: for 1.4 the dossiers the portal has not acknowledged.
+        "missing_codes": _list(ctx, spec, "missing", max(0, int(limit))),
+        "missing_label": (MISSING_SYNC if spec.uses_sync else MISSING),
     }
