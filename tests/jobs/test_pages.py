@@ -94,3 +94,24 @@ def test_the_page_shows_the_counts_and_replays_and_discards(client, make_user, s
     assert len(audited) == 2 and all(a.actor_name.startswith("quantri") for a in audited)
     after = client.get("/quan-tri/hang-doi").text
     assert _count(after, "dem-loi") == "1" and "Đã chạy lại" in after and "Đã bỏ" in after
+
+
+def test_a_queue_that_does_not_answer_is_said_on_the_page_and_by_the_doctor(client, make_user, committed, monkeypatch):
+    import dataclasses
+
+    from cchc import config, doctor
+    from cchc.jobs import queue
+
+    nowhere = "redis://127.0.0.1:1/0"
+    monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, queue="redis", redis_url=nowhere,
+                                                                queue_name="cchc-test-khong-co"))
+    queue.use(None)  # built from these settings
+    try:
+        make_user("quantri", role="quan_tri_he_thong")
+        login_api(client, "quantri")
+        page = client.get("/quan-tri/hang-doi")
+        assert page.status_code == 200 and "Không đọc được hàng đợi (ConnectionError" in page.text
+        status, message = doctor._queue(committed)
+        assert status == doctor.ERROR and "Kiểm tra CCHC_QUEUE, CCHC_REDIS_URL" in message
+    finally:
+        queue.use(None)
