@@ -14,7 +14,18 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from cchc import clock, config
+from cchc.jobs import queue
 from tests.dossiers.factories import MONDAY, World, make_world
+
+
+@pytest.fixture(autouse=True)
+def test_queue(tmp_path):
+    """A queue of the test's own: what a commit hands to the queue is seen here, never in the var folder."""
+    h = queue.ClaimingSqliteHuey("cchc-notifications-test", filename=str(tmp_path / "queue.sqlite3"), results=False, utc=True)
+    queue.use(h)
+    yield h
+    queue.use(None)
+    h.storage.close()
 
 
 @pytest.fixture

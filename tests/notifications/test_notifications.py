@@ -76,6 +76,18 @@ def test_the_queued_job_delivers_the_committed_messages(db, world, monday, smtp_
     assert registry.spec("notifications.deliver_pending").cron is not None
 
 
+def test_the_delivery_job_is_queued_after_commit_only(db, world, monday, test_queue):
+    d = receive(db, world)
+    assert test_queue.pending_count() == 0  # not before the action commits
+    db.commit()
+    [note] = messages(db, dossier_id=d.id)
+    [task] = test_queue.pending()
+    assert task.name == notes.DELIVER_JOB and task.kwargs["notification_ids"] == [note.id]
+    receive(db, world)
+    db.rollback()
+    assert test_queue.pending_count() == 1  # a rolled-back action queues nothing
+
+
 def test_the_citizens_choice_sms_and_email(db, world, monday, provider):
     world.citizen.email, world.citizen.phone = "an.nguyen@example.vn", "0912345678"
     notes.set_preference(db, world.citizen, email=True, phone_channel="sms")
