@@ -29,7 +29,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy import Integer, String, bindparam, event, insert, inspect, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -142,13 +142,19 @@ class Change:
     after: Any = None
 
 
+# The three statements of an append, built once (every flush of every request runs them): move the head by
+# n entries and read where it was, write the entries, then store the new last hash.
+_MOVE_HEAD = (update(HEAD).where(HEAD.c.id == 1).values(seq=HEAD.c.seq + bindparam("entries", type_=Integer))
+              .returning(HEAD.c.seq, HEAD.c.last_hash))
+_WRITE_ENTRIES = insert(LOG)
+_SET_LAST_HASH = update(HEAD).where(HEAD.c.id == 1).values(last_hash=bindparam("new_hash", type_=String))
+
+
 def _append(connection: Connection, who: tuple[int | None, str, str, str], changes: list[Change]) -> None:
     if not changes:
         return
     actor_id, actor_name, client, request_id = who
-    seq, prev = connection.execute(
-        update(HEAD).where(HEAD.c.id == 1).values(seq=HEAD.c.seq + len(changes)).returning(HEAD.c.seq, HEAD.c.last_hash)
-    ).one()
+    seq, prev = connection.execute(_MOVE_HEAD, {"entries": len(changes)}).one()
     at = clock.now()
     rows = []
     for number, change in enumerate(changes, start=seq - len(changes) + 1):
@@ -158,8 +164,8 @@ def _append(connection: Connection, who: tuple[int | None, str, str, str], chang
                "prev_hash": prev}
         row["hash"] = prev = entry_hash(row)
         rows.append(row)
-    connection.execute(insert(LOG), rows)
-    connection.execute(update(HEAD).where(HEAD.c.id == 1).values(last_hash=prev))
+    connection.execute(_WRITE_ENTRIES, rows)
+    connection.execute(_SET_LAST_HASH, {"new_hash": prev})
 
 
 def record(session: Session, action: str, object_type: str, object_id: str = "", *, before: Any = None, after: Any = None,

@@ -44,14 +44,19 @@ def resolve(session: Session, token: str | None) -> User | None:
     """The active user behind `token`, or None when it is unknown, revoked, idle too long or too old."""
     if not token:
         return None
-    row = session.scalar(select(AuthSession).where(AuthSession.token_hash == _hash(token)))
-    if row is None or row.revoked_at is not None:
+    # The session row and its user in one query: this runs on every signed-in request.
+    found = session.execute(
+        select(AuthSession, User).join(User, User.id == AuthSession.user_id).where(AuthSession.token_hash == _hash(token))
+    ).first()
+    if found is None:
+        return None
+    row, user = found
+    if row.revoked_at is not None:
         return None
     now = clock.now()
     idle = timedelta(minutes=config.settings.session_idle_minutes)
     if now >= row.expires_at or now - row.last_seen_at >= idle:
         return None  # timed out: derived from the row on every request, nothing to write
-    user = row.user
     if not user.active:
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
