@@ -17,6 +17,7 @@ from tests.webclient import csrf_from, login_page, with_passwords
 def test_a_citizen_chooses_their_channels(client, make_user):
     citizen_id = make_user("an_thongbao", "cong_dan", email="an@example.vn", phone="0912345678")
     assert login_page(client, "an_thongbao").status_code == 303
+    assert 'href="/ca-nhan/thong-bao"' in client.get("/ca-nhan").text
     page = client.get("/ca-nhan/thong-bao")
     assert page.status_code == 200 and "Nhận qua thư điện tử (an@example.vn)" in page.text
     token = csrf_from(page.text)
@@ -48,3 +49,6 @@ def test_officers_see_their_units_messages(client):
     assert other_code not in page.text and "binh@example.vn" not in page.text
     assert "Chờ gửi" in page.text and "1 thông báo." in page.text
     assert client.get("/quan-tri/thong-bao?trang_thai=da_gui").text.count("Chưa có thông báo nào.") == 1
+    assert login_page(client, "quantri").status_code == 303
+    assert 'href="/quan-tri/thong-bao"' in client.get("/quan-tri").text
+    assert f"Hồ sơ {mine_code} đã được tiếp nhận" in client.get("/quan-tri/thong-bao").text
