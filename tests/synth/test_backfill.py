@@ -102,7 +102,9 @@ def test_bulk_rows_are_the_rows_of_the_service(demo):
     assert {"receive", "submit_online", "accept", "reject_submission", "assign", "forward", "send_back", "request_supplement",
             "supplement", "apologize", "refuse", "withdraw", "stop", "request_financial", "record_payment", "finish",
             "return_result", "mark_digitized", "attach_file"} <= stories
-    assert stories == set(ACTION_LABELS)  # the bulk path played every action of the state machine, and only those
+    # the bulk path played every action of the state machine, and only those — but signing: the demo holds no
+    # leader's key (a result is signed only by a key and a verified signature, cchc.signatures)
+    assert stories == set(ACTION_LABELS) - {"sign_result"}
     assert bulk["files"] and bulk["ratings"]
     # the triggers counted the bulk inserts as they counted the service's inserts and updates, as a rebuild does
     assert bulk["day_counts"]

@@ -18,6 +18,7 @@ tests/synth/test_backfill.py plays the same plans both ways and compares every c
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -31,7 +32,7 @@ from cchc.calendar.core import WorkCalendar
 from cchc.calendar.service import load_calendar
 from cchc.dossiers import transitions as tr
 from cchc.dossiers.enums import Channel, OnlinePayment, State
-from cchc.dossiers.files import file_values, signature_values, store_upload
+from cchc.dossiers.files import file_values, signature_values, store_upload, verify_result_file
 from cchc.dossiers.models import Dossier, DossierComponent, DossierCounter, DossierEvent, DossierFile, DossierStep
 from cchc.dossiers.rules import dossier_code
 from cchc.errors import ValidationError
@@ -323,9 +324,14 @@ class Backfill:
         tr.require(d, "attach_file")
         stored = store_upload(filename, content, content_type)
         before = dict(d.row)
+        checked = verify_result_file(kind, stored)
+        if checked is not None:
+            d.result_esigned = checked[1]["esigned"]
         change = tr.apply_attach_file(d, actor, kind=kind, component=None, name=stored.name, sha256=stored.sha256,
                                       size=stored.size, at=at)
-        d.files.append({**file_values(stored, kind, None, actor, at), **signature_values(None)})  # not verified here
+        if checked is not None:
+            change = replace(change, data={**change.data, **checked[1]})
+        d.files.append({**file_values(stored, kind, None, actor, at), **(checked[0] if checked else signature_values(None))})
         return self._done(actor, d, change, at, before)
 
     # ---- writing ----------------------------------------------------------------------------

@@ -301,18 +301,16 @@ def attach_file(
     check_moment(session, dossier, at)
     stored = store_upload(filename, content, content_type)
     row = DossierFile(dossier=dossier, **file_values(stored, kind, comp, actor, at))
-    if kind == "ket_qua" and stored.content_type == "application/pdf":
-        # A result PDF is signed digitally only if its signature verifies: the flag follows the latest one.
-        verified, problem = check_signature(stored_path(stored.sha256).read_bytes())
-        for column, value in signature_values(verified, problem).items():
+    checked = verify_result_file(kind, stored)
+    if checked is not None:
+        for column, value in checked[0].items():
             setattr(row, column, value)
-        dossier.result_esigned = verified is not None
+        dossier.result_esigned = checked[1]["esigned"]
     session.add(row)
     change = tr.apply_attach_file(dossier, actor, kind=kind, component=comp, name=stored.name, sha256=stored.sha256,
                                   size=stored.size, at=at)
-    if row.signer or row.signature_problem:
-        change = replace(change, data={**change.data, "esigned": bool(row.signer),
-                                       "signature": row.signer or row.signature_problem})
+    if checked is not None:
+        change = replace(change, data={**change.data, **checked[1]})
     log(session, actor, dossier, change, at)
     flush(session, dossier)
     return row
@@ -324,6 +322,16 @@ def check_signature(pdf: bytes) -> tuple[Verified | None, str]:
         return verify_pdf(pdf), ""
     except SignatureRefused as exc:
         return None, exc.message
+
+
+def verify_result_file(kind: str, stored: Stored) -> tuple[dict, dict] | None:
+    """A result PDF is signed digitally only if its signature verifies (the dossier's flag follows the latest one):
+    its signature columns and what the journal says of it; None for any other file."""
+    if kind != "ket_qua" or stored.content_type != "application/pdf":
+        return None
+    verified, problem = check_signature(stored_path(stored.sha256).read_bytes())
+    values = signature_values(verified, problem)
+    return values, {"esigned": verified is not None, "signature": values["signer"] or problem}
 
 
 def signature_values(verified: Verified | None, problem: str = "") -> dict:
