@@ -13,7 +13,7 @@ from cchc import clock
 from cchc.dossiers import service as svc
 from cchc.dossiers.enums import Channel
 from cchc.dossiers.models import Dossier, DossierEvent
-from cchc.errors import ValidationError
+from cchc.errors import PermissionDenied, ValidationError
 from cchc.sync import service as sync
 from cchc.sync.models import ACCEPTED, ACKNOWLEDGED, DUPLICATE, PENDING, OutboxRow
 from tests.dossiers.factories import APPLICANT, MONDAY, make_world
@@ -63,13 +63,16 @@ def test_a_receipt_writes_its_row_in_the_same_transaction(db, world):
     assert row.payload["TienDo"]["NguoiXuLy"] == "Nguyễn Thị Một Cửa"
 
 
-def test_a_refused_action_leaves_no_row(db, world):
+def test_a_refused_or_rolled_back_action_leaves_no_row(db, world):
     d = receive(db, world)
     db.commit()
     before = len(rows(db))
-    with pytest.raises(Exception):
-        svc.forward(db, world.citizen, d, note="không được", at=MONDAY + timedelta(hours=1))
-    db.rollback()
+    with pytest.raises(PermissionDenied):
+        svc.finish(db, world.citizen, d, result_number="1", result_summary="x", at=MONDAY + timedelta(hours=1))
+    assert len(rows(db)) == before
+    receive(db, world, at=MONDAY + timedelta(hours=2))
+    assert len(rows(db)) == before + 1
+    db.rollback()  # the receipt is undone: its row with it
     assert len(rows(db)) == before
 
 

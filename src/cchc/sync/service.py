@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from cchc import clock, vn
 from cchc.config import load_settings
 from cchc.dossiers import service as dossier_service
-from cchc.dossiers.models import Dossier, DossierEvent
+from cchc.dossiers.models import Dossier
 from cchc.dossiers.schemas import ApplicantIn
 from cchc.dossiers.transitions import ACTION_LABELS
 from cchc.errors import CchcError, ValidationError
