@@ -203,3 +203,72 @@ def test_officers_are_told_of_a_step_due_within_a_day_once(db, world, monday):
     assert (note.user_id, note.address, note.channel) == (world.specialist.id, "chuyen@dongthap.gov.vn", "email")
     assert note.subject == f"Hồ sơ {d.code}: bước «Thẩm định hồ sơ» sắp đến hạn {due.day}/{due.month}/{due.year} {due:%H:%M}"
     assert "Kính gửi Trần Văn Chuyên," in note.body
+
+
+def _certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1, made with `cryptography`."""
+    from datetime import datetime as dt, timezone
+    from ipaddress import ip_address
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ip_address("127.0.0.1"))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "smtp.crt", tmp_path / "smtp.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def test_starttls_verifies_the_server_and_sends(db, world, monday, tmp_path, monkeypatch):
+    import dataclasses
+    import socket
+    import ssl
+
+    from aiosmtpd.controller import Controller
+
+    from cchc import config
+    from cchc.notifications import smtp
+    from tests.notifications.conftest import Inbox
+
+    cert_file, key_file = _certificate(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert_file, key_file)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_tls, require_starttls=True)
+    controller.start()
+    try:
+        monkeypatch.setattr(config, "settings", dataclasses.replace(
+            config.settings, smtp_host="127.0.0.1", smtp_port=port, smtp_from="motcua@dongthap.gov.vn", smtp_starttls=True))
+        d = receive(db, world)
+        db.commit()
+        [note] = messages(db, dossier_id=d.id)
+        with pytest.raises(DeliveryFailed, match="CERTIFICATE_VERIFY_FAILED"):  # a certificate nobody vouches for
+            notes.deliver(db, note.id)
+        assert inbox.messages == []
+
+        def trusting():
+            context = ssl.create_default_context()
+            context.load_verify_locations(cert_file)
+            return context
+
+        monkeypatch.setattr(smtp, "tls_context", trusting)
+        with clock.frozen(MONDAY + notes.RETRY_AFTER):
+            assert notes.deliver(db, note.id) == SENT
+        [(_, _, mail)] = inbox.messages
+        assert mail["Subject"] == f"Hồ sơ {d.code} đã được tiếp nhận"
+    finally:
+        controller.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import smtplib
 import socket
+import ssl
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
@@ -12,6 +13,11 @@ from cchc import config
 from cchc.notifications.channels import DeliveryFailed, NotConfigured, Outgoing
 
 TIMEOUT = 20
+
+
+def tls_context() -> ssl.SSLContext:
+    """STARTTLS verifies the server's certificate and name against the system's roots (smtplib alone would not)."""
+    return ssl.create_default_context()
 
 
 def send(message: Outgoing, settings: config.Settings | None = None) -> str:
@@ -30,7 +36,7 @@ def send(message: Outgoing, settings: config.Settings | None = None) -> str:
     try:
         with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=TIMEOUT) as smtp:
             if s.smtp_starttls:
-                smtp.starttls()
+                smtp.starttls(context=tls_context())
             if s.smtp_user:
                 smtp.login(s.smtp_user, s.smtp_password)
             smtp.send_message(email)
@@ -41,6 +47,6 @@ def send(message: Outgoing, settings: config.Settings | None = None) -> str:
         text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
         # 5xx: the server will not take this message; 4xx: try again later
         raise DeliveryFailed(f"Máy chủ thư trả lời {exc.smtp_code} {text}", permanent=500 <= exc.smtp_code < 600) from exc
-    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+    except (smtplib.SMTPException, OSError, socket.timeout) as exc:  # ssl.SSLError is an OSError
         raise DeliveryFailed(f"Không gửi được thư qua {s.smtp_host}:{s.smtp_port}: {exc}", permanent=False) from exc
     return email["Message-ID"]
