@@ -152,6 +152,7 @@ def test_a_channel_without_settings_keeps_its_messages_waiting(db, world, monday
     assert notes.deliver(db, note.id) == WAITING
     db.refresh(note)
     assert note.attempts == 0 and "CCHC_SMTP_HOST" in note.last_error
+    assert notes.deliver_pending(db) == {}  # the periodic pass leaves it for when the channel is configured
 
 
 def test_a_refused_or_rolled_back_action_leaves_no_message(db, world, monday):

@@ -304,12 +304,21 @@ def deliver_many(session: Session, notification_ids: list[int]) -> dict[str, int
     return counts
 
 
+def configured_channels(settings: config.Settings | None = None) -> list[str]:
+    s = settings or config.settings
+    ready = {EMAIL: bool(s.smtp_host and s.smtp_from), SMS: bool(s.sms_url and s.sms_token),
+             ZALO: bool(s.zalo_url and s.zalo_token)}
+    return [channel for channel, ok in ready.items() if ok]
+
+
 def deliver_pending(session: Session, limit: int = 200) -> dict[str, int]:
-    """The periodic pass: every waiting message nobody holds, oldest first."""
+    """The periodic pass: every waiting message nobody holds, oldest first, on the channels that have their settings
+    (the others' messages wait without holding back the rest)."""
     now = clock.now()
     ids = session.scalars(
         select(Notification.id)
-        .where(Notification.state == WAITING, or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now))
+        .where(Notification.state == WAITING, Notification.channel.in_(configured_channels()),
+               or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now))
         .order_by(Notification.created_at, Notification.id).limit(limit)
     ).all()
     counts: dict[str, int] = {}
