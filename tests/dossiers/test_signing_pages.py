@@ -116,3 +116,28 @@ def test_the_unit_signs_its_printed_form(client, web_world, keys):
     assert "-ky-so.pdf" in pdf.headers["content-disposition"]
     verified = verify_pdf(pdf.content)
     assert verified.signer == "UBND xã Mỹ An Hưng"
+    # the register (Mẫu 07) of the officer's unit, through the register form's third button
+    assert 'value="pdf-ky-so">Tải sổ (PDF có ký số)' in client.get("/can-bo/so-theo-doi").text
+    register = client.get("/can-bo/so-theo-doi", params={"tu_ngay": "01/01/2020", "den_ngay": "31/12/2030",
+                                                         "dinh_dang": "pdf-ky-so"})
+    assert register.status_code == 200 and verify_pdf(register.content).signer == "UBND xã Mỹ An Hưng"
+
+
+def test_the_report_pdf_is_signed_by_its_unit_or_said_unsigned(client, web_world, keys, ca, monkeypatch):
+    w = web_world
+    from tests.webclient import login_page
+
+    login_page(client, w.reporter.username)
+    page = client.get("/bao-cao", params={"ky": "2025-H1"}).text
+    assert "PDF tải về không có chữ ký số" in page and "Tải PDF có ký số" not in page  # the province has no key
+    refused = client.get("/bao-cao/tai", params={"ky": "2025-H1", "dinh_dang": "pdf", "ky_so": "1"})
+    assert refused.status_code == 400 and f"Đơn vị mã {w.province.code} chưa có khóa ký số" in refused.text
+    (keys / f"{w.province.code}.p12").write_bytes(ca.holder("UBND tỉnh Đồng Tháp", "UBND tỉnh Đồng Tháp").pkcs12())
+    page = client.get("/bao-cao", params={"ky": "2025-H1"}).text
+    assert "Tải PDF có ký số" in page and "PDF tải về không có chữ ký số" not in page
+    docx = client.get("/bao-cao/tai", params={"ky": "2025-H1", "dinh_dang": "docx", "ky_so": "1"})
+    assert docx.status_code == 422 and "Chỉ báo cáo PDF mới được ký số" in docx.text
+    if shutil.which("soffice"):
+        pdf = client.get("/bao-cao/tai", params={"ky": "2025-H1", "dinh_dang": "pdf", "ky_so": "1"})
+        assert pdf.status_code == 200 and "-ky-so.pdf" in pdf.headers["content-disposition"]
+        assert verify_pdf(pdf.content).signer == "UBND tỉnh Đồng Tháp"
