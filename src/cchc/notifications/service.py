@@ -191,9 +191,11 @@ def on_dossier_event(session: Session, dossier: Dossier, ev: DossierEvent, chang
     template = DOSSIER_TEMPLATES.get(change.action)
     if template is None or ev.at < clock.now() - REPLAY_HORIZON:
         return
-    owner = session.get(User, dossier.owner_user_id) if dossier.owner_user_id else None
-    notify(session, template, _dossier_values(session, dossier, change), user=owner, name=dossier.applicant_name,
-           email=dossier.applicant_email, phone=dossier.applicant_phone, dossier=dossier, at=ev.at)
+    # no flush from these reads: the action writes (and checks its version) in journal.flush, not here
+    with session.no_autoflush:
+        owner = session.get(User, dossier.owner_user_id) if dossier.owner_user_id else None
+        notify(session, template, _dossier_values(session, dossier, change), user=owner, name=dossier.applicant_name,
+               email=dossier.applicant_email, phone=dossier.applicant_phone, dossier=dossier, at=ev.at)
 
 
 def _email_of(contact: str) -> str:
