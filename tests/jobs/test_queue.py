@@ -122,11 +122,11 @@ def test_health_counts_what_waits_and_how_long_the_oldest_has_waited(runs, sqlit
 def test_a_periodic_job_never_runs_twice_at_once(runs, consumer, sqlite_queue):
     enqueue("tests.exclusive")
     enqueue("tests.exclusive")  # taken by the second worker thread while the first still runs: it skips its turn
-    assert queue.wait_until_empty(15)
-    assert len(_runs(runs)) == 1
+    _wait_for(lambda: _runs(runs))
+    time.sleep(2.0)  # a second run would have ended by now
+    assert len(_runs(runs)) == 1 and sqlite_queue.pending_count() == 0
     enqueue("tests.exclusive")  # the hold was released: the next turn runs
-    assert queue.wait_until_empty(15)
-    assert len(_runs(runs)) == 2
+    _wait_for(lambda: len(_runs(runs)) == 2)
 
 
 def test_a_hold_lapses_after_its_time(sqlite_queue):

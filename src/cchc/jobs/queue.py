@@ -224,7 +224,8 @@ def _oldest_pending(h: Huey):
 
 
 def wait_until_empty(timeout: float = 30.0) -> bool:
-    """For tests and benchmarks: True once nothing waits, is scheduled or runs."""
+    """For tests and benchmarks: True once nothing waits, is scheduled or runs (a job just popped and not yet
+    started counts as none of them: wait for its effect when that matters)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         state = health()
