@@ -5,6 +5,7 @@ ký số" of its printed forms and of its report, and a plain refusal when the u
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 
 import pytest
@@ -74,8 +75,9 @@ def test_the_leader_signs_on_the_dossier_page(client, web_world, keys):
     client.cookies.clear()
     found = client.post("/api/v1/lookup", json={"code": code, "digits": APPLICANT["id_number"][-4:]})
     assert found.status_code == 200 and found.json()["result_signature"].startswith("Kết quả đã ký số: Phạm Văn Lãnh")
-    looked = client.get("/tra-cuu", params={"ma": code})
+    looked = client.post("/tra-cuu", data={"ma": code, "so": APPLICANT["id_number"][-4:]})
     assert looked.status_code == 200
+    assert re.search(r"Kết quả đã ký số: Phạm Văn Lãnh \(UBND xã Mỹ An Hưng\), \d\d:\d\d ngày \d+/\d+/\d{4}", looked.text)
     as_user(client, w.leader.username)
     detail = client.get(f"/api/v1/dossiers/{code}").json()
     assert detail["result_esigned"] is True and detail["events"][-1]["action"] == "sign_result"
