@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cchc import clock
 
 REQUEST_ID_HEADER = "x-request-id"
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.encode()
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 DATABASE_DOWN = "Cơ sở dữ liệu tạm thời không truy cập được. Thao tác chưa được thực hiện; vui lòng thử lại sau ít phút."
 RETRY_AFTER_SECONDS = 10
@@ -52,7 +53,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        sent = headers.get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
+        sent = headers.get(_REQUEST_ID_KEY, b"").decode("latin-1")
         rid = sent if _SANE_ID.match(sent) else secrets.token_hex(8)
         scope.setdefault("state", {})["request_id"] = rid
         status, size = 500, 0
@@ -62,7 +63,7 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (REQUEST_ID_HEADER.encode(), rid.encode())]
+                message["headers"] = [*message["headers"], (_REQUEST_ID_KEY, rid.encode())]
             elif message["type"] == "http.response.body":
                 size += len(message.get("body", b""))
             await send(message)
@@ -70,7 +71,8 @@ class RequestContext:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            access_log.info(_combined(scope, headers, status, size, rid))
+            if access_log.isEnabledFor(logging.INFO):  # `cchc serve --no-access-log`: not even the line is built
+                access_log.info(_combined(scope, headers, status, size, rid))
 
 
 def _combined(scope: Scope, headers: dict[bytes, bytes], status: int, size: int, rid: str) -> str:
