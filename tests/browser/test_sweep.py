@@ -44,13 +44,6 @@ ACCOUNTS = {
 }
 SIZES = {"1366": {"viewport": {"width": 1366, "height": 900}}, "390": {"viewport": {"width": 390, "height": 844}, "is_mobile": True}}
 OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-# Defects seen by the sweep in pages other people own, tolerated here so the sweep guards everything else; the sweep
-# prints them (pytest -rA shows the lines) until they are fixed. Page → what is wrong.
-KNOWN = {
-    ("/thong-ke", "390"): "the dashboard is wider than the phone (about 310 px) when the unit has data: a chart or table "
-                          "does not shrink or scroll in its own box (reports/dashboard)",
-    ("/can-bo/thanh-toan", "390"): "the payments table is wider than the phone (46 px): not in a scrolling box, not cards",
-}
 
 
 @pytest.fixture(scope="module")
@@ -132,8 +125,4 @@ def test_every_page_of_the_navigation(browser, demo_server, engine, role):
                     problems[f"{href} @{size}"] = found
         finally:
             context.close()
-    known = {page: found for page, found in problems.items() if tuple(page.split(" @")) in KNOWN and all("wider" in f for f in found)}
-    for page, found in known.items():
-        print(f"known defect, {role} {page}: {found} — {KNOWN[tuple(page.split(' @'))]}")
-    unexpected = {page: found for page, found in problems.items() if page not in known}
-    assert not unexpected, f"{role} ({username}): {unexpected}"
+    assert not problems, f"{role} ({username}): {problems}"
