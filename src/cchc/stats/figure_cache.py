@@ -59,6 +59,9 @@ UNVERSIONED = {
     "audit_log", "audit_head", "auth_sessions", "login_attempts", "users", "alembic_version", "cache_generations",
     "payments",  # no figure reads it: the 766 payment figure counts the dossiers' paid_online
     "job_dead_letters",  # the job queue's failures (cchc.jobs): no figure reads them
+    # Messages sent and the national portal's outbox: 766's sync indicators read the dossiers' synced_dvcqg, which
+    # an acknowledgement sets (a dossier write, counted by the month counters), never these tables.
+    "notifications", "notification_preferences", "sync_outbox", "sync_inbound",
 }
 NO_MONTH = "0000-00"  # a dossier not received yet: before every month
 
