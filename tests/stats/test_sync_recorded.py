@@ -50,7 +50,7 @@ def test_the_report_says_no_sync_was_recorded(db, province):
     idx = compute_index(db, province.province, Q3_START, Q3_END).as_dict()
     text = "\n".join(b.text for b in index766_blocks({"index766": idx}))
     assert "chưa ghi nhận hồ sơ nào được đồng bộ lên Cổng Dịch vụ công quốc gia trong kỳ: chỉ số 1.4 đạt 0% (0/12 hồ sơ)" in text
-    assert "chỉ số 3.3, 3.5 chỉ tính hồ sơ đã đồng bộ" in text
+    assert "chỉ số 3.3, 3.5, 3.6 chỉ tính hồ sơ đã đồng bộ" in text
 
 
 def test_the_database_default_is_false(db, province):

@@ -16,7 +16,7 @@ written as SQL conditions that serve both to count and to list what is behind a 
   3.3 online dossiers (with an electronic result when the procedure issues a paper) / dossiers
       received, × the sync rate of 1.4
   3.5 procedures with fees having synced dossiers with a fee / procedures with fees;
-  3.5b the same with a dossier paid online; 3.6 dossiers paid online / dossiers with a fee
+  3.5b the same with a dossier paid online; 3.6 synced dossiers paid online / dossiers with a fee
   4.1 resolved dossiers with an electronic result / resolved dossiers of procedures issuing a paper
   4.2 resolved dossiers with digitised components (and an electronic result when one is issued)
   4.3 dossiers reusing digitised data; 4.4 dossiers with files from the personal data store;
@@ -30,7 +30,7 @@ ended dossiers (`stats.online.DossierPasses`), which the online figures share in
 
 The index states only what happened. A dossier counts as synced to DVCQG only when the portal
 acknowledged a record of its receipt (`Dossier.synced_dvcqg`, set by cchc.sync when the outbox row
-carrying its NgayTiepNhan is acknowledged, false until then), so 1.4 — and 3.3 and 3.5, built on it —
+carrying its NgayTiepNhan is acknowledged, false until then), so 1.4 — and 3.3, 3.5 and 3.6, built on it —
 count acknowledged records only; `explain_indicator` lists the dossiers not yet synced (`missing_codes`).
 An indicator whose denominator is 0 is «không phát sinh»: the definition's
 `zero_denominator` rule either gives it full points or leaves it out, and the total is put back on
@@ -239,7 +239,7 @@ class Spec:
     new_exists: tuple | None = None
     factor_of: Spec | None = None  # the rate is multiplied by this spec's rate (3.3: the sync rate of 1.4)
     none_note: str = ""  # said when nothing of the denominator is in the numerator (1.4: no sync recorded)
-    uses_sync: bool = False  # counts only dossiers recorded as synced to DVCQG (1.4, 3.3, 3.5)
+    uses_sync: bool = False  # counts only dossiers recorded as synced to DVCQG (1.4, 3.3, 3.5, 3.6)
     # (numerator, denominator) from the per-day counts (`Context.day_figures`) and small queries: the same
     # numbers as counting the conditions above (which still list the dossiers, `explain_indicator`).
     from_counts: Callable[[Context], tuple[int, int]] | None = None
@@ -425,8 +425,10 @@ def _fee_procedures_paid(ctx: Context) -> Spec:
 @metric("paid_online")
 def _paid_online(ctx: Context) -> Spec:
     return Spec("dossier", family="new", denominator=and_(ctx.conds["new_total"], Procedure.has_fee.is_(True), Dossier.fee_amount > 0),
-                numerator=Dossier.paid_online.in_(PAID_ONLINE),
-                note="Mẫu số: hồ sơ của TTHC có phí, lệ phí, trừ hồ sơ có phí, lệ phí bằng 0.")
+                numerator=and_(Dossier.paid_online.in_(PAID_ONLINE), Dossier.synced_dvcqg.is_(True)),
+                note="Tử số: hồ sơ thanh toán trực tuyến được ghi nhận đã đồng bộ lên Cổng Dịch vụ công quốc gia. "
+                     "Mẫu số: hồ sơ của TTHC có phí, lệ phí, trừ hồ sơ có phí, lệ phí bằng 0.",
+                uses_sync=True)
 
 
 @metric("electronic_result")
