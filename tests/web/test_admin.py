@@ -100,3 +100,27 @@ def test_calendar_override_with_legal_reference(admin):
     bad = _post(admin, "/quan-tri/lich/ngay", {"day": "31/13/2026", "kind": "off", "name": "x", "legal_ref": "y"},
                 page="/quan-tri/lich")
     assert bad.status_code == 422 and 'class="field-error"' in bad.text
+
+
+def test_an_administrator_gives_a_leader_a_remote_signing_credential(admin, make_user, province):
+    from sqlalchemy import select
+
+    from cchc.audit.models import AuditEntry
+    from cchc.auth.models import User
+
+    leader = make_user("lanhdao", role="lanh_dao", unit_id=province)
+    specialist = make_user("chuyenvien2", role="chuyen_vien", unit_id=province)
+    page = admin.get("/quan-tri/nguoi-dung").text
+    assert f'action="/quan-tri/nguoi-dung/{leader}/ky-so"' in page and f'/quan-tri/nguoi-dung/{specialist}/ky-so' not in page
+    r = _post(admin, f"/quan-tri/nguoi-dung/{leader}/ky-so", {"signing_credential": " smartca-0123 "}, "/quan-tri/nguoi-dung")
+    assert r.status_code == 303
+    with session_factory()() as s:
+        assert s.get(User, leader).signing_credential == "smartca-0123"
+        changes = s.scalars(select(AuditEntry.after).where(AuditEntry.object_id == str(leader))).all()
+        assert any("smartca-0123" in after for after in changes)  # audited with its new value
+    refused = _post(admin, f"/quan-tri/nguoi-dung/{specialist}/ky-so", {"signing_credential": "x"}, "/quan-tri/nguoi-dung")
+    assert refused.status_code == 422 and "chỉ gán cho tài khoản lãnh đạo" in refused.text
+    cleared = _post(admin, f"/quan-tri/nguoi-dung/{leader}/ky-so", {"signing_credential": ""}, "/quan-tri/nguoi-dung")
+    assert cleared.status_code == 303
+    with session_factory()() as s:
+        assert s.get(User, leader).signing_credential == "" and s.get(User, specialist).signing_credential in ("", None)

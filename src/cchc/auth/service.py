@@ -189,6 +189,7 @@ def update_user(
     email: str | None = None,
     phone: str | None = None,
     active: bool | None = None,
+    signing_credential: str | None = None,
 ) -> User:
     """Change an account's role, unit, name, contacts or state. `actor` must manage the account as it is and be
     allowed to grant the new role at the new unit (actor None: the operator's command line)."""
@@ -225,6 +226,15 @@ def update_user(
         user.email = email.strip()
     if phone is not None:
         user.phone = phone.strip()
+    if signing_credential is not None:
+        credential = signing_credential.strip()
+        if credential and Role(new_role) is not Role.LEADER:
+            raise ValidationError("Chỉ lãnh đạo ký kết quả: mã chứng thư ký số từ xa chỉ gán cho tài khoản lãnh đạo.",
+                                  field="signing_credential")
+        if len(credential) > 120 or any(ord(ch) < 32 for ch in credential):
+            raise ValidationError("Mã chứng thư ký số từ xa không hợp lệ (tối đa 120 ký tự, không có ký tự điều khiển).",
+                                  field="signing_credential")
+        user.signing_credential = credential
     session.flush()
     if active is not None and active != user.active:
         set_active(session, actor, user, active)

@@ -13,7 +13,8 @@ from cchc.auth.deps import administrator
 from cchc.auth.enums import Role
 from cchc.auth.models import User
 from cchc.auth.scope import unit_scope_ids
-from cchc.auth.service import check_may_manage, create_user, end_sessions, generated_password, reset_password, set_active
+from cchc.auth.service import (check_may_manage, create_user, end_sessions, generated_password, reset_password, set_active,
+                               update_user)
 from cchc.errors import CchcError, NotFound, ValidationError
 from cchc.units.service import resolve_unit
 from cchc.web.deps import DB_SESSION, check_csrf
@@ -106,6 +107,21 @@ def user_reset_password(request: Request, user_id: int, db: Session = DB_SESSION
     target = _target(db, user_id)
     password = reset_password(db, user, target)
     return _users_page(request, db, user, "", {"generated": (target.username, password, "Đã đặt lại mật khẩu cho")})
+
+
+@router.post("/{user_id}/ky-so", dependencies=[Depends(check_csrf)])
+async def user_signing_credential(request: Request, user_id: int, db: Session = DB_SESSION, user: User = Depends(administrator)):
+    """The leader's credential at the remote-signing provider (the CA's id of their certificate and key)."""
+    target = _target(db, user_id)
+    form = await request.form()
+    credential = str(form.get("signing_credential") or "")
+    try:
+        update_user(db, user, target, signing_credential=credential)
+    except CchcError as exc:
+        db.rollback()
+        return _users_page(request, db, user, "", {"error": exc.message, "error_field": exc.field}, status_code=exc.http_status)
+    flash(request, f"Đã {'gán' if credential.strip() else 'bỏ'} mã chứng thư ký số từ xa của «{target.username}».")
+    return _back("/quan-tri/nguoi-dung")
 
 
 @router.post("/{user_id}/ket-thuc-phien", dependencies=[Depends(check_csrf)])
