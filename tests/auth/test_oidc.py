@@ -17,8 +17,11 @@ from cchc.auth import oidc
 from cchc.auth.models import AuthSession, User
 from cchc.db import session_factory
 from cchc.errors import ValidationError
-from tests.webclient import csrf_from
 from tests.auth.oidc_fixtures import CITIZEN_ID, forge, log_in_at_provider, now, provider_for, query_of  # noqa: F401
+from tests.webclient import csrf_from
+
+# The provider is a Node.js process keeping the machine's time: its cookies and tokens expire by that clock.
+pytestmark = pytest.mark.real_clock
 
 BACK = "http://testserver/dang-nhap"
 
