@@ -52,6 +52,7 @@ RESULTS = ROOT / "bench" / "results"
 CCHC = ROOT / ".venv" / "bin" / "cchc"
 DEMO_PASSWORD = "demo123"  # cchc.synth.province.DEMO_PASSWORD
 TICKS = os.sysconf("SC_CLK_TCK")
+SOURCE: Path | None = None  # --source: the checkout whose code is served
 GOALS = {"receipt": 4.0, "lookup": 1.5, "catalogue page": 2.0, "catalogue API": 2.0}
 
 # The Lua side: statuses counted per thread and merged in done(); latency percentiles in microseconds.
@@ -115,13 +116,42 @@ def build_demo(dossiers: int) -> Path:
     """The demo database (SQLite), built once: the schema of the models, then `cchc demo` (as bench/demo.py)."""
     path = RESULTS / f"web_demo_{dossiers}.db"
     if path.exists():
-        return path
+        missing = schema_missing(f"sqlite:///{path}")
+        if not missing:
+            return path
+        # Built by older code: a server on it would answer 503 (no such table/column) instead of measuring.
+        print(f"CSDL mẫu cũ (thiếu {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}): tạo lại.", flush=True)
+        path.unlink()
     RESULTS.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial.db")
     partial.unlink(missing_ok=True)
     _fill_demo(f"sqlite:///{partial}", dossiers)
     partial.rename(path)
     return path
+
+
+def schema_missing(url: str) -> list[str]:
+    """The tables and columns of the models that the database at `url` lacks (table or table.column)."""
+    from sqlalchemy import inspect
+
+    from cchc.db import Base, make_engine
+    from cchc.models import import_all_models
+
+    import_all_models()
+    engine = make_engine(url)
+    try:
+        found = inspect(engine)
+        tables = set(found.get_table_names())
+        missing = []
+        for table in Base.metadata.sorted_tables:
+            if table.name not in tables:
+                missing.append(table.name)
+                continue
+            columns = {c["name"] for c in found.get_columns(table.name)}
+            missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in columns]
+        return missing
+    finally:
+        engine.dispose()
 
 
 def build_demo_postgresql(server_url: str, dossiers: int) -> str:
@@ -136,6 +166,10 @@ def build_demo_postgresql(server_url: str, dossiers: int) -> str:
     with admin.begin() as conn:
         exists = conn.execute(text("SELECT 1 FROM information_schema.tables WHERE table_schema = :s AND table_name = 'dossiers'"),
                               {"s": schema}).first()
+    if exists is not None and (missing := schema_missing(url)):
+        print(f"CSDL mẫu cũ (thiếu {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}): tạo lại.", flush=True)
+        exists = None
+    with admin.begin() as conn:
         if exists is None:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
