@@ -1,6 +1,7 @@
 """The server killed with SIGKILL in the middle of a burst of receipts, then restarted: every receipt acknowledged
-to an officer (201) reaches the portal's receiver exactly once, after `cchc sync send` — the outbox row was
-committed with the receipt, or neither was."""
+to an officer (201) reaches the portal's receiver exactly once, after `cchc sync send`, and its applicant's
+"received" e-mail is sent exactly once, by delivery passes run after the restart (twice, as two passes of the
+queue would) — the outbox row and the message were committed with the receipt, or none of them was."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def _burst(server: Server, username: str, body: dict, acknowledged: list[str], u
         server.stop()
 
 
-def test_sigkill_in_a_burst_every_acknowledged_receipt_reaches_the_portal_once(deployment):
+def test_sigkill_in_a_burst_every_acknowledged_receipt_reaches_the_portal_once(deployment, monkeypatch):
     engine = make_engine(deployment["CCHC_DATABASE_URL"])
     with Session(engine, expire_on_commit=False) as s:
         world = with_passwords(make_world(s, prefix="x"))
@@ -73,7 +74,40 @@ def test_sigkill_in_a_burst_every_acknowledged_receipt_reaches_the_portal_once(d
     with Session(engine) as s:
         pending = s.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.state != ACKNOWLEDGED))
         rows = s.scalar(select(func.count()).select_from(OutboxRow))
-    engine.dispose()
     assert pending == 0 and rows == len(r.received)
     assert set(acknowledged) <= set(receipts), f"acknowledged, never synced: {sorted(set(acknowledged) - set(receipts))[:5]}"
     assert set(receipts.values()) == {1}  # each receipt once
+
+    received_mail = _deliver_twice(engine, monkeypatch)
+    engine.dispose()
+    mailed = Counter(code for code in receipts if any(code in text for text in received_mail))
+    assert set(acknowledged) <= set(mailed), f"acknowledged, never mailed: {sorted(set(acknowledged) - set(mailed))[:5]}"
+    assert all(sum(code in text for text in received_mail) == 1 for code in receipts)  # each applicant told once
+
+
+def _deliver_twice(engine, monkeypatch) -> list[str]:
+    """Two delivery passes against a real SMTP server: the texts (subject and body) of the messages it received."""
+    import dataclasses
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from cchc import config
+    from cchc.notifications.service import deliver_pending
+    from tests.notifications.conftest import Inbox
+
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        monkeypatch.setattr(config, "settings", dataclasses.replace(
+            config.settings, smtp_host="127.0.0.1", smtp_port=port, smtp_from="motcua@example.gov.vn"))
+        for _ in range(2):
+            with Session(engine) as s:
+                deliver_pending(s, limit=10_000)
+    finally:
+        controller.stop()
+    return [f"{m['subject']}\n{m.get_content()}" for _sender, _to, m in inbox.messages]
