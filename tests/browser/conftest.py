@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import socket
-import threading
-import time
 
 import pytest
 
 from cchc import config
 from cchc.db import session_factory
 from tests.dossiers.factories import make_world
+from tests.liveserver import serving
 from tests.webclient import PASSWORD, with_passwords
 
 CHROMIUM = "/usr/bin/chromium"
@@ -25,31 +23,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live_server(committed, tmp_path, monkeypatch):
-    import uvicorn
-
     from cchc.app.main import create_app
 
     monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, files_dir=tmp_path / "files"))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app()) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

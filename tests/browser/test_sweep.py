@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import threading
-import time
 from datetime import date
 
 import pytest
@@ -24,7 +22,8 @@ from cchc.dossiers.enums import OPEN_STATES
 from cchc.dossiers.models import Dossier
 from cchc.synth.generator import DemoOptions, run_demo
 from cchc.synth.province import DEMO_PASSWORD
-from tests.browser.conftest import _free_port, login
+from tests.browser.conftest import login
+from tests.liveserver import serving
 from tests.conftest import ARTIFACTS, empty_database
 
 pytestmark = pytest.mark.browser
@@ -49,8 +48,6 @@ OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElemen
 @pytest.fixture(scope="module")
 def demo_server(engine, tmp_path_factory):
     """A small demo province served by uvicorn for the whole sweep; the database emptied afterwards."""
-    import uvicorn
-
     from cchc.app.main import create_app
 
     old = config.settings
@@ -58,17 +55,8 @@ def demo_server(engine, tmp_path_factory):
     try:
         with Session(bind=engine, expire_on_commit=False) as session:
             run_demo(session, DEMO)
-        port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline, "the test server did not start"
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-        server.should_exit = True
-        thread.join(timeout=10)
+        with serving(create_app()) as base:
+            yield base
     finally:
         config.settings = old
         with engine.begin() as conn:

@@ -7,6 +7,8 @@ import dataclasses
 import json
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -51,8 +53,9 @@ class Inbox:
         return "250 OK"
 
 
-@pytest.fixture
-def smtp_server(monkeypatch):
+@contextmanager
+def smtp_inbox(monkeypatch) -> Iterator[Inbox]:
+    """A real SMTP server (aiosmtpd) on a free port, cchc's settings pointed at it; what it received."""
     inbox = Inbox()
     with socket.socket() as probe:  # aiosmtpd checks its server by connecting to the port it was given
         probe.bind(("127.0.0.1", 0))
@@ -66,6 +69,12 @@ def smtp_server(monkeypatch):
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server(monkeypatch):
+    with smtp_inbox(monkeypatch) as inbox:
+        yield inbox
 
 
 class Provider:

@@ -87,27 +87,11 @@ def test_sigkill_in_a_burst_every_acknowledged_receipt_reaches_the_portal_once(d
 
 def _deliver_twice(engine, monkeypatch) -> list[str]:
     """Two delivery passes against a real SMTP server: the texts (subject and body) of the messages it received."""
-    import dataclasses
-    import socket
-
-    from aiosmtpd.controller import Controller
-
-    from cchc import config
     from cchc.notifications.service import deliver_pending
-    from tests.notifications.conftest import Inbox
+    from tests.notifications.conftest import smtp_inbox
 
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        monkeypatch.setattr(config, "settings", dataclasses.replace(
-            config.settings, smtp_host="127.0.0.1", smtp_port=port, smtp_from="motcua@example.gov.vn"))
+    with smtp_inbox(monkeypatch) as inbox:
         for _ in range(2):
             with Session(engine) as s:
                 deliver_pending(s, limit=10_000)
-    finally:
-        controller.stop()
     return [f"{m['subject']}\n{m.get_content()}" for _sender, _to, m in inbox.messages]
