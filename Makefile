@@ -71,7 +71,7 @@ test-sqlite: install
 	CCHC_TEST_DATABASE_URL=sqlite $(PY) -m pytest
 
 test-postgres: install
-	PY=$(PY) scripts/with-postgres $(PY) -m pytest -m "not browser"
+	PY=$(PY) scripts/with-postgres $(PY) -m pytest -m "not browser and not slow"
 
 # The suites that count days, deadlines and periods with the process clock at 16:59 UTC (23:59 in Việt Nam), one
 # minute before the day turns (CI runs it after `make test`, whose SQLite suite runs at 18:30 UTC).

@@ -19,6 +19,9 @@ from tests.signatures.test_signatures import a_pdf
 from tests.web.test_pages_forms import _dossier, _page_as
 from tests.webclient import csrf_from
 
+# The PDFs of forms and reports go through LibreOffice: run once, in the SQLite suite.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def ca():

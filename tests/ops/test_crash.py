@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,9 @@ from cchc.dossiers.models import Dossier
 from tests.dossiers.factories import APPLICANT, make_world
 from tests.ops.conftest import Server, cchc
 from tests.webclient import PASSWORD, with_passwords
+
+# A deployment on its own SQLite file, whatever the suite's database: run once, in the SQLite suite.
+pytestmark = pytest.mark.slow
 
 CLIENTS = 8
 

@@ -11,6 +11,7 @@ import threading
 import time
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,9 @@ from tests.ops.test_crash import _counter
 from tests.webclient import with_passwords
 
 from .receiver import DROP, FAIL, Receiver
+
+# A deployment on its own SQLite file, whatever the suite's database: run once, in the SQLite suite.
+pytestmark = pytest.mark.slow
 
 CLIENTS = 4
 TOKEN = "bi-mat-dong-bo-thu"
