@@ -196,6 +196,27 @@ def empty_audit_log(conn: Connection) -> None:
     audit.install(conn)
 
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium through Playwright, one for the whole run wherever its tests are (a second sync Playwright
+    in the same process fails). Never `playwright install`: the browser is /usr/bin/chromium, the Debian package."""
+    import shutil
+
+    if not shutil.which(CHROMIUM):
+        pytest.fail("Debian's chromium is missing: `make install` installs it (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
 @pytest.fixture
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

@@ -1,12 +1,9 @@
-"""End-to-end fixtures: the app served by uvicorn on a free local port, driven by Debian's chromium.
-
-Never `playwright install`: the browser is /usr/bin/chromium from the Debian package.
-"""
+"""End-to-end fixtures: the app served by uvicorn on a free local port, driven by Debian's chromium (the one
+`browser` of the whole run, in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import dataclasses
-import shutil
 
 import pytest
 
@@ -15,10 +12,6 @@ from cchc.db import session_factory
 from tests.dossiers.factories import make_world
 from tests.liveserver import serving
 from tests.webclient import PASSWORD, with_passwords
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 pytestmark = pytest.mark.browser
 
@@ -30,18 +23,6 @@ def live_server(committed, tmp_path, monkeypatch):
     monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, files_dir=tmp_path / "files"))
     with serving(create_app()) as base:
         yield base
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not shutil.which(CHROMIUM):
-        pytest.fail("Debian's chromium is missing: `make install` installs it (apt-get install chromium).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

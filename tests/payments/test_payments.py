@@ -26,7 +26,6 @@ from cchc.payments.gateway import PaymentRequest
 from cchc.payments.models import Payment
 from tests.webclient import PASSWORD
 
-from tests.browser.conftest import browser  # noqa: F401 — Debian's chromium, for the browser test
 
 from .conftest import FEE, TMN
 
