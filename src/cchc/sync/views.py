@@ -24,7 +24,9 @@ def _check_token(request: Request) -> None:
         raise PermissionDenied("Mã xác thực của Cổng DVCQG (Authorization: Bearer …) không đúng.")
 
 
-@router.post("/inbound", summary="Nhận hồ sơ nộp trên Cổng DVCQG")
+@router.post("/inbound", summary="Nhận hồ sơ nộp trên Cổng DVCQG",
+             responses={400: {"description": "Dữ liệu gửi lên không đọc được"},
+                        403: {"description": "Chưa cấu hình đồng bộ, hoặc mã xác thực của Cổng DVCQG (Bearer) không đúng"}})
 async def inbound(request: Request, db: Session = DB_SESSION) -> dict:
     """Tạo hồ sơ từ danh sách hồ sơ của Cổng DVCQG (tên trường DVCQG); kiểm tra tất cả trước khi ghi."""
     _check_token(request)
