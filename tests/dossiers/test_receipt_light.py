@@ -3,32 +3,22 @@ journaled and audited; the public lookup of its progress in one query of the col
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import pytest
 from sqlalchemy import event, func, select
 
-from cchc import config
 from cchc.audit.models import AuditEntry
 from cchc.db import session_factory
 from cchc.dossiers import lookup_pages, service
 from cchc.dossiers.models import Dossier, DossierEvent
 from cchc.procedures.cache import receivable
-from tests.webclient import login_api, with_passwords
+from tests.webclient import login_api
 
 from .factories import APPLICANT, MONDAY, make_world
+from .test_views import web_world  # noqa: F401 — the committed world of the API tests
 
 LIGHT = {"code", "state", "state_label", "status_code", "received_at", "due_at", "link"}
-
-
-@pytest.fixture
-def web_world(committed, tmp_path, monkeypatch):
-    monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, files_dir=tmp_path / "files"))
-    with session_factory()() as s:
-        world = with_passwords(make_world(s))
-        s.commit()
-        return world
 
 
 def _as_receiver(client, world):
